@@ -1,0 +1,90 @@
+"""``tomas`` command line: one subcommand per stage.
+
+Every subcommand turns a ``TomasError`` into one ``error: ...`` line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from tomas.errors import TomasError
+
+
+def cmd_validate(argv: list[str]) -> int:
+    from tomas.data import load_tool_data
+
+    p = argparse.ArgumentParser(prog="tomas validate", description="Validate the registry and profiling data.")
+    p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
+    p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
+    args = p.parse_args(argv)
+    data = load_tool_data(args.tool_registry, args.profiling_data)
+    print(f"✓ {args.tool_registry}: {len(data.tools)} tools")
+    print(f"✓ {args.profiling_data}: {len(data.configs)} configurations")
+    for tool, ids in data.tool_mask_map().items():
+        lat = [data.configs[i].latency_ms for i in ids]
+        print(f"  {tool:<28} {len(ids):>5} configs  latency {min(lat):g}–{max(lat):g} ms")
+    return 0
+
+
+def cmd_data(argv: list[str]) -> int:
+    from tomas.data.generate import generate_profiling, write_profiling
+    from tomas.data.registry import load_registry
+
+    p = argparse.ArgumentParser(prog="tomas data", description="Generate data files.")
+    sub = p.add_subparsers(dest="what", required=True)
+    g = sub.add_parser("generate-profiling", help="Write a seeded synthetic profiling table.")
+    g.add_argument("--tool_registry", default="data/tool_registry/tools.json")
+    g.add_argument("--output", default="data/profiling/profiling.csv")
+    g.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    rows = generate_profiling(load_registry(args.tool_registry), seed=args.seed)
+    write_profiling(rows, args.output)
+    print(f"✓ Wrote {len(rows)} rows to {args.output}")
+    return 0
+
+
+def _stage(module: str) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        import importlib
+
+        return importlib.import_module(f"tomas.stages.{module}").main(argv)
+
+    return run
+
+
+COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
+    "validate": (cmd_validate, "check the tool registry and profiling data"),
+    "data": (cmd_data, "generate data files (generate-profiling)"),
+    "pretrain": (_stage("pretrain"), "Phase 0: pre-train the resource encoder"),
+    "export": (_stage("export"), "export config_weights.pt, config_lookup.json, tool_mask_map.json"),
+    "evaluate": (_stage("evaluate"), "greedy exact-match evaluation of exported weights"),
+    "run": (_stage("run"), "main job: validate -> pretrain -> export -> evaluate"),
+}
+
+
+def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
+    """Run a stage; user errors become one line on stderr and exit code 2."""
+    try:
+        return fn(argv)
+    except TomasError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return TomasError.EXIT_CODE
+    except KeyboardInterrupt:
+        print("\ninterrupted (resume with --resume auto)", file=sys.stderr)
+        return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print("usage: tomas {" + ",".join(COMMANDS) + "} ...\n")
+        for name, (_, help_) in COMMANDS.items():
+            print(f"  {name:<10} {help_}")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    return run_guarded(COMMANDS[argv[0]][0], argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

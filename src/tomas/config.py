@@ -1,0 +1,214 @@
+"""Typed configuration: one dataclass field per YAML key and CLI flag.
+
+YAML files mirror the dataclass nesting (``training.batch_size``); flags use the dotted
+name (``--training.batch_size 64``) and win over the YAML. The spec's flat legacy flags
+(``--batch_size 64``, ``--lr 2e-4``, ``--log_wandb`` ...) are translated to the dotted
+names by ``LEGACY_FLAGS``. Parsing, type checks and unknown-key errors are jsonargparse's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
+
+
+@dataclass
+class AugmentationConfig:
+    mode: Literal["none", "jitter", "variation", "both"] = "none"
+    """Augmentation: none, jitter (±5% numbers), variation (other templates) or both."""
+    num_copies: int = 1
+    """Samples per configuration (copy 0 is always the exact canonical description)."""
+    jitter: float = 0.05
+    """Largest relative change applied by jitter."""
+
+
+@dataclass
+class DataConfig:
+    tool_registry: str = "data/tool_registry/tools.json"
+    """Tool registry JSON (list of {name, description})."""
+    profiling_data: str = "data/profiling/profiling.csv"
+    """Profiling CSV; its row order defines the config ids."""
+    tools: list[str] | None = None
+    """Only these tools' configurations (a quick run); null = all."""
+    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
+
+
+@dataclass
+class EncoderConfig:
+    num_heads: int = 8
+    """Heads of the fusion self-attention (must divide the LLM's hidden size)."""
+    mlp_hidden: int = 1024
+    """Width of the ResourceMLP's hidden layer."""
+    num_frequencies: int = 8
+    """Fourier frequencies per standardised resource value (0 = off)."""
+    digit_features: bool = True
+    """Add one-hot decimal digits of each number (lets exact values be read back)."""
+    anchor_description: bool = False
+    """Stream A pools the tool's description tokens too, not only its name."""
+
+
+@dataclass
+class PrefixConfig:
+    """How the one encoder vector is shown to the frozen LLM during pre-training."""
+
+    num_slots: int = 0
+    """Input slots the vector is expanded to (0 = as many as the longest value anchor)."""
+    prompt: str = "<|endoftext|>{slots}\n"
+    """Fixed text around the slots; ``{slots}`` marks where they go."""
+    num_soft_prompt: int = 0
+    """Trainable shared soft-prompt vectors placed before the slots."""
+    anchor_weight: float = 1.0
+    """Weight of the auxiliary loss tying each slot to a value token (0 = off)."""
+    anchor_only_epochs: float = 0.0
+    """Curriculum: epochs trained with the anchor loss alone before the LM loss starts."""
+
+
+@dataclass
+class ModelConfig:
+    llm_model: str = "smollm2"
+    """'smollm2' (embedded default), 'tiny' (random test model), an HF id or a local path."""
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    prefix: PrefixConfig = field(default_factory=PrefixConfig)
+
+
+@dataclass
+class TrainingConfig:
+    batch_size: int = 16
+    """Samples per optimizer step (per process)."""
+    num_epochs: int = 100
+    """Maximum passes over the samples; training stops earlier at the targets."""
+    learning_rate: float = 1.0e-3
+    """Peak AdamW learning rate."""
+    weight_decay: float = 0.0
+    """AdamW weight decay."""
+    warmup_steps: int = 20
+    """Linear warm-up steps before the schedule."""
+    schedule: Literal["constant", "cosine", "linear"] = "constant"
+    """Learning-rate schedule after warm-up."""
+    grad_clip: float = 1.0
+    """Global gradient-norm clip (0 = off)."""
+    grad_accum: int = 1
+    """Micro-batches per optimizer step."""
+    target_loss: float = 0.01
+    """Stop when the epoch's mean LM loss is below this AND exact match is reached."""
+    target_exact_match: float = 1.0
+    """Stop when greedy exact match over all configurations reaches this fraction."""
+    eval_every_epochs: int = 1
+    """Run the exact-match evaluation every N epochs (0 = only at the end)."""
+    checkpoint_freq: int = 10
+    """Write assets/encoder_checkpoint_epoch{N}.pt every N epochs."""
+    save_every_steps: int = 50
+    """Also write a resumable state every N optimizer steps (0 = off)."""
+    mixed_precision: Literal["no", "fp16", "bf16"] = "no"
+    """Autocast dtype on CUDA (ignored on CPU, where fp32 is faster)."""
+    device: str = "auto"
+    """auto, cpu or cuda."""
+    seed: int = 0
+    """One seed for data order, augmentation and initialisation."""
+    resume: str | None = None
+    """Resume from a state file ('auto' = the latest in output_dir)."""
+    num_threads: int = 0
+    """torch CPU threads (0 = leave torch's default)."""
+
+
+@dataclass
+class WandbConfig:
+    enabled: bool = False
+    """Log to Weights & Biases (offline mode unless WANDB_MODE says otherwise)."""
+    project: str = "tomas-encoder-pretrain"
+    """W&B project."""
+    entity: str | None = None
+    """W&B entity (user or team)."""
+
+
+@dataclass
+class LoggingConfig:
+    wandb: WandbConfig = field(default_factory=WandbConfig)
+    tensorboard: bool = False
+    """Also write TensorBoard event files (needs the tensorboard package)."""
+
+
+@dataclass
+class PretrainConfig:
+    """Phase 0: self-encoding pre-training of the resource encoder."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    output_dir: str = "assets"
+    """Where checkpoints, metrics and plots are written."""
+
+
+LEGACY_FLAGS: dict[str, str] = {
+    "--tool_registry": "--data.tool_registry",
+    "--profiling_data": "--data.profiling_data",
+    "--llm_model": "--model.llm_model",
+    "--batch_size": "--training.batch_size",
+    "--num_epochs": "--training.num_epochs",
+    "--lr": "--training.learning_rate",
+    "--target_loss": "--training.target_loss",
+    "--augmentation_mode": "--data.augmentation.mode",
+    "--num_augmented_copies": "--data.augmentation.num_copies",
+    "--checkpoint_freq": "--training.checkpoint_freq",
+    "--device": "--training.device",
+    "--seed": "--training.seed",
+    "--resume": "--training.resume",
+}
+"""The spec's flat flags that take a value -> dotted flag."""
+
+LEGACY_SWITCHES: dict[str, tuple[str, str]] = {
+    "--log_wandb": ("--logging.wandb.enabled", "true"),
+    "--fp16": ("--training.mixed_precision", "fp16"),
+    "--bf16": ("--training.mixed_precision", "bf16"),
+}
+"""The spec's flat on/off flags -> (dotted flag, value)."""
+
+
+def translate_legacy(argv: list[str]) -> list[str]:
+    """Rewrite legacy flat flags (``--lr 1e-4``, ``--lr=1e-4``, ``--fp16``) to dotted ones."""
+    out: list[str] = []
+    for arg in argv:
+        name, eq, value = arg.partition("=")
+        if name in LEGACY_SWITCHES:
+            out.extend(LEGACY_SWITCHES[name])
+        elif name in LEGACY_FLAGS:
+            out.extend([LEGACY_FLAGS[name], value] if eq else [LEGACY_FLAGS[name]])
+        else:
+            out.append(arg)
+    return out
+
+
+def build_parser(config_cls: type, default_config: str | None = None, description: str = ""):
+    """A jsonargparse parser for ``config_cls`` with ``--config FILE.yaml``."""
+    from jsonargparse import ActionConfigFile, ArgumentParser, set_parsing_settings
+
+    set_parsing_settings(docstring_parse_attribute_docstrings=True)
+    parser = ArgumentParser(description=description, exit_on_error=False,
+                            default_config_files=[default_config] if default_config else None)
+    parser.add_argument("--config", action=ActionConfigFile, help="YAML configuration file.")
+    parser.add_class_arguments(config_cls, nested_key=None, as_group=False)
+    return parser
+
+
+def parse_config(config_cls: type, argv: list[str], default_config: str | None = None):
+    """Parse ``argv`` (YAML + overrides + legacy flags) into ``(config, config_file)``.
+
+    Raises ``TomasError`` with jsonargparse's message on unknown keys or wrong types.
+    """
+    from tomas.errors import TomasError
+
+    parser = build_parser(config_cls, default_config, config_cls.__doc__ or "")
+    try:
+        ns = parser.parse_args(translate_legacy(argv))
+    except Exception as e:  # jsonargparse raises argparse.ArgumentError
+        raise TomasError(" ".join(str(e).split())) from None
+    files = ns.pop("config", None) or []
+    used = str(files[-1]) if files else (default_config if default_config and Path(default_config).is_file() else None)
+    ns.pop("__default_config__", None)
+    cfg = parser.instantiate_classes(ns)
+    return config_cls(**{k: cfg[k] for k in cfg.keys() if "." not in k}), used

@@ -1,0 +1,48 @@
+"""Atomic file writes: a reader never sees a half-written asset or checkpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` and rename the result onto ``path`` in one step.
+
+    The temporary file lives in the same folder so the rename is atomic on POSIX.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_json(obj: Any, path: str | Path) -> Path:
+    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2) + "\n"))
+
+
+def save_torch(obj: Any, path: str | Path) -> Path:
+    return atomic_write(path, lambda p: torch.save(obj, p))
+
+
+def append_jsonl(record: dict, path: str | Path) -> None:
+    """Append one metrics record; a line is small enough to be written whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        f.write(json.dumps(record) + "\n")

@@ -1,0 +1,1 @@
+"""Model parts: the frozen LLM, the resource encoder and the pre-training prefix adapter."""
