@@ -61,6 +61,8 @@ class PrefixConfig:
     """Fixed text around the slots; ``{slots}`` marks where they go."""
     num_soft_prompt: int = 0
     """Trainable shared soft-prompt vectors placed before the slots."""
+    expander_hidden: int = 1024
+    """Hidden width of the slot expander (one vector -> num_slots vectors)."""
     anchor_weight: float = 1.0
     """Weight of the auxiliary loss tying each slot to a value token (0 = off)."""
     anchor_only_epochs: float = 0.0
@@ -212,3 +214,18 @@ def parse_config(config_cls: type, argv: list[str], default_config: str | None =
     ns.pop("__default_config__", None)
     cfg = parser.instantiate_classes(ns)
     return config_cls(**{k: cfg[k] for k in cfg.keys() if "." not in k}), used
+
+
+def from_dict(cls: type, values: dict):
+    """Rebuild a (nested) config dataclass from ``dataclasses.asdict`` output (checkpoints)."""
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in values:
+            continue
+        value = values[f.name]
+        kwargs[f.name] = from_dict(hints[f.name], value) if dataclasses.is_dataclass(hints[f.name]) else value
+    return cls(**kwargs)

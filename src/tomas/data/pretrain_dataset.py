@@ -19,7 +19,7 @@ from typing import Literal
 import torch
 
 from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS, Configuration
-from tomas.data.templates import CANONICAL, TEMPLATES, render
+from tomas.data.templates import CANONICAL, TEMPLATES, format_number, render
 
 AugmentationMode = Literal["none", "jitter", "variation", "both"]
 
@@ -42,7 +42,8 @@ def jitter_value(value: float, rng: random.Random, scale: float = 0.05) -> float
         return 0.0
     u = rng.uniform(0.01, scale) * rng.choice((-1, 1))
     raw = value * (1 + u)
-    for decimals in range(0, 7):
+    # Never round more coarsely than the value itself is written (else 0.5 * 1.03 -> 1).
+    for decimals in range(len(format_number(value).partition(".")[2]), 7):
         rounded = round(raw, decimals)
         if rounded != value and rounded > 0:
             return float(rounded)

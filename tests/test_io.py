@@ -1,0 +1,45 @@
+"""Atomic writes: a failed write leaves nothing behind, a successful one replaces the file whole."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tomas.io import atomic_write, save_json
+
+
+def test_failed_write_leaves_no_file(tmp_path):
+    target = tmp_path / "out" / "asset.json"
+
+    def write(path):
+        path.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        atomic_write(target, write)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_failed_write_keeps_the_old_file(tmp_path):
+    target = tmp_path / "asset.json"
+    target.write_text("old")
+
+    def write(path):
+        path.write_text("new, half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, write)
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_existing_file_is_replaced_whole(tmp_path):
+    target = tmp_path / "asset.json"
+    target.write_text("x" * 10_000)
+    assert atomic_write(target, lambda p: p.write_text("short")) == target
+    assert target.read_text() == "short"
+    save_json({"a": [1, 2]}, target)
+    assert json.loads(target.read_text()) == {"a": [1, 2]}
+    assert list(tmp_path.iterdir()) == [target]
