@@ -1,4 +1,4 @@
-"""Phase 0 pre-training (the spec's command): `python script/pretrain_encoder.py --config configs/pretrain_encoder.yaml`."""
+"""Phase 0 pre-training, the spec's command: `python script/pretrain_encoder.py --config FILE.yaml`."""
 
 import sys
 from pathlib import Path

@@ -54,7 +54,8 @@ def test_cli_duplicate_configuration(small_data, repo_root):
 
 
 def test_cli_non_utf8_profiling(small_data, repo_root):
-    small_data.profiling.write_bytes(small_data.profiling.read_bytes() + "caf\u00e9,small,1,1,1,1,1\n".encode("latin-1"))
+    latin1_row = "caf\u00e9,small,1,1,1,1,1\n".encode("latin-1")
+    small_data.profiling.write_bytes(small_data.profiling.read_bytes() + latin1_row)
     _assert_user_error(_validate(small_data.registry, small_data.profiling, repo_root), _expected_message(small_data))
 
 

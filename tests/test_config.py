@@ -66,10 +66,17 @@ def test_legacy_flag(flag, form):
 
 @pytest.mark.parametrize("switch", sorted(LEGACY_SWITCHES))
 def test_legacy_switch(switch):
-    dotted, _ = LEGACY_SWITCHES[switch]
+    dotted = LEGACY_SWITCHES[switch][0]
     config = _parse([switch])
     assert _get(config, dotted) == SWITCH_VALUES[switch]
     assert _get(PretrainConfig(), dotted) != SWITCH_VALUES[switch]
+
+
+@pytest.mark.parametrize("switch", sorted(LEGACY_SWITCHES))
+def test_legacy_switch_can_be_turned_off(switch):
+    dotted = LEGACY_SWITCHES[switch][0]
+    assert _get(_parse([f"{switch}=false"]), dotted) == _get(PretrainConfig(), dotted)
+    assert _get(_parse([f"{switch}=true"]), dotted) == SWITCH_VALUES[switch]
 
 
 def test_translate_legacy_leaves_other_arguments_alone():
@@ -142,3 +149,8 @@ def test_shipped_pretrain_config_parses(repo_root):
         pytest.skip(f"{path} not written yet")
     config, used = parse_config(PretrainConfig, ["--config", str(path)], default_config=None)
     assert isinstance(config, PretrainConfig) and used == str(path)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(TomasError, match="nothing.yaml"):
+        _parse(["--config", str(tmp_path / "nothing.yaml")])

@@ -57,8 +57,11 @@ class PrefixConfig:
 
     num_slots: int = 0
     """Input slots the vector is expanded to (0 = as many as the longest value anchor)."""
-    prompt: str = "<|endoftext|>{slots}\n"
-    """Fixed text around the slots; ``{slots}`` marks where they go."""
+    prompt: str = ("<|endoftext|>Values: example_tool small 1 2 10 1 100\nDescription:\nTool example_tool "
+                   "configuration: input size small, requires 1 CPU core, 2 GB memory, 10 GPU SMs, 1 GB GPU memory, "
+                   "and latency is 100 ms.\nValues:{slots}\nDescription:\n")
+    """Fixed text around the slots; ``{slots}`` marks where they go. The text before the
+    slots is computed once and cached, so a worked example in it costs nothing per step."""
     num_soft_prompt: int = 0
     """Trainable shared soft-prompt vectors placed before the slots."""
     expander_hidden: int = 1024
@@ -163,12 +166,14 @@ LEGACY_FLAGS: dict[str, str] = {
 }
 """The spec's flat flags that take a value -> dotted flag."""
 
-LEGACY_SWITCHES: dict[str, tuple[str, str]] = {
-    "--log_wandb": ("--logging.wandb.enabled", "true"),
-    "--fp16": ("--training.mixed_precision", "fp16"),
-    "--bf16": ("--training.mixed_precision", "bf16"),
+LEGACY_SWITCHES: dict[str, tuple[str, str, str]] = {
+    "--log_wandb": ("--logging.wandb.enabled", "true", "false"),
+    "--fp16": ("--training.mixed_precision", "fp16", "no"),
+    "--bf16": ("--training.mixed_precision", "bf16", "no"),
 }
-"""The spec's flat on/off flags -> (dotted flag, value)."""
+"""The spec's flat on/off flags -> (dotted flag, value when on, value for ``--flag=false``)."""
+
+FALSE_WORDS = ("false", "0", "no", "off")
 
 
 def translate_legacy(argv: list[str]) -> list[str]:
@@ -177,7 +182,8 @@ def translate_legacy(argv: list[str]) -> list[str]:
     for arg in argv:
         name, eq, value = arg.partition("=")
         if name in LEGACY_SWITCHES:
-            out.extend(LEGACY_SWITCHES[name])
+            flag, on, off = LEGACY_SWITCHES[name]
+            out.extend([flag, off if eq and value.lower() in FALSE_WORDS else on])
         elif name in LEGACY_FLAGS:
             out.extend([LEGACY_FLAGS[name], value] if eq else [LEGACY_FLAGS[name]])
         else:

@@ -42,7 +42,7 @@ def test_same_seed_same_rows(default_files, default_rows):
 def test_other_seed_other_latencies(default_files, default_rows):
     other = generate_profiling(load_registry(default_files[0]), seed=1)
     assert [_key(r) for r in other] == [_key(r) for r in default_rows]
-    changed = sum(a["latency_ms"] != b["latency_ms"] for a, b in zip(default_rows, other))
+    changed = sum(a["latency_ms"] != b["latency_ms"] for a, b in zip(default_rows, other, strict=True))
     assert changed > len(default_rows) // 2
 
 
@@ -91,7 +91,7 @@ def test_latency_shrinks_with_more_compute_on_average(default_rows, column):
         means = [statistics.mean(r["latency_ms"] for r in rows if r[column] == level)
                  for level in sorted({r[column] for r in rows})]
         # Non-strictly: a GPU-bound tool barely gains from cores, and each mean carries ~0.3% noise.
-        assert all(b <= a * 1.01 for a, b in zip(means, means[1:])), (tool, column, means)
+        assert all(b <= a * 1.01 for a, b in itertools.pairwise(means)), (tool, column, means)
         assert means[-1] < means[0], (tool, column, means)
 
 
@@ -122,8 +122,8 @@ def test_tight_memory_costs_latency_in_the_table(default_rows):
     for tool in {r["tool"] for r in default_rows}:
         large = [r for r in default_rows if r["tool"] == tool and r["input_size"] == "large"]
         low, high = min(r["cpu_mem_gb"] for r in large), max(r["cpu_mem_gb"] for r in large)
-        mean = lambda mem: statistics.mean(r["latency_ms"] for r in large if r["cpu_mem_gb"] == mem)
-        assert mean(low) > mean(high)
+        means = {mem: statistics.mean(r["latency_ms"] for r in large if r["cpu_mem_gb"] == mem) for mem in (low, high)}
+        assert means[low] > means[high]
 
 
 def test_cpu_only_configuration_ignores_the_gpu():

@@ -51,7 +51,7 @@ def test_copy_zero_is_canonical_and_seeded(data, tokenizer, mode):
     subset = data.configs[:40]
     samples = make_samples(subset, data.tool_names, tokenizer, mode=mode, num_copies=3, seed=7)
     assert len(samples) == 3 * len(subset)
-    for s, config in zip(samples, subset):
+    for s, config in zip(samples[: len(subset)], subset, strict=True):
         assert s.text == render(fields_of(config)) and s.resources == config.vector()
     again = make_samples(subset, data.tool_names, tokenizer, mode=mode, num_copies=3, seed=7)
     other = make_samples(subset, data.tool_names, tokenizer, mode=mode, num_copies=3, seed=8)
@@ -69,7 +69,7 @@ def test_jitter(data, tokenizer):
         assert s.template_id == CANONICAL
         assert _parsed_vector(s.text) == s.resources  # the text shows exactly the jittered values
         assert s.resources[0] == original[0]  # input size is categorical
-        for new, old in zip(s.resources[1:], original[1:]):
+        for new, old in zip(s.resources[1:], original[1:], strict=True):
             if old == 0:
                 assert new == 0
                 continue

@@ -38,7 +38,7 @@ def test_data_loads_row_by_row(which, default_files, other_files):
     data = load_tool_data(registry, profiling)
     rows = list(csv.reader(profiling.read_text().splitlines()))
     assert len(data.configs) == len(rows) - 1
-    for config, row in zip(data.configs, rows[1:]):
+    for config, row in zip(data.configs, rows[1:], strict=True):
         assert config.tool == row[0] and config.input_size == row[1]
         assert config.vector() == [float(INPUT_SIZES.index(row[1])), *map(float, row[2:])]
     assert len(config.vector()) == len(RESOURCE_FIELDS)
@@ -101,7 +101,8 @@ def test_column_twice_in_header(small_data):
 def test_two_aliases_of_one_field(small_data):
     lines = small_data.lines()
     small_data.write_lines([lines[0] + ",cpu_cores", *(line + ",3" for line in lines[1:])])
-    assert _error(small_data) == f"{small_data.profiling}: row 1: columns 'cpu_core' and 'cpu_cores' both give cpu_cores"
+    assert _error(small_data) == (
+        f"{small_data.profiling}: row 1: columns 'cpu_core' and 'cpu_cores' both give cpu_cores")
 
 
 def test_non_numeric_value(small_data):
@@ -195,3 +196,10 @@ def test_empty_row_in_the_middle(small_data):
     lines = small_data.lines()
     small_data.write_lines([*lines[:3], "", *lines[3:]])
     assert _error(small_data) == f"{small_data.profiling}: row 4: empty row"
+
+
+def test_utf8_bom_is_accepted(small_data):
+    # Spreadsheet programs save "CSV UTF-8" with a byte-order mark before the header.
+    small_data.profiling.write_bytes(b"\xef\xbb\xbf" + small_data.profiling.read_bytes())
+    small_data.registry.write_bytes(b"\xef\xbb\xbf" + small_data.registry.read_bytes())
+    assert [c.tool for c in _load(small_data)] == [line.split(",")[0] for line in small_data.lines()[1:]]

@@ -95,7 +95,8 @@ def generate_profiling(tools: list[Tool], seed: int = 0,
                         for gmem in levels["gpu_memory_gb"]:
                             base = latency_ms(cost, size, cpu, mem, sm, gmem)
                             lat = max(1, round(base * math.exp(rng.gauss(0.0, NOISE))))
-                            rows.append(dict(zip(CANONICAL_HEADER, (tool.name, size, cpu, mem, sm, gmem, lat))))
+                            values = (tool.name, size, cpu, mem, sm, gmem, lat)
+                            rows.append(dict(zip(CANONICAL_HEADER, values, strict=True)))
     return rows
 
 

@@ -19,7 +19,7 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate the BOM spreadsheet programs write
     except (OSError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: cannot read file ({e.__class__.__name__}: {e})") from None
     if not text.strip():

@@ -61,12 +61,17 @@ class PrefixAdapter(nn.Module):
     def slot_offset(self) -> int:
         return len(self.prompt_before) + len(self.soft_prompt)
 
-    def forward(self, v: torch.Tensor, embed: nn.Embedding) -> tuple[torch.Tensor, torch.Tensor]:
-        """Returns (prefix embeddings [B, P, H], slot vectors [B, k, H])."""
+    def forward(self, v: torch.Tensor, embed: nn.Embedding, with_prompt_before: bool = True):
+        """Returns (prefix embeddings [B, P, H], slot vectors [B, k, H]).
+
+        ``with_prompt_before=False`` leaves out the fixed text before the slots (its keys
+        and values then come from a ``PromptCache``).
+        """
         b = v.shape[0]
         slots = self.expander(v)
         dtype = embed.weight.dtype
-        parts = [embed(self.prompt_before).expand(b, -1, -1).to(dtype),
+        before = self.prompt_before if with_prompt_before else self.prompt_before[:0]
+        parts = [embed(before).expand(b, -1, -1).to(dtype),
                  self.soft_prompt.to(dtype).expand(b, -1, -1),
                  slots.to(dtype),
                  embed(self.prompt_after).expand(b, -1, -1).to(dtype)]

@@ -22,9 +22,10 @@ class SelfEncoder(nn.Module):
         self.encoder = encoder
         self.adapter = adapter
 
-    def forward(self, tool_id: torch.Tensor, resources: torch.Tensor, embed: nn.Embedding):
+    def forward(self, tool_id: torch.Tensor, resources: torch.Tensor, embed: nn.Embedding,
+                with_prompt_before: bool = True):
         """Returns (prefix embeddings [B, P, H], slot vectors [B, k, H])."""
-        return self.adapter(self.encoder(tool_id, resources), embed)
+        return self.adapter(self.encoder(tool_id, resources), embed, with_prompt_before)
 
 
 def build_self_encoder(cfg: PretrainConfig, llm, tools, resources: torch.Tensor, num_slots: int) -> SelfEncoder:
@@ -64,19 +65,43 @@ def self_encoder_from_checkpoint(ckpt: dict) -> tuple[SelfEncoder, PretrainConfi
     return SelfEncoder(encoder, adapter), cfg
 
 
-def lm_forward(llm_model: nn.Module, prefix: torch.Tensor, target_ids: torch.Tensor,
-               target_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+class PromptCache:
+    """Keys/values of the fixed text before the slots, computed once (the LLM is frozen).
+
+    Every batch then runs only ``[soft prompt | slots | text after | targets]``: the
+    constant prompt costs nothing per step, however long it is.
+    """
+
+    def __init__(self, llm_model: nn.Module, prompt_ids: torch.Tensor):
+        self.length = len(prompt_ids)
+        with torch.no_grad():
+            out = llm_model.base_model(input_ids=prompt_ids[None], use_cache=True)
+        self.layers = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+
+    def for_batch(self, batch_size: int):
+        from transformers import DynamicCache
+
+        return DynamicCache(ddp_cache_data=[(k.expand(batch_size, -1, -1, -1), v.expand(batch_size, -1, -1, -1))
+                                            for k, v in self.layers])
+
+
+def lm_forward(llm_model: nn.Module, prefix: torch.Tensor, target_ids: torch.Tensor, target_mask: torch.Tensor,
+               cache: PromptCache | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Teacher-forced pass ``[prefix | targets[:-1]]`` with logits only at target positions.
 
-    Returns (mean CE over real target tokens, per-sample "every token is the argmax"
-    [B] — which is exactly greedy-decoding exact match — and argmax ids [B, T]).
+    With ``cache``, ``prefix`` excludes the cached prompt text. Returns (mean CE over real
+    target tokens, per-sample "every token is the argmax" [B] — which is exactly
+    greedy-decoding exact match — and argmax ids [B, T]).
     """
     embed = llm_model.get_input_embeddings()
     inputs = torch.cat([prefix, embed(target_ids[:, :-1]).to(prefix.dtype)], dim=1)
-    p = prefix.shape[1]
-    attention = torch.cat([torch.ones(prefix.shape[:2], dtype=torch.long, device=prefix.device),
+    b, p = prefix.shape[:2]
+    cached = cache.length if cache else 0
+    attention = torch.cat([torch.ones((b, cached + p), dtype=torch.long, device=prefix.device),
                            target_mask[:, :-1].long()], dim=1)
-    hidden = llm_model.base_model(inputs_embeds=inputs, attention_mask=attention).last_hidden_state
+    hidden = llm_model.base_model(inputs_embeds=inputs, attention_mask=attention,
+                                  past_key_values=cache.for_batch(b) if cache else None,
+                                  use_cache=cache is not None).last_hidden_state
     hidden = hidden[:, p - 1:]  # position p-1+t predicts target t
     logits = llm_model.get_output_embeddings()(hidden[target_mask]).float()
     loss = nn.functional.cross_entropy(logits, target_ids[target_mask])

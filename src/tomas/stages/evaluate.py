@@ -52,7 +52,7 @@ def score(texts: list[str], data: ToolData, worst: int = 10) -> dict:
 
 
 @torch.no_grad()
-def teacher_forced_exact_match(model, llm, data: ToolData, device, batch_size: int = 64) -> dict:
+def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, batch_size: int = 64) -> dict:
     from tomas.models.self_encoding import lm_forward
 
     samples = make_samples(data.configs, data.tool_names, llm.tokenizer)
@@ -61,8 +61,8 @@ def teacher_forced_exact_match(model, llm, data: ToolData, device, batch_size: i
     texts = []
     for i in range(0, len(samples), batch_size):
         batch = {k: v.to(device) for k, v in collate(samples[i:i + batch_size], llm.tokenizer.pad_token_id).items()}
-        prefix, _ = model(batch["tool_id"], batch["resources"], llm.embeddings)
-        _, _, predicted = lm_forward(llm.model, prefix, batch["target_ids"], batch["target_mask"])
+        prefix, _ = model(batch["tool_id"], batch["resources"], llm.embeddings, cache is None)
+        _, _, predicted = lm_forward(llm.model, prefix, batch["target_ids"], batch["target_mask"], cache)
         texts += decode_until_eos(predicted.tolist(), llm.tokenizer)
     model.train(was_training)
     return score(texts, data)

@@ -50,7 +50,8 @@ def encode_all(encoder, data: ToolData, batch_size: int, device) -> torch.Tensor
     tool_ids = torch.tensor([data.tool_id(c.tool) for c in data.configs])
     rows = []
     for i in tqdm(range(0, len(resources), batch_size)):
-        rows.append(encoder(tool_ids[i:i + batch_size].to(device), resources[i:i + batch_size].to(device)).float().cpu())
+        batch = slice(i, i + batch_size)
+        rows.append(encoder(tool_ids[batch].to(device), resources[batch].to(device)).float().cpu())
     return torch.cat(rows)
 
 

@@ -24,7 +24,13 @@ from tomas.errors import TomasError
 from tomas.io import append_jsonl, save_torch
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.prefix import anchor_loss, value_string
-from tomas.models.self_encoding import SelfEncoder, build_self_encoder, checkpoint_header, lm_forward
+from tomas.models.self_encoding import (
+    PromptCache,
+    SelfEncoder,
+    build_self_encoder,
+    checkpoint_header,
+    lm_forward,
+)
 from tomas.stages.evaluate import teacher_forced_exact_match
 
 DEFAULT_CONFIG = "configs/pretrain_encoder.yaml"
@@ -146,6 +152,7 @@ class Trainer:
         opt = torch.optim.AdamW(params, lr=t.learning_rate, weight_decay=t.weight_decay)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(self.cfg, self.steps_per_epoch * t.num_epochs))
         self.model, self.opt, self.sched = self.acc.prepare(s.model, opt, sched)
+        self.cache = PromptCache(s.llm.model, s.model.adapter.prompt_before)
         self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
         self.best = (-1.0, -math.inf)  # (exact match, -loss)
         self.train_wall_s = 0.0
@@ -202,7 +209,7 @@ class Trainer:
         batch = {k: v.to(s.device) for k, v in batch.items()}
         anchors = s.anchors[idx].to(s.device)
         with self.acc.accumulate(self.model), self.acc.autocast():
-            prefix, slots = self.model(batch["tool_id"], batch["resources"], s.llm.embeddings)
+            prefix, slots = self.model(batch["tool_id"], batch["resources"], s.llm.embeddings, False)
             loss = torch.zeros((), device=s.device)
             if cfg.model.prefix.anchor_weight > 0:
                 a_loss, a_ok = anchor_loss(slots, anchors, s.llm.embeddings.weight)
@@ -210,7 +217,8 @@ class Trainer:
                 self.epoch_stats["anchor_sum"] += a_loss.item() * len(idx)
                 self.epoch_stats["anchor_correct"] += a_ok.all(1).sum().item()
             if use_lm:
-                lm_loss, correct, _ = lm_forward(s.llm.model, prefix, batch["target_ids"], batch["target_mask"])
+                lm_loss, correct, _ = lm_forward(s.llm.model, prefix, batch["target_ids"], batch["target_mask"],
+                                                 self.cache)
                 loss = loss + lm_loss
                 self.epoch_stats["loss_sum"] += lm_loss.item() * len(idx)
                 self.epoch_stats["correct"] += correct.sum().item()
@@ -264,7 +272,7 @@ class Trainer:
         should_eval = use_lm and (t.eval_every_epochs and (self.epoch + 1) % t.eval_every_epochs == 0 or last
                                   or record["train_exact"] == 1.0)
         if should_eval:
-            ev = teacher_forced_exact_match(self.acc.unwrap_model(self.model), s.llm, s.data, device=s.device)
+            ev = teacher_forced_exact_match(self.acc.unwrap_model(self.model), s.llm, s.data, s.device, self.cache)
             record.update(exact_match=ev["exact_match"], per_field=ev["per_field"])
         self.history.append(record)
         self.epoch += 1

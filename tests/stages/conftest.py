@@ -1,0 +1,131 @@
+"""One real pre-training run (tiny LLM, 3-tool fixture) shared by the stage tests, and a CLI runner.
+
+Every command runs as a subprocess through the real entry points, from the repository root,
+with one CPU thread (deterministic, and light on a shared machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests/fixtures/other"
+NUM_EPOCHS, CHECKPOINT_FREQ, BATCH_SIZE = 4, 2, 8
+
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
+       "WANDB_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
+
+
+def config_yaml(registry: Path, profiling: Path, output_dir: Path) -> str:
+    """A small, fast, deterministic Phase 0 config on the tiny random LLM (never the embedded one)."""
+    return f"""\
+data:
+  tool_registry: {registry}
+  profiling_data: {profiling}
+  augmentation:
+    mode: none
+    num_copies: 1
+model:
+  llm_model: tiny
+  encoder:
+    num_heads: 4
+    mlp_hidden: 64
+  prefix:
+    num_soft_prompt: 2
+    expander_hidden: 64
+training:
+  batch_size: {BATCH_SIZE}
+  num_epochs: {NUM_EPOCHS}
+  learning_rate: 1.0e-2
+  warmup_steps: 0
+  checkpoint_freq: {CHECKPOINT_FREQ}
+  save_every_steps: 1
+  device: cpu
+  num_threads: 1
+  seed: 0
+logging:
+  wandb:
+    enabled: false
+output_dir: {output_dir}
+"""
+
+
+def run_cli(args: list[str], cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=ENV, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def spawn_cli(args: list[str], log_path: Path, cwd: Path = REPO) -> subprocess.Popen:
+    """Start a command in the background, stdout + stderr to ``log_path``."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen([sys.executable, *args], cwd=cwd, env=ENV, stdout=log, stderr=subprocess.STDOUT)
+
+
+def read_metrics(path: Path) -> dict[int, dict]:
+    """Epoch -> its LAST record (a killed run may have written a record that the resumed run rewrites)."""
+    records = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            records[r["epoch"]] = r
+    return records
+
+
+@dataclass
+class PretrainRun:
+    config: Path
+    """The YAML the run used (its output_dir is ``out``)."""
+    registry: Path
+    profiling: Path
+    out: Path
+    result: subprocess.CompletedProcess
+    num_rows: int
+    num_tools: int
+    num_epochs: int = NUM_EPOCHS
+    checkpoint_freq: int = CHECKPOINT_FREQ
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """``cli(["script/x.py", ...])`` or ``cli(["-m", "tomas.cli", ...])`` -> CompletedProcess."""
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def spawn():
+    """``spawn(args, log_path)`` -> Popen of ``python args...`` running in the background."""
+    return spawn_cli
+
+
+@pytest.fixture(scope="session")
+def metrics():
+    """``metrics(path)`` -> {epoch: last record} of a pretrain_metrics.jsonl."""
+    return read_metrics
+
+
+@pytest.fixture(scope="session")
+def make_config():
+    """``make_config(registry, profiling, output_dir)`` -> YAML text of the shared run's config."""
+    return config_yaml
+
+
+@pytest.fixture(scope="session")
+def pretrained(tmp_path_factory) -> PretrainRun:
+    """`python script/pretrain_encoder.py --config run.yaml`: 4 epochs on the 20-row, 3-tool fixture."""
+    root = tmp_path_factory.mktemp("pretrain")
+    registry, profiling = FIXTURE / "tools.json", FIXTURE / "profiling.csv"
+    out = root / "run"
+    config = root / "run.yaml"
+    config.write_text(config_yaml(registry, profiling, out))
+    result = run_cli(["script/pretrain_encoder.py", "--config", str(config)])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    num_rows = len(profiling.read_text().strip().splitlines()) - 1
+    num_tools = len(json.loads(registry.read_text()))
+    return PretrainRun(config, registry, profiling, out, result, num_rows, num_tools)

@@ -1,0 +1,217 @@
+"""Phase 0 end to end through the real commands: pretrain -> export -> evaluate -> the spec's Validation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+import torch
+
+LOOKUP_KEYS = ["tool_name", "input_size", "cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb", "latency_ms"]
+EVAL_FIELDS = {"tool", "input_size", "cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb", "latency_ms"}
+
+# The "Validation" snippet of /work/shared/spec/phase0_quickstart.md, verbatim.
+SPEC_VALIDATION = """\
+import torch
+import json
+
+# Load weight matrix
+data = torch.load("assets/config_weights.pt")
+print(f"Weight matrix shape: {data['weights'].shape}")  # [1701, 3584]
+print(f"Number of configs: {data['num_configs']}")      # 1701
+print(f"Hidden dimension: {data['hidden_dim']}")        # 3584
+
+# Load lookup tables
+with open("assets/config_lookup.json") as f:
+    config_lookup = json.load(f)
+    print(f"Config lookup entries: {len(config_lookup)}")
+
+with open("assets/tool_mask_map.json") as f:
+    tool_mask_map = json.load(f)
+    print(f"Tools in mask map: {list(tool_mask_map.keys())}")
+    for tool, configs in tool_mask_map.items():
+        print(f"  {tool}: {len(configs)} configurations")
+"""
+
+
+@pytest.fixture(scope="module")
+def exported(pretrained, cli, tmp_path_factory):
+    """`python script/export_classifier_weights.py ...` (the spec's flags) into <tmp>/assets."""
+    workdir = tmp_path_factory.mktemp("validation")
+    assets = workdir / "assets"
+    result = cli(["script/export_classifier_weights.py", "--encoder_checkpoint",
+                  str(pretrained.out / "pretrained_encoder.pt"), "--tool_registry", str(pretrained.registry),
+                  "--profiling_data", str(pretrained.profiling), "--llm_model", "tiny", "--output_dir", str(assets),
+                  "--batch_size", "64", "--device", "cpu"])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return workdir, assets, result
+
+
+@pytest.fixture(scope="module")
+def evaluated(pretrained, exported, cli):
+    _, assets, _ = exported
+    result = cli(["-m", "tomas.cli", "evaluate", "--encoder_checkpoint", str(pretrained.out / "pretrained_encoder.pt"),
+                  "--weights", str(assets / "config_weights.pt"), "--tool_registry", str(pretrained.registry),
+                  "--profiling_data", str(pretrained.profiling), "--device", "cpu", "--batch_size", "64"])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return assets / "eval_report.json", result
+
+
+def test_pretrain_console_output(pretrained):
+    out, n, epochs = pretrained.result.stdout, pretrained.num_rows, pretrained.num_epochs
+    for line in ["Loading configuration from: ", "TOMAS-LLM Encoder Pre-training", "[1/5] Loading dataset...",
+                 f"✓ Loaded {n} samples from {n} configs", "LLM Model: tiny", "Device: cpu",
+                 f"Epoch 1/{epochs}", f"Epoch {epochs}/{epochs}", "✓ New best model saved"]:
+        assert line in out, f"{line!r} missing from:\n{out}"
+    assert "Traceback" not in pretrained.result.stderr
+
+
+def test_pretrain_files(pretrained):
+    out, num_epochs, freq = pretrained.out, pretrained.num_epochs, pretrained.checkpoint_freq
+    best = torch.load(out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
+    assert best["llm_model"] == "tiny" and best["hidden_size"] == 64
+    assert best["tool_names"] == [t["name"] for t in json.loads(pretrained.registry.read_text())]
+    for epoch in range(1, num_epochs + 1):
+        path = out / f"encoder_checkpoint_epoch{epoch}.pt"
+        assert path.is_file() == (epoch % freq == 0), path
+        if path.is_file():
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+            assert ckpt["epoch"] == epoch and "optimizer" in ckpt
+    state = torch.load(out / "train_state.pt", map_location="cpu", weights_only=True)
+    assert state["epoch"] == num_epochs and state["batch_in_epoch"] == 0
+    assert (out / "pretrain_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+
+
+def test_pretrain_metrics_jsonl(pretrained):
+    lines = (pretrained.out / "pretrain_metrics.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["epoch"] for r in records] == list(range(1, pretrained.num_epochs + 1))
+    for r in records:
+        assert isinstance(r["loss"], float) and r["loss"] > 0
+        assert isinstance(r["anchor_loss"], float)
+        assert 0.0 <= r["exact_match"] <= 1.0 and set(r["per_field"]) == EVAL_FIELDS
+    steps = [r["step"] for r in records]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    # the encoder really learns: the LM loss of the last epoch is below the first one's
+    assert records[-1]["loss"] < records[0]["loss"]
+    assert records[-1]["anchor_loss"] < records[0]["anchor_loss"]
+
+
+def test_export_console_output(exported, pretrained):
+    _, assets, result = exported
+    n, k = pretrained.num_rows, pretrained.num_tools
+    for line in [f"✓ Generated weight matrix: [{n}, 64]", f"✓ Saved weight matrix to {assets / 'config_weights.pt'}",
+                 f"Shape: [{n}, 64]", f"Entries: {n}", f"Tools: {k}"]:
+        assert line in result.stdout, f"{line!r} missing from:\n{result.stdout}"
+
+
+def test_export_weights(exported, pretrained):
+    from safetensors.torch import load_file
+
+    from tomas.data.profiling import INPUT_SIZES
+    from tomas.models.self_encoding import self_encoder_from_checkpoint
+
+    _, assets, _ = exported
+    blob = torch.load(assets / "config_weights.pt", map_location="cpu", weights_only=True)
+    w = blob["weights"]
+    n = pretrained.num_rows
+    assert w.shape == (n, 64) and w.dtype == torch.float32
+    assert blob["num_configs"] == n and blob["hidden_dim"] == 64
+    assert torch.isfinite(w).all()
+    assert torch.unique(w, dim=0).shape[0] == n  # one distinct row per configuration
+    assert torch.equal(load_file(str(assets / "config_weights.safetensors"))["weights"], w)
+    # the rows are the checkpoint's encoder applied to the CSV rows, in CSV order
+    ckpt = torch.load(pretrained.out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
+    model, _ = self_encoder_from_checkpoint(ckpt)
+    rows = _csv_rows(pretrained)
+    tool_ids = torch.tensor([ckpt["tool_names"].index(r["tool_name"]) for r in rows])
+    resources = torch.tensor([[float(INPUT_SIZES.index(r["input_size"])), *(float(r[k]) for k in LOOKUP_KEYS[2:])]
+                              for r in rows])
+    with torch.no_grad():
+        expected = model.encoder(tool_ids, resources)
+    torch.testing.assert_close(w, expected)
+
+
+def _csv_rows(pretrained) -> list[dict]:
+    with open(pretrained.profiling, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_export_config_lookup(exported, pretrained):
+    _, assets, _ = exported
+    lookup = json.loads((assets / "config_lookup.json").read_text())
+    rows = _csv_rows(pretrained)
+    assert list(lookup) == [str(i) for i in range(len(rows))]
+    for i, row in enumerate(rows):
+        entry = lookup[str(i)]
+        assert list(entry) == LOOKUP_KEYS
+        assert entry["tool_name"] == row["tool_name"] and entry["input_size"] == row["input_size"]
+        for key in LOOKUP_KEYS[2:]:
+            assert isinstance(entry[key], (int, float)) and entry[key] == float(row[key]), (i, key)
+
+
+def test_export_tool_mask_map(exported, pretrained):
+    _, assets, _ = exported
+    mask = json.loads((assets / "tool_mask_map.json").read_text())
+    lookup = json.loads((assets / "config_lookup.json").read_text())
+    assert list(mask) == [t["name"] for t in json.loads(pretrained.registry.read_text())]
+    all_ids = [i for ids in mask.values() for i in ids]
+    assert sorted(all_ids) == list(range(pretrained.num_rows))  # every id exactly once
+    for tool, ids in mask.items():
+        assert ids == sorted(ids) and ids
+        assert all(lookup[str(i)]["tool_name"] == tool for i in ids)
+
+
+def test_spec_validation_snippet(exported, pretrained, cli):
+    workdir, _, _ = exported
+    result = cli(["-c", SPEC_VALIDATION], cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    n = pretrained.num_rows
+    out = result.stdout
+    assert f"Weight matrix shape: torch.Size([{n}, 64])" in out
+    assert f"Number of configs: {n}\n" in out and "Hidden dimension: 64\n" in out
+    assert f"Config lookup entries: {n}\n" in out
+    names = [t["name"] for t in json.loads(pretrained.registry.read_text())]
+    assert f"Tools in mask map: {names}" in out
+    counts = {name: sum(r["tool_name"] == name for r in _csv_rows(pretrained)) for name in names}
+    for name, count in counts.items():
+        assert f"  {name}: {count} configurations" in out
+
+
+def test_evaluate_report(evaluated, pretrained):
+    path, result = evaluated
+    report = json.loads(path.read_text())
+    assert 0.0 <= report["exact_match"] <= 1.0
+    assert report["num_configs"] == pretrained.num_rows
+    assert isinstance(report["per_field"], dict) and set(report["per_field"]) == EVAL_FIELDS
+    assert all(0.0 <= v <= 1.0 for v in report["per_field"].values())
+    assert report["train_wall_s"] > 0
+    assert report["llm_model"] == "tiny"
+    assert path.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    m = re.search(r"Exact match: ([\d.]+)% of (\d+) configurations", result.stdout)
+    assert m and int(m[2]) == pretrained.num_rows
+    assert float(m[1]) == pytest.approx(100 * report["exact_match"], abs=0.01)
+
+
+def test_legacy_flat_flags(pretrained, cli, tmp_path):
+    """The spec's "Legacy: Command-line Only" form (on top of the default YAML), one epoch."""
+    out = tmp_path / "legacy"
+    result = cli(["script/pretrain_encoder.py", "--tool_registry", str(pretrained.registry),
+                  "--profiling_data", str(pretrained.profiling), "--llm_model", "tiny", "--batch_size", "64",
+                  "--num_epochs", "1", "--lr", "1e-3", "--target_loss", "0.01", "--augmentation_mode", "jitter",
+                  "--num_augmented_copies", "2", "--output_dir", str(out), "--checkpoint_freq", "1",
+                  "--device", "cpu"])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    n = pretrained.num_rows
+    assert f"✓ Loaded {2 * n} samples from {n} configs" in result.stdout
+    for line in ["Batch Size: 64", "Learning Rate: 0.001", "Max Epochs: 1", "Augmentation: jitter (×2)",
+                 "LLM Model: tiny", "Epoch 1/1"]:
+        assert line in result.stdout, line
+    assert (out / "pretrained_encoder.pt").is_file() and (out / "encoder_checkpoint_epoch1.pt").is_file()
+    ckpt = torch.load(out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
+    assert ckpt["config"]["training"]["learning_rate"] == 1e-3
+    assert ckpt["config"]["data"]["augmentation"] == {"mode": "jitter", "num_copies": 2, "jitter": 0.05}
+    assert len((out / "pretrain_metrics.jsonl").read_text().splitlines()) == 1
