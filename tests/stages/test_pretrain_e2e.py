@@ -213,5 +213,6 @@ def test_legacy_flat_flags(pretrained, cli, tmp_path):
     assert (out / "pretrained_encoder.pt").is_file() and (out / "encoder_checkpoint_epoch1.pt").is_file()
     ckpt = torch.load(out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
     assert ckpt["config"]["training"]["learning_rate"] == 1e-3
-    assert ckpt["config"]["data"]["augmentation"] == {"mode": "jitter", "num_copies": 2, "jitter": 0.05}
+    aug = ckpt["config"]["data"]["augmentation"]
+    assert (aug["mode"], aug["num_copies"]) == ("jitter", 2)
     assert len((out / "pretrain_metrics.jsonl").read_text().splitlines()) == 1

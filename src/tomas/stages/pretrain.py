@@ -6,11 +6,13 @@ at target loss AND target exact match, checkpoints, resume) -> save (best encode
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -21,7 +23,7 @@ from tomas.data import ToolData, load_tool_data
 from tomas.data.pretrain_dataset import PretrainSample, collate, make_samples
 from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
 from tomas.errors import TomasError
-from tomas.io import append_jsonl, save_torch
+from tomas.io import append_jsonl, atomic_write, save_torch
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.prefix import anchor_loss, value_string
 from tomas.models.self_encoding import (
@@ -144,8 +146,14 @@ class Trainer:
         self.s, self.cfg, self.log = s, s.cfg, log
         t = self.cfg.training
         mp = t.mixed_precision if s.device.type == "cuda" else "no"
-        self.acc = Accelerator(cpu=s.device.type == "cpu", mixed_precision=mp)
         self.out = Path(self.cfg.output_dir)
+        self.acc = Accelerator(cpu=s.device.type == "cpu", mixed_precision=mp, log_with=trackers(self.cfg) or None,
+                               project_dir=self.out)
+        if self.acc.log_with:
+            wandb = self.cfg.logging.wandb
+            # W&B must not need a network: offline unless the user sets WANDB_MODE.
+            self.acc.init_trackers(wandb.project, config=flat(asdict(self.cfg)), init_kwargs={"wandb": {
+                "entity": wandb.entity, "mode": os.environ.get("WANDB_MODE", "offline"), "dir": str(self.out)}})
         per_epoch = math.ceil(len(s.samples) / (t.batch_size * self.acc.num_processes))
         self.steps_per_epoch = math.ceil(per_epoch / t.grad_accum)
         params = [p for p in s.model.parameters() if p.requires_grad]
@@ -259,6 +267,7 @@ class Trainer:
             self.train_wall_s += time.perf_counter() - t0
             done = self.end_epoch(use_lm)
         self.acc.wait_for_everyone()
+        self.acc.end_training()
         return self.history[-1] if self.history else {}
 
     def end_epoch(self, use_lm: bool) -> bool:
@@ -297,6 +306,8 @@ class Trainer:
         self.log(f"Epoch {r['epoch']}/{t.num_epochs} - Train Loss: {loss} - Anchor: {r['anchor_loss']:.4f} "
                  f"({r['anchor_exact']:.1%}){em} - {r['train_wall_s']:.0f}s")
         append_jsonl(r, self.out / METRICS)
+        if self.acc.log_with:
+            self.acc.log({k: v for k, v in flat(r).items() if v is not None}, step=r["step"])
         if "exact_match" in r and (r["exact_match"], -(r["loss"] or 0)) > tuple(self.best):
             self.best = (r["exact_match"], -(r["loss"] or 0))
             self.save(BEST, with_state=False)
@@ -304,6 +315,26 @@ class Trainer:
         if t.checkpoint_freq and r["epoch"] % t.checkpoint_freq == 0:
             self.save(epoch_checkpoint_name(r["epoch"]))
         plot_history(self.history, self.out / PLOT)
+
+
+def trackers(cfg: PretrainConfig) -> list[str]:
+    """Experiment trackers to log to; each needs its package installed."""
+    import importlib.util
+
+    wanted = {"wandb": cfg.logging.wandb.enabled, "tensorboard": cfg.logging.tensorboard}
+    for name, package, flag in (("wandb", "wandb", "logging.wandb.enabled"),
+                                ("tensorboard", "tensorboard", "logging.tensorboard")):
+        if wanted[name] and importlib.util.find_spec(package) is None:
+            raise TomasError(f"{flag} is on but the {package} package is not installed (pip install {package})")
+    return [name for name, on in wanted.items() if on]
+
+
+def flat(d: dict, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a/b": 1}`` (trackers take flat scalars)."""
+    out = {}
+    for k, v in d.items():
+        out.update(flat(v, f"{prefix}{k}/") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
 
 
 def check_compatible(ckpt: dict, path, llm_name: str, fingerprint: str) -> None:
@@ -323,8 +354,6 @@ def plot_history(history: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from tomas.io import atomic_write
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     wall = [r["train_wall_s"] / 60 for r in history]
@@ -352,6 +381,9 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
     trainer = Trainer(s, log)
     if cfg.training.resume:
         trainer.resume(cfg.training.resume)
+    if trainer.acc.is_main_process:  # the metrics file always matches the run's history
+        metrics = Path(cfg.output_dir) / METRICS
+        atomic_write(metrics, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in trainer.history)))
     log(f"[4/5] Training ({trainer.steps_per_epoch} steps/epoch)...")
     final = trainer.fit()
     log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
