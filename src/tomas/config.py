@@ -57,13 +57,18 @@ class PrefixConfig:
 
     num_slots: int = 0
     """Input slots the vector is expanded to (0 = as many as the longest value anchor)."""
-    prompt: str = ("<|endoftext|>Values: example_tool small 1 2 10 1 100\nDescription:\nTool example_tool "
-                   "configuration: input size small, requires 1 CPU core, 2 GB memory, 10 GPU SMs, 1 GB GPU memory, "
-                   "and latency is 100 ms.\nValues:{slots}\nDescription:\n")
+    prompt: str = (
+        "<|endoftext|>Values: example_tool small 1 2 10 1 100\nDescription:\nTool example_tool configuration: "
+        "input size small, requires 1 CPU core, 2 GB memory, 10 GPU SMs, 1 GB GPU memory, and latency is 100 ms.\n"
+        "Values: another_tool large 16 32 0 0 73925\nDescription:\nTool another_tool configuration: input size "
+        "large, requires 16 CPU cores, 32 GB memory, 0 GPU SMs, 0 GB GPU memory, and latency is 73925 ms.\n"
+        "Values:{slots}\nDescription:\n")
     """Fixed text around the slots; ``{slots}`` marks where they go. The text before the
     slots is computed once and cached, so a worked example in it costs nothing per step."""
     num_soft_prompt: int = 0
     """Trainable shared soft-prompt vectors placed before the slots."""
+    slot_mode: Literal["free", "vocab"] = "vocab"
+    """free: slots are any vectors; vocab: softmax mixtures of value-token embeddings."""
     expander_hidden: int = 1024
     """Hidden width of the slot expander (one vector -> num_slots vectors)."""
     anchor_weight: float = 1.0

@@ -12,9 +12,9 @@ import torch
 from tomas.config import EncoderConfig, PrefixConfig, PretrainConfig
 from tomas.data import load_tool_data
 from tomas.data.pretrain_dataset import collate, make_samples
+from tomas.data.templates import format_number
 from tomas.models.encoder import ResourceEncoder, ResourceFeaturizer, build_encoder
 from tomas.models.llm import load_llm
-from tomas.models.prefix import anchor_loss
 from tomas.models.self_encoding import (
     build_self_encoder,
     checkpoint_header,
@@ -61,9 +61,12 @@ def batch(data, llm, resources):
     return collate(samples, llm.tokenizer.pad_token_id), anchors, k
 
 
-def _build(cfg, llm, data, resources, k, seed=0):
+def _build(cfg, llm, data, resources, k, seed=0, anchors=None, slot_mode="vocab"):
     torch.manual_seed(seed)
-    return build_self_encoder(cfg, llm, data.tools, resources, k)
+    cfg = copy.deepcopy(cfg)
+    cfg.model.prefix.slot_mode = slot_mode
+    vocab = sorted(set(anchors.flatten().tolist())) if anchors is not None else list(range(8))
+    return build_self_encoder(cfg, llm, data.tools, resources, k, vocab)
 
 
 def test_hidden_size_comes_from_the_llm_and_output_shape(cfg, llm, data, resources):
@@ -102,9 +105,10 @@ def test_llm_is_frozen(llm):
     assert not llm.model.training
 
 
-def test_one_step_trains_every_encoder_tensor_and_nothing_of_the_llm(cfg, llm, data, resources, batch):
+@pytest.mark.parametrize("slot_mode", ["vocab", "free"])
+def test_one_step_trains_every_encoder_tensor_and_nothing_of_the_llm(cfg, llm, data, resources, batch, slot_mode):
     b, anchors, k = batch
-    model = _build(cfg, llm, data, resources, k)
+    model = _build(cfg, llm, data, resources, k, anchors=anchors, slot_mode=slot_mode)
     trainable = dict(model.named_parameters())
     expected_prefixes = ["encoder.resource_mlp.", "encoder.fusion.", "encoder.norm.", "adapter.expander.",
                          "adapter.soft_prompt"]
@@ -119,7 +123,7 @@ def test_one_step_trains_every_encoder_tensor_and_nothing_of_the_llm(cfg, llm, d
     prefix, slots = model(b["tool_id"], b["resources"], llm.embeddings)
     assert prefix.shape == (len(data.configs), model.adapter.prefix_length, 64)
     lm_loss, correct, _ = lm_forward(llm.model, prefix, b["target_ids"], b["target_mask"])
-    a_loss, _ = anchor_loss(slots, anchors, llm.embeddings.weight)
+    a_loss, _ = model.adapter.anchor_loss(slots, anchors, llm.embeddings.weight)
     (lm_loss + a_loss).backward()
     for n, p in trainable.items():
         assert p.grad is not None and p.grad.abs().sum() > 0, f"{n} got no gradient"
@@ -134,27 +138,26 @@ def test_one_step_trains_every_encoder_tensor_and_nothing_of_the_llm(cfg, llm, d
     assert torch.isfinite(lm_loss) and correct.shape == (len(data.configs),)
 
 
-def test_digit_features_recover_exact_values():
-    values = torch.tensor([[0, 4, 0.5, 50, 2, 5800], [2, 1, 12.25, 0, 1.5, 610.5], [1, 16, 8, 80, 8, 3.25]])
+def test_digit_features_spell_the_written_numbers():
+    values = torch.tensor([[0, 4, 0.5, 50, 2, 5800], [2, 1, 12.25, 0, 1.5, 610.5], [1, 16, 8, 80, 8, 3.2]])
     feat = ResourceFeaturizer(values, num_frequencies=3, digit_features=True)
     assert feat.num_int_digits == 4
     out = feat(values)
     assert out.shape == (3, feat.dim)
-    d = feat.num_int_digits + 2
-    digits = out[:, -5 * 10 * d:].view(3, 5, d, 10)
-    assert torch.equal(digits.sum(-1), torch.ones(3, 5, d))  # exactly one digit set per position
-    powers = 10.0 ** torch.arange(d, dtype=torch.float64)
-    recovered = (digits.argmax(-1).double() * powers).sum(-1) / 100
-    torch.testing.assert_close(recovered, values[:, 1:].double(), rtol=0, atol=0)
-    # 5800: thousands 5, hundreds 8; 0.5: tenths 5
-    assert digits[0, 4].argmax(-1).tolist() == [0, 0, 0, 0, 8, 5]
-    assert digits[0, 1].argmax(-1).tolist() == [0, 5, 0, 0, 0, 0]
+    d = feat.num_int_digits + 3
+    chars = out[:, -5 * 12 * d:].view(3, 5, d, 12)
+    assert torch.equal(chars.sum(-1), torch.ones(3, 5, d))  # exactly one symbol per position
+    symbols = "0123456789."
+    for row, vals in zip(chars.argmax(-1).tolist(), values[:, 1:].tolist()):
+        for codes, value in zip(row, vals):
+            spelled = "".join(symbols[c] for c in codes if c < len(symbols))
+            assert spelled == format_number(value)
 
 
 def test_digit_features_off_shrinks_the_features():
     values = torch.tensor([[0, 4, 0.5, 50, 2, 5800.0]])
     on, off = (ResourceFeaturizer(values, 2, flag) for flag in (True, False))
-    assert on.dim - off.dim == 5 * 10 * (on.num_int_digits + 2)
+    assert on.dim - off.dim == 5 * 12 * (on.num_int_digits + 3)
     assert off(values).shape == (1, off.dim)
 
 
@@ -186,7 +189,8 @@ def test_checkpoint_round_trip(cfg, llm, data, resources, batch, tmp_path):
         v2 = rebuilt.encoder(b["tool_id"], b["resources"])
         p1, s1 = model(b["tool_id"], b["resources"], llm.embeddings)
         p2, s2 = rebuilt(b["tool_id"], b["resources"], llm.embeddings)
-    assert torch.equal(v1, v2) and torch.equal(p1, p2) and torch.equal(s1, s2)
+    assert torch.equal(v1, v2) and torch.equal(p1, p2)
+    assert torch.equal(s1[0], s2[0]) and torch.equal(s1[1], s2[1])  # slots and their mixture logits
     fresh = _build(cfg, llm, data, resources, k, seed=2)
     with torch.no_grad():
         assert not torch.allclose(fresh.encoder(b["tool_id"], b["resources"]), v1)

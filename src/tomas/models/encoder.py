@@ -19,6 +19,33 @@ from torch import nn
 from tomas.config import EncoderConfig
 from tomas.data.profiling import INPUT_SIZES
 
+DOT, BLANK = 10, 11
+
+
+def written_digits(values: torch.Tensor, num_int_digits: int) -> torch.Tensor:
+    """The characters of each number as a person writes it (``format_number``), left-aligned.
+
+    ``5800 -> 5 8 0 0 _ _``, ``0.5 -> 0 . 5 _ _ _``: codes 0-9 for digits, ``DOT``, ``BLANK``;
+    [..., num_int_digits + 3] (two decimals at most). Left alignment matches the order
+    in which the LLM writes the digits, so slot i can read character i directly.
+    """
+    scaled = torch.round(values.double() * 100).long()
+    int_part, frac = scaled // 100, scaled % 100
+    n_int = torch.ones_like(int_part)
+    for k in range(1, num_int_digits):
+        n_int += (int_part >= 10**k).long()
+    n_frac = torch.where(frac == 0, 0, torch.where(frac % 10 == 0, 1, 2))
+    frac = torch.where(n_frac == 1, frac // 10, frac)
+    pos = torch.arange(num_int_digits + 3, device=values.device).expand(*values.shape, -1)
+    n_int_, n_frac_ = n_int.unsqueeze(-1), n_frac.unsqueeze(-1)
+    int_digit = (int_part.unsqueeze(-1) // 10 ** (n_int_ - 1 - pos).clamp_min(0)) % 10
+    frac_digit = (frac.unsqueeze(-1) // 10 ** (n_frac_ - 1 - (pos - n_int_ - 1)).clamp_min(0)) % 10
+    out = torch.full_like(pos, BLANK)
+    out = torch.where(pos < n_int_, int_digit, out)
+    out = torch.where((pos == n_int_) & (n_frac_ > 0), DOT, out)
+    frac_pos = (pos > n_int_) & (pos <= n_int_ + n_frac_)
+    return torch.where(frac_pos, frac_digit, out)
+
 
 class ResourceFeaturizer(nn.Module):
     """6-D ``[input_size code, cpu, mem, sm, gpu mem, latency]`` -> feature vector.
@@ -41,7 +68,7 @@ class ResourceFeaturizer(nn.Module):
     @property
     def dim(self) -> int:
         n = 5
-        digits = n * 10 * (self.num_int_digits + 2) if self.digit_features else 0
+        digits = n * 12 * (self.num_int_digits + 3) if self.digit_features else 0
         return len(INPUT_SIZES) + n + 2 * n * self.num_frequencies + digits
 
     def forward(self, resources: torch.Tensor) -> torch.Tensor:
@@ -54,10 +81,7 @@ class ResourceFeaturizer(nn.Module):
             angles = z.unsqueeze(-1) * self.frequencies
             feats += [torch.sin(angles).flatten(1), torch.cos(angles).flatten(1)]
         if self.digit_features:
-            scaled = torch.round(values.double() * 100).long()  # two decimals
-            powers = 10 ** torch.arange(self.num_int_digits + 2, device=values.device)
-            digits = (scaled.unsqueeze(-1) // powers) % 10
-            feats.append(nn.functional.one_hot(digits, 10).float().flatten(1))
+            feats.append(nn.functional.one_hot(written_digits(values, self.num_int_digits), 12).float().flatten(1))
         return torch.cat(feats, dim=1)
 
 

@@ -29,26 +29,45 @@ def value_string(fields: dict) -> str:
 
 
 class SlotExpander(nn.Module):
-    """One vector -> ``num_slots`` vectors, each rescaled to the token-embedding norm."""
+    """One vector -> ``num_slots`` input vectors.
 
-    def __init__(self, hidden: int, num_slots: int, width: int, embedding_norm: float):
+    ``slot_mode``:
+    - ``free``: each slot is any vector, rescaled to the token-embedding norm;
+    - ``vocab``: each slot is a softmax mixture of the embeddings of the tokens that occur
+      in value strings (``vocab_ids``): it can sit exactly on a real token, which the
+      frozen LLM reads (and copies) like text. The mixture logits double as the anchor
+      classifier, so the anchor loss costs nothing.
+    """
+
+    def __init__(self, hidden: int, num_slots: int, width: int, embedding_norm: float, slot_mode: str = "free",
+                 vocab_embeddings: torch.Tensor | None = None):
         super().__init__()
-        self.num_slots = num_slots
-        self.net = nn.Sequential(nn.Linear(hidden, width), nn.GELU(), nn.Linear(width, num_slots * hidden))
+        self.num_slots, self.slot_mode = num_slots, slot_mode
+        out = len(vocab_embeddings) if slot_mode == "vocab" else hidden
+        self.net = nn.Sequential(nn.Linear(hidden, width), nn.GELU(), nn.Linear(width, num_slots * out))
         self.register_buffer("embedding_norm", torch.tensor(float(embedding_norm)))
+        if slot_mode == "vocab":
+            self.register_buffer("vocab_embeddings", vocab_embeddings.float().clone())
 
-    def forward(self, v: torch.Tensor) -> torch.Tensor:
-        slots = self.net(v).view(v.shape[0], self.num_slots, -1) + v.unsqueeze(1)
-        return slots * (self.embedding_norm / slots.norm(dim=-1, keepdim=True).clamp_min(1e-6))
+    def forward(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Returns (slots [B, k, H], mixture logits [B, k, V] or None)."""
+        out = self.net(v).view(v.shape[0], self.num_slots, -1)
+        if self.slot_mode == "vocab":
+            return out.softmax(-1) @ self.vocab_embeddings, out
+        slots = out + v.unsqueeze(1)
+        return slots * (self.embedding_norm / slots.norm(dim=-1, keepdim=True).clamp_min(1e-6)), None
 
 
 class PrefixAdapter(nn.Module):
     """Builds the full input embeddings ``[prompt | soft prompt | slots | prompt]`` for a batch."""
 
     def __init__(self, cfg: PrefixConfig, hidden: int, num_slots: int, embedding_norm: float,
-                 prompt_before: list[int], prompt_after: list[int]):
+                 prompt_before: list[int], prompt_after: list[int], vocab_ids: list[int],
+                 vocab_embeddings: torch.Tensor):
         super().__init__()
-        self.expander = SlotExpander(hidden, num_slots, cfg.expander_hidden, embedding_norm)
+        self.expander = SlotExpander(hidden, num_slots, cfg.expander_hidden, embedding_norm, cfg.slot_mode,
+                                     vocab_embeddings)
+        self.register_buffer("vocab_ids", torch.tensor(vocab_ids, dtype=torch.long))
         self.soft_prompt = nn.Parameter(torch.randn(cfg.num_soft_prompt, hidden) * embedding_norm / hidden**0.5)
         self.register_buffer("prompt_before", torch.tensor(prompt_before, dtype=torch.long))
         self.register_buffer("prompt_after", torch.tensor(prompt_after, dtype=torch.long))
@@ -62,20 +81,29 @@ class PrefixAdapter(nn.Module):
         return len(self.prompt_before) + len(self.soft_prompt)
 
     def forward(self, v: torch.Tensor, embed: nn.Embedding, with_prompt_before: bool = True):
-        """Returns (prefix embeddings [B, P, H], slot vectors [B, k, H]).
+        """Returns (prefix embeddings [B, P, H], (slots [B, k, H], mixture logits or None)).
 
         ``with_prompt_before=False`` leaves out the fixed text before the slots (its keys
         and values then come from a ``PromptCache``).
         """
         b = v.shape[0]
-        slots = self.expander(v)
+        slots, logits = self.expander(v)
         dtype = embed.weight.dtype
         before = self.prompt_before if with_prompt_before else self.prompt_before[:0]
         parts = [embed(before).expand(b, -1, -1).to(dtype),
                  self.soft_prompt.to(dtype).expand(b, -1, -1),
                  slots.to(dtype),
                  embed(self.prompt_after).expand(b, -1, -1).to(dtype)]
-        return torch.cat(parts, dim=1), slots
+        return torch.cat(parts, dim=1), (slots, logits)
+
+    def anchor_loss(self, slot_out: tuple, anchor_ids: torch.Tensor, embedding: torch.Tensor):
+        """(loss, per-slot correctness [B, k]) of the slots against their anchor tokens."""
+        slots, logits = slot_out
+        if logits is None:
+            return anchor_loss(slots, anchor_ids, embedding)
+        target = (anchor_ids.unsqueeze(-1) == self.vocab_ids).float().argmax(-1)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), target.flatten())
+        return loss, logits.argmax(-1) == target
 
 
 def split_prompt(prompt: str, tokenizer) -> tuple[list[int], list[int]]:
@@ -88,12 +116,16 @@ def split_prompt(prompt: str, tokenizer) -> tuple[list[int], list[int]]:
 
 def anchor_loss(slots: torch.Tensor, anchor_ids: torch.Tensor, embedding: torch.Tensor,
                 scale: float = 30.0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Cross-entropy of cosine(slot, every token embedding) * scale against the anchor tokens.
+    """Pull each slot onto its anchor token's embedding.
 
+    Cross-entropy of cosine(slot, every token embedding) * ``scale`` (the right token
+    must win) plus the cosine distance to the anchor's own embedding (and sit on it:
+    digit embeddings are close to each other, so winning alone leaves them ambiguous).
     Returns (loss, per-slot correctness [B, k]).
     """
     s = nn.functional.normalize(slots.float(), dim=-1)
     e = nn.functional.normalize(embedding.float(), dim=-1)
     logits = s @ e.T * scale
-    loss = nn.functional.cross_entropy(logits.flatten(0, 1), anchor_ids.flatten())
-    return loss, logits.argmax(-1) == anchor_ids
+    ce = nn.functional.cross_entropy(logits.flatten(0, 1), anchor_ids.flatten())
+    distance = 1 - (s * e[anchor_ids]).sum(-1).mean()
+    return ce + distance, logits.argmax(-1) == anchor_ids

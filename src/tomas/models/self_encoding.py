@@ -24,14 +24,19 @@ class SelfEncoder(nn.Module):
 
     def forward(self, tool_id: torch.Tensor, resources: torch.Tensor, embed: nn.Embedding,
                 with_prompt_before: bool = True):
-        """Returns (prefix embeddings [B, P, H], slot vectors [B, k, H])."""
+        """Returns (prefix embeddings [B, P, H], (slots [B, k, H], mixture logits or None))."""
         return self.adapter(self.encoder(tool_id, resources), embed, with_prompt_before)
 
 
-def build_self_encoder(cfg: PretrainConfig, llm, tools, resources: torch.Tensor, num_slots: int) -> SelfEncoder:
+def build_self_encoder(cfg: PretrainConfig, llm, tools, resources: torch.Tensor, num_slots: int,
+                       vocab_ids: list[int]) -> SelfEncoder:
+    """``vocab_ids``: the tokens occurring in value strings (slot vocabulary in ``vocab`` mode)."""
     encoder = build_encoder(cfg.model.encoder, llm, tools, resources)
     before, after = split_prompt(cfg.model.prefix.prompt, llm.tokenizer)
-    adapter = PrefixAdapter(cfg.model.prefix, llm.hidden_size, num_slots, mean_embedding_norm(llm), before, after)
+    with torch.no_grad():
+        vocab_embeddings = llm.embeddings.weight[torch.tensor(vocab_ids, device=llm.embeddings.weight.device)].cpu()
+    adapter = PrefixAdapter(cfg.model.prefix, llm.hidden_size, num_slots, mean_embedding_norm(llm), before, after,
+                            vocab_ids, vocab_embeddings)
     return SelfEncoder(encoder, adapter)
 
 
@@ -60,7 +65,8 @@ def self_encoder_from_checkpoint(ckpt: dict) -> tuple[SelfEncoder, PretrainConfi
     encoder.load_state_dict(enc_state)
     adapter = PrefixAdapter(cfg.model.prefix, ckpt["hidden_size"], ckpt["num_slots"],
                             float(ad_state["expander.embedding_norm"]),
-                            ad_state["prompt_before"].tolist(), ad_state["prompt_after"].tolist())
+                            ad_state["prompt_before"].tolist(), ad_state["prompt_after"].tolist(),
+                            ad_state["vocab_ids"].tolist(), ad_state.get("expander.vocab_embeddings"))
     adapter.load_state_dict(ad_state)
     return SelfEncoder(encoder, adapter), cfg
 

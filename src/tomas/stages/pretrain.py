@@ -25,7 +25,7 @@ from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
 from tomas.errors import TomasError
 from tomas.io import append_jsonl, atomic_write, save_torch
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
-from tomas.models.prefix import anchor_loss, value_string
+from tomas.models.prefix import value_string
 from tomas.models.self_encoding import (
     PromptCache,
     SelfEncoder,
@@ -99,7 +99,8 @@ def setup(cfg: PretrainConfig, log=print) -> Setup:
     anchors, k = sample_anchor_ids(samples, data.tool_names, llm.tokenizer, cfg.model.prefix.num_slots)
     resources = torch.tensor([c.vector() for c in data.configs])
     log("[3/5] Building encoder (Stream A frozen, Stream B + fusion trainable)...")
-    model = build_self_encoder(cfg, llm, data.tools, resources, k).to(device)
+    vocab = sorted(set(anchors.flatten().tolist()))
+    model = build_self_encoder(cfg, llm, data.tools, resources, k, vocab).to(device)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"  ✓ hidden {llm.hidden_size}, {k} slots, {n_train / 1e6:.2f}M trainable parameters")
     return Setup(cfg, data, llm, samples, anchors, resources, model, device)
@@ -220,7 +221,8 @@ class Trainer:
             prefix, slots = self.model(batch["tool_id"], batch["resources"], s.llm.embeddings, False)
             loss = torch.zeros((), device=s.device)
             if cfg.model.prefix.anchor_weight > 0:
-                a_loss, a_ok = anchor_loss(slots, anchors, s.llm.embeddings.weight)
+                a_loss, a_ok = self.acc.unwrap_model(self.model).adapter.anchor_loss(slots, anchors,
+                                                                                     s.llm.embeddings.weight)
                 loss = loss + cfg.model.prefix.anchor_weight * a_loss
                 self.epoch_stats["anchor_sum"] += a_loss.item() * len(idx)
                 self.epoch_stats["anchor_correct"] += a_ok.all(1).sum().item()
@@ -278,8 +280,9 @@ class Trainer:
                   "anchor_exact": st["anchor_correct"] / n, "train_exact": st["correct"] / n if use_lm else None,
                   "lr": self.sched.get_last_lr()[0]}
         last = self.epoch + 1 == t.num_epochs
-        should_eval = use_lm and (t.eval_every_epochs and (self.epoch + 1) % t.eval_every_epochs == 0 or last
-                                  or record["train_exact"] == 1.0)
+        lm_starts_next = not use_lm and self.epoch + 1 >= self.cfg.model.prefix.anchor_only_epochs
+        should_eval = lm_starts_next or use_lm and (
+            t.eval_every_epochs and (self.epoch + 1) % t.eval_every_epochs == 0 or last or record["train_exact"] == 1.0)
         if should_eval:
             ev = teacher_forced_exact_match(self.acc.unwrap_model(self.model), s.llm, s.data, s.device, self.cache)
             record.update(exact_match=ev["exact_match"], per_field=ev["per_field"])
@@ -308,10 +311,11 @@ class Trainer:
         append_jsonl(r, self.out / METRICS)
         if self.acc.log_with:
             self.acc.log({k: v for k, v in flat(r).items() if v is not None}, step=r["step"])
-        if "exact_match" in r and (r["exact_match"], -(r["loss"] or 0)) > tuple(self.best):
-            self.best = (r["exact_match"], -(r["loss"] or 0))
+        score = (r.get("exact_match", -1.0), -r["loss"] if r["loss"] is not None else -math.inf)
+        if "exact_match" in r and score > tuple(self.best):
+            self.best = score
             self.save(BEST, with_state=False)
-            self.log(f"  ✓ New best model saved (loss: {r['loss']:.4f}, exact match: {r['exact_match']:.2%})")
+            self.log(f"  ✓ New best model saved (loss: {loss}, exact match: {r['exact_match']:.2%})")
         if t.checkpoint_freq and r["epoch"] % t.checkpoint_freq == 0:
             self.save(epoch_checkpoint_name(r["epoch"]))
         plot_history(self.history, self.out / PLOT)
