@@ -67,7 +67,7 @@ class PrefixConfig:
     slots is computed once and cached, so a worked example in it costs nothing per step."""
     num_soft_prompt: int = 0
     """Trainable shared soft-prompt vectors placed before the slots."""
-    slot_mode: Literal["free", "vocab"] = "vocab"
+    slot_mode: Literal["free", "vocab"] = "free"
     """free: slots are any vectors; vocab: softmax mixtures of value-token embeddings."""
     expander_hidden: int = 1024
     """Hidden width of the slot expander (one vector -> num_slots vectors)."""
@@ -87,9 +87,9 @@ class ModelConfig:
 
 @dataclass
 class TrainingConfig:
-    batch_size: int = 16
-    """Samples per optimizer step (per process)."""
-    num_epochs: int = 100
+    batch_size: int = 8
+    """Samples per optimizer step (per process); small batches = more updates per minute."""
+    num_epochs: int = 40
     """Maximum passes over the samples; training stops earlier at the targets."""
     learning_rate: float = 1.0e-3
     """Peak AdamW learning rate."""
@@ -97,7 +97,7 @@ class TrainingConfig:
     """AdamW weight decay."""
     warmup_steps: int = 20
     """Linear warm-up steps before the schedule."""
-    schedule: Literal["constant", "cosine", "linear"] = "constant"
+    schedule: Literal["constant", "cosine", "linear"] = "cosine"
     """Learning-rate schedule after warm-up."""
     grad_clip: float = 1.0
     """Global gradient-norm clip (0 = off)."""

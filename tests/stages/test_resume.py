@@ -107,3 +107,19 @@ def test_resumed_weights_equal_uninterrupted_weights(resumed, pretrained, name):
         for pid, s in want["optimizer"]["state"].items():
             for key, tensor in s.items():
                 torch.testing.assert_close(got["optimizer"]["state"][pid][key], tensor, rtol=1e-5, atol=1e-6)
+
+
+def test_a_run_that_reached_its_targets_is_not_trained_further(pretrained, make_config, cli, metrics, tmp_path):
+    config = tmp_path / "done.yaml"
+    config.write_text(make_config(pretrained.registry, pretrained.profiling, tmp_path / "out"))
+    reach_at_once = ["--training.target_loss", "1e9", "--training.target_exact_match", "0.0"]
+    first = cli(["script/pretrain_encoder.py", "--config", str(config), *reach_at_once])
+    assert first.returncode == 0, first.stderr
+    assert "Target loss 1000000000.0 reached" in first.stdout
+    assert list(metrics(tmp_path / "out" / "pretrain_metrics.jsonl")) == [1]
+
+    again = cli(["script/pretrain_encoder.py", "--config", str(config), *reach_at_once,
+                     "--training.resume", "auto"])
+    assert again.returncode == 0, again.stderr
+    assert "already reached its targets" in again.stdout
+    assert list(metrics(tmp_path / "out" / "pretrain_metrics.jsonl")) == [1]

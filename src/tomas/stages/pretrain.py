@@ -165,6 +165,7 @@ class Trainer:
         self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
         self.best = (-1.0, -math.inf)  # (exact match, -loss)
         self.train_wall_s = 0.0
+        self.finished = False  # targets reached: a resumed run has nothing left to do
         self.history: list[dict] = []
         self.epoch_stats = self._new_epoch_stats()
 
@@ -178,7 +179,8 @@ class Trainer:
         ckpt = checkpoint_header(self.acc.unwrap_model(self.model), self.cfg, s.llm.name, s.data.fingerprint,
                                  s.data.tool_names, s.resources)
         ckpt.update(epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, step=self.step,
-                    train_wall_s=self.train_wall_s, best=list(self.best), history=self.history)
+                    train_wall_s=self.train_wall_s, best=list(self.best), history=self.history,
+                    finished=self.finished)
         if with_state:
             ckpt.update(optimizer=self.opt.state_dict(), scheduler=self.sched.state_dict(),
                         epoch_stats=dict(self.epoch_stats))
@@ -208,7 +210,7 @@ class Trainer:
         self.sched.load_state_dict(ckpt["scheduler"])
         self.epoch, self.batch_in_epoch, self.step = ckpt["epoch"], ckpt["batch_in_epoch"], ckpt["step"]
         self.train_wall_s, self.best, self.history = ckpt["train_wall_s"], tuple(ckpt["best"]), ckpt["history"]
-        self.epoch_stats = ckpt["epoch_stats"]
+        self.epoch_stats, self.finished = ckpt["epoch_stats"], ckpt.get("finished", False)
         self.log(f"  ✓ Resumed from {path} (epoch {self.epoch + 1}, batch {self.batch_in_epoch}, step {self.step})")
 
     # --- one optimizer step ------------------------------------------------------------
@@ -245,8 +247,9 @@ class Trainer:
         s, t = self.s, self.cfg.training
         anchor_only = self.cfg.model.prefix.anchor_only_epochs
         world, rank = self.acc.num_processes, self.acc.process_index
-        done = self.epoch >= t.num_epochs
-        while not done and self.epoch < t.num_epochs:
+        if self.finished:
+            self.log("  ✓ This run already reached its targets: nothing left to train")
+        while not self.finished and self.epoch < t.num_epochs:
             batches = epoch_batches(len(s.samples), t.batch_size * world, t.seed, self.epoch)
             use_lm = self.epoch >= anchor_only
             bar = tqdm(total=len(batches), initial=self.batch_in_epoch, desc=f"Epoch {self.epoch + 1}/{t.num_epochs}",
@@ -267,7 +270,7 @@ class Trainer:
                     self.save(STATE)
             bar.close()
             self.train_wall_s += time.perf_counter() - t0
-            done = self.end_epoch(use_lm)
+            self.finished = self.end_epoch(use_lm)
         self.acc.wait_for_everyone()
         self.acc.end_training()
         return self.history[-1] if self.history else {}
@@ -292,7 +295,7 @@ class Trainer:
         self.epoch_stats = self._new_epoch_stats()
         if self.acc.is_main_process:
             self.report(record)
-        reached = (record["loss"] is not None and record["loss"] < t.target_loss
+        self.finished = reached = (record["loss"] is not None and record["loss"] < t.target_loss
                    and record.get("exact_match", -1) >= t.target_exact_match)
         if reached and self.acc.is_main_process:
             self.log(f"\n🎉 Target loss {t.target_loss} reached! (current: {record['loss']:.4f}) and exact match "
