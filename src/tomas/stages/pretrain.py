@@ -149,7 +149,7 @@ class Trainer:
         mp = t.mixed_precision if s.device.type == "cuda" else "no"
         self.out = Path(self.cfg.output_dir)
         self.acc = Accelerator(cpu=s.device.type == "cpu", mixed_precision=mp, log_with=trackers(self.cfg) or None,
-                               project_dir=self.out)
+                               project_dir=self.out, gradient_accumulation_steps=t.grad_accum)
         if self.acc.log_with:
             wandb = self.cfg.logging.wandb
             # W&B must not need a network: offline unless the user sets WANDB_MODE.
@@ -159,8 +159,10 @@ class Trainer:
         self.steps_per_epoch = math.ceil(per_epoch / t.grad_accum)
         params = [p for p in s.model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=t.learning_rate, weight_decay=t.weight_decay)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(self.cfg, self.steps_per_epoch * t.num_epochs))
-        self.model, self.opt, self.sched = self.acc.prepare(s.model, opt, sched)
+        # The scheduler stays outside accelerate, which would step it once per process:
+        # it steps once per optimizer update, whatever the number of processes.
+        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(self.cfg, self.steps_per_epoch * t.num_epochs))
+        self.model, self.opt = self.acc.prepare(s.model, opt)
         self.cache = PromptCache(s.llm.model, s.model.adapter.prompt_before)
         self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
         self.best = (-1.0, -math.inf)  # (exact match, -loss)
@@ -238,8 +240,9 @@ class Trainer:
             self.acc.backward(loss)
             if self.acc.sync_gradients and cfg.training.grad_clip > 0:
                 self.acc.clip_grad_norm_(self.model.parameters(), cfg.training.grad_clip)
-            self.opt.step()
-            self.sched.step()
+            self.opt.step()  # accelerate skips it between accumulation boundaries
+            if self.acc.sync_gradients:
+                self.sched.step()
             self.opt.zero_grad(set_to_none=True)
 
     # --- the loop --------------------------------------------------------------------------
