@@ -34,9 +34,10 @@ class SlotExpander(nn.Module):
     ``slot_mode``:
     - ``free``: each slot is any vector, rescaled to the token-embedding norm;
     - ``vocab``: each slot is a softmax mixture of the embeddings of the tokens that occur
-      in value strings (``vocab_ids``): it can sit exactly on a real token, which the
-      frozen LLM reads (and copies) like text. The mixture logits double as the anchor
-      classifier, so the anchor loss costs nothing.
+      in value strings (``vocab_ids``) plus a free residual (zero at init): it starts
+      exactly on a real token, which the frozen LLM reads like text, and the LM loss can
+      still move it. The mixture logits double as the anchor classifier, so the anchor
+      loss costs almost nothing (no LLM, no full-vocabulary product).
     """
 
     def __init__(self, hidden: int, num_slots: int, width: int, embedding_norm: float, slot_mode: str = "free",
@@ -48,12 +49,18 @@ class SlotExpander(nn.Module):
         self.register_buffer("embedding_norm", torch.tensor(float(embedding_norm)))
         if slot_mode == "vocab":
             self.register_buffer("vocab_embeddings", vocab_embeddings.float().clone())
+            self.residual = nn.Linear(width, num_slots * hidden)
+            nn.init.zeros_(self.residual.weight)
+            nn.init.zeros_(self.residual.bias)
 
     def forward(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Returns (slots [B, k, H], mixture logits [B, k, V] or None)."""
-        out = self.net(v).view(v.shape[0], self.num_slots, -1)
         if self.slot_mode == "vocab":
-            return out.softmax(-1) @ self.vocab_embeddings, out
+            h = self.net[:2](v)
+            logits = self.net[2](h).view(v.shape[0], self.num_slots, -1)
+            residual = self.residual(h).view(v.shape[0], self.num_slots, -1)
+            return logits.softmax(-1) @ self.vocab_embeddings + residual, logits
+        out = self.net(v).view(v.shape[0], self.num_slots, -1)
         slots = out + v.unsqueeze(1)
         return slots * (self.embedding_norm / slots.norm(dim=-1, keepdim=True).clamp_min(1e-6)), None
 
