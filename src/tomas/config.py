@@ -67,13 +67,13 @@ class PrefixConfig:
     slots is computed once and cached, so a worked example in it costs nothing per step."""
     num_soft_prompt: int = 0
     """Trainable shared soft-prompt vectors placed before the slots."""
-    slot_mode: Literal["free", "vocab"] = "free"
-    """free: slots are any vectors; vocab: softmax mixtures of value-token embeddings."""
+    slot_mode: Literal["free", "vocab"] = "vocab"
+    """free: slots are any vectors; vocab: value-token embedding mixtures + free residual."""
     expander_hidden: int = 1024
     """Hidden width of the slot expander (one vector -> num_slots vectors)."""
     anchor_weight: float = 1.0
     """Weight of the auxiliary loss tying each slot to a value token (0 = off)."""
-    anchor_only_epochs: float = 0.0
+    anchor_only_epochs: float = 40
     """Curriculum: epochs trained with the anchor loss alone before the LM loss starts."""
 
 
@@ -89,15 +89,15 @@ class ModelConfig:
 class TrainingConfig:
     batch_size: int = 8
     """Samples per optimizer step (per process); small batches = more updates per minute."""
-    num_epochs: int = 40
+    num_epochs: int = 80
     """Maximum passes over the samples; training stops earlier at the targets."""
-    learning_rate: float = 1.0e-3
+    learning_rate: float = 5.0e-4
     """Peak AdamW learning rate."""
     weight_decay: float = 0.0
     """AdamW weight decay."""
     warmup_steps: int = 20
     """Linear warm-up steps before the schedule."""
-    schedule: Literal["constant", "cosine", "linear"] = "cosine"
+    schedule: Literal["constant", "cosine", "linear"] = "constant"
     """Learning-rate schedule after warm-up."""
     grad_clip: float = 1.0
     """Global gradient-norm clip (0 = off)."""

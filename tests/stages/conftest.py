@@ -40,6 +40,7 @@ model:
   prefix:
     num_soft_prompt: 2
     expander_hidden: 64
+    anchor_only_epochs: 0
 training:
   batch_size: {BATCH_SIZE}
   num_epochs: {NUM_EPOCHS}

@@ -287,8 +287,8 @@ class Trainer:
                   "lr": self.sched.get_last_lr()[0]}
         last = self.epoch + 1 == t.num_epochs
         lm_starts_next = not use_lm and self.epoch + 1 >= self.cfg.model.prefix.anchor_only_epochs
-        should_eval = lm_starts_next or use_lm and (
-            t.eval_every_epochs and (self.epoch + 1) % t.eval_every_epochs == 0 or last or record["train_exact"] == 1.0)
+        periodic = bool(t.eval_every_epochs) and (self.epoch + 1) % t.eval_every_epochs == 0
+        should_eval = last or lm_starts_next or use_lm and (periodic or record["train_exact"] == 1.0)
         if should_eval:
             ev = teacher_forced_exact_match(self.acc.unwrap_model(self.model), s.llm, s.data, s.device, self.cache)
             record.update(exact_match=ev["exact_match"], per_field=ev["per_field"])
