@@ -216,3 +216,20 @@ def test_legacy_flat_flags(pretrained, cli, tmp_path):
     aug = ckpt["config"]["data"]["augmentation"]
     assert (aug["mode"], aug["num_copies"]) == ("jitter", 2)
     assert len((out / "pretrain_metrics.jsonl").read_text().splitlines()) == 1
+
+
+def test_main_job_runs_every_stage_and_resumes(pretrained, cli, tmp_path):
+    """`tomas run`: validate -> pretrain -> export -> evaluate; running it again continues, not restarts."""
+    out = tmp_path / "job"
+    args = ["-m", "tomas.cli", "run", "--config", str(pretrained.config), "--output_dir", str(out),
+            "--num_epochs", "2"]
+    first = cli(args)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    report = json.loads((out / "eval_report.json").read_text())
+    assert report["num_configs"] == pretrained.num_rows
+    assert f"Exact match: {report['exact_match']:.2%} of {pretrained.num_rows} configurations" in first.stdout
+    assert all((out / name).is_file() for name in ("config_weights.pt", "config_lookup.json", "tool_mask_map.json"))
+
+    again = cli(args[:-1] + ["3"])  # one more epoch: resumes from train_state.pt
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Resumed from" in again.stdout and "Epoch 3/3" in again.stdout and "Epoch 1/3" not in again.stdout
