@@ -97,7 +97,7 @@ class TrainingConfig:
     """AdamW weight decay."""
     warmup_steps: int = 20
     """Linear warm-up steps before the schedule."""
-    schedule: Literal["constant", "cosine", "linear"] = "constant"
+    schedule: Literal["constant", "cosine", "linear"] = "linear"
     """Learning-rate schedule after warm-up."""
     grad_clip: float = 1.0
     """Global gradient-norm clip (0 = off)."""
