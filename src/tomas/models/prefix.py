@@ -83,10 +83,6 @@ class PrefixAdapter(nn.Module):
     def prefix_length(self) -> int:
         return len(self.prompt_before) + len(self.soft_prompt) + self.expander.num_slots + len(self.prompt_after)
 
-    @property
-    def slot_offset(self) -> int:
-        return len(self.prompt_before) + len(self.soft_prompt)
-
     def forward(self, v: torch.Tensor, embed: nn.Embedding, with_prompt_before: bool = True):
         """Returns (prefix embeddings [B, P, H], (slots [B, k, H], mixture logits or None)).
 
