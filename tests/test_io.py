@@ -43,3 +43,15 @@ def test_existing_file_is_replaced_whole(tmp_path):
     save_json({"a": [1, 2]}, target)
     assert json.loads(target.read_text()) == {"a": [1, 2]}
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_atomic_write_gives_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write(tmp_path / "x.json", lambda p: p.write_text("{}"))
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

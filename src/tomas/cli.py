@@ -38,7 +38,26 @@ def cmd_data(argv: list[str]) -> int:
     g.add_argument("--tool_registry", default="data/tool_registry/tools.json")
     g.add_argument("--output", default="data/profiling/profiling.csv")
     g.add_argument("--seed", type=int, default=0)
+    g = sub.add_parser("generate-planner", help="Write seeded planner examples (train/val/test JSONL).")
+    g.add_argument("--tool_registry", default="data/tool_registry/tools.json")
+    g.add_argument("--profiling_data", default="data/profiling/profiling.csv")
+    g.add_argument("--output_dir", default="data/planner")
+    g.add_argument("--seed", type=int, default=0)
+    for split, count in (("train", 400), ("val", 50), ("test", 100)):
+        g.add_argument(f"--{split}_per_tool", type=int, default=count)
     args = p.parse_args(argv)
+    if args.what == "generate-planner":
+        from tomas.data import load_tool_data
+        from tomas.data.planner import generate_planner, planner_stats, write_planner
+
+        data = load_tool_data(args.tool_registry, args.profiling_data)
+        splits = generate_planner(data, seed=args.seed, train_per_tool=args.train_per_tool,
+                                  val_per_tool=args.val_per_tool, test_per_tool=args.test_per_tool)
+        for split, path in write_planner(splits, args.output_dir).items():
+            stats = planner_stats(splits[split])
+            print(f"✓ Wrote {len(splits[split])} examples to {path} "
+                  f"({stats['infeasible']:.1%} infeasible, {stats['budgeted']:.1%} with a latency budget)")
+        return 0
     rows = generate_profiling(load_registry(args.tool_registry), seed=args.seed)
     write_profiling(rows, args.output)
     print(f"✓ Wrote {len(rows)} rows to {args.output}")
@@ -56,11 +75,14 @@ def _stage(module: str) -> Callable[[list[str]], int]:
 
 COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "validate": (cmd_validate, "check the tool registry and profiling data"),
-    "data": (cmd_data, "generate data files (generate-profiling)"),
+    "data": (cmd_data, "generate data files (generate-profiling, generate-planner)"),
     "pretrain": (_stage("pretrain"), "Phase 0: pre-train the resource encoder"),
     "export": (_stage("export"), "export config_weights.pt, config_lookup.json, tool_mask_map.json"),
     "evaluate": (_stage("evaluate"), "greedy exact-match evaluation of exported weights"),
     "run": (_stage("run"), "main job: validate -> pretrain -> export -> evaluate"),
+    "train": (_stage("train_planner"), "Phase 3/4: train the planner (LoRA + HierarchicalDecoder)"),
+    "evaluate-planner": (_stage("evaluate_planner"), "planner accuracy vs the oracle on the test split"),
+    "plan": (_stage("plan"), "plan a tool and its resources for a task (JSON resource plan)"),
 }
 
 
@@ -81,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: tomas {" + ",".join(COMMANDS) + "} ...\n")
         for name, (_, help_) in COMMANDS.items():
-            print(f"  {name:<10} {help_}")
+            print(f"  {name:<17} {help_}")
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return run_guarded(COMMANDS[argv[0]][0], argv[1:])
 

@@ -27,11 +27,15 @@ class AugmentationConfig:
 
 
 @dataclass
-class DataConfig:
+class SourceDataConfig:
     tool_registry: str = "data/tool_registry/tools.json"
     """Tool registry JSON (list of {name, description})."""
     profiling_data: str = "data/profiling/profiling.csv"
     """Profiling CSV; its row order defines the config ids."""
+
+
+@dataclass
+class DataConfig(SourceDataConfig):
     tools: list[str] | None = None
     """Only these tools' configurations (a quick run); null = all."""
     augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
@@ -78,19 +82,23 @@ class PrefixConfig:
 
 
 @dataclass
-class ModelConfig:
+class LLMChoice:
     llm_model: str = "smollm2"
     """'smollm2' (embedded default), 'tiny' (random test model), an HF id or a local path."""
+
+
+@dataclass
+class ModelConfig(LLMChoice):
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     prefix: PrefixConfig = field(default_factory=PrefixConfig)
 
 
 @dataclass
-class TrainingConfig:
+class OptimConfig:
+    """Optimisation settings shared by every training stage."""
+
     batch_size: int = 8
     """Samples per optimizer step (per process); small batches = more updates per minute."""
-    num_epochs: int = 80
-    """Maximum passes over the samples; training stops earlier at the targets."""
     learning_rate: float = 5.0e-4
     """Peak AdamW learning rate."""
     weight_decay: float = 0.0
@@ -103,16 +111,6 @@ class TrainingConfig:
     """Global gradient-norm clip (0 = off)."""
     grad_accum: int = 1
     """Micro-batches per optimizer step."""
-    target_loss: float = 0.01
-    """Stop when the epoch's mean LM loss is below this AND exact match is reached."""
-    target_exact_match: float = 1.0
-    """Stop when greedy exact match over all configurations reaches this fraction."""
-    eval_every_epochs: int = 1
-    """Run the exact-match evaluation every N epochs (0 = only at the end)."""
-    checkpoint_freq: int = 10
-    """Write assets/encoder_checkpoint_epoch{N}.pt every N epochs."""
-    save_every_steps: int = 50
-    """Also write a resumable state every N optimizer steps (0 = off)."""
     mixed_precision: Literal["no", "fp16", "bf16"] = "no"
     """Autocast dtype on CUDA (ignored on CPU, where fp32 is faster)."""
     device: str = "auto"
@@ -123,6 +121,22 @@ class TrainingConfig:
     """Resume from a state file ('auto' = the latest in output_dir)."""
     num_threads: int = 0
     """torch CPU threads (0 = leave torch's default)."""
+    save_every_steps: int = 50
+    """Write a resumable state every N optimizer steps (0 = off)."""
+
+
+@dataclass
+class TrainingConfig(OptimConfig):
+    num_epochs: int = 80
+    """Maximum passes over the samples; training stops earlier at the targets."""
+    target_loss: float = 0.01
+    """Stop when the epoch's mean LM loss is below this AND exact match is reached."""
+    target_exact_match: float = 1.0
+    """Stop when greedy exact match over all configurations reaches this fraction."""
+    eval_every_epochs: int = 1
+    """Run the exact-match evaluation every N epochs (0 = only at the end)."""
+    checkpoint_freq: int = 10
+    """Write assets/encoder_checkpoint_epoch{N}.pt every N epochs."""
 
 
 @dataclass
@@ -153,6 +167,62 @@ class PretrainConfig:
     output_dir: str = "assets"
     """Where checkpoints, metrics and plots are written."""
 
+
+
+@dataclass
+class PlannerDataConfig(SourceDataConfig):
+    train_file: str = "data/planner/train.jsonl"
+    """Planner training examples (``tomas data generate-planner``)."""
+    val_file: str = "data/planner/val.jsonl"
+    """Validation examples (same phrasings as training), evaluated during training."""
+    test_file: str = "data/planner/test.jsonl"
+    """Test examples (held-out phrasings), used by ``tomas evaluate-planner``."""
+    assets_dir: str = "assets"
+    """Phase 0 exports: config_weights.pt, config_lookup.json, tool_mask_map.json."""
+
+
+@dataclass
+class LoraSettings:
+    r: int = 16
+    """LoRA rank."""
+    alpha: float = 32.0
+    """LoRA scaling numerator (scale = alpha / r)."""
+    dropout: float = 0.0
+    """Dropout on the LoRA branch."""
+    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "v_proj"])
+    """Module names LoRA adapts."""
+
+
+@dataclass
+class PlannerModelConfig(LLMChoice):
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    config_head_init: Literal["phase0", "random", "tool_mean"] = "phase0"
+    """config_head rows: Phase 0's config_weights.pt, random, or each tool's mean Phase 0 row (ablation)."""
+    config_loss_weight: float = 1.0
+    """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
+    head_learning_rate: float = 2.0e-3
+    """Learning rate of the two heads (LoRA uses training.learning_rate)."""
+
+
+@dataclass
+class PlannerTrainingConfig(OptimConfig):
+    max_steps: int = 600
+    """Optimizer steps (the data is cycled in seeded shuffled epochs)."""
+    eval_every_steps: int = 100
+    """Evaluate tool/config accuracy on the validation file every N steps (0 = only at the end)."""
+    eval_limit: int = 0
+    """Evaluate on at most this many validation examples (0 = all)."""
+
+
+@dataclass
+class PlannerConfig:
+    """Phase 3/4: train the planner (frozen LLM + LoRA + HierarchicalDecoder) on task -> (tool, config)."""
+
+    data: PlannerDataConfig = field(default_factory=PlannerDataConfig)
+    model: PlannerModelConfig = field(default_factory=PlannerModelConfig)
+    training: PlannerTrainingConfig = field(default_factory=PlannerTrainingConfig)
+    output_dir: str = "assets/planner"
+    """Where the planner checkpoint, metrics and plots are written."""
 
 LEGACY_FLAGS: dict[str, str] = {
     "--tool_registry": "--data.tool_registry",

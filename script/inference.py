@@ -1,0 +1,12 @@
+"""Planner inference: `python script/inference.py "TASK" --cpu-cores 8 --memory-gb 16 --gpu-sm 60 --gpu-memory-gb 8`."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # runs from a checkout without install
+
+from tomas.cli import run_guarded  # noqa: E402
+from tomas.stages.plan import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_guarded(main, sys.argv[1:]))

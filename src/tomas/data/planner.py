@@ -1,0 +1,660 @@
+"""Planner data (Phase 3/4): a user task and a machine snapshot -> the tool's configuration to run.
+
+Each example pairs a natural-language task for one tool with the free resources of a
+machine and, on ~30% of examples, a latency budget. Its label is the configuration that
+``oracle_config`` picks (``None`` when nothing fits), so the label is a pure function of
+the profiling table and the example's structured fields; ``load_planner_examples``
+re-derives it on every line and rejects a file whose labels disagree.
+
+Task texts come from per-tool phrasing templates (``PHRASE_BANK``; any other tool gets
+generic templates built from its name and registry description) with an input-size
+cue such as "a 4K photo". A quarter of each tool's templates is held out: the test split
+uses only those, so test accuracy measures generalisation to unseen phrasings.
+
+Everything is seeded: every (purpose, split, tool) draws from its own
+``random.Random`` seeded by a string that includes ``seed``, never the global RNG, so
+changing one split's size leaves the other splits' examples unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from tomas.data import ToolData
+from tomas.data.profiling import INPUT_SIZES, Configuration
+from tomas.data.registry import Tool, _read_text
+from tomas.errors import DataError
+from tomas.io import atomic_write
+
+RESOURCE_FIELDS = ("cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb")
+"""The ``Configuration`` attributes a machine must have free for the configuration to run."""
+
+SPLITS = ("train", "val", "test")
+HELDOUT_SHARE = 0.25
+"""Share of each tool's templates reserved for the test split (at least one)."""
+P_INFEASIBLE = 0.065
+"""Share of snapshots built so that no configuration fits (label ``None``)."""
+P_BUDGET = 0.30
+"""Share of examples with a latency budget."""
+P_NO_GPU = 0.08
+"""Share of ordinary snapshots drawn from a CPU-only machine (both GPU fields 0)."""
+
+_GPU_FIELDS = ("gpu_sm", "gpu_memory_gb")
+_GB_FIELDS = ("memory_gb", "gpu_memory_gb")
+_GB_LADDER = (0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+"""Memory sizes people write: free memory that is not a profiled level is one of these."""
+_NO_USE_LEVELS = {"cpu_cores": (2, 4, 8), "memory_gb": (4, 8, 16), "gpu_sm": (14, 28, 56, 80),
+                  "gpu_memory_gb": (4, 8, 16)}
+"""Free values for a resource the tool never uses (its maximum is 0): any machine will do."""
+
+
+# --------------------------------------------------------------------------- oracle
+
+
+def fits(config: Configuration, free: dict[str, float]) -> bool:
+    """True when each of ``RESOURCE_FIELDS`` of ``config`` is at most what ``free`` has."""
+    return all(getattr(config, f) <= free[f] for f in RESOURCE_FIELDS)
+
+
+class _ToolIndex:
+    """One tool's configurations by input size, with their resource costs (built once, reused)."""
+
+    def __init__(self, data: ToolData, tool: str):
+        configs = [c for c in data.configs if c.tool == tool]
+        tops = {f: max(getattr(c, f) for c in configs) for f in RESOURCE_FIELDS}
+        self.by_size: dict[str, list[Configuration]] = {}
+        for c in configs:
+            self.by_size.setdefault(c.input_size, []).append(c)
+        self.cost = {c.config_id: sum(getattr(c, f) / top for f, top in tops.items() if top > 0) for c in configs}
+
+    def choose(self, size: str, free: dict[str, float], budget: float | None) -> int | None:
+        fitting = [c for c in self.by_size.get(size, []) if fits(c, free)]
+        if not fitting:
+            return None
+        meeting = [c for c in fitting if budget is not None and c.latency_ms <= budget]
+        if meeting:
+            return min(meeting, key=lambda c: (self.cost[c.config_id], c.latency_ms, c.config_id)).config_id
+        return min(fitting, key=lambda c: (c.latency_ms, c.config_id)).config_id
+
+
+def oracle_config(data: ToolData, tool: str, input_size: str, free: dict[str, float],
+                  latency_budget_ms: float | None) -> int | None:
+    """The configuration a planner should pick; ``None`` when none of the tool's fits (infeasible).
+
+    Candidates are ``tool``'s configurations of ``input_size`` that ``fits`` ``free``.
+
+    * No budget: the fastest candidate (lowest ``latency_ms``; ties -> lower config id).
+    * With a budget: among candidates with ``latency_ms <= latency_budget_ms``, the
+      *least-resource* one. Its resource cost is
+      ``sum(value_f / max_f for f in RESOURCE_FIELDS if max_f > 0)``, where ``max_f`` is the
+      largest value of field ``f`` over all the tool's configurations (every input size), so
+      each resource weighs the same whatever its unit. Ties -> lower latency -> lower config
+      id. This leaves the rest of the machine to other jobs once the user's deadline is met.
+      If no candidate meets the budget, the fastest candidate (as without a budget): the
+      closest the machine can get to the deadline.
+    """
+    return _ToolIndex(data, tool).choose(input_size, free, latency_budget_ms)
+
+
+# --------------------------------------------------------------------------- examples
+
+
+@dataclass(frozen=True)
+class PlannerExample:
+    """One planner example; ``phrasing`` is the task template's id ("<tool>/<nn>"), used to split."""
+
+    id: str
+    task: str
+    tool: str
+    input_size: str
+    free_resources: dict[str, float]
+    latency_budget_ms: float | None
+    config_id: int | None
+    phrasing: str
+
+    def to_json(self) -> str:
+        """One JSONL line, keys in field order."""
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)}, ensure_ascii=False)
+
+
+KEYS = tuple(f.name for f in fields(PlannerExample))
+
+
+# --------------------------------------------------------------------------- task text
+
+_IMAGE_CUES: dict[str, tuple[str, ...]] = {
+    "small": ("a 64x64 thumbnail", "a tiny icon", "a 32x32 favicon", "a 128x128 avatar", "a small 100x100 sprite",
+              "a 96x96 emoji image", "a postage-stamp-sized 80x60 preview"),
+    "medium": ("a 1080p photo", "a 12-megapixel photo", "a 1920x1080 screenshot", "an 8-megapixel snapshot",
+               "a full-HD video frame", "a 3000x4000 phone picture", "a 10-megapixel product shot"),
+    "large": ("a 4K photo", "a 50-megapixel panorama", "an 8K image", "a 100-megapixel aerial shot",
+              "a 7680x4320 scan", "a 60-megapixel studio photo", "a gigapixel-class satellite tile"),
+}
+_TEXT_CUES: dict[str, tuple[str, ...]] = {
+    "small": ("a two-sentence note", "a short paragraph", "a single tweet", "a 50-word blurb", "a one-line message",
+              "a quick three-line email", "a 100-word product blurb"),
+    "medium": ("a 10-page article", "a 3,000-word essay", "a 15-page research paper", "a 5,000-word blog post",
+               "a 12-page meeting transcript", "a 20-page contract", "a magazine feature of about 4,000 words"),
+    "large": ("a 300-page report", "an entire book", "a 500-page novel", "a 200,000-word manuscript",
+              "a 1,000-page legal archive", "a whole year of meeting minutes", "an 800-page technical manual"),
+}
+GENERIC_CUES: dict[str, tuple[str, ...]] = {
+    "small": ("a small input", "a tiny sample", "a small file", "a short input", "a lightweight input",
+              "a very small payload"),
+    "medium": ("a medium-sized input", "a moderately sized file", "an average-sized sample", "a mid-sized input",
+               "a typical medium-sized file", "a medium payload"),
+    "large": ("a very large input", "a huge file", "a massive sample", "a large input", "an extra-large file",
+              "an enormous payload"),
+}
+"""Size cues for a tool outside ``PHRASE_BANK``: they say only how big the input is."""
+
+_LANGUAGES = ("English", "German", "French", "Spanish", "Japanese", "Portuguese", "Italian", "Chinese", "Korean",
+              "Dutch")
+_QUESTIONS = ("how many people are in it", "what colour is the car", "is anyone wearing a hat",
+              "what is the man holding", "is it day or night", "what brand is the laptop", "how many dogs are there",
+              "what is written on the sign", "is the door open", "what sport are they playing")
+
+
+@dataclass(frozen=True)
+class Phrasings:
+    """A tool's task templates (``{input}`` = a size cue, plus optional extra slots) and its size cues."""
+
+    templates: tuple[str, ...]
+    cues: dict[str, tuple[str, ...]]
+    extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Extra slot name -> values; ``{Name}`` (capitalised slot) gives the value capitalised."""
+
+
+PHRASE_BANK: dict[str, Phrasings] = {
+    "image_classification": Phrasings((
+        "Classify {input}.",
+        "What is in {input}? Just give me the category.",
+        "Can you tell me what kind of object {input} shows?",
+        "I have {input} and need to know which category it belongs to.",
+        "Label {input} with the most likely class.",
+        "hey, what's this? it's {input}",
+        "Please assign a category label to {input}.",
+        "Which species is shown in {input}?",
+        "Tag {input} with its scene type, no description needed.",
+        "I'd like {input} sorted into one of our product categories.",
+        "Identify the main subject of {input} and return its class.",
+        "For our catalogue: decide which class {input} falls into.",
+        "quick one: categorize {input}",
+        "Could you run a classifier over {input} and report the top label?",
+        "We need to know whether {input} shows a cat, a dog or something else.",
+        "Given {input}, predict its label.",
+        "Kindly determine the category of the object depicted in {input}.",
+        "My camera trap produced {input}; what animal is it?",
+        "Is {input} indoors or outdoors? Classify the scene.",
+        "Top-1 class for {input}, please.",
+    ), _IMAGE_CUES),
+    "text_summarization": Phrasings((
+        "Summarize {input}.",
+        "Can you give me the key points of {input}?",
+        "I need a brief summary of {input}.",
+        "TL;DR of {input}, please.",
+        "Condense {input} into a few bullet points.",
+        "what's the gist of {input}?",
+        "Please provide an executive summary of {input}.",
+        "Boil {input} down to its main ideas.",
+        "My boss sent me {input} and I have no time to read it, so summarize it for me.",
+        "Write an abstract for {input}.",
+        "Kindly produce a concise summary of {input} that preserves the key points.",
+        "Sum up {input} in a few lines.",
+        "I have {input}; tell me what it's about in a few sentences.",
+        "Shorten {input} to the essentials.",
+        "Give me the highlights of {input}.",
+        "Before the meeting I need a recap of {input}.",
+        "summary of {input} pls",
+        "Could you distil {input} into one paragraph for the newsletter?",
+        "Recap {input} briefly.",
+    ), _TEXT_CUES),
+    "image_captioning": Phrasings((
+        "Write a caption for {input}.",
+        "Describe {input} in one sentence.",
+        "Can you tell me in words what {input} shows?",
+        "I need alt text for {input} on our website.",
+        "Generate a one-line description of {input}.",
+        "what's going on in {input}? a quick sentence is fine",
+        "Please produce a natural-language caption for {input}.",
+        "Caption this: {input}.",
+        "For accessibility, describe the contents of {input} for a screen reader.",
+        "Give me a sentence I could put under {input} in a slideshow.",
+        "Could you say in plain English what is happening in {input}?",
+        "I'm posting {input} on social media; suggest a descriptive caption.",
+        "Kindly provide a textual description of {input}.",
+        "Turn {input} into a one-sentence description.",
+        "Explain what {input} depicts, briefly.",
+        "my grandma can't see well, can you describe {input} for her?",
+        "Auto-caption {input} for the photo archive.",
+        "Describe the scene in {input}.",
+        "One sentence: what does {input} show?",
+    ), _IMAGE_CUES),
+    "object_detection": Phrasings((
+        "Find all the objects in {input} and draw boxes around them.",
+        "Detect the cars in {input}.",
+        "Where are the people in {input}? I need bounding boxes.",
+        "Locate every object in {input} and label each one.",
+        "Can you spot all the pedestrians in {input}?",
+        "Run detection on {input} and return boxes with class labels.",
+        "how many bikes are in {input}? mark where they are",
+        "Please localise the items on the shelf in {input}.",
+        "I need the coordinates of each face in {input}.",
+        "Identify and box every vehicle visible in {input}.",
+        "For our inventory system, find the products in {input} and give their positions.",
+        "Kindly detect all instances of objects depicted in {input}, with bounding boxes.",
+        "Mark the location of each animal in {input}.",
+        "boxes + labels for {input} pls",
+        "Is there a dog anywhere in {input}? Show me where.",
+        "Outline the position of every object in {input} with a rectangle.",
+        "Our security camera captured {input}; locate any people in it.",
+        "Detect objects: {input}.",
+        "Find where the traffic signs are in {input}.",
+    ), _IMAGE_CUES),
+    "machine_translation": Phrasings((
+        "Translate {input} into {lang}.",
+        "Can you translate {input} from {src} to {lang}?",
+        "I need {input} in {lang}.",
+        "Please render {input} in {lang}, keeping the meaning.",
+        "What does {input} say in {lang}? Translate it for me.",
+        "translate pls: {input}, {src} -> {lang}",
+        "Our client sent {input} in {src}; we need it in {lang}.",
+        "Convert {input} from {src} into {lang}.",
+        "Kindly provide a {lang} translation of {input}.",
+        "Put {input} into {lang} for me.",
+        "I've got {input} written in {src}. Can you make it {lang}?",
+        "Give me a faithful {lang} version of {input}.",
+        "We're localising {input} for the {lang}-speaking market; please translate it.",
+        "{src} to {lang}: {input}.",
+        "Could you help me read {input}? It's in {src} and I only speak {lang}.",
+        "Translate {input} into {lang}, meaning for meaning rather than word for word.",
+        "Requesting a translation of {input} into {lang}.",
+        "my pen pal wrote me {input} in {src}, translate it to {lang}?",
+        "Make {input} readable for {lang} speakers.",
+    ), _TEXT_CUES, (("src", _LANGUAGES), ("lang", _LANGUAGES))),
+    "super_resolution": Phrasings((
+        "Upscale {input}.",
+        "Make {input} sharper and higher resolution.",
+        "Can you enhance the resolution of {input}?",
+        "I need {input} upscaled 4x without it looking blurry.",
+        "Please increase the resolution of {input}.",
+        "{input} looks pixelated, can you fix it?",
+        "Enlarge {input} so I can print it on a poster.",
+        "Kindly perform resolution enhancement on {input}.",
+        "Double the resolution of {input}, please.",
+        "sharpen up {input} for me? it's kinda blurry",
+        "Restore fine detail in {input} by upscaling it.",
+        "We want to reuse {input} in a high-res brochure; upsample it.",
+        "Turn {input} into a crisper, higher-resolution version.",
+        "Enhance {input} like they do in the movies.",
+        "Boost the pixel count of {input} while keeping it sharp.",
+        "For the archive, produce a higher-resolution copy of {input}.",
+        "Could you upsample {input} by a factor of two?",
+        "Make {input} less blurry by increasing its resolution.",
+        "HD version of {input}, please.",
+    ), _IMAGE_CUES),
+    "visual_question_answering": Phrasings((
+        "Look at {input} and tell me: {question}?",
+        "In {input}, {question}?",
+        "I have {input}. Question: {question}?",
+        "Can you answer a question about {input}? {Question}?",
+        "{Question}? (see {input})",
+        "Answer this about {input}: {question}?",
+        "Please examine {input} and answer: {question}?",
+        "hey quick q about {input}: {question}?",
+        "Based on {input}, {question}?",
+        "Kindly answer the following question regarding {input}. {Question}?",
+        "My kid asked me about {input}: {question}? Can you check?",
+        "Here's {input}. {Question}?",
+        "Question about {input}: {question}?",
+        "Tell me, from {input}, {question}?",
+        "I'm looking at {input} and wondering: {question}?",
+        "Check {input} for me: {question}?",
+        "Given {input}, answer '{question}'.",
+        "{input}: {question}?",
+        "For the insurance claim, look at {input}: {question}?",
+    ), _IMAGE_CUES, (("question", _QUESTIONS),)),
+}
+"""Hand-written phrasings of the default registry's tools (none says the tool's snake_case name)."""
+
+_GENERIC_TEMPLATES: tuple[str, ...] = (
+    "Run {name} on {input}.",
+    "I need {name} for {input}.",
+    "Can you do {name} on {input}?",
+    "Please apply {name} to {input}.",
+    "Here's what I need: {does} The input is {input}.",
+    "I'm after a tool for this job. {Does} I have {input}.",
+    "{Name} for {input}, please.",
+    "Task: {name}. Input: {input}.",
+    "hey, can you handle {name} on {input}?",
+    "Kindly perform {name} on {input}.",
+    "I have {input}. What I want done: {does}",
+    "Could you process {input}? I need {name}.",
+    "We need a service for this: {does} Today's job is {input}.",
+    "{Name}: {input}",
+    "Please take {input} and run {name} on it.",
+    "Job description: {Does} Please run it on {input}.",
+    "Process {input} with {name}.",
+    "My team needs {name} done on {input} asap.",
+    "Goal: {does} Data: {input}.",
+    "Start a {name} job for {input}.",
+)
+"""Templates for any tool outside ``PHRASE_BANK``: ``{name}`` is its name in words, ``{does}`` its description."""
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """Replace each ``{slot}`` that ``values`` names; text from a registry may hold other braces."""
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case a description's first letter unless it opens an acronym ("OCR reads ...")."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def phrasings(tool: Tool) -> Phrasings:
+    """The tool's templates and size cues: ``PHRASE_BANK`` or generic ones from its name and description."""
+    if tool.name in PHRASE_BANK:
+        return PHRASE_BANK[tool.name]
+    name = " ".join(tool.name.replace("-", "_").split("_"))
+    does = tool.description.rstrip(".") + "."
+    values = {"name": name, "Name": _capitalise(name), "does": _lower_first(does), "Does": _capitalise(does)}
+    templates = tuple(_fill(t, values) for t in _GENERIC_TEMPLATES)
+    return Phrasings(templates, GENERIC_CUES)
+
+
+def size_cues(tool: Tool) -> dict[str, tuple[str, ...]]:
+    """Input size -> the phrases a task uses to say how big the tool's input is."""
+    return phrasings(tool).cues
+
+
+def render_task(tool: Tool, template: int, input_size: str, rng: random.Random) -> str:
+    """Fill template ``template`` of ``tool`` with a random cue for ``input_size`` and random extras."""
+    p = phrasings(tool)
+    values = {"input": rng.choice(p.cues[input_size])}
+    chosen: list[str] = []
+    for slot, options in p.extras:
+        value = rng.choice([o for o in options if o not in chosen])  # e.g. source != target language
+        chosen.append(value)
+        values[slot], values[_capitalise(slot)] = value, _capitalise(value)
+    text = _fill(p.templates[template], values)
+    return _capitalise(text) if p.templates[template].startswith("{") else text
+
+
+def heldout_templates(tool: Tool, seed: int = 0) -> list[int]:
+    """The template indices reserved for the test split: ~``HELDOUT_SHARE`` of them, at least one."""
+    n = len(phrasings(tool).templates)
+    order = list(range(n))
+    random.Random(f"{seed}/heldout/{tool.name}").shuffle(order)
+    return sorted(order[:max(1, round(n * HELDOUT_SHARE))])
+
+
+# --------------------------------------------------------------------------- resource snapshots
+
+
+def _num(value: float) -> float:
+    """An integral value as ``int`` (JSON ``4``, not ``4.0``), others rounded to 4 decimals."""
+    value = round(float(value), 4)
+    return int(value) if value.is_integer() else value
+
+
+def _levels(configs: Sequence[Configuration], field: str) -> list[float]:
+    return sorted({float(getattr(c, field)) for c in configs})
+
+
+def _grid(lo: float, hi: float, field: str) -> list[float]:
+    """Values strictly between ``lo`` and ``hi`` as people write them: GB sizes, else whole, half or quarter units."""
+    if field in _GB_FIELDS:
+        ladder = [float(v) for v in _GB_LADDER if lo < v < hi]
+        if ladder:
+            return ladder
+    for step in (1.0,) if field == "gpu_sm" else (1.0, 0.5, 0.25):
+        values = [k * step for k in range(math.floor(lo / step), math.ceil(hi / step) + 1) if lo < k * step < hi]
+        if values:
+            return values
+    return []
+
+
+def _above(top: float, field: str, rng: random.Random) -> float:
+    """A value above the largest profiled level: a bigger machine than any configuration needs."""
+    if top <= 0:
+        return rng.choice(_NO_USE_LEVELS[field])
+    if field in _GB_FIELDS:
+        return rng.choice([v for v in _GB_LADDER if top < v <= 3 * top] or [2 * top])
+    return rng.choice(sorted({math.ceil(top * f) for f in (1.25, 1.5, 2)}))
+
+
+def _below(bottom: float, field: str) -> list[float]:
+    """Values under the smallest level that any configuration needs (a too-small machine), not under a quarter."""
+    return _grid(bottom / 4 - 1e-9, bottom, field) or [_num(bottom / 2)]
+
+
+def _draw(levels: list[float], field: str, rng: random.Random) -> float:
+    """Mostly a profiled level; sometimes a value between two adjacent levels, or above the largest."""
+    r = rng.random()
+    if r < 0.18 and len(levels) > 1:
+        i = rng.randrange(len(levels) - 1)
+        between = _grid(levels[i], levels[i + 1], field)
+        if between:
+            return rng.choice(between)
+    if r > 0.9:
+        return _above(levels[-1], field, rng)
+    return rng.choice(levels)
+
+
+def _no_gpu(free: dict[str, float]) -> dict[str, float]:
+    return {**free, **{f: 0 for f in _GPU_FIELDS}}
+
+
+def _ordinary_snapshot(configs: Sequence[Configuration], rng: random.Random) -> dict[str, float]:
+    free = {f: _draw(_levels(configs, f), f, rng) for f in RESOURCE_FIELDS}
+    if rng.random() < P_NO_GPU or any(free[f] == 0 for f in _GPU_FIELDS):
+        free = _no_gpu(free)  # a CPU-only machine has neither SMs nor GPU memory
+    return free
+
+
+def _starved(free: dict[str, float], configs: Sequence[Configuration], rng: random.Random) -> dict[str, float]:
+    """Make ``free`` too small for every configuration: no GPU, or one resource below every level."""
+    if not any(fits(c, free) for c in configs):
+        return free
+    if rng.random() < 0.4 and not any(fits(c, _no_gpu(free)) for c in configs):
+        return _no_gpu(free)
+    needed = [f for f in RESOURCE_FIELDS if _levels(configs, f)[0] > 0]
+    if not needed:  # some configuration runs on nothing at all: this tool cannot be starved
+        return free
+    field = rng.choice(needed)
+    free = {**free, field: rng.choice(_below(_levels(configs, field)[0], field))}
+    return _no_gpu(free) if any(free[f] == 0 for f in _GPU_FIELDS) else free
+
+
+def sample_free_resources(configs: Sequence[Configuration], rng: random.Random,
+                          infeasible: bool = False) -> dict[str, float]:
+    """A machine snapshot for one tool and input size (``configs``), feasible unless ``infeasible``."""
+    for _ in range(100):
+        free = _ordinary_snapshot(configs, rng)
+        if infeasible or any(fits(c, free) for c in configs):
+            break
+    else:
+        free = {f: _levels(configs, f)[-1] for f in RESOURCE_FIELDS}  # the largest machine fits everything
+    if infeasible:
+        free = _starved(free, configs, rng)
+    return {f: _num(free[f]) for f in RESOURCE_FIELDS}
+
+
+def _round_latency(value: float) -> float:
+    """Two significant digits, as a person states a deadline (137 -> 140 ms, 3.25 -> 3.2 ms)."""
+    step = 10.0 ** (math.floor(math.log10(value)) - 1)
+    return _num(round(round(value / step) * step, 6))
+
+
+def sample_budget(configs: Sequence[Configuration], free: dict[str, float], rng: random.Random) -> float:
+    """A latency budget relative to the configurations that fit ``free`` (all of ``configs`` if none).
+
+    About half bind (between the fastest and the slowest fitting latency, so the oracle
+    trades speed for resources), a quarter are loose (every fitting configuration meets
+    them) and a quarter cannot be met (below the fastest).
+    """
+    latencies = sorted(c.latency_ms for c in ([c for c in configs if fits(c, free)] or configs))
+    r = rng.random()
+    if r < 0.5:
+        value = rng.choice(latencies) * rng.uniform(1.0, 1.2)
+    elif r < 0.75:
+        value = latencies[-1] * rng.uniform(1.05, 2.0)
+    else:
+        value = latencies[0] * rng.uniform(0.4, 0.9)
+    return _round_latency(value)
+
+
+# --------------------------------------------------------------------------- splits
+
+
+def _examples(index: _ToolIndex, tool: Tool, split: str, templates: list[int], count: int,
+              seed: int) -> list[PlannerExample]:
+    rng = random.Random(f"{seed}/{split}/{tool.name}")
+    sizes = [s for s in INPUT_SIZES if s in index.by_size]
+    examples = []
+    for k in range(count):
+        size = rng.choice(sizes)
+        template = rng.choice(templates)
+        task = render_task(tool, template, size, rng)
+        configs = index.by_size[size]
+        free = sample_free_resources(configs, rng, infeasible=rng.random() < P_INFEASIBLE)
+        budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
+        examples.append(PlannerExample(
+            id=f"{split}/{tool.name}/{k:04d}", task=task, tool=tool.name, input_size=size, free_resources=free,
+            latency_budget_ms=budget, config_id=index.choose(size, free, budget),
+            phrasing=f"{tool.name}/{template:02d}"))
+    return examples
+
+
+def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, val_per_tool: int = 50,
+                     test_per_tool: int = 100) -> dict[str, list[PlannerExample]]:
+    """Split name -> examples, tool-major. Test uses only each tool's held-out templates."""
+    counts = {"train": train_per_tool, "val": val_per_tool, "test": test_per_tool}
+    for split, count in counts.items():
+        if count < 0:
+            raise DataError(f"{split}_per_tool: expected a count >= 0, got {count}")
+    splits: dict[str, list[PlannerExample]] = {s: [] for s in SPLITS}
+    for tool in data.tools:
+        index = _ToolIndex(data, tool.name)
+        held = heldout_templates(tool, seed)
+        seen = [i for i in range(len(phrasings(tool).templates)) if i not in held]
+        for split in SPLITS:
+            templates = held if split == "test" else seen
+            splits[split] += _examples(index, tool, split, templates, counts[split], seed)
+    return splits
+
+
+def write_planner(splits: dict[str, list[PlannerExample]], out_dir: str | Path) -> dict[str, Path]:
+    """Write ``<split>.jsonl`` per split, each atomically; split name -> path."""
+    written = {}
+    for split, examples in splits.items():
+        text = "".join(e.to_json() + "\n" for e in examples)
+        written[split] = atomic_write(Path(out_dir) / f"{split}.jsonl", lambda p, t=text: p.write_text(t))
+    return written
+
+
+def planner_stats(examples: Sequence[PlannerExample]) -> dict[str, float]:
+    """Shares of infeasible examples (``config_id`` null) and of examples with a latency budget."""
+    n = max(len(examples), 1)
+    return {"infeasible": sum(e.config_id is None for e in examples) / n,
+            "budgeted": sum(e.latency_budget_ms is not None for e in examples) / n}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_line(obj: object, data: ToolData,
+                indexes: dict[str, _ToolIndex]) -> str | tuple[str, str] | PlannerExample:
+    """The example, or ``(field, problem)``, or a problem with the whole line."""
+    if not isinstance(obj, dict):
+        return f"expected a JSON object, got {type(obj).__name__}"
+    for key in KEYS:
+        if key not in obj:
+            return key, "missing"
+    for key in obj:
+        if key not in KEYS:
+            return key, f"unexpected key (expected exactly {', '.join(KEYS)})"
+    for key in ("id", "task", "phrasing"):
+        if not isinstance(obj[key], str) or not obj[key].strip():
+            return key, "expected a non-empty string"
+    tool, size = obj["tool"], obj["input_size"]
+    if not isinstance(tool, str) or tool not in indexes:
+        return "tool", f"unknown tool {tool!r} (not in the tool registry)"
+    if not obj["phrasing"].startswith(f"{tool}/"):
+        return "phrasing", f"expected '{tool}/<template number>', got {obj['phrasing']!r}"
+    if size not in INPUT_SIZES:
+        return "input_size", f"unknown input size {size!r} (expected one of {', '.join(INPUT_SIZES)})"
+    if size not in indexes[tool].by_size:
+        return "input_size", f"tool {tool!r} has no {size} configurations in the profiling table"
+    free = obj["free_resources"]
+    if not isinstance(free, dict) or set(free) != set(RESOURCE_FIELDS):
+        return "free_resources", f"expected an object with exactly {', '.join(RESOURCE_FIELDS)}"
+    for f in RESOURCE_FIELDS:
+        if not _is_number(free[f]) or free[f] < 0:
+            return f"free_resources.{f}", f"expected a non-negative number, got {free[f]!r}"
+    budget = obj["latency_budget_ms"]
+    if budget is not None and (not _is_number(budget) or budget <= 0):
+        return "latency_budget_ms", f"expected null or a positive number, got {budget!r}"
+    config_id = obj["config_id"]
+    if config_id is not None:
+        if not isinstance(config_id, int) or isinstance(config_id, bool):
+            return "config_id", f"expected null or an integer, got {config_id!r}"
+        if not 0 <= config_id < len(data.configs):
+            return "config_id", f"{config_id} is out of range (0..{len(data.configs) - 1})"
+        config = data.configs[config_id]
+        if config.tool != tool:
+            return "config_id", f"{config_id} belongs to tool {config.tool!r}, not {tool!r}"
+        if config.input_size != size:
+            return "config_id", f"{config_id} is a {config.input_size} configuration, not {size}"
+    free = {f: float(free[f]) for f in RESOURCE_FIELDS}
+    budget = None if budget is None else float(budget)
+    expected = indexes[tool].choose(size, free, budget)
+    if config_id != expected:
+        wanted = "null (nothing fits)" if expected is None else str(expected)
+        return "config_id", f"label disagrees with the oracle: expected {wanted}"
+    return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, config_id, obj["phrasing"])
+
+
+def load_planner_examples(path: str | Path, data: ToolData) -> list[PlannerExample]:
+    """Read and validate a planner JSONL file; every label must equal ``oracle_config``'s answer.
+
+    A problem raises ``DataError`` with one line: ``"<path>: line <n>: field <key>: <problem>"``
+    (without ``field`` when the whole line is wrong, e.g. invalid JSON).
+    """
+    path = Path(path)
+    indexes = {t.name: _ToolIndex(data, t.name) for t in data.tools}
+    examples: list[PlannerExample] = []
+    first_line: dict[str, int] = {}
+    for n, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            raise DataError(f"{path}: line {n}: empty line")
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}: line {n}: invalid JSON at column {e.colno}: {e.msg}") from None
+        result = _check_line(obj, data, indexes)
+        if isinstance(result, str):
+            raise DataError(f"{path}: line {n}: {result}")
+        if isinstance(result, tuple):
+            raise DataError(f"{path}: line {n}: field {result[0]}: {result[1]}")
+        if result.id in first_line:
+            raise DataError(f"{path}: line {n}: field id: duplicate id {result.id!r} (first at line "
+                            f"{first_line[result.id]})")
+        first_line[result.id] = n
+        examples.append(result)
+    return examples

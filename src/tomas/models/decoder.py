@@ -1,0 +1,170 @@
+"""HierarchicalDecoder: tool head, then a config head masked to the chosen tool and to what fits.
+
+The config head's rows start from Phase 0's exported ``config_weights.pt`` (one row per
+configuration, in the LLM's input-embedding space). The decoder reads *last hidden states*,
+whose scale differs, so the rows are centred and rescaled to the norm of a default
+``nn.Linear`` initialisation: the geometry Phase 0 learnt (which configurations are alike)
+is kept, the logit scale starts where training expects it.
+
+Decoding is hierarchical and every constraint is a hard mask, so an id outside the chosen
+tool, of another input size, or needing more than the free resources can never be returned:
+tool = argmax(tool_logits); input size = the size with the most probability mass among the
+tool's configurations; config = argmax over the tool's configurations of that size that fit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from tomas.data.planner import RESOURCE_FIELDS
+from tomas.data.profiling import INPUT_SIZES
+from tomas.errors import DataError
+
+RESOURCES = RESOURCE_FIELDS
+"""The resources a plan must fit into (``config_lookup.json`` keys), in tensor column order."""
+
+
+@dataclass(frozen=True)
+class ConfigTable:
+    """The exported configurations: which tool, input size and resources each id has."""
+
+    tool_names: list[str]
+    lookup: dict[int, dict]
+    """Config id -> its ``config_lookup.json`` entry."""
+    tool_of: torch.Tensor
+    """[num_configs] tool index of each configuration."""
+    size_of: torch.Tensor
+    """[num_configs] input-size index (``INPUT_SIZES``) of each configuration."""
+    resources: torch.Tensor
+    """[num_configs, 4] float64 requirement per ``RESOURCES``."""
+
+    @property
+    def num_configs(self) -> int:
+        return len(self.lookup)
+
+    def tool_mask_map(self) -> dict[str, list[int]]:
+        return {t: torch.nonzero(self.tool_of == i).flatten().tolist() for i, t in enumerate(self.tool_names)}
+
+    @classmethod
+    def from_assets(cls, assets_dir: str | Path) -> ConfigTable:
+        """Read ``config_lookup.json`` and ``tool_mask_map.json`` (one-line error when they disagree)."""
+        folder = Path(assets_dir)
+        lookup_path, mask_path = folder / "config_lookup.json", folder / "tool_mask_map.json"
+        for p in (lookup_path, mask_path):
+            if not p.is_file():
+                raise DataError(f"{p}: not found (run `tomas export` first, or pass --data.assets_dir)")
+        lookup = {int(k): v for k, v in json.loads(lookup_path.read_text()).items()}
+        mask_map = json.loads(mask_path.read_text())
+        if sorted(lookup) != list(range(len(lookup))):
+            raise DataError(f"{lookup_path}: ids must be 0..{len(lookup) - 1}")
+        tool_names = list(mask_map)
+        tool_of = torch.full((len(lookup),), -1, dtype=torch.long)
+        for t, ids in enumerate(mask_map.values()):
+            tool_of[ids] = t
+        for i, entry in lookup.items():
+            if tool_of[i] < 0 or tool_names[tool_of[i]] != entry["tool_name"]:
+                raise DataError(f"{mask_path}: config {i} ({entry['tool_name']}) is not listed under its tool")
+        size_of = torch.tensor([INPUT_SIZES.index(lookup[i]["input_size"]) for i in range(len(lookup))])
+        resources = torch.tensor([[float(lookup[i][r]) for r in RESOURCES] for i in range(len(lookup))],
+                                 dtype=torch.float64)
+        return cls(tool_names, lookup, tool_of, size_of, resources)
+
+    def fits(self, free: torch.Tensor) -> torch.Tensor:
+        """[batch, 4] free resources -> [batch, num_configs] bool: every requirement ≤ free."""
+        return (self.resources.unsqueeze(0) <= free.to(torch.float64).unsqueeze(1) + 1e-9).all(-1)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One decoded plan: ``config_id`` is None when no configuration of the tool fits."""
+
+    tool_id: int
+    config_id: int | None
+    tool_prob: float
+    config_prob: float | None
+    """Probability of the chosen config among the allowed ones."""
+    runner_up: int | None
+    """Second-best allowed config id."""
+    input_size: str
+
+
+def rescale_rows(rows: torch.Tensor) -> torch.Tensor:
+    """Centre the rows and scale them to a default ``nn.Linear`` init's mean row norm."""
+    rows = rows.float() - rows.float().mean(0, keepdim=True)
+    target = 1 / math.sqrt(3)  # row norm of nn.Linear's U(±1/sqrt(in)) init, whatever `in` is
+    return rows * (target / rows.norm(dim=1).mean().clamp_min(1e-12))
+
+
+class HierarchicalDecoder(nn.Module):
+    """``forward(hidden) -> (tool_logits, config_logits)``; ``predict`` applies the masks."""
+
+    def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None):
+        super().__init__()
+        self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
+        self.config_head = nn.Linear(hidden_size, table.num_configs)
+        if config_rows is not None:
+            if tuple(config_rows.shape) != (table.num_configs, hidden_size):
+                raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
+                                f"[{table.num_configs} configs, hidden {hidden_size}] of this planner")
+            with torch.no_grad():
+                self.config_head.weight.copy_(rescale_rows(config_rows))
+                self.config_head.bias.zero_()
+        self.table = table
+        self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
+        self.register_buffer("size_of", table.size_of.clone(), persistent=False)
+
+    def forward(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.tool_head(hidden), self.config_head(hidden)
+
+    def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:
+        """[batch] tool ids -> [batch, num_configs] bool: the config belongs to that tool."""
+        return self.tool_of.unsqueeze(0) == tool_ids.unsqueeze(1)
+
+    def size_log_probs(self, config_logits: torch.Tensor, tool_ids: torch.Tensor) -> torch.Tensor:
+        """[batch, len(INPUT_SIZES)] log P(size | tool): the tool's config probability mass per size."""
+        logp = config_logits.float().masked_fill(~self.tool_mask(tool_ids), -math.inf).log_softmax(-1)
+        onehot = self.size_of.unsqueeze(0) == torch.arange(len(INPUT_SIZES), device=logp.device).unsqueeze(1)
+        return torch.stack([logp.masked_fill(~onehot[s], -math.inf).logsumexp(-1) for s in range(len(INPUT_SIZES))],
+                           dim=-1)
+
+    def allowed(self, config_logits: torch.Tensor, tool_ids: torch.Tensor, size_ids: torch.Tensor,
+                free: torch.Tensor | None) -> torch.Tensor:
+        """[batch, num_configs] bool: the tool's configurations of that size that fit ``free``."""
+        mask = self.tool_mask(tool_ids) & (self.size_of.unsqueeze(0) == size_ids.unsqueeze(1))
+        if free is not None:
+            mask &= self.table.fits(free.cpu()).to(mask.device)
+        return mask
+
+    @torch.no_grad()
+    def predict(self, hidden: torch.Tensor, tool_mask_map: dict[str, list[int]] | None = None,
+                free_resources: torch.Tensor | None = None) -> list[Choice]:
+        """Decode a batch of last hidden states into choices; masked ids are never returned.
+
+        ``tool_mask_map`` (tool -> ids, as exported) must agree with the table the decoder
+        was built on; ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit).
+        """
+        if tool_mask_map is not None and tool_mask_map != self.table.tool_mask_map():
+            raise DataError("tool_mask_map does not match the planner's configuration table")
+        tool_logits, config_logits = self(hidden)
+        tool_probs = tool_logits.float().softmax(-1)
+        tool_ids = tool_probs.argmax(-1)
+        size_ids = self.size_log_probs(config_logits, tool_ids).argmax(-1)
+        allowed = self.allowed(config_logits, tool_ids, size_ids, free_resources)
+        probs = config_logits.float().masked_fill(~allowed, -math.inf).softmax(-1).nan_to_num(0.0)
+        top = probs.topk(min(2, probs.shape[-1]), dim=-1)
+        out = []
+        for b in range(hidden.shape[0]):
+            n_allowed = int(allowed[b].sum())
+            best, second = (int(i) for i in (list(top.indices[b]) + [-1])[:2])
+            out.append(Choice(tool_id=int(tool_ids[b]), config_id=best if n_allowed else None,
+                              tool_prob=float(tool_probs[b, tool_ids[b]]),
+                              config_prob=float(top.values[b, 0]) if n_allowed else None,
+                              runner_up=second if n_allowed > 1 else None,
+                              input_size=INPUT_SIZES[int(size_ids[b])]))
+        return out

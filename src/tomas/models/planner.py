@@ -1,0 +1,87 @@
+"""The planner: frozen LLM + LoRA (peft) + HierarchicalDecoder on the prompt's last hidden state.
+
+The prompt carries the user's task, the free resources and the optional latency budget as
+plain text; the decoder reads the hidden state of the prompt's last token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from tomas.config import PlannerModelConfig
+from tomas.data.templates import format_number
+from tomas.models.decoder import RESOURCES, ConfigTable, HierarchicalDecoder
+from tomas.models.llm import LoadedLLM
+
+PROMPT = ("Task: {task}\nFree: {cpu_cores} CPU cores, {memory_gb} GB memory, {gpu_sm} GPU SMs, "
+          "{gpu_memory_gb} GB GPU memory\nLatency budget: {budget}\nPlan:")
+"""Short on purpose: every prompt token costs a forward and backward pass through the LLM."""
+
+
+def render_prompt(task: str, free: dict[str, float], latency_budget_ms: float | None) -> str:
+    budget = f"{format_number(latency_budget_ms)} ms" if latency_budget_ms is not None else "none"
+    return PROMPT.format(task=task.strip(), budget=budget, **{r: format_number(free[r]) for r in RESOURCES})
+
+
+def free_tensor(frees: Sequence[dict[str, float]]) -> torch.Tensor:
+    """[batch, 4] free resources in ``RESOURCES`` order."""
+    return torch.tensor([[float(f[r]) for r in RESOURCES] for f in frees], dtype=torch.float64)
+
+
+class PlannerModel(nn.Module):
+    """``forward(input_ids, attention_mask) -> (tool_logits, config_logits)`` (right padding)."""
+
+    def __init__(self, lm: nn.Module, decoder: HierarchicalDecoder):
+        super().__init__()
+        self.lm = lm
+        self.decoder = decoder
+
+    def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        # The transformer body only: the LM head's [tokens, vocab] logits are never needed here.
+        body = self.lm.get_base_model().get_decoder()
+        hidden = body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        last = attention_mask.sum(1) - 1
+        return hidden[torch.arange(hidden.shape[0], device=hidden.device), last].float()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.decoder(self.last_hidden(input_ids, attention_mask))
+
+    def trainable_state_dict(self) -> dict[str, torch.Tensor]:
+        """LoRA weights + both heads: all a planner checkpoint holds (the LLM stays as loaded)."""
+        return {n: p.detach().cpu().contiguous() for n, p in self.named_parameters() if p.requires_grad}
+
+
+def tool_mean_rows(rows: torch.Tensor, table: ConfigTable) -> torch.Tensor:
+    """Each configuration's row replaced by the mean row of its tool (ablation baseline)."""
+    out = torch.empty_like(rows)
+    for t in range(len(table.tool_names)):
+        ids = table.tool_of == t
+        out[ids] = rows[ids].mean(0)
+    return out
+
+
+def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
+                  config_rows: torch.Tensor | None) -> PlannerModel:
+    """Wrap the frozen LLM with LoRA and add the decoder (config head from ``config_rows`` per
+    ``cfg.config_head_init``; ``random`` ignores them)."""
+    from peft import LoraConfig, get_peft_model
+
+    lora = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
+                      target_modules=list(cfg.lora.target_modules))
+    lm = get_peft_model(llm.model, lora)
+    if cfg.config_head_init == "random" or config_rows is None:
+        rows = None
+    else:
+        rows = tool_mean_rows(config_rows, table) if cfg.config_head_init == "tool_mean" else config_rows
+    decoder = HierarchicalDecoder(llm.hidden_size, table, rows)
+    device = next(llm.model.parameters()).device
+    return PlannerModel(lm, decoder.to(device))
+
+
+def encode_prompts(tokenizer, prompts: Sequence[str], device: torch.device) -> dict[str, torch.Tensor]:
+    """Right-padded token batch (the last real token is where the decoder reads)."""
+    batch = tokenizer(list(prompts), padding=True, return_tensors="pt", padding_side="right")
+    return {"input_ids": batch["input_ids"].to(device), "attention_mask": batch["attention_mask"].to(device)}

@@ -1,0 +1,139 @@
+"""Evaluate a trained planner on the held-out test split against the profiling oracle.
+
+Metrics: tool accuracy; config accuracy (the chosen id equals the oracle's, "infeasible"
+included); violations (a returned config of another tool or needing more than the free
+resources; the decoder's masks make this 0 by construction, and it is checked, not assumed);
+infeasible-detection accuracy (the plan says "nothing fits" exactly when the oracle does);
+latency regret: mean over examples where both have a plan of max(0, latency(chosen) −
+latency(oracle)) in ms, and as % of the oracle's mean latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from tomas.data import load_tool_data
+from tomas.data.planner import PlannerExample, load_planner_examples
+from tomas.io import atomic_write, save_json
+from tomas.models.decoder import Choice, ConfigTable
+from tomas.models.planner import PlannerModel, encode_prompts, free_tensor, render_prompt
+
+REPORT, CONFUSION = "planner_eval_report.json", "planner_confusion.png"
+
+
+@torch.no_grad()
+def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
+                     batch_size: int = 32) -> list[Choice]:
+    """Hierarchical masked decoding for every example, batched."""
+    was_training = model.training
+    model.eval()
+    out: list[Choice] = []
+    for i in range(0, len(examples), batch_size):
+        chunk = examples[i:i + batch_size]
+        batch = encode_prompts(tokenizer, [render_prompt(e.task, e.free_resources, e.latency_budget_ms)
+                                           for e in chunk], device)
+        hidden = model.last_hidden(**batch)
+        out.extend(model.decoder.predict(hidden, None, free_tensor([e.free_resources for e in chunk])))
+    model.train(was_training)
+    return out
+
+
+def is_violation(choice: Choice, example: PlannerExample, table: ConfigTable) -> bool:
+    """A returned config that is not the chosen tool's or does not fit the free resources."""
+    if choice.config_id is None:
+        return False
+    fits = bool(table.fits(free_tensor([example.free_resources]))[0, choice.config_id])
+    return not fits or int(table.tool_of[choice.config_id]) != choice.tool_id
+
+
+def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    n = len(examples)
+    gold_tool = [table.tool_names.index(e.tool) for e in examples]
+    lat = {i: float(v["latency_ms"]) for i, v in table.lookup.items()}
+    regrets = [max(0.0, lat[c.config_id] - lat[e.config_id]) for c, e in zip(choices, examples)
+               if c.config_id is not None and e.config_id is not None]
+    oracle_lat = [lat[e.config_id] for e in examples if e.config_id is not None]
+    mean_regret = sum(regrets) / max(1, len(regrets))
+    confusion = [[0] * len(table.tool_names) for _ in table.tool_names]
+    for g, c in zip(gold_tool, choices):
+        confusion[g][c.tool_id] += 1
+    wrong = [{"task": e.task, "free_resources": e.free_resources, "latency_budget_ms": e.latency_budget_ms,
+              "oracle": [e.tool, e.config_id], "chosen": [table.tool_names[c.tool_id], c.config_id]}
+             for e, c in zip(examples, choices) if c.config_id != e.config_id or table.tool_names[c.tool_id] != e.tool]
+    return {
+        "tool_accuracy": sum(g == c.tool_id for g, c in zip(gold_tool, choices)) / max(1, n),
+        "config_accuracy": sum(c.config_id == e.config_id for c, e in zip(choices, examples)) / max(1, n),
+        "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
+        "latency_regret_ms": mean_regret,
+        "latency_regret_pct": 100 * mean_regret / max(1e-9, sum(oracle_lat) / max(1, len(oracle_lat))),
+        "infeasible_accuracy": sum((c.config_id is None) == (e.config_id is None)
+                                   for c, e in zip(choices, examples)) / max(1, n),
+        "num_infeasible": sum(e.config_id is None for e in examples),
+        "num_examples": n,
+        "tools": table.tool_names,
+        "confusion": confusion,
+        "worst_examples": wrong[:10],
+    }
+
+
+def plot_confusion(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names, m = report["tools"], report["confusion"]
+    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 3, 1.0 * len(names) + 2.5))
+    ax.imshow(m, cmap="Blues")
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    for i, row in enumerate(m):
+        for j, v in enumerate(row):
+            ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+    ax.set_xlabel("chosen tool")
+    ax.set_ylabel("oracle tool")
+    ax.set_title(f"tool {report['tool_accuracy']:.1%} · config {report['config_accuracy']:.1%} · "
+                 f"violations {report['violations']}")
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)
+
+
+def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch_size: int,
+                     output_dir: str | None) -> dict:
+    from tomas.stages.plan import load_planner
+
+    planner = load_planner(planner_dir, device)
+    cfg = planner.cfg
+    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    examples = load_planner_examples(test_file or cfg.data.test_file, data)
+    print(f"Evaluating {planner_dir} on {len(examples)} examples of {test_file or cfg.data.test_file}...")
+    choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size)
+    report = planner_metrics(examples, choices, planner.table)
+    report["train_wall_s"] = planner.meta.get("train_wall_s")
+    out = Path(output_dir or planner_dir)
+    save_json(report, out / REPORT)
+    plot_confusion(report, out / CONFUSION)
+    report["path"] = str(out / REPORT)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="tomas evaluate-planner", description=__doc__.splitlines()[0])
+    p.add_argument("--planner_dir", default="assets/planner", help="folder written by `tomas train`")
+    p.add_argument("--test_file", default=None, help="planner JSONL (default: the training config's test_file)")
+    p.add_argument("--output_dir", default=None, help="where the report goes (default: planner_dir)")
+    p.add_argument("--batch_size", type=int, default=32)
+    p.add_argument("--device", default="auto")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir)
+    print(f"Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
+          f"violations {r['violations']} · infeasible detection {r['infeasible_accuracy']:.2%} · "
+          f"latency regret {r['latency_regret_ms']:.1f} ms ({r['latency_regret_pct']:.2f}% of oracle mean) · "
+          f"{r['num_examples']} examples")
+    print(f"Report: {r['path']}")
+    return 0

@@ -1,0 +1,337 @@
+"""Phase 3/4: train the planner on task -> (tool, config).
+
+setup (data, Phase 0 assets, frozen LLM + LoRA + HierarchicalDecoder) -> train (AdamW,
+loss = CE(tool) + λ·(CE(config among the gold tool's fitting configs of the gold input size)
++ CE(input size)), validation accuracy, checkpoints, resume) -> save (LoRA + heads only).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+from tqdm.auto import tqdm
+
+from tomas.config import PlannerConfig, parse_config
+from tomas.data import ToolData, load_tool_data
+from tomas.data.planner import PlannerExample, load_planner_examples
+from tomas.data.profiling import INPUT_SIZES
+from tomas.errors import DataError
+from tomas.io import atomic_write, save_json, save_torch
+from tomas.models.decoder import ConfigTable, HierarchicalDecoder
+from tomas.models.llm import LoadedLLM, load_llm, resolve_device
+from tomas.models.planner import PlannerModel, build_planner, free_tensor, render_prompt
+from tomas.stages.evaluate_planner import planner_metrics, predict_examples
+from tomas.stages.export import WEIGHTS, load_weights
+from tomas.stages.pretrain import epoch_batches, lr_lambda, seed_everything
+
+DEFAULT_CONFIG = "configs/train_planner.yaml"
+WEIGHTS_FILE, META, STATE, METRICS, PLOT = (
+    "planner.safetensors", "planner.json", "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png")
+LOG_EVERY = 10
+
+
+@dataclass
+class PlannerSetup:
+    cfg: PlannerConfig
+    data: ToolData
+    table: ConfigTable
+    llm: LoadedLLM
+    model: PlannerModel
+    train: list[PlannerExample]
+    val: list[PlannerExample]
+    device: torch.device
+    train_ids: list[list[int]]
+    """Token ids of every training prompt (tokenised once)."""
+
+
+def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
+    """The Phase 0 assets must describe exactly the configurations of the profiling table."""
+    where = Path(assets_dir) / "config_lookup.json"
+    if table.num_configs != len(data.configs):
+        raise DataError(f"{where}: {table.num_configs} configurations, but the profiling table has "
+                        f"{len(data.configs)} (re-run `tomas export` for this data)")
+    for c in data.configs:
+        if table.lookup[c.config_id] != c.lookup_entry():
+            raise DataError(f"{where}: config {c.config_id} differs from profiling row {c.config_id + 2} "
+                            f"(re-run `tomas export` for this data)")
+
+
+def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Tensor | None:
+    """Phase 0's exported rows, unless the config head starts random."""
+    if cfg.model.config_head_init == "random":
+        return None
+    return load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), table.num_configs, hidden)
+
+
+def setup(cfg: PlannerConfig, log=print) -> PlannerSetup:
+    seed_everything(cfg.training.seed)
+    device = resolve_device(cfg.training.device)
+    if cfg.training.num_threads:
+        torch.set_num_threads(cfg.training.num_threads)
+    log("[1/4] Loading data and Phase 0 assets...")
+    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    table = ConfigTable.from_assets(cfg.data.assets_dir)
+    check_assets(table, data, cfg.data.assets_dir)
+    train = load_planner_examples(cfg.data.train_file, data)
+    val = load_planner_examples(cfg.data.val_file, data)
+    log(f"  ✓ {len(train)} training / {len(val)} validation examples, {len(data.tools)} tools, "
+        f"{table.num_configs} configurations")
+    log(f"[2/4] Loading LLM {cfg.model.llm_model} (frozen) + LoRA r={cfg.model.lora.r} "
+        f"on {', '.join(cfg.model.lora.target_modules)}...")
+    llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
+    model = build_planner(cfg.model, llm, table, config_rows(cfg, table, llm.hidden_size))
+    n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
+        f"{n_train:,} trainable parameters")
+    train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
+    return PlannerSetup(cfg, data, table, llm, model, train, val, device, train_ids)
+
+
+def prompt_of(e: PlannerExample) -> str:
+    return render_prompt(e.task, e.free_resources, e.latency_budget_ms)
+
+
+def bucketed_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """The epoch's shuffled batches, each of similar-length prompts (little padding).
+
+    Windows of 16 batches of the seeded permutation are sorted by length and cut into
+    batches, whose order is shuffled again: a function of (seed, epoch) only, so resume is exact.
+    """
+    window = 16 * batch_size
+    batches = []
+    for perm in epoch_batches(len(lengths), window, seed, epoch):
+        perm = sorted(perm, key=lambda i: lengths[i])
+        batches += [perm[i:i + batch_size] for i in range(0, len(perm), batch_size)]
+    g = torch.Generator().manual_seed(seed * 7919 + epoch)
+    return [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
+
+
+def pad_batch(rows: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+    width = max(map(len, rows))
+    ids = torch.tensor([r + [pad_id] * (width - len(r)) for r in rows], device=device)
+    mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=device)
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def targets(examples: list[PlannerExample], data: ToolData, device: torch.device) -> dict[str, torch.Tensor]:
+    return {"tool": torch.tensor([data.tool_id(e.tool) for e in examples], device=device),
+            "size": torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples], device=device),
+            "config": torch.tensor([-1 if e.config_id is None else e.config_id for e in examples], device=device),
+            "free": free_tensor([e.free_resources for e in examples])}
+
+
+def planner_loss(tool_logits: torch.Tensor, config_logits: torch.Tensor, dec: HierarchicalDecoder, gold: dict,
+                 weight: float) -> tuple[torch.Tensor, dict]:
+    """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool))."""
+    tool_loss = F.cross_entropy(tool_logits.float(), gold["tool"])
+    size_loss = -dec.size_log_probs(config_logits, gold["tool"]).gather(1, gold["size"][:, None]).mean()
+    feasible = gold["config"] >= 0
+    config_loss = torch.zeros((), device=tool_loss.device)
+    if feasible.any():
+        allowed = dec.allowed(config_logits, gold["tool"], gold["size"], gold["free"])
+        masked = config_logits.float().masked_fill(~allowed, -math.inf)
+        config_loss = F.cross_entropy(masked[feasible], gold["config"][feasible])
+    loss = tool_loss + weight * (config_loss + size_loss)
+    return loss, {"tool_loss": tool_loss.item(), "config_loss": config_loss.item(), "size_loss": size_loss.item()}
+
+
+class PlannerTrainer:
+    def __init__(self, s: PlannerSetup, log=print):
+        from accelerate import Accelerator
+
+        self.s, self.cfg, self.log = s, s.cfg, log
+        t = s.cfg.training
+        self.acc = Accelerator(cpu=s.device.type == "cpu", gradient_accumulation_steps=t.grad_accum,
+                               mixed_precision=t.mixed_precision if s.device.type == "cuda" else "no")
+        heads = list(s.model.decoder.parameters())
+        lora = [p for n, p in s.model.lm.named_parameters() if p.requires_grad]
+        opt = torch.optim.AdamW([{"params": lora, "lr": t.learning_rate},
+                                 {"params": heads, "lr": s.cfg.model.head_learning_rate}],
+                                weight_decay=t.weight_decay)
+        self.model, self.opt = self.acc.prepare(s.model, opt)
+        # Stepped by hand (once per optimizer step), not by accelerate (once per process).
+        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(s.cfg, t.max_steps))
+        self.out = Path(s.cfg.output_dir)
+        self.step, self.train_wall_s, self.history, self.best = 0, 0.0, [], None
+        self.micro = t.batch_size * self.acc.num_processes
+        self.lengths = [len(r) for r in s.train_ids]
+        self.per_epoch = len(bucketed_batches(self.lengths, self.micro, t.seed, 0))
+        self._epoch_cache: tuple[int, list[list[int]]] = (-1, [])
+
+    def micro_batch(self, index: int) -> list[int]:
+        """Micro-batch ``index`` of the seeded epoch stream: this process's share of its example ids."""
+        lengths, t = self.lengths, self.cfg.training
+        epoch, k = divmod(index, self.per_epoch)
+        if self._epoch_cache[0] != epoch:
+            self._epoch_cache = (epoch, bucketed_batches(lengths, self.micro, t.seed, epoch))
+        return self._epoch_cache[1][k][self.acc.process_index::self.acc.num_processes]
+
+    def train_step(self) -> dict:
+        t = self.cfg.training
+        parts_sum: dict[str, float] = {}
+        for k in range(t.grad_accum):
+            ids = self.micro_batch(self.step * t.grad_accum + k)
+            batch = pad_batch([self.s.train_ids[i] for i in ids], self.s.llm.tokenizer.pad_token_id, self.s.device)
+            examples = [self.s.train[i] for i in ids]
+            with self.acc.accumulate(self.model), self.acc.autocast():
+                # The forward goes through the (possibly DDP-wrapped) model so gradients sync.
+                tool_logits, config_logits = self.model(**batch)
+                loss, parts = planner_loss(tool_logits, config_logits, self.s.model.decoder,
+                                           targets(examples, self.s.data, self.s.device),
+                                           self.cfg.model.config_loss_weight)
+                self.acc.backward(loss)
+                if self.acc.sync_gradients and t.grad_clip:
+                    self.acc.clip_grad_norm_(self.model.parameters(), t.grad_clip)
+                self.opt.step()
+                self.opt.zero_grad()
+            for key, v in {"loss": loss.item(), **parts}.items():
+                parts_sum[key] = parts_sum.get(key, 0.0) + v / t.grad_accum
+        self.sched.step()
+        self.step += 1
+        return parts_sum
+
+    def evaluate(self) -> dict:
+        s, limit = self.s, self.cfg.training.eval_limit
+        val = s.val[:limit] if limit else s.val
+        choices = predict_examples(self.acc.unwrap_model(self.model), s.llm.tokenizer, val, s.device)
+        m = planner_metrics(val, choices, s.table)
+        return {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms",
+                                  "infeasible_accuracy")}
+
+    # ---- checkpoints -------------------------------------------------------------------------
+    def save_planner(self, record: dict) -> None:
+        weights = self.acc.unwrap_model(self.model).trainable_state_dict()
+        atomic_write(self.out / WEIGHTS_FILE, lambda p: save_file(weights, str(p)))
+        meta = {"config": asdict(self.cfg), "llm_model": self.cfg.model.llm_model, "step": self.step,
+                "data_fingerprint": self.s.data.fingerprint, "tool_names": self.s.table.tool_names,
+                "num_configs": self.s.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
+                "validation": record}
+        save_json(meta, self.out / META)
+
+    def save_state(self) -> None:
+        unwrapped = self.acc.unwrap_model(self.model)
+        save_torch({"step": self.step, "train_wall_s": self.train_wall_s, "history": self.history,
+                    "best": self.best, "weights": unwrapped.trainable_state_dict(),
+                    "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict(),
+                    "torch_rng": torch.get_rng_state(), "data_fingerprint": self.s.data.fingerprint},
+                   self.out / STATE)
+
+    def resume(self, path: str) -> None:
+        state_path = self.out / STATE if path == "auto" else Path(path)
+        if not state_path.is_file():
+            if path != "auto":
+                raise DataError(f"{state_path}: no planner state to resume from")
+            return
+        state = torch.load(state_path, map_location="cpu", weights_only=True)
+        if state["data_fingerprint"] != self.s.data.fingerprint:
+            raise DataError(f"{state_path}: trained on other data (fingerprint differs); use another output_dir")
+        missing = self.acc.unwrap_model(self.model).load_state_dict(state["weights"], strict=False).unexpected_keys
+        if missing:
+            raise DataError(f"{state_path}: unexpected weights {missing[:3]} (other model settings?)")
+        self.opt.load_state_dict(state["optimizer"])
+        self.sched.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        self.step, self.train_wall_s = state["step"], state["train_wall_s"]
+        self.history, self.best = state["history"], state["best"]
+        self.log(f"  ✓ Resumed from {state_path} at step {self.step}")
+
+    # ---- loop --------------------------------------------------------------------------------
+    def record(self, r: dict) -> None:
+        self.history.append(r)
+        if self.acc.is_main_process:
+            atomic_write(self.out / METRICS, lambda p: p.write_text("".join(json.dumps(h) + "\n"
+                                                                            for h in self.history)))
+
+    def end_eval(self, running: dict) -> None:
+        ev = self.evaluate()
+        r = {"step": self.step, "train_wall_s": round(self.train_wall_s, 2), **running, **{f"val_{k}": v
+                                                                                         for k, v in ev.items()}}
+        self.record(r)
+        score = (ev["config_accuracy"], ev["tool_accuracy"])
+        if self.acc.is_main_process:
+            self.log(f"Step {self.step}/{self.cfg.training.max_steps} - val tool {ev['tool_accuracy']:.1%} - "
+                     f"config {ev['config_accuracy']:.1%} - violations {ev['violations']} - "
+                     f"{self.train_wall_s:.0f}s")
+            if self.best is None or score > tuple(self.best):
+                self.best = list(score)
+                self.save_planner(r)
+                self.log(f"✓ New best planner saved to {self.out / WEIGHTS_FILE}")
+            plot_history(self.history, self.out / PLOT)
+
+    def fit(self) -> dict:
+        t = self.cfg.training
+        if t.resume:
+            self.resume(t.resume)
+        self.model.train()
+        bar = tqdm(total=t.max_steps, initial=self.step, desc="Planner", disable=not self.acc.is_main_process)
+        sums, count, t0 = {}, 0, time.perf_counter()
+        while self.step < t.max_steps:
+            parts = self.train_step()
+            sums = {k: sums.get(k, 0.0) + v for k, v in parts.items()}
+            count += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{parts['loss']:.3f}")
+            is_eval = self.step == t.max_steps or (t.eval_every_steps and self.step % t.eval_every_steps == 0)
+            if self.step % LOG_EVERY == 0 or is_eval:
+                self.train_wall_s += time.perf_counter() - t0
+                running = {k: v / count for k, v in sums.items()} | {"lr": self.sched.get_last_lr()[0]}
+                if is_eval:
+                    self.end_eval(running)
+                else:
+                    self.record({"step": self.step, "train_wall_s": round(self.train_wall_s, 2), **running})
+                sums, count, t0 = {}, 0, time.perf_counter()
+            if self.acc.is_main_process and (is_eval or t.save_every_steps and self.step % t.save_every_steps == 0):
+                self.save_state()
+        bar.close()
+        self.acc.wait_for_everyone()
+        return next((r for r in reversed(self.history) if "val_tool_accuracy" in r), {})
+
+
+def plot_history(history: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot([r["step"] for r in history], [r["loss"] for r in history], "-", label="train loss")
+    ax.set_yscale("log")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss")
+    ax2 = ax.twinx()
+    ev = [r for r in history if "val_tool_accuracy" in r]
+    for key, style in (("val_tool_accuracy", "g^-"), ("val_config_accuracy", "rs-")):
+        ax2.plot([r["step"] for r in ev], [100 * r[key] for r in ev], style, label=key.replace("_", " ") + " (%)")
+    ax2.set_ylim(0, 100)
+    fig.legend(loc="upper center", ncol=3)
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)
+
+
+def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print) -> dict:
+    log("=" * 80 + "\nTOMAS-LLM Planner Training\n" + "=" * 80)
+    log(f"Config: {config_file}\nLLM Model: {cfg.model.llm_model}\nSteps: {cfg.training.max_steps} × batch "
+        f"{cfg.training.batch_size}\nOutput: {cfg.output_dir}")
+    s = setup(cfg, log)
+    log("[3/4] Training...")
+    final = PlannerTrainer(s, log).fit()
+    log(f"[4/4] Done: best planner in {Path(cfg.output_dir) / WEIGHTS_FILE}; "
+        f"last validation tool {final.get('val_tool_accuracy', 0):.1%}, "
+        f"config {final.get('val_config_accuracy', 0):.1%}")
+    return final
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    cfg, config_file = parse_config(PlannerConfig, argv, DEFAULT_CONFIG)
+    train_planner(cfg, config_file)
+    return 0

@@ -1,0 +1,431 @@
+"""Planner data: the oracle, the generator (phrasings, snapshots, splits), the shipped files and the loader."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from tomas.cli import main
+from tomas.data import ToolData
+from tomas.data.planner import (
+    GENERIC_CUES,
+    KEYS,
+    PHRASE_BANK,
+    RESOURCE_FIELDS,
+    SPLITS,
+    fits,
+    generate_planner,
+    heldout_templates,
+    load_planner_examples,
+    oracle_config,
+    phrasings,
+    planner_stats,
+    render_task,
+    size_cues,
+    write_planner,
+)
+from tomas.data.profiling import INPUT_SIZES, Configuration
+from tomas.data.registry import Tool
+from tomas.errors import DataError
+
+SMALL = {"train_per_tool": 40, "val_per_tool": 10, "test_per_tool": 20}
+
+
+@pytest.fixture(scope="module")
+def default_splits(default_data):
+    return generate_planner(default_data)
+
+
+@pytest.fixture(scope="module")
+def other_splits(other_data):
+    return generate_planner(other_data)
+
+
+def _data(rows: list[tuple]) -> ToolData:
+    """A hand-made table: rows of (tool, size, cpu, mem, sm, gpu mem, latency)."""
+    tools = [Tool(name, "x") for name in dict.fromkeys(r[0] for r in rows)]
+    return ToolData(tools, [Configuration(i, *r) for i, r in enumerate(rows)], "test")
+
+
+def _free(cpu: float, mem: float, sm: float, gmem: float) -> dict[str, float]:
+    return dict(zip(RESOURCE_FIELDS, (cpu, mem, sm, gmem)))
+
+
+# --------------------------------------------------------------------------- oracle
+
+
+def _reference(data: ToolData, tool: str, size: str, free: dict, budget: float | None) -> int | None:
+    """The oracle's definition, written the slow way: all configurations, sorted by the documented keys."""
+    mine = [c for c in data.configs if c.tool == tool]
+    tops = {f: max(getattr(c, f) for c in mine) for f in RESOURCE_FIELDS}
+    cost = {c.config_id: sum(getattr(c, f) / tops[f] for f in RESOURCE_FIELDS if tops[f] > 0) for c in mine}
+    candidates = [c for c in mine if c.input_size == size and all(getattr(c, f) <= free[f] for f in RESOURCE_FIELDS)]
+    if not candidates:
+        return None
+    meeting = [c for c in candidates if budget is not None and c.latency_ms <= budget]
+    if meeting:
+        return sorted(meeting, key=lambda c: (cost[c.config_id], c.latency_ms, c.config_id))[0].config_id
+    return sorted(candidates, key=lambda c: (c.latency_ms, c.config_id))[0].config_id
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_oracle_matches_brute_force_on_random_snapshots(which, default_data, other_data):
+    data = default_data if which == "default" else other_data
+    rng = random.Random(7)
+    answers = set()
+    for _ in range(300):
+        tool = rng.choice(data.tool_names)
+        mine = [c for c in data.configs if c.tool == tool]
+        size = rng.choice(sorted({c.input_size for c in mine}))
+        free = {f: round(rng.uniform(0, 1.3 * max(getattr(c, f) for c in mine)), 2) for f in RESOURCE_FIELDS}
+        latencies = [c.latency_ms for c in mine if c.input_size == size]
+        budget = rng.choice([None, round(rng.uniform(0.5 * min(latencies), 1.5 * max(latencies)), 1)])
+        expected = _reference(data, tool, size, free, budget)
+        assert oracle_config(data, tool, size, free, budget) == expected, (tool, size, free, budget)
+        answers.add(expected)
+    assert None in answers and len(answers) > min(20, len(data.configs) // 2)
+
+
+def test_fits_compares_each_resource():
+    c = Configuration(0, "t", "small", 2, 4, 20, 2, 10)
+    assert fits(c, _free(2, 4, 20, 2)) and fits(c, _free(8, 16, 80, 8))
+    for i in range(4):
+        tight = [2, 4, 20, 2]
+        tight[i] -= 0.5
+        assert not fits(c, _free(*tight))
+
+
+BUDGET_TABLE = [
+    ("t", "small", 1, 1, 0, 0, 100),  # 0: cheapest, slowest (CPU only); cost .25 + .25 = .5
+    ("t", "small", 2, 2, 10, 1, 50),  # 1: cost .5 + .5 + .5 + .5 = 2
+    ("t", "small", 4, 4, 20, 2, 20),  # 2: fastest (tie with 3 -> lower id); cost 4
+    ("t", "small", 4, 2, 20, 2, 20),  # 3: cost 3.5
+    ("t", "small", 1, 4, 10, 0.5, 45),  # 4: cost .25 + 1 + .5 + .25 = 2, faster than 1
+    ("t", "small", 1, 2, 10, 1.5, 45),  # 5: cost .25 + .5 + .5 + .75 = 2, same latency as 4
+    ("other", "small", 64, 64, 100, 80, 1),  # another tool's maxima do not count
+]
+
+
+@pytest.mark.parametrize(("free", "budget", "expected"), [
+    (_free(8, 8, 40, 4), None, 2),  # no budget: fastest; latency tie 2/3 -> lower id
+    (_free(8, 8, 40, 4), 200, 0),  # every configuration meets it: least resources
+    (_free(8, 8, 40, 4), 60, 4),  # 1, 4, 5 cost 2: lower latency (4, 5) -> lower id (4)
+    (_free(8, 8, 40, 4), 45, 4),  # the budget is inclusive
+    (_free(8, 8, 40, 4), 30, 3),  # only 2 and 3 meet it: 3 costs less despite its higher id
+    (_free(8, 8, 40, 4), 10, 2),  # nothing meets it: fastest
+    (_free(2, 2, 10, 1), None, 1),  # 2-5 do not fit (4 needs 4 GB, 5 needs 1.5 GB GPU memory)
+    (_free(2, 2, 10, 1), 10, 1),  # unmeetable budget: fastest of what fits
+    (_free(2, 2, 10, 1), 1000, 0),
+    (_free(1, 1, 0, 0), 50, 0),  # a CPU-only machine runs only 0, which misses the budget
+    (_free(0.5, 64, 80, 8), None, None),  # nothing fits
+    (_free(0.5, 64, 80, 8), 1000, None),
+])
+def test_budget_semantics(free, budget, expected):
+    assert oracle_config(_data(BUDGET_TABLE), "t", "small", free, budget) == expected
+
+
+def test_resource_cost_uses_the_tools_maxima_over_all_sizes():
+    rows = [("t", "small", 4, 1, 0, 0, 10), ("t", "small", 1, 2, 0, 0, 10)]
+    # Small-only maxima (4 cores, 2 GB): costs 1.5 vs 1.25 -> the second.
+    assert oracle_config(_data(rows), "t", "small", _free(8, 8, 0, 0), 100) == 1
+    # A large configuration with 16 cores makes cores cheap: 0.25 + 0.5 vs 0.0625 + 1 -> the first.
+    rows.append(("t", "large", 16, 2, 0, 0, 50))
+    assert oracle_config(_data(rows), "t", "small", _free(8, 8, 0, 0), 100) == 0
+
+
+# --------------------------------------------------------------------------- phrasings
+
+
+def test_every_default_tool_has_many_distinct_templates(default_data):
+    assert set(PHRASE_BANK) == set(default_data.tool_names)
+    for tool in default_data.tools:
+        templates = phrasings(tool).templates
+        assert len(set(templates)) == len(templates) >= 16, tool.name
+        assert all("{input}" in t for t in templates)
+
+
+@pytest.mark.parametrize("tool", [Tool("speech_to_text", "Transcribes speech."), Tool("OCR", "OCR reads {pages}.")])
+def test_unknown_tools_get_generic_templates(tool):
+    p = phrasings(tool)
+    assert p.cues == GENERIC_CUES and len(set(p.templates)) >= 16
+    text = render_task(tool, 4, "large", random.Random(0))
+    assert "{input}" not in text and any(c in text for c in GENERIC_CUES["large"])
+
+
+@pytest.mark.parametrize("cues", [phrasings(Tool(n, "x")).cues for n in [*PHRASE_BANK, "unknown"]])
+def test_size_cues_are_unambiguous(cues):
+    assert list(cues) == list(INPUT_SIZES)
+    assert all(len(set(v)) == len(v) >= 3 for v in cues.values())
+    for size, own in cues.items():
+        for other, theirs in cues.items():
+            if other != size:
+                assert not [(a, b) for a in own for b in theirs if a in b], (size, other)
+
+
+def _sizes_mentioned(tool: Tool, task: str) -> set[str]:
+    return {size for size, cues in size_cues(tool).items() if any(c.lower() in task.lower() for c in cues)}
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_every_task_carries_exactly_its_size_cue(which, default_data, other_data, default_splits, other_splits):
+    data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    tools = {t.name: t for t in data.tools}
+    for e in (e for s in SPLITS for e in splits[s]):
+        assert _sizes_mentioned(tools[e.tool], e.task) == {e.input_size}, e
+        assert "{" not in e.task and "}" not in e.task
+
+
+def test_task_text_never_says_the_snake_case_name(default_data, default_splits):
+    names = default_data.tool_names
+    tasks = [e.task for s in SPLITS for e in default_splits[s]]
+    assert not [t for t in tasks if "_" in t or any(n in t for n in names)]
+    assert len(set(tasks)) > 0.6 * len(tasks)  # the same request recurs, on another machine
+
+
+# --------------------------------------------------------------------------- splits and snapshots
+
+
+def test_split_sizes_and_ids(default_data, default_splits):
+    counts = {"train": 400, "val": 50, "test": 100}
+    for split, examples in default_splits.items():
+        assert len(examples) == counts[split] * len(default_data.tools)
+        assert len({e.id for e in examples}) == len(examples)
+        assert [e.tool for e in examples[:: counts[split]]] == default_data.tool_names
+        assert {e.input_size for e in examples} == set(INPUT_SIZES)
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_test_phrasings_are_held_out(which, default_data, other_data, default_splits, other_splits):
+    data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    for tool in data.tools:
+        n = len(phrasings(tool).templates)
+        held = {f"{tool.name}/{i:02d}" for i in heldout_templates(tool)}
+        assert len(held) == max(1, round(n / 4))
+        used = {s: {e.phrasing for e in splits[s] if e.tool == tool.name} for s in SPLITS}
+        assert used["test"] == held  # every held-out phrasing is tested, none elsewhere
+        assert not (used["train"] | used["val"]) & held
+        assert len(used["train"]) == n - len(held)
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_labels_are_the_oracles_and_diverse(which, default_data, other_data, default_splits, other_splits):
+    data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    for e in (e for s in SPLITS for e in splits[s]):
+        assert e.config_id == oracle_config(data, e.tool, e.input_size, e.free_resources, e.latency_budget_ms)
+    for tool, ids in data.tool_mask_map().items():
+        labels = {e.config_id for e in splits["train"] if e.tool == tool}
+        assert None in labels and len(labels - {None}) >= min(20, len(ids) - 1), tool
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_infeasible_and_budget_shares(which, default_splits, other_splits):
+    splits = default_splits if which == "default" else other_splits
+    stats = planner_stats([e for s in SPLITS for e in splits[s]])
+    assert 0.04 <= stats["infeasible"] <= 0.09
+    assert 0.25 <= stats["budgeted"] <= 0.35
+
+
+def test_budgets_bind_sometimes_and_sometimes_cannot_be_met(default_data, default_splits):
+    budgeted = [e for e in default_splits["train"] if e.latency_budget_ms is not None and e.config_id is not None]
+    fastest = [oracle_config(default_data, e.tool, e.input_size, e.free_resources, None) for e in budgeted]
+    unmet = [e for e in budgeted if default_data.configs[e.config_id].latency_ms > e.latency_budget_ms]
+    changed = [e for e, f in zip(budgeted, fastest) if f != e.config_id]
+    assert 0.1 * len(budgeted) < len(unmet) < 0.4 * len(budgeted)
+    assert 0.4 * len(budgeted) < len(changed) < 0.9 * len(budgeted)
+
+
+def test_snapshots_use_levels_in_between_values_and_cpu_only_machines(default_data, default_splits):
+    examples = default_splits["train"]
+    levels = {f: {getattr(c, f) for c in default_data.configs} for f in RESOURCE_FIELDS}
+    for f in RESOURCE_FIELDS:
+        values = [e.free_resources[f] for e in examples]
+        on_level = sum(v in levels[f] for v in values)
+        assert 0.5 * len(values) < on_level < 0.9 * len(values), f
+        assert any(v > max(levels[f]) for v in values) and any(min(levels[f]) < v < max(levels[f])
+                                                               and v not in levels[f] for v in values)
+        assert all(float(v * 4).is_integer() for v in values)  # quarters at the finest
+        if f in ("cpu_cores", "gpu_sm"):
+            assert all(isinstance(v, int) for v in values)
+    no_gpu = [e for e in examples if e.free_resources["gpu_sm"] == 0]
+    assert no_gpu and all(e.free_resources["gpu_memory_gb"] == 0 for e in no_gpu)
+    assert all(e.config_id is None for e in no_gpu)  # every default configuration needs a GPU
+
+
+def test_cpu_only_machines_run_cpu_only_configurations(other_data, other_splits):
+    runs = [e for e in other_splits["train"] if e.free_resources["gpu_sm"] == 0 and e.config_id is not None]
+    assert runs and all(other_data.configs[e.config_id].gpu_sm == 0 for e in runs)
+
+
+def test_counts_must_not_be_negative(other_data):
+    with pytest.raises(DataError, match="val_per_tool"):
+        generate_planner(other_data, val_per_tool=-1)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_same_seed_same_files_other_seed_other_files(other_data, tmp_path):
+    paths = [write_planner(generate_planner(other_data, seed=s, **SMALL), tmp_path / str(i))
+             for i, s in enumerate((4, 4, 5))]
+    for split in SPLITS:
+        assert paths[0][split].read_bytes() == paths[1][split].read_bytes()
+        assert paths[0][split].read_bytes() != paths[2][split].read_bytes()
+
+
+def test_one_split_size_leaves_the_others_unchanged(other_data):
+    a = generate_planner(other_data, **SMALL)
+    b = generate_planner(other_data, **{**SMALL, "train_per_tool": 7})
+    assert a["val"] == b["val"] and a["test"] == b["test"]
+
+
+def test_shipped_files_are_the_generator_output(default_data, default_splits, repo_root, tmp_path):
+    written = write_planner(default_splits, tmp_path)
+    for split in SPLITS:
+        assert written[split].read_bytes() == (repo_root / "data/planner" / f"{split}.jsonl").read_bytes(), split
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_files_round_trip_through_the_loader(which, default_data, other_data, default_splits, other_splits,
+                                             tmp_path):
+    data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    written = write_planner(splits, tmp_path)
+    for split in SPLITS:
+        lines = written[split].read_text().splitlines()
+        assert all(tuple(json.loads(line)) == KEYS for line in lines)
+        assert load_planner_examples(written[split], data) == splits[split]
+
+
+def test_cli_generate_planner(other_files, other_data, tmp_path, capsys):
+    out = tmp_path / "planner"
+    argv = ["data", "generate-planner", "--tool_registry", str(other_files[0]), "--profiling_data",
+            str(other_files[1]), "--output_dir", str(out), "--seed", "3", "--train_per_tool", "40",
+            "--val_per_tool", "10", "--test_per_tool", "20"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    for line, split, n in zip(lines, SPLITS, (120, 30, 60)):
+        assert re.fullmatch(rf"✓ Wrote {n} examples to {re.escape(str(out / split))}\.jsonl \(\d+\.\d% infeasible, "
+                            rf"\d+\.\d% with a latency budget\)", line), line
+    assert sorted(p.name for p in out.iterdir()) == ["test.jsonl", "train.jsonl", "val.jsonl"]  # no temp files
+    expected = generate_planner(other_data, seed=3, **SMALL)
+    assert {s: load_planner_examples(out / f"{s}.jsonl", other_data) for s in SPLITS} == expected
+    assert main([*argv[:-1], "-1"]) == 2
+    assert "error: test_per_tool: expected a count >= 0" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- loader errors
+
+
+@pytest.fixture(scope="module")
+def sample_lines(default_splits) -> list[dict]:
+    """Three valid lines; the second is feasible and has no budget."""
+    train = default_splits["train"]
+    second = next(e for e in train[1:] if e.config_id is not None and e.latency_budget_ms is None)
+    return [json.loads(e.to_json()) for e in (train[0], second, train[-1])]
+
+
+def _other_config(data: ToolData, line: dict, same_tool: bool, same_size: bool) -> int:
+    return next(c.config_id for c in data.configs if c.config_id != line["config_id"]
+                and (c.tool == line["tool"]) == same_tool and (c.input_size == line["input_size"]) == same_size)
+
+
+def _set(key, value):
+    def edit(line, data):
+        line[key] = value(line, data) if callable(value) else value
+    return edit
+
+
+def _free_set(key, value):
+    def edit(line, data):
+        line["free_resources"][key] = value
+    return edit
+
+
+def _drop(key):
+    return lambda line, data: line.pop(key)
+
+
+MALFORMED = {
+    "missing key": (_drop("task"), "task", "missing"),
+    "extra key": (_set("note", "hi"), "note", "unexpected key"),
+    "empty task": (_set("task", " "), "task", "expected a non-empty string"),
+    "unknown tool": (_set("tool", "speech_to_text"), "tool", "unknown tool 'speech_to_text'"),
+    "unknown input size": (_set("input_size", "huge"), "input_size", "unknown input size 'huge'"),
+    "phrasing of another tool": (_set("phrasing", "doc_ocr/01"), "phrasing", "expected"),
+    "free resources not an object": (_set("free_resources", [1, 2, 3, 4]), "free_resources", "exactly"),
+    "free resource missing": (lambda line, data: line["free_resources"].pop("gpu_sm"), "free_resources", "exactly"),
+    "negative free resource": (_free_set("memory_gb", -4), "free_resources.memory_gb", "non-negative number"),
+    "non-numeric free resource": (_free_set("cpu_cores", "8"), "free_resources.cpu_cores", "non-negative number"),
+    "boolean free resource": (_free_set("gpu_sm", True), "free_resources.gpu_sm", "non-negative number"),
+    "zero budget": (_set("latency_budget_ms", 0), "latency_budget_ms", "positive number"),
+    "text budget": (_set("latency_budget_ms", "fast"), "latency_budget_ms", "positive number"),
+    "config id not an integer": (_set("config_id", "12"), "config_id", "expected null or an integer"),
+    "config id out of range": (_set("config_id", 99999), "config_id", "99999 is out of range (0..1700)"),
+    "config id of another tool": (_set("config_id", lambda line, data: _other_config(data, line, False, True)),
+                                  "config_id", "belongs to tool"),
+    "config id of another size": (_set("config_id", lambda line, data: _other_config(data, line, True, False)),
+                                  "config_id", "configuration, not"),
+    "label disagrees": (_set("config_id", lambda line, data: _other_config(data, line, True, True)),
+                        "config_id", "label disagrees with the oracle: expected {label}"),
+    "label null but feasible": (_set("config_id", None), "config_id",
+                                "label disagrees with the oracle: expected {label}"),
+    "label set but infeasible": (_free_set("cpu_cores", 0), "config_id",
+                                 "label disagrees with the oracle: expected null (nothing fits)"),
+    "duplicate id": (_set("id", lambda line, data: "train/image_classification/0000"), "id", "duplicate id"),
+}
+
+
+def _error(path: Path, data: ToolData) -> str:
+    with pytest.raises(DataError) as info:
+        load_planner_examples(path, data)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_line_is_one_line_naming_file_line_and_field(case, sample_lines, default_data, tmp_path):
+    edit, field, problem = MALFORMED[case]
+    lines = json.loads(json.dumps(sample_lines))
+    label = lines[1]["config_id"]
+    edit(lines[1], default_data)
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    message = _error(path, default_data)
+    assert message.startswith(f"{path}: line 2: field {field}: "), message
+    assert problem.format(label=label) in message, message
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("{not json", "invalid JSON at column 2: Expecting property name enclosed in double quotes"),
+    ("[1, 2]", "expected a JSON object, got list"),
+    ("", "empty line"),
+])
+def test_malformed_whole_line(line, problem, sample_lines, default_data, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join([json.dumps(sample_lines[0]), line, json.dumps(sample_lines[2])]) + "\n")
+    assert _error(path, default_data) == f"{path}: line 2: {problem}"
+
+
+@pytest.mark.parametrize("text", ["", "\n \n"])
+def test_empty_file(text, default_data, tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text(text)
+    assert _error(path, default_data) == f"{path}: file is empty"
+
+
+def test_missing_file(default_data, tmp_path):
+    assert _error(tmp_path / "nope.jsonl", default_data) == f"{tmp_path / 'nope.jsonl'}: file not found"
+
+
+def test_valid_lines_load_as_examples(sample_lines, default_data, default_splits, tmp_path):
+    path = tmp_path / "ok.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in sample_lines))
+    by_id = {e.id: e for e in default_splits["train"]}
+    assert load_planner_examples(path, default_data) == [by_id[line["id"]] for line in sample_lines]
+    assert all(isinstance(v, float) for e in load_planner_examples(path, default_data)
+               for v in e.free_resources.values())

@@ -1,0 +1,113 @@
+"""HierarchicalDecoder: masks are hard (no masked id is ever returned), init from Phase 0 rows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tomas.data import load_tool_data
+from tomas.data.profiling import INPUT_SIZES
+from tomas.errors import DataError
+from tomas.models.decoder import RESOURCES, ConfigTable, HierarchicalDecoder, rescale_rows
+from tomas.stages.export import save_assets
+
+FIXTURE = "tests/fixtures/other"
+HIDDEN = 16
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory) -> ConfigTable:
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    out = tmp_path_factory.mktemp("assets")
+    save_assets(torch.randn(len(data.configs), HIDDEN), data, out, log=lambda *_: None)
+    return ConfigTable.from_assets(out)
+
+
+def test_table_reads_the_exported_assets(table):
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    assert table.tool_names == data.tool_names
+    assert table.tool_mask_map() == data.tool_mask_map()
+    for c in data.configs:
+        assert INPUT_SIZES[int(table.size_of[c.config_id])] == c.input_size
+        assert table.resources[c.config_id].tolist() == [float(getattr(c, r)) for r in RESOURCES]
+
+
+def test_table_rejects_mask_map_that_disagrees(table, tmp_path):
+    (tmp_path / "config_lookup.json").write_text(json.dumps({str(i): e for i, e in table.lookup.items()}))
+    mask = table.tool_mask_map()
+    first, second = list(mask)[:2]
+    mask[first], mask[second] = mask[second], mask[first]
+    (tmp_path / "tool_mask_map.json").write_text(json.dumps(mask))
+    with pytest.raises(DataError, match="not listed under its tool"):
+        ConfigTable.from_assets(tmp_path)
+
+
+def test_missing_assets_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="config_lookup.json: not found"):
+        ConfigTable.from_assets(tmp_path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10_000), batch=st.integers(1, 6), scale=st.floats(0.0, 3.0))
+def test_predict_never_returns_a_masked_id(table, seed, batch, scale):
+    """Random decoder weights, random hidden states, random free resources (scale of the table's max)."""
+    torch.manual_seed(seed)
+    dec = HierarchicalDecoder(HIDDEN, table)
+    hidden = torch.randn(batch, HIDDEN) * 10
+    free = table.resources.max(0).values * scale * torch.rand(batch, len(RESOURCES), dtype=torch.float64)
+    choices = dec.predict(hidden, table.tool_mask_map(), free)
+    with torch.no_grad():
+        tool_logits, config_logits = dec(hidden)
+    for b, c in enumerate(choices):
+        assert c.tool_id == int(tool_logits[b].argmax())
+        same = [i for i in range(table.num_configs) if int(table.tool_of[i]) == c.tool_id
+                and INPUT_SIZES[int(table.size_of[i])] == c.input_size
+                and all(table.resources[i, k] <= free[b, k] for k in range(len(RESOURCES)))]
+        if not same:
+            assert c.config_id is None and c.runner_up is None
+            continue
+        assert c.config_id in same
+        assert c.config_id == max(same, key=lambda i: float(config_logits[b, i]))
+        assert c.runner_up is None or (c.runner_up in same and c.runner_up != c.config_id)
+
+
+def test_input_size_is_the_most_probable_mass(table):
+    dec = HierarchicalDecoder(HIDDEN, table)
+    tool = torch.tensor([0])
+    size_lp = dec.size_log_probs(dec(torch.randn(1, HIDDEN))[1], tool)
+    assert torch.isclose(size_lp.exp().sum(), torch.tensor(1.0), atol=1e-5)  # a distribution over sizes
+
+
+def test_unlimited_resources_keep_only_tool_and_size_masks(table):
+    dec = HierarchicalDecoder(HIDDEN, table)
+    c = dec.predict(torch.randn(3, HIDDEN))
+    assert all(x.config_id is not None and int(table.tool_of[x.config_id]) == x.tool_id for x in c)
+
+
+def test_config_head_starts_from_phase0_rows_rescaled(table):
+    rows = torch.randn(table.num_configs, HIDDEN) * 50 + 3
+    dec = HierarchicalDecoder(HIDDEN, table, rows)
+    w = dec.config_head.weight.detach()
+    expected = rescale_rows(rows)
+    assert torch.allclose(w, expected)
+    # Geometry kept: same pairwise cosine structure as the centred rows; scale of a default init.
+    centred = rows - rows.mean(0)
+    cos = torch.nn.functional.cosine_similarity
+    assert torch.allclose(cos(w[0:1], w), cos(centred[0:1], centred), atol=1e-5)
+    assert abs(w.norm(dim=1).mean().item() - 3 ** -0.5) < 1e-4
+    assert torch.count_nonzero(dec.config_head.bias) == 0
+
+
+def test_wrong_shaped_rows_are_refused(table):
+    with pytest.raises(DataError, match="does not match"):
+        HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs + 1, HIDDEN))
+
+
+def test_predict_refuses_another_mask_map(table):
+    dec = HierarchicalDecoder(HIDDEN, table)
+    with pytest.raises(DataError, match="tool_mask_map"):
+        dec.predict(torch.randn(1, HIDDEN), {"x": [0]})

@@ -1,0 +1,93 @@
+"""Planner training pieces: batching, the hierarchical loss, the evaluation metrics."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from tomas.data import load_tool_data
+from tomas.data.planner import generate_planner
+from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
+from tomas.stages.evaluate_planner import planner_metrics
+from tomas.stages.export import save_assets
+from tomas.stages.train_planner import bucketed_batches, planner_loss, targets
+
+FIXTURE = "tests/fixtures/other"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    out = tmp_path_factory.mktemp("assets")
+    save_assets(torch.randn(len(data.configs), 8), data, out, log=lambda *_: None)
+    examples = generate_planner(data, seed=0, train_per_tool=30, val_per_tool=0, test_per_tool=0)["train"]
+    return data, ConfigTable.from_assets(out), examples
+
+
+def test_bucketed_batches_cover_each_example_once_and_cut_padding():
+    lengths = [int(x) for x in torch.randint(5, 90, (203,), generator=torch.Generator().manual_seed(0))]
+    batches = bucketed_batches(lengths, 8, seed=3, epoch=1)
+    assert sorted(i for b in batches for i in b) == list(range(203))
+    assert batches == bucketed_batches(lengths, 8, seed=3, epoch=1)  # resume needs (seed, epoch) only
+    assert batches != bucketed_batches(lengths, 8, seed=3, epoch=2)
+
+    def padding(bs):
+        return sum(max(lengths[i] for i in b) * len(b) - sum(lengths[i] for i in b) for b in bs)
+
+    random_batches = [list(range(i, min(i + 8, 203))) for i in range(0, 203, 8)]
+    assert padding(batches) < padding(random_batches) / 3
+
+
+def test_loss_targets_only_allowed_configs(world):
+    data, table, examples = world
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(8, table)
+    hidden = torch.randn(len(examples), 8, requires_grad=True)
+    gold = targets(examples, data, torch.device("cpu"))
+    tool_logits, config_logits = dec(hidden)
+    config_logits.retain_grad()
+    loss, parts = planner_loss(tool_logits, config_logits, dec, gold, weight=1.0)
+    assert math.isfinite(loss.item()) and all(math.isfinite(v) for v in parts.values())
+    loss.backward()
+    allowed_or_tool = dec.tool_mask(gold["tool"])  # size loss touches the tool's configs
+    assert torch.all(config_logits.grad[~allowed_or_tool] == 0)
+
+
+def test_infeasible_examples_train_tool_and_size_only(world):
+    data, table, examples = world
+    infeasible = [e for e in examples if e.config_id is None]
+    assert infeasible, "the generator makes some infeasible snapshots"
+    dec = HierarchicalDecoder(8, table)
+    gold = targets(infeasible, data, torch.device("cpu"))
+    _, parts = planner_loss(*dec(torch.randn(len(infeasible), 8)), dec, gold, weight=1.0)
+    assert parts["config_loss"] == 0.0 and parts["size_loss"] > 0
+
+
+def _choice(tool_id, config_id):
+    return Choice(tool_id=tool_id, config_id=config_id, tool_prob=1.0, config_prob=1.0, runner_up=None,
+                  input_size="small")
+
+
+def test_metrics_against_the_oracle(world):
+    data, table, examples = world
+    feasible = [e for e in examples if e.config_id is not None][:4]
+    infeasible = [e for e in examples if e.config_id is None][:1]
+    exs = feasible + infeasible
+    lat = {i: v["latency_ms"] for i, v in table.lookup.items()}
+    slower = max(table.tool_mask_map()[feasible[1].tool], key=lambda i: lat[i])
+    choices = [_choice(data.tool_id(feasible[0].tool), feasible[0].config_id),   # right
+               _choice(data.tool_id(feasible[1].tool), slower),                  # slowest of the tool
+               _choice((data.tool_id(feasible[2].tool) + 1) % len(data.tools), None),  # wrong tool, no plan
+               _choice(data.tool_id(feasible[3].tool), feasible[3].config_id),   # right
+               _choice(data.tool_id(infeasible[0].tool), None)]                   # right: infeasible
+    m = planner_metrics(exs, choices, table)
+    assert m["num_examples"] == 5 and m["num_infeasible"] == 1
+    assert m["tool_accuracy"] == pytest.approx(4 / 5)
+    assert m["config_accuracy"] == pytest.approx(3 / 5 if slower != feasible[1].config_id else 4 / 5)
+    assert m["infeasible_accuracy"] == pytest.approx(4 / 5)
+    regret = max(0.0, lat[slower] - lat[feasible[1].config_id]) / 3  # 3 examples where both have a plan
+    assert m["latency_regret_ms"] == pytest.approx(regret)
+    fits_slower = all(table.lookup[slower][k] <= feasible[1].free_resources[k] for k in feasible[1].free_resources)
+    assert m["violations"] == (0 if fits_slower else 1)  # a hand-made choice is checked, not trusted
