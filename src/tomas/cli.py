@@ -80,6 +80,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "export": (_stage("export"), "export config_weights.pt, config_lookup.json, tool_mask_map.json"),
     "evaluate": (_stage("evaluate"), "greedy exact-match evaluation of exported weights"),
     "run": (_stage("run"), "main job: validate -> pretrain -> export -> evaluate"),
+    "bench": (_stage("bench"), "time Phase 0 training steps: samples/s, tokens/s, GFLOP/s vs this machine's peak"),
     "train": (_stage("train_planner"), "Phase 3/4: train the planner (LoRA + HierarchicalDecoder)"),
     "evaluate-planner": (_stage("evaluate_planner"), "planner accuracy vs the oracle on the test split"),
     "plan": (_stage("plan"), "plan a tool and its resources for a task (JSON resource plan)"),

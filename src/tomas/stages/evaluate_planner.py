@@ -50,6 +50,22 @@ def is_violation(choice: Choice, example: PlannerExample, table: ConfigTable) ->
     return not fits or int(table.tool_of[choice.config_id]) != choice.tool_id
 
 
+def case_of(e: PlannerExample) -> str:
+    if e.config_id is None:
+        return "infeasible"
+    return "budget" if e.latency_budget_ms is not None else "no_budget"
+
+
+def accuracy_by_case(examples: list[PlannerExample], choices: list[Choice]) -> dict[str, float]:
+    """Config accuracy on infeasible, budgeted and unbudgeted examples separately (where errors live)."""
+    out = {}
+    for case in ("no_budget", "budget", "infeasible"):
+        pairs = [(e, c) for e, c in zip(examples, choices) if case_of(e) == case]
+        if pairs:
+            out[case] = sum(c.config_id == e.config_id for e, c in pairs) / len(pairs)
+    return out
+
+
 def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
     n = len(examples)
     gold_tool = [table.tool_names.index(e.tool) for e in examples]
@@ -73,6 +89,7 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
         "infeasible_accuracy": sum((c.config_id is None) == (e.config_id is None)
                                    for c, e in zip(choices, examples)) / max(1, n),
         "num_infeasible": sum(e.config_id is None for e in examples),
+        "config_accuracy_by_case": accuracy_by_case(examples, choices),
         "num_examples": n,
         "tools": table.tool_names,
         "confusion": confusion,
@@ -135,5 +152,6 @@ def main(argv: list[str] | None = None) -> int:
           f"violations {r['violations']} · infeasible detection {r['infeasible_accuracy']:.2%} · "
           f"latency regret {r['latency_regret_ms']:.1f} ms ({r['latency_regret_pct']:.2f}% of oracle mean) · "
           f"{r['num_examples']} examples")
+    print("Config accuracy by case: " + ", ".join(f"{k} {v:.1%}" for k, v in r["config_accuracy_by_case"].items()))
     print(f"Report: {r['path']}")
     return 0

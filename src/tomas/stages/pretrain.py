@@ -2,6 +2,14 @@
 
 setup (data, frozen LLM, samples, encoder + prefix adapter) -> train (AdamW, early stop
 at target loss AND target exact match, checkpoints, resume) -> save (best encoder).
+
+Multi-process (``accelerate launch`` / ``torchrun``, data parallel): every process builds
+the same model; each optimizer step takes one GLOBAL batch of ``batch_size x processes``
+samples (``epoch_batches``), process ``r`` trains on its ``r::processes`` share, and the
+gradients are averaged by hand so the step equals a single process's step on the whole
+global batch. Epoch statistics are summed over processes, the exact-match check is
+sharded over them, so every process takes the same stop decision; only the main process
+logs, writes files and shows progress bars.
 """
 
 from __future__ import annotations
@@ -57,6 +65,18 @@ class Setup:
     device: torch.device
 
 
+def process_state(cfg: PretrainConfig):
+    """accelerate's state of this process (a single one unless started by accelerate launch / torchrun)."""
+    from accelerate import PartialState
+
+    return PartialState(cpu=resolve_device(cfg.training.device).type == "cpu")
+
+
+def main_process_log(cfg: PretrainConfig, log=print):
+    """``log`` on the main process, a no-op on the others: console lines are never duplicated."""
+    return log if process_state(cfg).is_main_process else (lambda *_, **__: None)
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
@@ -85,6 +105,8 @@ def sample_anchor_ids(samples: list[PretrainSample], tool_names: list[str], toke
 def setup(cfg: PretrainConfig, log=print) -> Setup:
     seed_everything(cfg.training.seed)
     device = resolve_device(cfg.training.device)
+    if device.type == "cuda":
+        device = process_state(cfg).device  # cuda:LOCAL_RANK under accelerate launch / torchrun
     if cfg.training.num_threads:
         torch.set_num_threads(cfg.training.num_threads)
     log("[1/5] Loading dataset...")
@@ -138,6 +160,9 @@ def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -
     return "\n".join(lines)
 
 
+STAT_KEYS = ("loss_sum", "anchor_sum", "count", "correct", "anchor_correct")
+
+
 class Trainer:
     """The training loop; state lives here so it can be checkpointed and resumed exactly."""
 
@@ -155,14 +180,21 @@ class Trainer:
             # W&B must not need a network: offline unless the user sets WANDB_MODE.
             self.acc.init_trackers(wandb.project, config=flat(asdict(self.cfg)), init_kwargs={"wandb": {
                 "entity": wandb.entity, "mode": os.environ.get("WANDB_MODE", "offline"), "dir": str(self.out)}})
-        per_epoch = math.ceil(len(s.samples) / (t.batch_size * self.acc.num_processes))
+        self.world, self.rank = self.acc.num_processes, self.acc.process_index
+        per_epoch = math.ceil(len(s.samples) / (t.batch_size * self.world))
         self.steps_per_epoch = math.ceil(per_epoch / t.grad_accum)
-        params = [p for p in s.model.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=t.learning_rate, weight_decay=t.weight_decay)
+        self.params = [p for p in s.model.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(self.params, lr=t.learning_rate, weight_decay=t.weight_decay)
         # The scheduler stays outside accelerate, which would step it once per process:
         # it steps once per optimizer update, whatever the number of processes.
         self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(self.cfg, self.steps_per_epoch * t.num_epochs))
-        self.model, self.opt = self.acc.prepare(s.model, opt)
+        # No DDP wrapper: DDP fails on steps where a parameter gets no gradient (the soft
+        # prompt and slot residual during the anchor-only curriculum); `average_gradients`
+        # all-reduces what each step produced, so the optimizer state matches one process's.
+        self.model, self.opt = s.model, self.acc.prepare(opt)
+        if self.world > 1:
+            for tensor in [*self.model.parameters(), *self.model.buffers()]:
+                torch.distributed.broadcast(tensor.data, src=0)  # identical start on every process
         self.cache = PromptCache(s.llm.model, s.model.adapter.prompt_before)
         self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
         self.best = (-1.0, -math.inf)  # (exact match, -loss)
@@ -178,11 +210,11 @@ class Trainer:
     # --- checkpoints -------------------------------------------------------------------
     def payload(self, with_state: bool) -> dict:
         s = self.s
-        ckpt = checkpoint_header(self.acc.unwrap_model(self.model), self.cfg, s.llm.name, s.data.fingerprint,
+        ckpt = checkpoint_header(self.model, self.cfg, s.llm.name, s.data.fingerprint,
                                  s.data.tool_names, s.resources)
         ckpt.update(epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, step=self.step,
                     train_wall_s=self.train_wall_s, best=list(self.best), history=self.history,
-                    finished=self.finished)
+                    finished=self.finished, num_processes=self.world)
         if with_state:
             ckpt.update(optimizer=self.opt.state_dict(), scheduler=self.sched.state_dict(),
                         epoch_stats=dict(self.epoch_stats))
@@ -205,7 +237,10 @@ class Trainer:
         if "optimizer" not in ckpt:
             raise TomasError(f"{path}: holds no optimizer state (use train_state.pt or an epoch checkpoint)")
         check_compatible(ckpt, path, self.s.llm.name, self.s.data.fingerprint)
-        m = self.acc.unwrap_model(self.model)
+        if ckpt["batch_in_epoch"] and ckpt.get("num_processes", 1) != self.world:
+            raise TomasError(f"{path}: saved mid-epoch by {ckpt.get('num_processes', 1)} process(es); resume it with "
+                             f"the same number (the epoch's global batches depend on it), not {self.world}")
+        m = self.model
         m.encoder.load_state_dict(ckpt["encoder"])
         m.adapter.load_state_dict(ckpt["adapter"])
         self.opt.load_state_dict(ckpt["optimizer"])
@@ -216,51 +251,95 @@ class Trainer:
         self.log(f"  ✓ Resumed from {path} (epoch {self.epoch + 1}, batch {self.batch_in_epoch}, step {self.step})")
 
     # --- one optimizer step ------------------------------------------------------------
-    def train_batch(self, idx: list[int], use_lm: bool) -> None:
+    def train_global_batch(self, global_batch: list[int], use_lm: bool) -> None:
+        """This process's share of one global batch, its losses weighted so that the gradient averaged over
+        the processes is the gradient of the global batch's losses (anchor: mean over samples; LM: mean
+        over target tokens)."""
+        local = global_batch[self.rank::self.world]
+        if not local:  # fewer samples than processes: a zero-weight stand-in keeps the collectives in step
+            return self.train_batch(global_batch[:1], use_lm, weights=(0.0, 0.0))
+        tokens = lambda idx: sum(len(self.s.samples[i].target_ids) for i in idx)
+        self.train_batch(local, use_lm, weights=(len(local) * self.world / len(global_batch),
+                                                 tokens(local) * self.world / tokens(global_batch)))
+
+    def train_batch(self, idx: list[int], use_lm: bool, weights: tuple[float, float] = (1.0, 1.0)) -> None:
+        """One (micro-)batch; ``weights`` scale the anchor and LM losses (1, 1 in a single process)."""
         s, cfg = self.s, self.cfg
         batch = collate([s.samples[i] for i in idx], s.llm.tokenizer.pad_token_id)
         batch = {k: v.to(s.device) for k, v in batch.items()}
         anchors = s.anchors[idx].to(s.device)
+        stats = dict.fromkeys(STAT_KEYS, 0)
         with self.acc.accumulate(self.model), self.acc.autocast():
             prefix, slots = self.model(batch["tool_id"], batch["resources"], s.llm.embeddings, False)
             loss = torch.zeros((), device=s.device)
             if cfg.model.prefix.anchor_weight > 0:
-                a_loss, a_ok = self.acc.unwrap_model(self.model).adapter.anchor_loss(slots, anchors,
-                                                                                     s.llm.embeddings.weight)
-                loss = loss + cfg.model.prefix.anchor_weight * a_loss
-                self.epoch_stats["anchor_sum"] += a_loss.item() * len(idx)
-                self.epoch_stats["anchor_correct"] += a_ok.all(1).sum().item()
+                a_loss, a_ok = self.model.adapter.anchor_loss(slots, anchors, s.llm.embeddings.weight)
+                loss = loss + cfg.model.prefix.anchor_weight * scaled(a_loss, weights[0])
+                stats["anchor_sum"] = a_loss.item() * len(idx)
+                stats["anchor_correct"] = a_ok.all(1).sum().item()
             if use_lm:
                 lm_loss, correct, _ = lm_forward(s.llm.model, prefix, batch["target_ids"], batch["target_mask"],
                                                  self.cache)
-                loss = loss + lm_loss
-                self.epoch_stats["loss_sum"] += lm_loss.item() * len(idx)
-                self.epoch_stats["correct"] += correct.sum().item()
-            self.epoch_stats["count"] += len(idx)
+                loss = loss + scaled(lm_loss, weights[1])
+                stats["loss_sum"] = lm_loss.item() * len(idx)
+                stats["correct"] = correct.sum().item()
+            stats["count"] = len(idx)
             self.acc.backward(loss)
-            if self.acc.sync_gradients and cfg.training.grad_clip > 0:
-                self.acc.clip_grad_norm_(self.model.parameters(), cfg.training.grad_clip)
+            if self.acc.sync_gradients:
+                self.average_gradients()
+                if cfg.training.grad_clip > 0:
+                    self.acc.clip_grad_norm_(self.params, cfg.training.grad_clip)
             self.opt.step()  # accelerate skips it between accumulation boundaries
             if self.acc.sync_gradients:
                 self.sched.step()
             self.opt.zero_grad(set_to_none=True)
+        self.add_stats(stats if any(weights) else dict.fromkeys(STAT_KEYS, 0))
+
+    def average_gradients(self) -> None:
+        """Mean of every process's gradients (the parameters that got one: the same on every process)."""
+        if self.world == 1:
+            return
+        grads = [p.grad for p in self.params if p.grad is not None]
+        if grads:
+            mean = self.acc.reduce(torch.cat([g.flatten() for g in grads]), "mean")
+            for g, m in zip(grads, mean.split([g.numel() for g in grads])):
+                g.copy_(m.view_as(g))
+
+    def add_stats(self, stats: dict) -> None:
+        """Add one step's statistics, summed over processes (every process then holds the global epoch)."""
+        if self.world > 1:
+            summed = self.acc.reduce(torch.tensor([float(stats[k]) for k in STAT_KEYS], dtype=torch.float64,
+                                                  device=self.s.device), "sum")
+            stats = dict(zip(STAT_KEYS, summed.tolist()))
+        for k in STAT_KEYS:
+            self.epoch_stats[k] += stats[k]
+
+    def exact_match(self) -> dict:
+        """Teacher-forced exact match over all configurations, sharded over the processes."""
+        s, model = self.s, self.model
+        if self.world == 1:
+            return teacher_forced_exact_match(model, s.llm, s.data, s.device, self.cache)
+        shard = ToolData(s.data.tools, s.data.configs[self.rank::self.world], s.data.fingerprint)
+        ev = teacher_forced_exact_match(model, s.llm, shard, s.device, self.cache)
+        n, fields = len(shard.configs), list(ev["per_field"])
+        counts = [n, ev["exact_match"] * n, *(ev["per_field"][f] * n for f in fields)]
+        total = self.acc.reduce(torch.tensor(counts, dtype=torch.float64, device=s.device), "sum").round().tolist()
+        return {"exact_match": total[1] / total[0], "per_field": {f: c / total[0] for f, c in zip(fields, total[2:])}}
 
     # --- the loop --------------------------------------------------------------------------
     def fit(self) -> dict:
         s, t = self.s, self.cfg.training
         anchor_only = self.cfg.model.prefix.anchor_only_epochs
-        world, rank = self.acc.num_processes, self.acc.process_index
         if self.finished:
             self.log("  ✓ This run already reached its targets: nothing left to train")
         while not self.finished and self.epoch < t.num_epochs:
-            batches = epoch_batches(len(s.samples), t.batch_size * world, t.seed, self.epoch)
+            batches = epoch_batches(len(s.samples), t.batch_size * self.world, t.seed, self.epoch)
             use_lm = self.epoch >= anchor_only
             bar = tqdm(total=len(batches), initial=self.batch_in_epoch, desc=f"Epoch {self.epoch + 1}/{t.num_epochs}",
                        disable=not self.acc.is_main_process, dynamic_ncols=True, leave=False)
             t0 = time.perf_counter()
             while self.batch_in_epoch < len(batches):
-                global_batch = batches[self.batch_in_epoch]
-                self.train_batch(global_batch[rank::world] or global_batch[:1], use_lm)
+                self.train_global_batch(batches[self.batch_in_epoch], use_lm)
                 self.batch_in_epoch += 1
                 self.step += 1
                 bar.update(1)
@@ -274,12 +353,18 @@ class Trainer:
             bar.close()
             self.train_wall_s += time.perf_counter() - t0
             self.finished = self.end_epoch(use_lm)
-        self.acc.wait_for_everyone()
+        self.wait_for_everyone()
         self.acc.end_training()
         return self.history[-1] if self.history else {}
 
+    def wait_for_everyone(self) -> None:
+        if self.s.device.type == "cuda":
+            self.acc.wait_for_everyone()
+        elif self.world > 1:  # accelerate's barrier names a CUDA device even for CPU processes: fails with 1 GPU
+            torch.distributed.barrier()
+
     def end_epoch(self, use_lm: bool) -> bool:
-        s, t = self.s, self.cfg.training
+        t = self.cfg.training
         st, n = self.epoch_stats, max(1, self.epoch_stats["count"])
         record = {"epoch": self.epoch + 1, "step": self.step, "train_wall_s": round(self.train_wall_s, 2),
                   "loss": st["loss_sum"] / n if use_lm else None, "anchor_loss": st["anchor_sum"] / n,
@@ -290,7 +375,7 @@ class Trainer:
         periodic = bool(t.eval_every_epochs) and (self.epoch + 1) % t.eval_every_epochs == 0
         should_eval = last or lm_starts_next or use_lm and (periodic or record["train_exact"] == 1.0)
         if should_eval:
-            ev = teacher_forced_exact_match(self.acc.unwrap_model(self.model), s.llm, s.data, s.device, self.cache)
+            ev = self.exact_match()
             record.update(exact_match=ev["exact_match"], per_field=ev["per_field"])
         self.history.append(record)
         self.epoch += 1
@@ -325,6 +410,10 @@ class Trainer:
         if t.checkpoint_freq and r["epoch"] % t.checkpoint_freq == 0:
             self.save(epoch_checkpoint_name(r["epoch"]))
         plot_history(self.history, self.out / PLOT)
+
+
+def scaled(loss: torch.Tensor, weight: float) -> torch.Tensor:
+    return loss if weight == 1.0 else loss * weight
 
 
 def trackers(cfg: PretrainConfig) -> list[str]:
@@ -385,6 +474,7 @@ def plot_history(history: list[dict], path: Path) -> None:
 
 
 def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> dict:
+    log = main_process_log(cfg, log)
     device = resolve_device(cfg.training.device)
     log(header(cfg, config_file, device))
     s = setup(cfg, log)
@@ -403,7 +493,8 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     cfg, config_file = parse_config(PretrainConfig, argv, DEFAULT_CONFIG)
+    log = main_process_log(cfg)
     if config_file:
-        print(f"Loading configuration from: {config_file}")
-    pretrain(cfg, config_file)
+        log(f"Loading configuration from: {config_file}")
+    pretrain(cfg, config_file, log)
     return 0

@@ -1,0 +1,336 @@
+"""`tomas bench`: how fast real Phase 0 training steps run on the configured model, in one table.
+
+It builds exactly what ``tomas pretrain`` builds (same config, ``pretrain.setup`` and
+``pretrain.Trainer``) and times ``Trainer.train_batch`` with the LM loss on: collate,
+forward through the frozen LLM, backward into the trainable encoder, AdamW step. Then:
+
+- tokens/s counts the real (non-pad) positions the LLM computes per sample: soft prompt,
+  slots, the prompt text after the slots and the target tokens fed back; the cached prompt
+  text before the slots is NOT counted (it is computed once, not per step);
+- achieved GFLOP/s divides the FLOPs of those steps (``train_flops``) by their time; the
+  peak is timed on this machine, in this process, with matmuls of the model's own shapes;
+- ``--metrics`` reads a run's ``pretrain_metrics.jsonl`` for time-to-X% exact match;
+- a projection: samples/s (and time to memorise) of a Qwen2.5-7B-shaped model in bf16 on
+  one H100, from the same FLOP formula. See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import torch
+
+from tomas.config import PretrainConfig, parse_config
+from tomas.data.pretrain_dataset import collate
+from tomas.errors import TomasError
+from tomas.stages.pretrain import DEFAULT_CONFIG, Setup, Trainer, epoch_batches, setup
+
+LEVELS = (0.5, 0.9, 0.99, 1.0)
+H100_BF16_DENSE_TFLOPS = 989.0
+"""NVIDIA H100 SXM, dense bf16 tensor-core peak (no sparsity)."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A decoder-only transformer's shape: all the FLOP formula needs."""
+
+    hidden: int
+    layers: int
+    intermediate: int
+    heads: int
+    kv_heads: int
+    vocab: int
+    head_dim: int = 0
+    """0 = hidden // heads."""
+    qkv_bias: bool = False
+
+    @classmethod
+    def of(cls, config) -> Shape:
+        """From a transformers config (LLaMA / Qwen / Mistral naming)."""
+        return cls(config.hidden_size, config.num_hidden_layers, config.intermediate_size,
+                   config.num_attention_heads, getattr(config, "num_key_value_heads", config.num_attention_heads),
+                   config.vocab_size, getattr(config, "head_dim", 0) or 0,
+                   bool(getattr(config, "attention_bias", False)))
+
+    @property
+    def attention_dim(self) -> int:
+        return self.heads * (self.head_dim or self.hidden // self.heads)
+
+    def nonembedding_params(self) -> int:
+        """Weights used on every token: attention + gated MLP + norms of every layer, and the final norm."""
+        kv = self.kv_heads * (self.head_dim or self.hidden // self.heads)
+        attention = 2 * self.hidden * self.attention_dim + 2 * self.hidden * kv
+        bias = self.attention_dim + 2 * kv if self.qkv_bias else 0
+        return self.layers * (attention + bias + 3 * self.hidden * self.intermediate + 2 * self.hidden) + self.hidden
+
+
+QWEN25_7B = Shape(hidden=3584, layers=28, intermediate=18944, heads=28, kv_heads=4, vocab=152064, qkv_bias=True)
+
+
+@dataclass
+class Work:
+    """What training steps fed the frozen LLM (sums over samples)."""
+
+    samples: int = 0
+    tokens: int = 0
+    """Real query positions: soft prompt + slots + text after + targets[:-1] (attention mask = 1)."""
+    computed: int = 0
+    """Query positions computed, padding included."""
+    attention: int = 0
+    """Sum over samples of T_query x T_key, T_key = cached prompt + T_query."""
+    targets: int = 0
+    """Positions where logits are computed (lm_forward applies the LM head only there)."""
+
+    def __add__(self, other: Work) -> Work:
+        return Work(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Work)))
+
+
+def batch_work(mask: torch.Tensor, prefix: int, cached: int) -> Work:
+    """``mask``: the batch's target mask [B, T]; ``prefix``: uncached prefix length; ``cached``: cached prompt."""
+    query = prefix + mask[:, :-1].sum(1)
+    return Work(len(mask), int(query.sum()), len(mask) * (prefix + mask.shape[1] - 1),
+                int((query * (cached + query)).sum()), int(mask.sum()))
+
+
+def train_flops(shape: Shape, nonembedding: int, work: Work, trainable: int) -> int:
+    """FLOPs of training steps through a FROZEN LLM (see docs/benchmarks.md).
+
+    forward:  2·N·tokens (weights) + 4·layers·d_attn·Σ T_q·T_k (QKᵀ and AV) + 2·hidden·vocab·targets (LM head)
+    backward: only input gradients flow through the frozen weights (dX = dY·Wᵀ, no dW): 2·N·tokens + LM head
+              again; attention needs dQ, dK and dV (4 products): twice its forward
+    encoder:  6·trainable parameters per sample (forward, input and weight gradients)
+    """
+    weights = 2 * nonembedding * work.tokens
+    attention = 4 * shape.layers * shape.attention_dim * work.attention
+    head = 2 * shape.hidden * shape.vocab * work.targets
+    return (weights + attention + head) + (weights + 2 * attention + head) + 6 * trainable * work.samples
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_gflops(m: int, k: int, n: int, dtype: torch.dtype, device: torch.device, min_time: float) -> float:
+    """GFLOP/s of a timed [m, k] x [k, n] matmul (2 warm-up products, then at least ``min_time`` s)."""
+    a, b = torch.randn(m, k, dtype=dtype, device=device), torch.randn(k, n, dtype=dtype, device=device)
+    for _ in range(2):
+        a @ b
+    synchronize(device)
+    reps, t0 = 0, time.perf_counter()
+    while reps < 3 or time.perf_counter() - t0 < min_time:
+        a @ b
+        reps += 1
+        if reps % 8 == 0:
+            synchronize(device)
+    synchronize(device)
+    return 2 * m * k * n * reps / (time.perf_counter() - t0) / 1e9
+
+
+def peak_gflops(shape: Shape, tokens: int, targets: int, dtype, device, min_time: float) -> tuple[float, str]:
+    """This machine's best GFLOP/s over the model's own weight products at one step's token counts:
+    MLP up / down and attention projection at ``tokens`` rows, LM head at ``targets`` rows."""
+    h = shape.hidden
+    products = [(tokens, h, shape.intermediate), (tokens, shape.intermediate, h), (tokens, h, shape.attention_dim),
+                (targets, h, shape.vocab)]
+    return max((matmul_gflops(m, k, n, dtype, device, min_time), f"[{m}, {k}] x [{k}, {n}]")
+               for m, k, n in products)
+
+
+def peak_rss_mb() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 1024  # bytes on macOS, KiB on Linux
+
+
+# --- a run's metrics -------------------------------------------------------------------------
+def read_records(path: str) -> list[dict]:
+    """Epoch records in order (a resumed run's last record of each epoch)."""
+    records = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                records[r["epoch"]] = r
+    return [records[e] for e in sorted(records)]
+
+
+def time_to_exact_match(records: list[dict], levels=LEVELS) -> dict[str, float | None]:
+    """Level ("50", "90", ...) -> ``train_wall_s`` of the first record at or above it (None: never)."""
+    out = {}
+    for level in levels:
+        hit = next((r for r in records if r.get("exact_match") is not None and r["exact_match"] >= level), None)
+        out[f"{level * 100:g}"] = hit["train_wall_s"] if hit else None
+    return out
+
+
+def lm_samples_to(records: list[dict], batch_size: int) -> tuple[str, int] | None:
+    """(highest level reached, samples the LLM processed to reach it ≈ LM steps x batch_size)."""
+    for level in reversed(LEVELS):
+        hit = next((r for r in records if r.get("exact_match") is not None and r["exact_match"] >= level), None)
+        if hit:
+            anchor_steps = max((r["step"] for r in records if r["loss"] is None and r["epoch"] < hit["epoch"]),
+                               default=0)
+            return f"{level * 100:g}", (hit["step"] - anchor_steps) * batch_size
+    return None
+
+
+# --- the benchmark -----------------------------------------------------------------------------
+def timed_steps(trainer: Trainer, warmup: int, steps: int) -> tuple[Work, float]:
+    """Run ``warmup`` then ``steps`` real training steps (LM loss on); (work of the timed ones, seconds)."""
+    s, t = trainer.s, trainer.cfg.training
+    batches, epoch = [], 0
+    while len(batches) < warmup + steps:
+        batches += epoch_batches(len(s.samples), t.batch_size, t.seed, epoch)
+        epoch += 1
+    prefix = s.model.adapter.prefix_length - len(s.model.adapter.prompt_before)
+    work = Work()
+    for idx in batches[:warmup]:
+        trainer.train_batch(idx, use_lm=True)
+    synchronize(s.device)
+    t0 = time.perf_counter()
+    for idx in batches[warmup:warmup + steps]:
+        trainer.train_batch(idx, use_lm=True)
+        work += batch_work(collate([s.samples[i] for i in idx], 0)["target_mask"], prefix, trainer.cache.length)
+    synchronize(s.device)
+    return work, time.perf_counter() - t0
+
+
+def projection(work: Work, ratio: float, peak_tflops: float, trainable: int, to_target) -> dict:
+    """Qwen2.5-7B-shaped model, bf16, one H100: same tokens per sample, same FLOP formula."""
+    per_sample = train_flops(QWEN25_7B, QWEN25_7B.nonembedding_params(), work, trainable) / work.samples
+    rate = peak_tflops * 1e12 * ratio / per_sample
+    out = {"model": "Qwen2.5-7B shape (hidden 3584, 28 layers, intermediate 18944, 28/4 heads, vocab 152064)",
+           "nonembedding_params": QWEN25_7B.nonembedding_params(), "peak_tflops": peak_tflops, "ratio": ratio,
+           "flops_per_sample": per_sample, "samples_per_s": rate}
+    if to_target:
+        out.update(target=f"{to_target[0]}%", lm_samples_to_target=to_target[1],
+                   time_to_target_s=to_target[1] / rate)
+    return out
+
+
+def measure(cfg: PretrainConfig, opts: argparse.Namespace, log) -> tuple[Setup, Trainer, Work, float]:
+    """Build what pre-training builds (writing nothing) and time its training steps."""
+    cfg.logging.wandb.enabled, cfg.logging.tensorboard = False, False
+    with tempfile.TemporaryDirectory(prefix="tomas-bench-") as tmp:
+        cfg.output_dir = tmp
+        s = setup(cfg, log)
+        trainer = Trainer(s, log)
+        log(f"Timing {opts.warmup} warm-up + {opts.steps} training steps of batch {cfg.training.batch_size}...")
+        work, seconds = timed_steps(trainer, opts.warmup, opts.steps)
+    return s, trainer, work, seconds
+
+
+def throughput(s: Setup, trainer: Trainer, work: Work, seconds: float, opts: argparse.Namespace, log) -> dict:
+    """Rates, FLOPs, this machine's matmul peak and memory of the timed steps."""
+    trainable = sum(p.numel() for p in trainer.params)
+    nonembedding, shape = count_nonembedding(s.llm.model), Shape.of(s.llm.model.config)
+    flops = train_flops(shape, nonembedding, work, trainable)
+    dtype = s.llm.embeddings.weight.dtype
+    log("Timing this machine's matmul peak...")
+    peak, peak_shape = peak_gflops(shape, round(work.tokens / opts.steps), round(work.targets / opts.steps),
+                                   dtype, s.device, opts.peak_time)
+    achieved = flops / seconds / 1e9
+    r = {"model": s.cfg.model.llm_model, "device": str(s.device), "dtype": str(dtype).replace("torch.", ""),
+         "threads": torch.get_num_threads(), "batch_size": s.cfg.training.batch_size, "steps": opts.steps,
+         "warmup": opts.warmup, "seconds": seconds, "samples_per_s": work.samples / seconds,
+         "tokens_per_s": work.tokens / seconds, "tokens_per_sample": work.tokens / work.samples,
+         "cached_prompt_tokens": trainer.cache.length, "padding_fraction": 1 - work.tokens / work.computed,
+         "nonembedding_params": nonembedding, "trainable_params": trainable,
+         "flops_per_sample": flops / work.samples, "achieved_gflops": achieved, "peak_gflops": peak,
+         "peak_shape": peak_shape, "ratio": achieved / peak, "peak_rss_mb": peak_rss_mb()}
+    if s.device.type == "cuda":
+        r["peak_gpu_mb"] = torch.cuda.max_memory_allocated(s.device) / 2**20
+    return r
+
+
+def bench(cfg: PretrainConfig, opts: argparse.Namespace, log) -> dict:
+    s, trainer, work, seconds = measure(cfg, opts, log)
+    r = throughput(s, trainer, work, seconds, opts, log)
+    to_target = None
+    if opts.metrics:
+        records = read_records(opts.metrics)
+        r["time_to_exact_match"] = time_to_exact_match(records)
+        to_target = lm_samples_to(records, cfg.training.batch_size)
+    ratio = opts.projection_ratio if opts.projection_ratio is not None else r["ratio"]
+    r["projection"] = projection(work, ratio, opts.projection_peak_tflops, r["trainable_params"], to_target)
+    return r
+
+
+def count_nonembedding(model: torch.nn.Module) -> int:
+    """Parameters used on every token: all but the token embedding (and an untied LM head)."""
+    skip = {id(model.get_input_embeddings().weight), id(model.get_output_embeddings().weight)}
+    return sum(p.numel() for p in model.parameters() if id(p) not in skip)
+
+
+# --- output ------------------------------------------------------------------------------------
+def _seconds(x: float | None) -> str:
+    return "not reached" if x is None else f"{x:,.0f} s"
+
+
+def table(r: dict, metrics: str | None) -> str:
+    p = r["projection"]
+    rows = [
+        ("samples/s", f"{r['samples_per_s']:.2f}", f"{r['steps']} timed steps of batch {r['batch_size']} after "
+         f"{r['warmup']} warm-up: collate + forward + backward + AdamW"),
+        ("tokens/s", f"{r['tokens_per_s']:,.0f}", f"{r['tokens_per_sample']:.1f} real tokens/sample (soft prompt + "
+         f"slots + text + targets); the {r['cached_prompt_tokens']}-token cached prompt is not counted; "
+         f"{r['padding_fraction']:.0%} of computed positions are padding (not counted)"),
+        ("FLOPs/sample", f"{r['flops_per_sample'] / 1e9:.3f} G", f"frozen LLM: fwd 2·N·T + attention + LM head, bwd "
+         f"input gradients only; N = {r['nonembedding_params'] / 1e6:.1f}M non-embedding"),
+        ("achieved GFLOP/s", f"{r['achieved_gflops']:.1f}", "FLOPs/sample x samples/s"),
+        ("peak GFLOP/s", f"{r['peak_gflops']:.1f}", f"best timed {r['dtype']} matmul {r['peak_shape']} on "
+         f"{r['device']}, {r['threads']} threads"),
+        ("achieved / peak", f"{r['ratio']:.2f}", ""),
+        ("peak RSS", f"{r['peak_rss_mb']:,.0f} MB", "whole process, model load included"),
+    ]
+    if "peak_gpu_mb" in r:
+        rows.append(("peak GPU memory", f"{r['peak_gpu_mb']:,.0f} MB", "torch.cuda.max_memory_allocated"))
+    for level, s in r.get("time_to_exact_match", {}).items():
+        rows.append((f"time to {level}% exact", _seconds(s), f"train_wall_s in {metrics}"))
+    rows.append(("projection: samples/s", f"{p['samples_per_s']:,.1f}", f"Qwen2.5-7B shape, bf16, 1 H100 at "
+                 f"{p['peak_tflops']:g} TFLOP/s x ratio {p['ratio']:.2f}; {p['flops_per_sample'] / 1e12:.2f} "
+                 "TFLOP/sample, same tokens/sample"))
+    if "time_to_target_s" in p:
+        rows.append((f"projection: time to {p['target']} exact", _seconds(p["time_to_target_s"]),
+                     f"{p['lm_samples_to_target']:,} samples through the LLM (LM steps x batch) / projected samples/s"))
+    head = f"tomas bench: {r['model']} on {r['device']} ({r['dtype']})\n\n| metric | value | how |\n|---|---|---|\n"
+    return head + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tomas bench", allow_abbrev=False,
+                                description="Time real Phase 0 training steps; every `tomas pretrain` flag and "
+                                            "--config also apply (see `tomas pretrain --help`).")
+    p.add_argument("--steps", type=int, default=20, help="timed training steps (default 20)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
+    p.add_argument("--quick", action="store_true", help="3 timed steps after 1 warm-up, short peak timing")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--metrics", help="a run's pretrain_metrics.jsonl: time to 50/90/99/100%% exact match")
+    p.add_argument("--peak_time", type=float, default=1.0, help="seconds per timed matmul shape (default 1)")
+    p.add_argument("--projection_ratio", type=float, default=None,
+                   help="achieved/peak assumed for the H100 projection (default: the ratio measured here)")
+    p.add_argument("--projection_peak_tflops", type=float, default=H100_BF16_DENSE_TFLOPS,
+                   help=f"H100 peak for the projection (default {H100_BF16_DENSE_TFLOPS:g}: dense bf16)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    opts, rest = parser().parse_known_args(argv)
+    if opts.quick:
+        opts.steps, opts.warmup, opts.peak_time = 3, 1, 0.2
+    if opts.steps < 1 or opts.warmup < 0:
+        parser().error("--steps must be >= 1 and --warmup >= 0")
+    if opts.metrics and not Path(opts.metrics).is_file():
+        raise TomasError(f"--metrics {opts.metrics}: file not found")
+    cfg, _ = parse_config(PretrainConfig, rest, DEFAULT_CONFIG)
+    r = bench(cfg, opts, log=lambda *a: print(*a, file=sys.stderr))
+    print(json.dumps(r) if opts.json else table(r, opts.metrics))
+    return 0
