@@ -198,6 +198,8 @@ class PlannerModelConfig(LLMChoice):
     lora: LoraSettings = field(default_factory=LoraSettings)
     config_head_init: Literal["phase0", "random", "tool_mean"] = "phase0"
     """config_head rows: Phase 0's config_weights.pt, random, or each tool's mean Phase 0 row (ablation)."""
+    config_features: bool = True
+    """Also score each configuration's latency / resource cost / meeting the budget, weighed from the prompt."""
     config_loss_weight: float = 1.0
     """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
     head_learning_rate: float = 2.0e-3

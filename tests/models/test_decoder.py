@@ -111,3 +111,37 @@ def test_predict_refuses_another_mask_map(table):
     dec = HierarchicalDecoder(HIDDEN, table)
     with pytest.raises(DataError, match="tool_mask_map"):
         dec.predict(torch.randn(1, HIDDEN), {"x": [0]})
+
+
+def test_feature_scorer_starts_off(table):
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=True)
+    plain = HierarchicalDecoder(HIDDEN, table)
+    plain.load_state_dict({k: v for k, v in dec.state_dict().items() if not k.startswith("feature_head")})
+    hidden = torch.randn(4, HIDDEN)
+    budget = torch.tensor([float("nan"), 50.0, 1e9, 1.0], dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(dec(hidden, budget)[1], plain(hidden)[1])
+
+
+def test_feature_scorer_can_express_the_oracle(table):
+    """Features mean what they say: one fixed weighting of them reproduces the oracle's choice
+    (fastest; with a budget, least resources among those meeting it) on generated examples."""
+    from tomas.data.planner import generate_planner
+    from tomas.models.planner import budget_tensor, free_tensor
+
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    examples = [e for e in generate_planner(data, seed=1, train_per_tool=60, val_per_tool=0,
+                                            test_per_tool=0)["train"] if e.config_id is not None]
+    assert any(e.latency_budget_ms is not None for e in examples)
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=True)
+    with torch.no_grad():
+        for p in dec.parameters():
+            p.zero_()
+        # z_latency, z_cost, meets, meets*z_latency, meets*z_cost
+        dec.feature_head.bias.copy_(torch.tensor([-1.0, 0.0, 100.0, 1.0 - 1e-3, -1.0]))
+        _, logits = dec(torch.zeros(len(examples), HIDDEN), budget_tensor([e.latency_budget_ms for e in examples]))
+    tools = torch.tensor([data.tool_id(e.tool) for e in examples])
+    sizes = torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples])
+    allowed = dec.allowed(logits, tools, sizes, free_tensor([e.free_resources for e in examples]))
+    chosen = logits.masked_fill(~allowed, -float("inf")).argmax(-1).tolist()
+    assert chosen == [e.config_id for e in examples]

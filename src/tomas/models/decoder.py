@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -43,6 +44,8 @@ class ConfigTable:
     """[num_configs] input-size index (``INPUT_SIZES``) of each configuration."""
     resources: torch.Tensor
     """[num_configs, 4] float64 requirement per ``RESOURCES``."""
+    latency: torch.Tensor
+    """[num_configs] float64 expected latency in ms."""
 
     @property
     def num_configs(self) -> int:
@@ -73,11 +76,45 @@ class ConfigTable:
         size_of = torch.tensor([INPUT_SIZES.index(lookup[i]["input_size"]) for i in range(len(lookup))])
         resources = torch.tensor([[float(lookup[i][r]) for r in RESOURCES] for i in range(len(lookup))],
                                  dtype=torch.float64)
-        return cls(tool_names, lookup, tool_of, size_of, resources)
+        latency = torch.tensor([float(lookup[i]["latency_ms"]) for i in range(len(lookup))], dtype=torch.float64)
+        return cls(tool_names, lookup, tool_of, size_of, resources, latency)
+
+    @cached_property
+    def resource_cost(self) -> torch.Tensor:
+        """[num_configs] Σ over resources of requirement / the tool's largest requirement (0-max skipped)."""
+        tops = torch.zeros_like(self.resources)
+        for t in range(len(self.tool_names)):
+            ids = self.tool_of == t
+            tops[ids] = self.resources[ids].max(0).values
+        return torch.where(tops > 0, self.resources / tops.clamp_min(1e-12), 0.0).sum(-1)
+
+    @cached_property
+    def static_features(self) -> torch.Tensor:
+        """[num_configs, 2] standardised log latency and resource cost."""
+        log_lat, cost = self.latency.log(), self.resource_cost
+        return torch.stack([(x - x.mean()) / x.std().clamp_min(1e-6) for x in (log_lat, cost)], dim=-1)
+
+    def config_features(self, budget: torch.Tensor | None, batch: int) -> torch.Tensor:
+        """[batch, num_configs, NUM_FEATURES] attributes of every configuration for each request.
+
+        Standardised log latency and resource cost, and the same two restricted to the
+        configurations that meet the request's latency budget, plus that indicator
+        (``budget`` [batch], NaN = none: then nothing "meets" it).
+        """
+        if budget is None:
+            meets = torch.zeros(batch, self.num_configs, dtype=torch.float64)
+        else:
+            meets = (self.latency.unsqueeze(0) <= budget.to(torch.float64).unsqueeze(1)).to(torch.float64)
+        static = self.static_features.unsqueeze(0).expand(batch, -1, -1)
+        return torch.cat([static, meets.unsqueeze(-1), static * meets.unsqueeze(-1)], dim=-1).float()
 
     def fits(self, free: torch.Tensor) -> torch.Tensor:
         """[batch, 4] free resources -> [batch, num_configs] bool: every requirement ≤ free."""
         return (self.resources.unsqueeze(0) <= free.to(torch.float64).unsqueeze(1) + 1e-9).all(-1)
+
+
+NUM_FEATURES = 5
+"""Per-configuration features the feature scorer weighs (``ConfigTable.config_features``)."""
 
 
 @dataclass(frozen=True)
@@ -104,10 +141,17 @@ def rescale_rows(rows: torch.Tensor) -> torch.Tensor:
 class HierarchicalDecoder(nn.Module):
     """``forward(hidden) -> (tool_logits, config_logits)``; ``predict`` applies the masks."""
 
-    def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None):
+    def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None,
+                 config_features: bool = False):
         super().__init__()
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
         self.config_head = nn.Linear(hidden_size, table.num_configs)
+        # Optional: the prompt's hidden state also chooses how to weigh each configuration's
+        # attributes (latency, resource cost, meeting the budget); zero-init = off at start.
+        self.feature_head = nn.Linear(hidden_size, NUM_FEATURES) if config_features else None
+        if self.feature_head is not None:
+            nn.init.zeros_(self.feature_head.weight)
+            nn.init.zeros_(self.feature_head.bias)
         if config_rows is not None:
             if tuple(config_rows.shape) != (table.num_configs, hidden_size):
                 raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
@@ -119,8 +163,15 @@ class HierarchicalDecoder(nn.Module):
         self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
 
-    def forward(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.tool_head(hidden), self.config_head(hidden)
+    def forward(self, hidden: torch.Tensor, latency_budget: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``latency_budget`` [batch] in ms (NaN = none) feeds the feature scorer when there is one."""
+        config_logits = self.config_head(hidden)
+        if self.feature_head is not None:
+            feats = self.table.config_features(None if latency_budget is None else latency_budget.cpu(),
+                                               hidden.shape[0]).to(hidden.device)
+            config_logits = config_logits + torch.einsum("bnf,bf->bn", feats, self.feature_head(hidden))
+        return self.tool_head(hidden), config_logits
 
     def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:
         """[batch] tool ids -> [batch, num_configs] bool: the config belongs to that tool."""
@@ -143,15 +194,17 @@ class HierarchicalDecoder(nn.Module):
 
     @torch.no_grad()
     def predict(self, hidden: torch.Tensor, tool_mask_map: dict[str, list[int]] | None = None,
-                free_resources: torch.Tensor | None = None) -> list[Choice]:
+                free_resources: torch.Tensor | None = None, latency_budget: torch.Tensor | None = None
+                ) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``tool_mask_map`` (tool -> ids, as exported) must agree with the table the decoder
-        was built on; ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit).
+        was built on; ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
+        ``latency_budget`` [batch] ms (NaN = none) only informs the feature scorer, it masks nothing.
         """
         if tool_mask_map is not None and tool_mask_map != self.table.tool_mask_map():
             raise DataError("tool_mask_map does not match the planner's configuration table")
-        tool_logits, config_logits = self(hidden)
+        tool_logits, config_logits = self(hidden, latency_budget)
         tool_probs = tool_logits.float().softmax(-1)
         tool_ids = tool_probs.argmax(-1)
         size_ids = self.size_log_probs(config_logits, tool_ids).argmax(-1)

@@ -6,6 +6,7 @@ plain text; the decoder reads the hidden state of the prompt's last token.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -31,6 +32,11 @@ def free_tensor(frees: Sequence[dict[str, float]]) -> torch.Tensor:
     return torch.tensor([[float(f[r]) for r in RESOURCES] for f in frees], dtype=torch.float64)
 
 
+def budget_tensor(budgets: Sequence[float | None]) -> torch.Tensor:
+    """[batch] latency budgets in ms, NaN where there is none."""
+    return torch.tensor([math.nan if b is None else float(b) for b in budgets], dtype=torch.float64)
+
+
 class PlannerModel(nn.Module):
     """``forward(input_ids, attention_mask) -> (tool_logits, config_logits)`` (right padding)."""
 
@@ -46,8 +52,9 @@ class PlannerModel(nn.Module):
         last = attention_mask.sum(1) - 1
         return hidden[torch.arange(hidden.shape[0], device=hidden.device), last].float()
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.decoder(self.last_hidden(input_ids, attention_mask))
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                latency_budget: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.decoder(self.last_hidden(input_ids, attention_mask), latency_budget)
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
         """LoRA weights + both heads: all a planner checkpoint holds (the LLM stays as loaded)."""
@@ -76,7 +83,7 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
         rows = None
     else:
         rows = tool_mean_rows(config_rows, table) if cfg.config_head_init == "tool_mean" else config_rows
-    decoder = HierarchicalDecoder(llm.hidden_size, table, rows)
+    decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features)
     device = next(llm.model.parameters()).device
     return PlannerModel(lm, decoder.to(device))
 

@@ -20,7 +20,7 @@ from tomas.data import load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.io import atomic_write, save_json
 from tomas.models.decoder import Choice, ConfigTable
-from tomas.models.planner import PlannerModel, encode_prompts, free_tensor, render_prompt
+from tomas.models.planner import PlannerModel, budget_tensor, encode_prompts, free_tensor, render_prompt
 
 REPORT, CONFUSION = "planner_eval_report.json", "planner_confusion.png"
 
@@ -37,7 +37,8 @@ def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExamp
         batch = encode_prompts(tokenizer, [render_prompt(e.task, e.free_resources, e.latency_budget_ms)
                                            for e in chunk], device)
         hidden = model.last_hidden(**batch)
-        out.extend(model.decoder.predict(hidden, None, free_tensor([e.free_resources for e in chunk])))
+        out.extend(model.decoder.predict(hidden, None, free_tensor([e.free_resources for e in chunk]),
+                                         budget_tensor([e.latency_budget_ms for e in chunk])))
     model.train(was_training)
     return out
 

@@ -23,7 +23,7 @@ from tomas.config import PlannerConfig, from_dict
 from tomas.errors import DataError
 from tomas.models.decoder import RESOURCES, Choice, ConfigTable
 from tomas.models.llm import load_llm, resolve_device
-from tomas.models.planner import PlannerModel, build_planner, encode_prompts, free_tensor, render_prompt
+from tomas.models.planner import PlannerModel, budget_tensor, build_planner, encode_prompts, free_tensor, render_prompt
 from tomas.stages.train_planner import META, WEIGHTS_FILE
 
 EXIT_INFEASIBLE = 3
@@ -48,7 +48,8 @@ class LoadedPlanner:
                                                                   r.get("latency_budget_ms")) for r in chunk],
                                    self.device)
             choices = self.model.decoder.predict(self.model.last_hidden(**batch), None,
-                                                 free_tensor([r["free_resources"] for r in chunk]))
+                                                 free_tensor([r["free_resources"] for r in chunk]),
+                                                 budget_tensor([r.get("latency_budget_ms") for r in chunk]))
             plans.extend(self.describe(r, c) for r, c in zip(chunk, choices))
         return plans
 
@@ -90,8 +91,9 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     weights = load_file(str(folder / WEIGHTS_FILE))
     expected = {n for n, p in model.named_parameters() if p.requires_grad}
     if set(weights) != expected:
+        diff = sorted(expected - set(weights))[:2] + sorted(set(weights) - expected)[:2]
         raise DataError(f"{folder / WEIGHTS_FILE}: weights do not match the planner built from {META} "
-                        f"({len(set(weights) ^ expected)} names differ)")
+                        f"({len(set(weights) ^ expected)} names differ, e.g. {', '.join(diff)}); retrain it")
     model.load_state_dict(weights, strict=False)
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
 

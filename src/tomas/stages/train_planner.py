@@ -27,7 +27,7 @@ from tomas.errors import DataError
 from tomas.io import atomic_write, save_json, save_torch
 from tomas.models.decoder import ConfigTable, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
-from tomas.models.planner import PlannerModel, build_planner, free_tensor, render_prompt
+from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, render_prompt
 from tomas.stages.evaluate_planner import planner_metrics, predict_examples
 from tomas.stages.export import WEIGHTS, load_weights
 from tomas.stages.pretrain import epoch_batches, lr_lambda, seed_everything
@@ -183,7 +183,8 @@ class PlannerTrainer:
             examples = [self.s.train[i] for i in ids]
             with self.acc.accumulate(self.model), self.acc.autocast():
                 # The forward goes through the (possibly DDP-wrapped) model so gradients sync.
-                tool_logits, config_logits = self.model(**batch)
+                tool_logits, config_logits = self.model(**batch, latency_budget=budget_tensor(
+                    [e.latency_budget_ms for e in examples]))
                 loss, parts = planner_loss(tool_logits, config_logits, self.s.model.decoder,
                                            targets(examples, self.s.data, self.s.device),
                                            self.cfg.model.config_loss_weight)
