@@ -14,7 +14,7 @@ from torch import nn
 
 from tomas.config import PlannerModelConfig
 from tomas.data.templates import format_number
-from tomas.models.decoder import RESOURCES, ConfigTable, HierarchicalDecoder
+from tomas.models.decoder import RESOURCES, Choice, ConfigTable, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
 
 PROMPT = ("Task: {task}\nFree: {cpu_cores} CPU cores, {memory_gb} GB memory, {gpu_sm} GPU SMs, "
@@ -86,6 +86,22 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
     decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features)
     device = next(llm.model.parameters()).device
     return PlannerModel(lm, decoder.to(device))
+
+
+@torch.no_grad()
+def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[str, dict, float | None]],
+                     device: torch.device, batch_size: int = 32) -> list[Choice]:
+    """(task, free resources, latency budget or None) per request -> the decoder's masked ``Choice``s, batched."""
+    was_training = model.training
+    model.eval()
+    out = []
+    for i in range(0, len(requests), batch_size):
+        chunk = requests[i:i + batch_size]
+        batch = encode_prompts(tokenizer, [render_prompt(*r) for r in chunk], device)
+        out.extend(model.decoder.predict(model.last_hidden(**batch), None, free_tensor([r[1] for r in chunk]),
+                                         budget_tensor([r[2] for r in chunk])))
+    model.train(was_training)
+    return out
 
 
 def encode_prompts(tokenizer, prompts: Sequence[str], device: torch.device) -> dict[str, torch.Tensor]:

@@ -20,27 +20,16 @@ from tomas.data import load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.io import atomic_write, save_json
 from tomas.models.decoder import Choice, ConfigTable
-from tomas.models.planner import PlannerModel, budget_tensor, encode_prompts, free_tensor, render_prompt
+from tomas.models.planner import PlannerModel, free_tensor, predict_requests
 
 REPORT, CONFUSION = "planner_eval_report.json", "planner_confusion.png"
 
 
-@torch.no_grad()
 def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
                      batch_size: int = 32) -> list[Choice]:
     """Hierarchical masked decoding for every example, batched."""
-    was_training = model.training
-    model.eval()
-    out: list[Choice] = []
-    for i in range(0, len(examples), batch_size):
-        chunk = examples[i:i + batch_size]
-        batch = encode_prompts(tokenizer, [render_prompt(e.task, e.free_resources, e.latency_budget_ms)
-                                           for e in chunk], device)
-        hidden = model.last_hidden(**batch)
-        out.extend(model.decoder.predict(hidden, None, free_tensor([e.free_resources for e in chunk]),
-                                         budget_tensor([e.latency_budget_ms for e in chunk])))
-    model.train(was_training)
-    return out
+    return predict_requests(model, tokenizer, [(e.task, e.free_resources, e.latency_budget_ms) for e in examples],
+                            device, batch_size)
 
 
 def is_violation(choice: Choice, example: PlannerExample, table: ConfigTable) -> bool:

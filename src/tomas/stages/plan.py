@@ -23,7 +23,7 @@ from tomas.config import PlannerConfig, from_dict
 from tomas.errors import DataError
 from tomas.models.decoder import RESOURCES, Choice, ConfigTable
 from tomas.models.llm import load_llm, resolve_device
-from tomas.models.planner import PlannerModel, budget_tensor, build_planner, encode_prompts, free_tensor, render_prompt
+from tomas.models.planner import PlannerModel, build_planner, predict_requests
 from tomas.stages.train_planner import META, WEIGHTS_FILE
 
 EXIT_INFEASIBLE = 3
@@ -41,17 +41,10 @@ class LoadedPlanner:
     @torch.no_grad()
     def plan(self, requests: list[dict], batch_size: int = 32) -> list[dict]:
         """``[{"task", "free_resources", "latency_budget_ms"}]`` -> one plan dict each."""
-        plans = []
-        for i in range(0, len(requests), batch_size):
-            chunk = requests[i:i + batch_size]
-            batch = encode_prompts(self.tokenizer, [render_prompt(r["task"], r["free_resources"],
-                                                                  r.get("latency_budget_ms")) for r in chunk],
-                                   self.device)
-            choices = self.model.decoder.predict(self.model.last_hidden(**batch), None,
-                                                 free_tensor([r["free_resources"] for r in chunk]),
-                                                 budget_tensor([r.get("latency_budget_ms") for r in chunk]))
-            plans.extend(self.describe(r, c) for r, c in zip(chunk, choices))
-        return plans
+        choices = predict_requests(self.model, self.tokenizer, [(r["task"], r["free_resources"],
+                                                                  r.get("latency_budget_ms")) for r in requests],
+                                   self.device, batch_size)
+        return [self.describe(r, c) for r, c in zip(requests, choices)]
 
     def describe(self, request: dict, c: Choice) -> dict:
         tool = self.table.tool_names[c.tool_id]
