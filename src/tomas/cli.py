@@ -83,6 +83,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "bench": (_stage("bench"), "time Phase 0 training steps: samples/s, tokens/s, GFLOP/s vs this machine's peak"),
     "train": (_stage("train_planner"), "Phase 3/4: train the planner (LoRA + HierarchicalDecoder)"),
     "evaluate-planner": (_stage("evaluate_planner"), "planner accuracy vs the oracle on the test split"),
+    "probe-planner": (_stage("probe_planner"), "train the decoder alone on frozen hidden states (fast check)"),
     "plan": (_stage("plan"), "plan a tool and its resources for a task (JSON resource plan)"),
 }
 

@@ -199,7 +199,10 @@ class PlannerModelConfig(LLMChoice):
     config_head_init: Literal["phase0", "random", "tool_mean"] = "phase0"
     """config_head rows: Phase 0's config_weights.pt, random, or each tool's mean Phase 0 row (ablation)."""
     config_features: bool = True
-    """Also score each configuration's latency / resource cost / meeting the budget, weighed from the prompt."""
+    """Also rank each candidate by latency / meeting the budget / resource cost, weighed from the prompt."""
+    feature_scale: float = 10.0
+    """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
+    zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""
     config_loss_weight: float = 1.0
     """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
     head_learning_rate: float = 2.0e-3

@@ -52,18 +52,24 @@ def test_missing_assets_is_a_clear_error(tmp_path):
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 10_000), batch=st.integers(1, 6), scale=st.floats(0.0, 3.0))
-def test_predict_never_returns_a_masked_id(table, seed, batch, scale):
-    """Random decoder weights, random hidden states, random free resources (scale of the table's max)."""
+@given(seed=st.integers(0, 10_000), batch=st.integers(1, 6), scale=st.floats(0.0, 3.0), features=st.booleans())
+def test_predict_never_returns_a_masked_id(table, seed, batch, scale, features):
+    """Random decoder weights (feature scorer on or off), random hidden states, random free
+    resources (scale of the table's max) and latency budgets."""
     torch.manual_seed(seed)
-    dec = HierarchicalDecoder(HIDDEN, table)
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=features, feature_scale=10.0)
+    if features:
+        with torch.no_grad():
+            for p in dec.feature_head.parameters():
+                p.normal_()
     hidden = torch.randn(batch, HIDDEN) * 10
     free = table.resources.max(0).values * scale * torch.rand(batch, len(RESOURCES), dtype=torch.float64)
-    choices = dec.predict(hidden, table.tool_mask_map(), free)
+    budget = torch.where(torch.rand(batch) < 0.5, float("nan"), torch.rand(batch) * 2 * table.latency.max())
+    choices = dec.predict(hidden, table.tool_mask_map(), free, budget.double())
     with torch.no_grad():
-        tool_logits, config_logits = dec(hidden)
+        out = dec.logits(hidden)
     for b, c in enumerate(choices):
-        assert c.tool_id == int(tool_logits[b].argmax())
+        assert c.tool_id == int(out.tool[b].argmax())
         same = [i for i in range(table.num_configs) if int(table.tool_of[i]) == c.tool_id
                 and INPUT_SIZES[int(table.size_of[i])] == c.input_size
                 and all(table.resources[i, k] <= free[b, k] for k in range(len(RESOURCES)))]
@@ -71,7 +77,11 @@ def test_predict_never_returns_a_masked_id(table, seed, batch, scale):
             assert c.config_id is None and c.runner_up is None
             continue
         assert c.config_id in same
-        assert c.config_id == max(same, key=lambda i: float(config_logits[b, i]))
+        allowed = torch.zeros(1, table.num_configs, dtype=torch.bool)
+        allowed[0, same] = True
+        one = type(out)(*(None if t is None else t[b:b + 1] for t in out))
+        scores = dec.candidate_scores(one, allowed, budget[b:b + 1].double())[0]
+        assert c.config_id == max(same, key=lambda i: float(scores[i]))
         assert c.runner_up is None or (c.runner_up in same and c.runner_up != c.config_id)
 
 
@@ -119,8 +129,43 @@ def test_feature_scorer_starts_off(table):
     plain.load_state_dict({k: v for k, v in dec.state_dict().items() if not k.startswith("feature_head")})
     hidden = torch.randn(4, HIDDEN)
     budget = torch.tensor([float("nan"), 50.0, 1e9, 1.0], dtype=torch.float64)
+    allowed = dec.allowed(torch.tensor([0, 1, 0, 1]), torch.tensor([0, 1, 2, 0]), None)
     with torch.no_grad():
-        assert torch.allclose(dec(hidden, budget)[1], plain(hidden)[1])
+        assert torch.equal(dec.candidate_scores(dec.logits(hidden), allowed, budget),
+                           plain.candidate_scores(plain.logits(hidden), allowed))
+
+
+def test_candidate_features_rank_within_each_request(table):
+    """Latency rank among the allowed ones, meets-the-budget, and cost rank among those that meet it."""
+    tool, size = torch.tensor([0, 0]), torch.tensor([1, 1])
+    dec = HierarchicalDecoder(HIDDEN, table)
+    allowed = dec.allowed(tool, size, None)
+    ids = torch.nonzero(allowed[0]).flatten().tolist()
+    budget_ms = sorted(float(table.latency[i]) for i in ids)[len(ids) // 2]
+    feats = table.candidate_features(allowed, torch.tensor([float("nan"), budget_ms], dtype=torch.float64))
+    by_latency = sorted(ids, key=lambda i: (float(table.latency[i]), i))
+    assert [int(feats[0, i, 0]) for i in by_latency] == list(range(len(ids)))
+    assert torch.equal(feats[0, :, 1], torch.zeros(table.num_configs))  # no budget: nothing "meets" it
+    meeting = [i for i in ids if float(table.latency[i]) <= budget_ms]
+    assert sorted(torch.nonzero(feats[1, :, 1]).flatten().tolist()) == meeting
+    cost = table.resource_cost
+    by_cost = sorted(meeting, key=lambda i: (float(cost[i]), float(table.latency[i]), i))
+    assert [int(feats[1, i, 2]) for i in by_cost] == list(range(len(meeting)))
+    assert torch.all(feats[:, ~allowed[0]] == 0)
+
+
+def test_feature_scorer_does_not_vote_on_the_input_size(table):
+    """A scorer that strongly prefers the fastest candidate must not change the size read from the
+    config head; it only ranks configurations within that size."""
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=True, feature_scale=10.0)
+    large = INPUT_SIZES.index("large")
+    with torch.no_grad():
+        dec.config_head.bias.copy_((table.size_of == large).float())  # config head: "large" holds the most mass
+        dec.feature_head.bias.copy_(torch.tensor([-100.0, 0.0, 0.0]))  # fastest wins by far
+    choice = dec.predict(torch.zeros(1, HIDDEN))[0]
+    assert choice.input_size == "large"
+    ids = [i for i in range(table.num_configs) if table.tool_of[i] == choice.tool_id and table.size_of[i] == large]
+    assert choice.config_id == min(ids, key=lambda i: float(table.latency[i]))
 
 
 def test_feature_scorer_can_express_the_oracle(table):
@@ -137,11 +182,10 @@ def test_feature_scorer_can_express_the_oracle(table):
     with torch.no_grad():
         for p in dec.parameters():
             p.zero_()
-        # z_latency, z_cost, meets, meets*z_latency, meets*z_cost
-        dec.feature_head.bias.copy_(torch.tensor([-1.0, 0.0, 100.0, 1.0 - 1e-3, -1.0]))
-        _, logits = dec(torch.zeros(len(examples), HIDDEN), budget_tensor([e.latency_budget_ms for e in examples]))
+        dec.feature_head.bias.copy_(torch.tensor([-0.01, 100.0, -1.0]))  # latency rank, meets, cost rank
+        out = dec.logits(torch.zeros(len(examples), HIDDEN))
     tools = torch.tensor([data.tool_id(e.tool) for e in examples])
     sizes = torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples])
-    allowed = dec.allowed(logits, tools, sizes, free_tensor([e.free_resources for e in examples]))
-    chosen = logits.masked_fill(~allowed, -float("inf")).argmax(-1).tolist()
-    assert chosen == [e.config_id for e in examples]
+    allowed = dec.allowed(tools, sizes, free_tensor([e.free_resources for e in examples]))
+    chosen = dec.candidate_scores(out, allowed, budget_tensor([e.latency_budget_ms for e in examples])).argmax(-1)
+    assert chosen.tolist() == [e.config_id for e in examples]

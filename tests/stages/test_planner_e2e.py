@@ -186,3 +186,21 @@ def test_training_refuses_assets_of_other_data(planner_run, cli, tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip().startswith(f"error: {assets / 'config_lookup.json'}: config 0 differs")
     assert not (tmp_path / "out").exists()
+
+
+def test_probe_trains_the_decoder_alone_and_reuses_the_hidden_cache(planner_run, cli, tmp_path):
+    out = tmp_path / "probe"
+    args = [*TOMAS, "probe-planner", "--config", str(planner_run.config), "--output_dir", str(out),
+            "--training.max_steps", "60"]
+    first = cli(args)
+    assert first.returncode == 0, first.stderr
+    assert "encoding" in first.stdout and (out / "probe_hidden.pt").is_file()
+    report = json.loads((out / "probe_report.json").read_text())
+    for split in ("val", "test"):
+        r = report["splits"][split]
+        assert r["violations"] == 0
+        # Rank features let the scorer learn the oracle's rule from its bias alone, whatever the LLM.
+        assert r["config_accuracy_given_tool_and_size"] >= 0.9, r
+    again = cli(args)
+    assert again.returncode == 0 and "hidden states from" in again.stdout
+    assert json.loads((out / "probe_report.json").read_text()) == report  # seeded: the same numbers

@@ -46,13 +46,13 @@ def test_loss_targets_only_allowed_configs(world):
     dec = HierarchicalDecoder(8, table)
     hidden = torch.randn(len(examples), 8, requires_grad=True)
     gold = targets(examples, data, torch.device("cpu"))
-    tool_logits, config_logits = dec(hidden)
-    config_logits.retain_grad()
-    loss, parts = planner_loss(tool_logits, config_logits, dec, gold, weight=1.0)
+    out = dec.logits(hidden)
+    out.config.retain_grad()
+    loss, parts = planner_loss(out, dec, gold, weight=1.0)
     assert math.isfinite(loss.item()) and all(math.isfinite(v) for v in parts.values())
     loss.backward()
     allowed_or_tool = dec.tool_mask(gold["tool"])  # size loss touches the tool's configs
-    assert torch.all(config_logits.grad[~allowed_or_tool] == 0)
+    assert torch.all(out.config.grad[~allowed_or_tool] == 0)
 
 
 def test_infeasible_examples_train_tool_and_size_only(world):
@@ -61,7 +61,7 @@ def test_infeasible_examples_train_tool_and_size_only(world):
     assert infeasible, "the generator makes some infeasible snapshots"
     dec = HierarchicalDecoder(8, table)
     gold = targets(infeasible, data, torch.device("cpu"))
-    _, parts = planner_loss(*dec(torch.randn(len(infeasible), 8)), dec, gold, weight=1.0)
+    _, parts = planner_loss(dec.logits(torch.randn(len(infeasible), 8)), dec, gold, weight=1.0)
     assert parts["config_loss"] == 0.0 and parts["size_loss"] > 0
 
 

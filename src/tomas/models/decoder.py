@@ -8,8 +8,11 @@ is kept, the logit scale starts where training expects it.
 
 Decoding is hierarchical and every constraint is a hard mask, so an id outside the chosen
 tool, of another input size, or needing more than the free resources can never be returned:
-tool = argmax(tool_logits); input size = the size with the most probability mass among the
-tool's configurations; config = argmax over the tool's configurations of that size that fit.
+tool = argmax(tool_logits); input size = the size with the most config-head probability mass
+among the tool's configurations; config = argmax over the tool's configurations of that size
+that fit, scored by the config head plus (optionally) a feature scorer: a small head that reads
+the same hidden state and weighs each candidate's latency rank, whether it meets the request's
+latency budget and its resource-cost rank among those that do.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -89,32 +93,59 @@ class ConfigTable:
         return torch.where(tops > 0, self.resources / tops.clamp_min(1e-12), 0.0).sum(-1)
 
     @cached_property
-    def static_features(self) -> torch.Tensor:
-        """[num_configs, 2] standardised log latency and resource cost."""
-        log_lat, cost = self.latency.log(), self.resource_cost
-        return torch.stack([(x - x.mean()) / x.std().clamp_min(1e-6) for x in (log_lat, cost)], dim=-1)
+    def latency_order(self) -> torch.Tensor:
+        """Config ids from fastest to slowest (ties -> lower id)."""
+        return torch.argsort(self.latency, stable=True)
 
-    def config_features(self, budget: torch.Tensor | None, batch: int) -> torch.Tensor:
-        """[batch, num_configs, NUM_FEATURES] attributes of every configuration for each request.
+    @cached_property
+    def cost_order(self) -> torch.Tensor:
+        """Config ids from least to most resource cost (ties -> lower latency -> lower id, as the oracle)."""
+        by_latency = self.latency_order
+        return by_latency[torch.argsort(self.resource_cost[by_latency], stable=True)]
 
-        Standardised log latency and resource cost, and the same two restricted to the
-        configurations that meet the request's latency budget, plus that indicator
-        (``budget`` [batch], NaN = none: then nothing "meets" it).
+    def candidate_features(self, allowed: torch.Tensor, budget: torch.Tensor | None) -> torch.Tensor:
+        """[batch, num_configs, NUM_FEATURES] how each allowed configuration compares with the others
+        allowed for its request: latency rank (0 = fastest), whether it meets the request's latency
+        budget (``budget`` [batch] ms, NaN = none), and resource-cost rank among those that meet it
+        (0 = least; 0 where it does not meet it). Zero outside ``allowed``.
+
+        Ranks rather than values: the oracle's rule is lexicographic (meet the budget, then least
+        resources; else fastest), which integer ranks express with margins of at least one weight
+        unit, while standardised values need huge, finely balanced weights (docs/planner.md).
         """
+        allowed = allowed.cpu()
         if budget is None:
-            meets = torch.zeros(batch, self.num_configs, dtype=torch.float64)
+            meets = torch.zeros_like(allowed)
         else:
-            meets = (self.latency.unsqueeze(0) <= budget.to(torch.float64).unsqueeze(1)).to(torch.float64)
-        static = self.static_features.unsqueeze(0).expand(batch, -1, -1)
-        return torch.cat([static, meets.unsqueeze(-1), static * meets.unsqueeze(-1)], dim=-1).float()
+            meets = allowed & (self.latency.unsqueeze(0) <= budget.to(torch.float64).unsqueeze(1))
+        ranks = [_ranks_within(allowed, self.latency_order), meets.to(torch.float64),
+                 _ranks_within(meets, self.cost_order)]
+        return torch.stack(ranks, dim=-1).float()
 
     def fits(self, free: torch.Tensor) -> torch.Tensor:
         """[batch, 4] free resources -> [batch, num_configs] bool: every requirement ≤ free."""
         return (self.resources.unsqueeze(0) <= free.to(torch.float64).unsqueeze(1) + 1e-9).all(-1)
 
 
-NUM_FEATURES = 5
-"""Per-configuration features the feature scorer weighs (``ConfigTable.config_features``)."""
+NUM_FEATURES = 3
+"""Per-candidate features the feature scorer weighs (``ConfigTable.candidate_features``)."""
+
+
+def _ranks_within(mask: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """[batch, n] float64: each masked item's position among the masked items of its row when sorted
+    by ``order`` (a permutation of 0..n-1); 0 where not masked."""
+    in_order = mask[:, order].to(torch.float64)
+    ranks = torch.empty_like(in_order).scatter_(1, order.expand_as(in_order).contiguous(), in_order.cumsum(1) - 1)
+    return torch.where(mask, ranks, 0.0)
+
+
+class DecoderLogits(NamedTuple):
+    tool: torch.Tensor
+    """[batch, num_tools] tool head."""
+    config: torch.Tensor
+    """[batch, num_configs] config head: the input size is read from its mass per size."""
+    feature_weights: torch.Tensor | None
+    """[batch, NUM_FEATURES] the feature scorer's weights for this request (None without one)."""
 
 
 @dataclass(frozen=True)
@@ -142,12 +173,13 @@ class HierarchicalDecoder(nn.Module):
     """``forward(hidden) -> (tool_logits, config_logits)``; ``predict`` applies the masks."""
 
     def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None,
-                 config_features: bool = False):
+                 config_features: bool = False, feature_scale: float = 1.0):
         super().__init__()
+        self.feature_scale = feature_scale
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
         self.config_head = nn.Linear(hidden_size, table.num_configs)
-        # Optional: the prompt's hidden state also chooses how to weigh each configuration's
-        # attributes (latency, resource cost, meeting the budget); zero-init = off at start.
+        # Optional: the prompt's hidden state also chooses how to weigh each candidate's standing
+        # among the allowed ones (latency rank, meets the budget, cost rank); zero-init = off at start.
         self.feature_head = nn.Linear(hidden_size, NUM_FEATURES) if config_features else None
         if self.feature_head is not None:
             nn.init.zeros_(self.feature_head.weight)
@@ -163,29 +195,37 @@ class HierarchicalDecoder(nn.Module):
         self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
 
-    def forward(self, hidden: torch.Tensor, latency_budget: torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``latency_budget`` [batch] in ms (NaN = none) feeds the feature scorer when there is one."""
-        config_logits = self.config_head(hidden)
-        if self.feature_head is not None:
-            feats = self.table.config_features(None if latency_budget is None else latency_budget.cpu(),
-                                               hidden.shape[0]).to(hidden.device)
-            config_logits = config_logits + torch.einsum("bnf,bf->bn", feats, self.feature_head(hidden))
-        return self.tool_head(hidden), config_logits
+    def logits(self, hidden: torch.Tensor) -> DecoderLogits:
+        weights = self.feature_scale * self.feature_head(hidden) if self.feature_head is not None else None
+        return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights)
+
+    def forward(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(tool_logits, config_logits)`` of the two heads (``logits`` adds the feature weights)."""
+        out = self.logits(hidden)
+        return out.tool, out.config
+
+    def candidate_scores(self, out: DecoderLogits, allowed: torch.Tensor,
+                         latency_budget: torch.Tensor | None = None) -> torch.Tensor:
+        """[batch, num_configs] scores of the allowed configurations, -inf elsewhere: the config head
+        plus, with a feature scorer, its weighting of ``ConfigTable.candidate_features``."""
+        scores = out.config.float()
+        if out.feature_weights is not None:
+            feats = self.table.candidate_features(allowed, latency_budget).to(scores.device)
+            scores = scores + torch.einsum("bnf,bf->bn", feats, out.feature_weights.float())
+        return scores.masked_fill(~allowed, -math.inf)
 
     def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:
         """[batch] tool ids -> [batch, num_configs] bool: the config belongs to that tool."""
         return self.tool_of.unsqueeze(0) == tool_ids.unsqueeze(1)
 
     def size_log_probs(self, config_logits: torch.Tensor, tool_ids: torch.Tensor) -> torch.Tensor:
-        """[batch, len(INPUT_SIZES)] log P(size | tool): the tool's config probability mass per size."""
+        """[batch, len(INPUT_SIZES)] log P(size | tool): the tool's config-head probability mass per size."""
         logp = config_logits.float().masked_fill(~self.tool_mask(tool_ids), -math.inf).log_softmax(-1)
         onehot = self.size_of.unsqueeze(0) == torch.arange(len(INPUT_SIZES), device=logp.device).unsqueeze(1)
         return torch.stack([logp.masked_fill(~onehot[s], -math.inf).logsumexp(-1) for s in range(len(INPUT_SIZES))],
                            dim=-1)
 
-    def allowed(self, config_logits: torch.Tensor, tool_ids: torch.Tensor, size_ids: torch.Tensor,
-                free: torch.Tensor | None) -> torch.Tensor:
+    def allowed(self, tool_ids: torch.Tensor, size_ids: torch.Tensor, free: torch.Tensor | None) -> torch.Tensor:
         """[batch, num_configs] bool: the tool's configurations of that size that fit ``free``."""
         mask = self.tool_mask(tool_ids) & (self.size_of.unsqueeze(0) == size_ids.unsqueeze(1))
         if free is not None:
@@ -204,20 +244,23 @@ class HierarchicalDecoder(nn.Module):
         """
         if tool_mask_map is not None and tool_mask_map != self.table.tool_mask_map():
             raise DataError("tool_mask_map does not match the planner's configuration table")
-        tool_logits, config_logits = self(hidden, latency_budget)
-        tool_probs = tool_logits.float().softmax(-1)
+        out = self.logits(hidden)
+        tool_probs = out.tool.float().softmax(-1)
         tool_ids = tool_probs.argmax(-1)
-        size_ids = self.size_log_probs(config_logits, tool_ids).argmax(-1)
-        allowed = self.allowed(config_logits, tool_ids, size_ids, free_resources)
-        probs = config_logits.float().masked_fill(~allowed, -math.inf).softmax(-1).nan_to_num(0.0)
-        top = probs.topk(min(2, probs.shape[-1]), dim=-1)
-        out = []
+        size_ids = self.size_log_probs(out.config, tool_ids).argmax(-1)
+        allowed = self.allowed(tool_ids, size_ids, free_resources)
+        scores = self.candidate_scores(out, allowed, latency_budget)
+        probs = scores.softmax(-1).nan_to_num(0.0)
+        # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
+        # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
+        top = scores.topk(min(2, scores.shape[-1]), dim=-1)
+        choices = []
         for b in range(hidden.shape[0]):
             n_allowed = int(allowed[b].sum())
             best, second = (int(i) for i in (list(top.indices[b]) + [-1])[:2])
-            out.append(Choice(tool_id=int(tool_ids[b]), config_id=best if n_allowed else None,
-                              tool_prob=float(tool_probs[b, tool_ids[b]]),
-                              config_prob=float(top.values[b, 0]) if n_allowed else None,
-                              runner_up=second if n_allowed > 1 else None,
-                              input_size=INPUT_SIZES[int(size_ids[b])]))
-        return out
+            choices.append(Choice(tool_id=int(tool_ids[b]), config_id=best if n_allowed else None,
+                                  tool_prob=float(tool_probs[b, tool_ids[b]]),
+                                  config_prob=float(probs[b, best]) if n_allowed else None,
+                                  runner_up=second if n_allowed > 1 else None,
+                                  input_size=INPUT_SIZES[int(size_ids[b])]))
+        return choices

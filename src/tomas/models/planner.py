@@ -14,7 +14,7 @@ from torch import nn
 
 from tomas.config import PlannerModelConfig
 from tomas.data.templates import format_number
-from tomas.models.decoder import RESOURCES, Choice, ConfigTable, HierarchicalDecoder
+from tomas.models.decoder import RESOURCES, Choice, ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
 
 PROMPT = ("Task: {task}\nFree: {cpu_cores} CPU cores, {memory_gb} GB memory, {gpu_sm} GPU SMs, "
@@ -38,7 +38,7 @@ def budget_tensor(budgets: Sequence[float | None]) -> torch.Tensor:
 
 
 class PlannerModel(nn.Module):
-    """``forward(input_ids, attention_mask) -> (tool_logits, config_logits)`` (right padding)."""
+    """``forward(input_ids, attention_mask) -> DecoderLogits`` (right padding)."""
 
     def __init__(self, lm: nn.Module, decoder: HierarchicalDecoder):
         super().__init__()
@@ -52,9 +52,8 @@ class PlannerModel(nn.Module):
         last = attention_mask.sum(1) - 1
         return hidden[torch.arange(hidden.shape[0], device=hidden.device), last].float()
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                latency_budget: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.decoder(self.last_hidden(input_ids, attention_mask), latency_budget)
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
+        return self.decoder.logits(self.last_hidden(input_ids, attention_mask))
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
         """LoRA weights + both heads: all a planner checkpoint holds (the LLM stays as loaded)."""
@@ -70,6 +69,14 @@ def tool_mean_rows(rows: torch.Tensor, table: ConfigTable) -> torch.Tensor:
     return out
 
 
+def initial_rows(cfg: PlannerModelConfig, config_rows: torch.Tensor | None, table: ConfigTable
+                 ) -> torch.Tensor | None:
+    """The config head's starting rows per ``cfg.config_head_init`` (None = nn.Linear's random init)."""
+    if cfg.config_head_init == "random" or config_rows is None:
+        return None
+    return tool_mean_rows(config_rows, table) if cfg.config_head_init == "tool_mean" else config_rows
+
+
 def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
                   config_rows: torch.Tensor | None) -> PlannerModel:
     """Wrap the frozen LLM with LoRA and add the decoder (config head from ``config_rows`` per
@@ -79,11 +86,9 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
     lora = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
                       target_modules=list(cfg.lora.target_modules))
     lm = get_peft_model(llm.model, lora)
-    if cfg.config_head_init == "random" or config_rows is None:
-        rows = None
-    else:
-        rows = tool_mean_rows(config_rows, table) if cfg.config_head_init == "tool_mean" else config_rows
-    decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features)
+    rows = initial_rows(cfg, config_rows, table)
+    decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features,
+                                 feature_scale=cfg.feature_scale)
     device = next(llm.model.parameters()).device
     return PlannerModel(lm, decoder.to(device))
 

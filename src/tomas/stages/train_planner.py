@@ -8,7 +8,6 @@ loss = CE(tool) + λ·(CE(config among the gold tool's fitting configs of the go
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -25,7 +24,7 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.io import atomic_write, save_json, save_torch
-from tomas.models.decoder import ConfigTable, HierarchicalDecoder
+from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, render_prompt
 from tomas.stages.evaluate_planner import planner_metrics, predict_examples
@@ -125,20 +124,21 @@ def targets(examples: list[PlannerExample], data: ToolData, device: torch.device
     return {"tool": torch.tensor([data.tool_id(e.tool) for e in examples], device=device),
             "size": torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples], device=device),
             "config": torch.tensor([-1 if e.config_id is None else e.config_id for e in examples], device=device),
-            "free": free_tensor([e.free_resources for e in examples])}
+            "free": free_tensor([e.free_resources for e in examples]),
+            "budget": budget_tensor([e.latency_budget_ms for e in examples])}
 
 
-def planner_loss(tool_logits: torch.Tensor, config_logits: torch.Tensor, dec: HierarchicalDecoder, gold: dict,
-                 weight: float) -> tuple[torch.Tensor, dict]:
+def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weight: float
+                 ) -> tuple[torch.Tensor, dict]:
     """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool))."""
-    tool_loss = F.cross_entropy(tool_logits.float(), gold["tool"])
-    size_loss = -dec.size_log_probs(config_logits, gold["tool"]).gather(1, gold["size"][:, None]).mean()
+    tool_loss = F.cross_entropy(out.tool.float(), gold["tool"])
+    size_loss = -dec.size_log_probs(out.config, gold["tool"]).gather(1, gold["size"][:, None]).mean()
     feasible = gold["config"] >= 0
     config_loss = torch.zeros((), device=tool_loss.device)
     if feasible.any():
-        allowed = dec.allowed(config_logits, gold["tool"], gold["size"], gold["free"])
-        masked = config_logits.float().masked_fill(~allowed, -math.inf)
-        config_loss = F.cross_entropy(masked[feasible], gold["config"][feasible])
+        allowed = dec.allowed(gold["tool"], gold["size"], gold["free"])
+        scores = dec.candidate_scores(out, allowed, gold["budget"])
+        config_loss = F.cross_entropy(scores[feasible], gold["config"][feasible])
     loss = tool_loss + weight * (config_loss + size_loss)
     return loss, {"tool_loss": tool_loss.item(), "config_loss": config_loss.item(), "size_loss": size_loss.item()}
 
@@ -183,9 +183,8 @@ class PlannerTrainer:
             examples = [self.s.train[i] for i in ids]
             with self.acc.accumulate(self.model), self.acc.autocast():
                 # The forward goes through the (possibly DDP-wrapped) model so gradients sync.
-                tool_logits, config_logits = self.model(**batch, latency_budget=budget_tensor(
-                    [e.latency_budget_ms for e in examples]))
-                loss, parts = planner_loss(tool_logits, config_logits, self.s.model.decoder,
+                out = self.model(**batch)
+                loss, parts = planner_loss(out, self.s.model.decoder,
                                            targets(examples, self.s.data, self.s.device),
                                            self.cfg.model.config_loss_weight)
                 self.acc.backward(loss)

@@ -1,0 +1,125 @@
+"""Decoder probe: train only the HierarchicalDecoder on the frozen LLM's cached hidden states.
+
+The frozen LLM (no LoRA) encodes every planner prompt once (cached next to the report), then
+only the heads train, on the same loss, steps, batch size and head learning rate as
+``tomas train``: seconds on a CPU instead of the ~20 minutes of a LoRA run. Use it to compare
+decoder-side changes (scorer features, config-head init, loss weights) before a full run; LoRA
+adds on top of these numbers, it does not replace them.
+
+setup (data, assets, frozen LLM) -> encode (cached) -> train heads -> report
+(``probe_report.json``: per split the planner metrics, plus input-size accuracy given the right
+tool and config accuracy given the right tool and size, which isolate the config scorer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import torch
+
+from tomas.config import PlannerConfig, parse_config
+from tomas.data import load_tool_data
+from tomas.data.planner import PlannerExample, load_planner_examples
+from tomas.io import save_json, save_torch
+from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
+from tomas.models.llm import LoadedLLM, load_llm, resolve_device
+from tomas.models.planner import budget_tensor, encode_prompts, free_tensor, initial_rows
+from tomas.stages.evaluate_planner import planner_metrics
+from tomas.stages.pretrain import seed_everything
+from tomas.stages.train_planner import DEFAULT_CONFIG, check_assets, config_rows, planner_loss, prompt_of, targets
+
+REPORT, CACHE = "probe_report.json", "probe_hidden.pt"
+SPLITS = ("train", "val", "test")
+
+
+@torch.no_grad()
+def frozen_last_hidden(llm: LoadedLLM, prompts: list[str], device: torch.device, batch_size: int = 32
+                       ) -> torch.Tensor:
+    """[len(prompts), hidden] float32 last-token hidden states of the frozen LLM (CPU)."""
+    body = llm.model.get_decoder()
+    rows = []
+    for i in range(0, len(prompts), batch_size):
+        batch = encode_prompts(llm.tokenizer, prompts[i:i + batch_size], device)
+        hidden = body(**batch).last_hidden_state
+        last = batch["attention_mask"].sum(1) - 1
+        rows.append(hidden[torch.arange(hidden.shape[0], device=device), last].float().cpu())
+    return torch.cat(rows)
+
+
+def cached_hidden(cfg: PlannerConfig, examples: dict[str, list[PlannerExample]], device: torch.device,
+                  log=print) -> tuple[dict[str, torch.Tensor], int]:
+    """Hidden states per split, reused from ``output_dir`` when the LLM and every prompt are the same."""
+    prompts = {s: [prompt_of(e) for e in examples[s]] for s in SPLITS}
+    key = hashlib.sha256("\n".join([cfg.model.llm_model, *(p for s in SPLITS for p in prompts[s])]).encode())
+    path = Path(cfg.output_dir) / CACHE
+    if path.is_file():
+        cached = torch.load(path, map_location="cpu", weights_only=True)
+        if cached.get("key") == key.hexdigest():
+            log(f"  ✓ hidden states from {path}")
+            return cached["hidden"], cached["hidden_size"]
+    llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
+    log(f"  encoding {sum(map(len, prompts.values()))} prompts with the frozen {cfg.model.llm_model}...")
+    hidden = {s: frozen_last_hidden(llm, prompts[s], device) for s in SPLITS}
+    save_torch({"key": key.hexdigest(), "hidden": hidden, "hidden_size": llm.hidden_size}, path)
+    return hidden, llm.hidden_size
+
+
+def conditional_accuracies(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    """Input-size accuracy where the tool is right; config accuracy where tool and size are right."""
+    right_tool = [(e, c) for e, c in zip(examples, choices) if table.tool_names[c.tool_id] == e.tool]
+    right_size = [(e, c) for e, c in right_tool if c.input_size == e.input_size]
+    right_config = sum(c.config_id == e.config_id for e, c in right_size)
+    return {"size_accuracy_given_tool": len(right_size) / max(1, len(right_tool)),
+            "config_accuracy_given_tool_and_size": right_config / max(1, len(right_size))}
+
+
+def probe(cfg: PlannerConfig, log=print) -> dict:
+    seed_everything(cfg.training.seed)
+    device = resolve_device(cfg.training.device)
+    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    table = ConfigTable.from_assets(cfg.data.assets_dir)
+    check_assets(table, data, cfg.data.assets_dir)
+    files = {"train": cfg.data.train_file, "val": cfg.data.val_file, "test": cfg.data.test_file}
+    examples = {s: load_planner_examples(files[s], data) for s in SPLITS}
+    hidden, hidden_size = cached_hidden(cfg, examples, device, log)
+    rows = initial_rows(cfg.model, config_rows(cfg, table, hidden_size), table)
+    dec = HierarchicalDecoder(hidden_size, table, rows, config_features=cfg.model.config_features,
+                              feature_scale=cfg.model.feature_scale)
+    opt = torch.optim.AdamW(dec.parameters(), lr=cfg.model.head_learning_rate,
+                            weight_decay=cfg.training.weight_decay)
+    gold = targets(examples["train"], data, torch.device("cpu"))
+    g = torch.Generator().manual_seed(cfg.training.seed)
+    t = cfg.training
+    log(f"  training the decoder alone: {t.max_steps} steps × batch {t.batch_size}, lr {cfg.model.head_learning_rate}")
+    for _ in range(t.max_steps):
+        idx = torch.randint(len(examples["train"]), (t.batch_size,), generator=g)
+        loss, _ = planner_loss(dec.logits(hidden["train"][idx]), dec, {k: v[idx] for k, v in gold.items()},
+                               cfg.model.config_loss_weight)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    report = {"llm_model": cfg.model.llm_model, "steps": t.max_steps, "splits": {}}
+    for s in ("val", "test"):
+        ex = examples[s]
+        choices = dec.predict(hidden[s], None, free_tensor([e.free_resources for e in ex]),
+                              budget_tensor([e.latency_budget_ms for e in ex]))
+        m = planner_metrics(ex, choices, table)
+        report["splits"][s] = {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations",
+                                                 "latency_regret_pct", "config_accuracy_by_case")}
+        report["splits"][s].update(conditional_accuracies(ex, choices, table))
+        r = report["splits"][s]
+        log(f"  {s}: tool {r['tool_accuracy']:.1%} · config {r['config_accuracy']:.1%} · size|tool "
+            f"{r['size_accuracy_given_tool']:.1%} · config|tool,size {r['config_accuracy_given_tool_and_size']:.1%}"
+            f" · violations {r['violations']} · regret {r['latency_regret_pct']:.1f}%")
+    save_json(report, Path(cfg.output_dir) / REPORT)
+    log(f"✓ {Path(cfg.output_dir) / REPORT}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    cfg, _ = parse_config(PlannerConfig, argv, DEFAULT_CONFIG)
+    probe(cfg)
+    return 0
