@@ -163,6 +163,21 @@ def test_plan_bad_batch_line_is_one_error_line(planner_run, cli, tmp_path):
     assert r.stderr.strip() == f"error: {batch}: line 1: field {field}: missing or not a number ≥ 0"
 
 
+def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(planner_run.out / "planner.safetensors"))
+    name = next(n for n in weights if n.endswith("feature_head.weight"))
+    weights[name] = torch.zeros(weights[name].shape[0] + 2, weights[name].shape[1])  # an older scorer's 5 features
+    save_file(weights, str(tmp_path / "planner.safetensors"))
+    (tmp_path / "planner.json").write_bytes((planner_run.out / "planner.json").read_bytes())
+    r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "4", "--gpu-sm", "0",
+             "--gpu-memory-gb", "0", "--planner_dir", str(tmp_path), "--device", "cpu"])
+    assert r.returncode == 2
+    assert r.stderr.strip().startswith(f"error: {tmp_path / 'planner.safetensors'}: {name} has shape")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_resume_continues_from_the_saved_step(planner_run, cli):
     """Re-running with more steps and --training.resume auto starts at the saved step."""
     r = cli(["script/train.py", "--config", str(planner_run.config), "--training.max_steps", str(MAX_STEPS + 10),

@@ -82,11 +82,15 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     llm = load_llm(meta["llm_model"], dev, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, None)
     weights = load_file(str(folder / WEIGHTS_FILE))
-    expected = {n for n, p in model.named_parameters() if p.requires_grad}
-    if set(weights) != expected:
-        diff = sorted(expected - set(weights))[:2] + sorted(set(weights) - expected)[:2]
+    expected = {n: tuple(p.shape) for n, p in model.named_parameters() if p.requires_grad}
+    if set(weights) != set(expected):
+        diff = sorted(set(expected) - set(weights))[:2] + sorted(set(weights) - set(expected))[:2]
         raise DataError(f"{folder / WEIGHTS_FILE}: weights do not match the planner built from {META} "
-                        f"({len(set(weights) ^ expected)} names differ, e.g. {', '.join(diff)}); retrain it")
+                        f"({len(set(weights) ^ set(expected))} names differ, e.g. {', '.join(diff)}); retrain it")
+    for name, shape in expected.items():
+        if tuple(weights[name].shape) != shape:  # e.g. a checkpoint of an older decoder design
+            raise DataError(f"{folder / WEIGHTS_FILE}: {name} has shape {tuple(weights[name].shape)}, the planner "
+                            f"built from {META} needs {shape}; retrain it")
     model.load_state_dict(weights, strict=False)
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
 
