@@ -7,6 +7,7 @@ plain text; the decoder reads the hidden state of the prompt's last token.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -85,7 +86,10 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
 
     lora = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
                       target_modules=list(cfg.lora.target_modules))
-    lm = get_peft_model(llm.model, lora)
+    with warnings.catch_warnings():
+        # peft reads transformers' deprecated `is_gradient_checkpointing` alias: noise nobody here can act on.
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        lm = get_peft_model(llm.model, lora)
     rows = initial_rows(cfg, config_rows, table)
     decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features,
                                  feature_scale=cfg.feature_scale)
