@@ -209,8 +209,9 @@ def test_probe_trains_the_decoder_alone_and_reuses_the_hidden_cache(planner_run,
             "--training.max_steps", "60"]
     first = cli(args)
     assert first.returncode == 0, first.stderr
-    assert "encoding" in first.stdout and (out / "probe_hidden.pt").is_file()
-    report = json.loads((out / "probe_report.json").read_text())
+    assert "encoding" in first.stdout and (out / "probe" / "probe_hidden.pt").is_file()
+    report = json.loads((out / "probe" / "probe_report.json").read_text())
+    assert report["model"]["config_features"] and report["steps"] == 60
     for split in ("val", "test"):
         r = report["splits"][split]
         assert r["violations"] == 0
@@ -218,4 +219,4 @@ def test_probe_trains_the_decoder_alone_and_reuses_the_hidden_cache(planner_run,
         assert r["config_accuracy_given_tool_and_size"] >= 0.9, r
     again = cli(args)
     assert again.returncode == 0 and "hidden states from" in again.stdout
-    assert json.loads((out / "probe_report.json").read_text()) == report  # seeded: the same numbers
+    assert json.loads((out / "probe" / "probe_report.json").read_text()) == report  # seeded: the same numbers

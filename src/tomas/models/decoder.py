@@ -90,7 +90,11 @@ class ConfigTable:
         for t in range(len(self.tool_names)):
             ids = self.tool_of == t
             tops[ids] = self.resources[ids].max(0).values
-        return torch.where(tops > 0, self.resources / tops.clamp_min(1e-12), 0.0).sum(-1)
+        terms = torch.where(tops > 0, self.resources / tops.clamp_min(1e-12), 0.0)
+        cost = torch.zeros(self.num_configs, dtype=torch.float64)
+        for k in range(terms.shape[1]):  # one by one, in RESOURCES order: the oracle's sum, bit for bit (ties)
+            cost = cost + terms[:, k]
+        return cost
 
     @cached_property
     def latency_order(self) -> torch.Tensor:
@@ -173,7 +177,7 @@ class HierarchicalDecoder(nn.Module):
     """``forward(hidden) -> (tool_logits, config_logits)``; ``predict`` applies the masks."""
 
     def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None,
-                 config_features: bool = False, feature_scale: float = 1.0):
+                 config_features: bool = False, feature_scale: float = 10.0):
         super().__init__()
         self.feature_scale = feature_scale
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
@@ -211,7 +215,8 @@ class HierarchicalDecoder(nn.Module):
         scores = out.config.float()
         if out.feature_weights is not None:
             feats = self.table.candidate_features(allowed, latency_budget).to(scores.device)
-            scores = scores + torch.einsum("bnf,bf->bn", feats, out.feature_weights.float())
+            # Elementwise, not einsum: autocast would run a matmul in bf16 and round ranks × weights.
+            scores = scores + (feats * out.feature_weights.float().unsqueeze(1)).sum(-1)
         return scores.masked_fill(~allowed, -math.inf)
 
     def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:

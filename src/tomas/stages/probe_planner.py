@@ -1,13 +1,14 @@
 """Decoder probe: train only the HierarchicalDecoder on the frozen LLM's cached hidden states.
 
 The frozen LLM (no LoRA) encodes every planner prompt once (cached next to the report), then
-only the heads train, on the same loss, steps, batch size and head learning rate as
-``tomas train``: seconds on a CPU instead of the ~20 minutes of a LoRA run. Use it to compare
+only the heads train, with the same loss, steps, batch size and (constant) head learning rate
+as ``tomas train`` — batches drawn with replacement, no warm-up or decay: seconds on a CPU
+instead of the ~20 minutes of a LoRA run. Use it to compare
 decoder-side changes (scorer features, config-head init, loss weights) before a full run; LoRA
 adds on top of these numbers, it does not replace them.
 
 setup (data, assets, frozen LLM) -> encode (cached) -> train heads -> report
-(``probe_report.json``: per split the planner metrics, plus input-size accuracy given the right
+(``<output_dir>/probe/probe_report.json``: per split the planner metrics, plus input-size accuracy given the right
 tool and config accuracy given the right tool and size, which isolate the config scorer).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -24,7 +26,7 @@ from tomas.data import load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.io import save_json, save_torch
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
-from tomas.models.llm import LoadedLLM, load_llm, resolve_device
+from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
 from tomas.models.planner import budget_tensor, encode_prompts, free_tensor, initial_rows
 from tomas.stages.evaluate_planner import planner_metrics
 from tomas.stages.pretrain import seed_everything
@@ -52,8 +54,11 @@ def cached_hidden(cfg: PlannerConfig, examples: dict[str, list[PlannerExample]],
                   log=print) -> tuple[dict[str, torch.Tensor], int]:
     """Hidden states per split, reused from ``output_dir`` when the LLM and every prompt are the same."""
     prompts = {s: [prompt_of(e) for e in examples[s]] for s in SPLITS}
-    key = hashlib.sha256("\n".join([cfg.model.llm_model, *(p for s in SPLITS for p in prompts[s])]).encode())
-    path = Path(cfg.output_dir) / CACHE
+    llm_dtype = str(default_dtype(device))  # load_llm's choice: bf16 and fp32 hidden states differ
+    sizes = [str(len(prompts[s])) for s in SPLITS]
+    key = hashlib.sha256("\0".join([cfg.model.llm_model, llm_dtype, *sizes, *(p for s in SPLITS for p in prompts[s])])
+                         .encode())
+    path = probe_dir(cfg) / CACHE
     if path.is_file():
         cached = torch.load(path, map_location="cpu", weights_only=True)
         if cached.get("key") == key.hexdigest():
@@ -64,6 +69,11 @@ def cached_hidden(cfg: PlannerConfig, examples: dict[str, list[PlannerExample]],
     hidden = {s: frozen_last_hidden(llm, prompts[s], device) for s in SPLITS}
     save_torch({"key": key.hexdigest(), "hidden": hidden, "hidden_size": llm.hidden_size}, path)
     return hidden, llm.hidden_size
+
+
+def probe_dir(cfg: PlannerConfig) -> Path:
+    """``<output_dir>/probe``: kept apart from a trained planner's files in the same output_dir."""
+    return Path(cfg.output_dir) / "probe"
 
 
 def conditional_accuracies(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
@@ -84,6 +94,7 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
     files = {"train": cfg.data.train_file, "val": cfg.data.val_file, "test": cfg.data.test_file}
     examples = {s: load_planner_examples(files[s], data) for s in SPLITS}
     hidden, hidden_size = cached_hidden(cfg, examples, device, log)
+    seed_everything(cfg.training.seed)  # loading the LLM (first run only) may have drawn from the global RNG
     rows = initial_rows(cfg.model, config_rows(cfg, table, hidden_size), table)
     dec = HierarchicalDecoder(hidden_size, table, rows, config_features=cfg.model.config_features,
                               feature_scale=cfg.model.feature_scale)
@@ -100,7 +111,8 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
         opt.zero_grad()
         loss.backward()
         opt.step()
-    report = {"llm_model": cfg.model.llm_model, "steps": t.max_steps, "splits": {}}
+    report = {"llm_model": cfg.model.llm_model, "model": asdict(cfg.model), "steps": t.max_steps,
+              "batch_size": t.batch_size, "splits": {}}
     for s in ("val", "test"):
         ex = examples[s]
         choices = dec.predict(hidden[s], None, free_tensor([e.free_resources for e in ex]),
@@ -113,8 +125,8 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
         log(f"  {s}: tool {r['tool_accuracy']:.1%} · config {r['config_accuracy']:.1%} · size|tool "
             f"{r['size_accuracy_given_tool']:.1%} · config|tool,size {r['config_accuracy_given_tool_and_size']:.1%}"
             f" · violations {r['violations']} · regret {r['latency_regret_pct']:.1f}%")
-    save_json(report, Path(cfg.output_dir) / REPORT)
-    log(f"✓ {Path(cfg.output_dir) / REPORT}")
+    save_json(report, probe_dir(cfg) / REPORT)
+    log(f"✓ {probe_dir(cfg) / REPORT}")
     return report
 
 
