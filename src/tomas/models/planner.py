@@ -38,6 +38,12 @@ def budget_tensor(budgets: Sequence[float | None]) -> torch.Tensor:
     return torch.tensor([math.nan if b is None else float(b) for b in budgets], dtype=torch.float64)
 
 
+def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """[batch, seq, hidden] + right-padded mask -> [batch, hidden] float32 at each prompt's last real token."""
+    last = attention_mask.sum(1) - 1
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last].float()
+
+
 class PlannerModel(nn.Module):
     """``forward(input_ids, attention_mask) -> DecoderLogits`` (right padding)."""
 
@@ -49,9 +55,8 @@ class PlannerModel(nn.Module):
     def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         # The transformer body only: the LM head's [tokens, vocab] logits are never needed here.
         body = self.lm.get_base_model().get_decoder()
-        hidden = body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        last = attention_mask.sum(1) - 1
-        return hidden[torch.arange(hidden.shape[0], device=hidden.device), last].float()
+        return last_token_states(body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
+                                 attention_mask)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
         return self.decoder.logits(self.last_hidden(input_ids, attention_mask))

@@ -27,7 +27,7 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.io import save_json, save_torch
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
-from tomas.models.planner import budget_tensor, encode_prompts, free_tensor, initial_rows
+from tomas.models.planner import budget_tensor, encode_prompts, free_tensor, initial_rows, last_token_states
 from tomas.stages.evaluate_planner import planner_metrics
 from tomas.stages.pretrain import seed_everything
 from tomas.stages.train_planner import DEFAULT_CONFIG, check_assets, config_rows, planner_loss, prompt_of, targets
@@ -44,9 +44,7 @@ def frozen_last_hidden(llm: LoadedLLM, prompts: list[str], device: torch.device,
     rows = []
     for i in range(0, len(prompts), batch_size):
         batch = encode_prompts(llm.tokenizer, prompts[i:i + batch_size], device)
-        hidden = body(**batch).last_hidden_state
-        last = batch["attention_mask"].sum(1) - 1
-        rows.append(hidden[torch.arange(hidden.shape[0], device=device), last].float().cpu())
+        rows.append(last_token_states(body(**batch).last_hidden_state, batch["attention_mask"]).cpu())
     return torch.cat(rows)
 
 
