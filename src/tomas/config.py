@@ -107,6 +107,9 @@ class OptimConfig:
     """Linear warm-up steps before the schedule."""
     schedule: Literal["constant", "cosine", "linear"] = "linear"
     """Learning-rate schedule after warm-up."""
+    min_lr_ratio: float = 0.05
+    """Floor of the cosine/linear schedule as a fraction of learning_rate: where it decays to and stays.
+    Resuming a finished schedule with a lower floor gives a low-rate polish phase (docs/phase0.md)."""
     grad_clip: float = 1.0
     """Global gradient-norm clip (0 = off)."""
     grad_accum: int = 1
@@ -134,7 +137,8 @@ class TrainingConfig(OptimConfig):
     target_exact_match: float = 1.0
     """Stop when greedy exact match over all configurations reaches this fraction."""
     eval_every_epochs: int = 1
-    """Run the exact-match evaluation every N epochs (0 = only at the end)."""
+    """Run the exact-match evaluation every N epochs of the LM phase (0 = only at the end); it also runs
+    after the anchor-only phase and after any epoch whose in-batch argmax was right on every sample."""
     checkpoint_freq: int = 10
     """Write assets/encoder_checkpoint_epoch{N}.pt every N epochs."""
 

@@ -142,10 +142,11 @@ def lr_lambda(cfg: PretrainConfig, total_steps: int):
         if step < t.warmup_steps:
             return (step + 1) / (t.warmup_steps + 1)
         progress = min(1.0, (step - t.warmup_steps) / max(1, total_steps - t.warmup_steps))
+        floor = t.min_lr_ratio
         if t.schedule == "cosine":
-            return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+            return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
         if t.schedule == "linear":
-            return max(0.05, 1 - progress)
+            return max(floor, 1 - progress)
         return 1.0
 
     return f
@@ -465,9 +466,13 @@ def plot_history(history: list[dict], path: Path) -> None:
     ev = [(w, r["exact_match"]) for w, r in zip(wall, history) if "exact_match" in r]
     if ev:
         ax2.plot(*zip(*[(w, 100 * e) for w, e in ev]), "g^-", label="exact match (%)")
+    # The in-batch argmax of every LM epoch: the curve between the (costly, sparser) full checks.
+    seen = [(w, r["train_exact"]) for w, r in zip(wall, history) if r.get("train_exact") is not None]
+    if seen:
+        ax2.plot(*zip(*[(w, 100 * e) for w, e in seen]), "g.:", alpha=0.6, label="in-batch exact (%)")
     ax2.set_ylim(0, 100)
     ax2.set_ylabel("exact match (%)")
-    fig.legend(loc="upper center", ncol=3)
+    fig.legend(loc="upper center", ncol=4, fontsize="small")
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
     plt.close(fig)
