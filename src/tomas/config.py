@@ -207,6 +207,8 @@ class PlannerModelConfig(LLMChoice):
     feature_scale: float = 10.0
     """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
     zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""
+    readout: Literal["last", "mean"] = "last"
+    """Which hidden state the decoder reads: the prompt's last token, or the mean over all its tokens."""
     config_loss_weight: float = 1.0
     """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
     head_learning_rate: float = 2.0e-3

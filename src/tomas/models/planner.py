@@ -1,7 +1,8 @@
-"""The planner: frozen LLM + LoRA (peft) + HierarchicalDecoder on the prompt's last hidden state.
+"""The planner: frozen LLM + LoRA (peft) + HierarchicalDecoder on the prompt's last-layer hidden state.
 
 The prompt carries the user's task, the free resources and the optional latency budget as
-plain text; the decoder reads the hidden state of the prompt's last token.
+plain text; the decoder reads the hidden state of the prompt's last token (or, with
+``model.readout: mean``, the mean over its tokens).
 """
 
 from __future__ import annotations
@@ -44,19 +45,31 @@ def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor) -> tor
     return hidden[torch.arange(hidden.shape[0], device=hidden.device), last].float()
 
 
+def mean_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """[batch, seq, hidden] + padding mask -> [batch, hidden] float32 mean over each prompt's real tokens."""
+    mask = attention_mask.unsqueeze(-1).float()
+    return (hidden.float() * mask).sum(1) / mask.sum(1).clamp_min(1)
+
+
+READOUTS = {"last": last_token_states, "mean": mean_token_states}
+"""``model.readout`` -> how a prompt's token states become the one vector the decoder reads."""
+
+
 class PlannerModel(nn.Module):
     """``forward(input_ids, attention_mask) -> DecoderLogits`` (right padding)."""
 
-    def __init__(self, lm: nn.Module, decoder: HierarchicalDecoder):
+    def __init__(self, lm: nn.Module, decoder: HierarchicalDecoder, readout: str = "last"):
         super().__init__()
         self.lm = lm
         self.decoder = decoder
+        self.readout = READOUTS[readout]
 
     def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """[batch, hidden] float32: the prompt's vector per ``model.readout`` from the last layer."""
         # The transformer body only: the LM head's [tokens, vocab] logits are never needed here.
         body = self.lm.get_base_model().get_decoder()
-        return last_token_states(body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
-                                 attention_mask)
+        return self.readout(body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
+                            attention_mask)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
         return self.decoder.logits(self.last_hidden(input_ids, attention_mask))
@@ -99,7 +112,7 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
     decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features,
                                  feature_scale=cfg.feature_scale)
     device = next(llm.model.parameters()).device
-    return PlannerModel(lm, decoder.to(device))
+    return PlannerModel(lm, decoder.to(device), cfg.readout)
 
 
 @torch.no_grad()

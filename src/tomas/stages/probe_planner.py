@@ -27,7 +27,7 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.io import save_json, save_torch
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
-from tomas.models.planner import budget_tensor, encode_prompts, free_tensor, initial_rows, last_token_states
+from tomas.models.planner import READOUTS, budget_tensor, encode_prompts, free_tensor, initial_rows
 from tomas.stages.evaluate_planner import planner_metrics
 from tomas.stages.pretrain import seed_everything
 from tomas.stages.train_planner import DEFAULT_CONFIG, check_assets, config_rows, planner_loss, prompt_of, targets
@@ -37,14 +37,14 @@ SPLITS = ("train", "val", "test")
 
 
 @torch.no_grad()
-def frozen_last_hidden(llm: LoadedLLM, prompts: list[str], device: torch.device, batch_size: int = 32
-                       ) -> torch.Tensor:
-    """[len(prompts), hidden] float32 last-token hidden states of the frozen LLM (CPU)."""
-    body = llm.model.get_decoder()
+def frozen_states(llm: LoadedLLM, prompts: list[str], readout: str, device: torch.device, batch_size: int = 32
+                  ) -> torch.Tensor:
+    """[len(prompts), hidden] float32 prompt vectors (per ``model.readout``) of the frozen LLM (CPU)."""
+    body, pool = llm.model.get_decoder(), READOUTS[readout]
     rows = []
     for i in range(0, len(prompts), batch_size):
         batch = encode_prompts(llm.tokenizer, prompts[i:i + batch_size], device)
-        rows.append(last_token_states(body(**batch).last_hidden_state, batch["attention_mask"]).cpu())
+        rows.append(pool(body(**batch).last_hidden_state, batch["attention_mask"]).cpu())
     return torch.cat(rows)
 
 
@@ -54,7 +54,8 @@ def cached_hidden(cfg: PlannerConfig, examples: dict[str, list[PlannerExample]],
     prompts = {s: [prompt_of(e) for e in examples[s]] for s in SPLITS}
     llm_dtype = str(default_dtype(device))  # load_llm's choice: bf16 and fp32 hidden states differ
     sizes = [str(len(prompts[s])) for s in SPLITS]
-    key = hashlib.sha256("\0".join([cfg.model.llm_model, llm_dtype, *sizes, *(p for s in SPLITS for p in prompts[s])])
+    key = hashlib.sha256("\0".join([cfg.model.llm_model, llm_dtype, cfg.model.readout, *sizes,
+                                    *(p for s in SPLITS for p in prompts[s])])
                          .encode())
     path = probe_dir(cfg) / CACHE
     if path.is_file():
@@ -64,7 +65,7 @@ def cached_hidden(cfg: PlannerConfig, examples: dict[str, list[PlannerExample]],
             return cached["hidden"], cached["hidden_size"]
     llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
     log(f"  encoding {sum(map(len, prompts.values()))} prompts with the frozen {cfg.model.llm_model}...")
-    hidden = {s: frozen_last_hidden(llm, prompts[s], device) for s in SPLITS}
+    hidden = {s: frozen_states(llm, prompts[s], cfg.model.readout, device) for s in SPLITS}
     save_torch({"key": key.hexdigest(), "hidden": hidden, "hidden_size": llm.hidden_size}, path)
     return hidden, llm.hidden_size
 

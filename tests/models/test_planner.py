@@ -1,0 +1,36 @@
+"""How the planner turns a prompt's token states into the one vector the decoder reads."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tomas.models.planner import READOUTS, last_token_states, mean_token_states
+
+
+def _padded(lengths: list[int], hidden: int = 5, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    states = torch.randn(len(lengths), max(lengths), hidden, generator=g)
+    mask = torch.tensor([[1] * n + [0] * (max(lengths) - n) for n in lengths])
+    return states, mask
+
+
+def test_last_token_is_the_last_real_one():
+    states, mask = _padded([3, 6, 1])
+    out = last_token_states(states, mask)
+    assert torch.equal(out, torch.stack([states[0, 2], states[1, 5], states[2, 0]]))
+
+
+def test_mean_ignores_padding():
+    states, mask = _padded([3, 6, 1])
+    states_other_pad = states.clone()
+    states_other_pad[mask == 0] = 1e6  # whatever sits at padded positions must not count
+    out = mean_token_states(states_other_pad, mask)
+    assert torch.allclose(out, torch.stack([states[0, :3].mean(0), states[1].mean(0), states[2, 0]]))
+
+
+@pytest.mark.parametrize("readout", sorted(READOUTS))
+def test_readouts_are_float32_vectors_per_prompt(readout):
+    states, mask = _padded([2, 4])
+    out = READOUTS[readout](states.to(torch.bfloat16), mask)
+    assert out.shape == (2, 5) and out.dtype == torch.float32
