@@ -207,8 +207,9 @@ class PlannerModelConfig(LLMChoice):
     feature_scale: float = 10.0
     """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
     zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""
-    readout: Literal["last", "mean"] = "last"
-    """Which hidden state the decoder reads: the prompt's last token, or the mean over all its tokens."""
+    readout: Literal["last", "mean"] = "mean"
+    """The one vector the decoder reads from the last layer: the mean over the prompt's tokens, or the
+    state of its last token (mean generalises better to unseen phrasings: docs/planner.md)."""
     config_loss_weight: float = 1.0
     """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
     head_learning_rate: float = 2.0e-3

@@ -47,6 +47,7 @@ training:
   learning_rate: 1.0e-2
   warmup_steps: 0
   checkpoint_freq: {CHECKPOINT_FREQ}
+  eval_every_epochs: 1   # the tests read an exact-match record for every epoch
   save_every_steps: 1
   device: cpu
   num_threads: 1

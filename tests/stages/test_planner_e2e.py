@@ -220,3 +220,16 @@ def test_probe_trains_the_decoder_alone_and_reuses_the_hidden_cache(planner_run,
     again = cli(args)
     assert again.returncode == 0 and "hidden states from" in again.stdout
     assert json.loads((out / "probe" / "probe_report.json").read_text()) == report  # seeded: the same numbers
+
+
+def test_checkpoint_from_before_the_readout_option_reads_the_last_token(planner_run, tmp_path):
+    from tomas.models.planner import last_token_states, mean_token_states
+    from tomas.stages.plan import load_planner
+
+    meta = json.loads((planner_run.out / "planner.json").read_text())
+    assert meta["config"]["model"]["readout"] == "mean"  # what this run was trained with (the default)
+    del meta["config"]["model"]["readout"]
+    (tmp_path / "planner.json").write_text(json.dumps(meta))
+    (tmp_path / "planner.safetensors").write_bytes((planner_run.out / "planner.safetensors").read_bytes())
+    assert load_planner(str(planner_run.out), "cpu").model.readout is mean_token_states
+    assert load_planner(str(tmp_path), "cpu").model.readout is last_token_states

@@ -73,6 +73,8 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     if not (folder / META).is_file() or not (folder / WEIGHTS_FILE).is_file():
         raise DataError(f"{folder}: no trained planner ({META} + {WEIGHTS_FILE}); run `tomas train` first")
     meta = json.loads((folder / META).read_text())
+    # Checkpoints written before `model.readout` existed were trained on the last token's state.
+    meta["config"].setdefault("model", {}).setdefault("readout", "last")
     cfg = from_dict(PlannerConfig, meta["config"])
     table = ConfigTable.from_assets(assets_dir or cfg.data.assets_dir)
     if table.num_configs != meta["num_configs"] or table.tool_names != meta["tool_names"]:
