@@ -11,7 +11,9 @@ import pytest
 
 from tomas.cli import main
 from tomas.data import ToolData
+from tomas.data import planner as planner_data
 from tomas.data.planner import (
+    FRAMES,
     GENERIC_CUES,
     KEYS,
     PHRASE_BANK,
@@ -24,8 +26,10 @@ from tomas.data.planner import (
     oracle_config,
     phrasings,
     planner_stats,
+    render_registry_task,
     render_task,
     size_cues,
+    vary_register,
     write_planner,
 )
 from tomas.data.profiling import INPUT_SIZES, Configuration
@@ -208,7 +212,47 @@ def test_test_phrasings_are_held_out(which, default_data, other_data, default_sp
         used = {s: {e.phrasing for e in splits[s] if e.tool == tool.name} for s in SPLITS}
         assert used["test"] == held  # every held-out phrasing is tested, none elsewhere
         assert not (used["train"] | used["val"]) & held
-        assert len(used["train"]) == n - len(held)
+        registry = {p for p in used["train"] if "/registry-" in p}
+        assert len(used["train"] - registry) == n - len(held) and registry  # registry tasks: training only
+
+
+def test_wording_variation_is_training_only_and_leaves_labels_alone(other_data, monkeypatch):
+    varied = generate_planner(other_data, **SMALL)
+    for knob in ("P_REGISTRY", "P_FRAME", "P_CASUAL"):
+        monkeypatch.setattr(planner_data, knob, 0.0)
+    plain = generate_planner(other_data, **SMALL)
+    assert varied["test"] == plain["test"]  # held-out templates exactly as written
+    for split in ("train", "val"):
+        changed = [(a, b) for a, b in zip(varied[split], plain[split]) if a.task != b.task]
+        assert len(changed) > len(varied[split]) / 3
+        assert all(a.config_id == b.config_id and a.free_resources == b.free_resources for a, b in changed)
+        assert all(b.phrasing == a.phrasing or "/registry-" in a.phrasing for a, b in changed)
+
+
+def test_registry_tasks_quote_the_description(default_data):
+    tool = default_data.tools[0]
+    text = render_registry_task(tool, 0, "small", random.Random(0))
+    assert tool.description.rstrip(".")[1:] in text and _sizes_mentioned(tool, text) == {"small"}
+
+
+@pytest.mark.parametrize(("task", "frame", "expected"), [
+    ("Classify a photo.", "hey, {task}", "hey, classify a photo."),
+    ("I need a photo classified.", "hey, {task}", "hey, I need a photo classified."),
+    ("Classify a photo.", "Hi! {task}", "Hi! Classify a photo."),
+    ("boxes for a photo pls", "{task} Thanks!", "boxes for a photo pls. Thanks!"),
+    ("What is it?", "{task} Cheers.", "What is it? Cheers."),
+])
+def test_frames_keep_sentences_readable(task, frame, expected, monkeypatch):
+    monkeypatch.setattr(planner_data, "FRAMES", (frame,))
+    monkeypatch.setattr(planner_data, "P_FRAME", 1.0)
+    monkeypatch.setattr(planner_data, "P_CASUAL", 0.0)
+    assert vary_register(task, random.Random(0)) == expected
+
+
+def test_frames_name_no_tool_resource_or_size():
+    words = re.compile(r"image|photo|text|translat|caption|detect|upscal|resolution|cpu|gpu|memory|fast|quick|"
+                       r"cheap|budget|small|large|big|page|tiny|huge", re.I)
+    assert not [f for f in FRAMES if words.search(f)]
 
 
 @pytest.mark.parametrize("which", ["default", "other"])

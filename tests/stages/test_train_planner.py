@@ -91,3 +91,8 @@ def test_metrics_against_the_oracle(world):
     assert m["latency_regret_ms"] == pytest.approx(regret)
     fits_slower = all(table.lookup[slower][k] <= feasible[1].free_resources[k] for k in feasible[1].free_resources)
     assert m["violations"] == (0 if fits_slower else 1)  # a hand-made choice is checked, not trusted
+    by_phrasing = m["tool_accuracy_by_phrasing"]
+    assert sum(r["num_examples"] for r in by_phrasing.values()) == 5
+    wrong = by_phrasing[feasible[2].phrasing]
+    assert wrong["tool_accuracy"] < 1 and table.tool_names[choices[2].tool_id] in wrong["chosen"]
+    assert list(by_phrasing.values())[0]["tool_accuracy"] == min(r["tool_accuracy"] for r in by_phrasing.values())

@@ -11,6 +11,13 @@ generic templates built from its name and registry description) with an input-si
 cue such as "a 4K photo". A quarter of each tool's templates is held out: the test split
 uses only those, so test accuracy measures generalisation to unseen phrasings.
 
+Training and validation tasks are also varied in ways that carry no tool information, so
+the planner cannot key on incidental words: some are written from the tool's registry
+description instead of a template (``REGISTRY_TEMPLATES``), some get an opener or closer
+shared by every tool (``FRAMES``: "Hi!", "... It's for the archive."), some are typed
+casually (lower case, no final full stop). The test split gets none of these: its tasks
+are the held-out templates exactly as written.
+
 Everything is seeded: every (purpose, split, tool) draws from its own
 ``random.Random`` seeded by a string that includes ``seed``, never the global RNG, so
 changing one split's size leaves the other splits' examples unchanged.
@@ -44,6 +51,12 @@ P_BUDGET = 0.30
 """Share of examples with a latency budget."""
 P_NO_GPU = 0.08
 """Share of ordinary snapshots drawn from a CPU-only machine (both GPU fields 0)."""
+P_REGISTRY = 0.10
+"""Share of training/validation tasks written from the tool's registry description."""
+P_FRAME = 0.50
+"""Share of training/validation tasks wrapped in a tool-agnostic opener or closer (``FRAMES``)."""
+P_CASUAL = 0.15
+"""Share of training/validation tasks typed casually: lower case, no final full stop."""
 
 _GPU_FIELDS = ("gpu_sm", "gpu_memory_gb")
 _GB_FIELDS = ("memory_gb", "gpu_memory_gb")
@@ -107,7 +120,8 @@ def oracle_config(data: ToolData, tool: str, input_size: str, free: dict[str, fl
 
 @dataclass(frozen=True)
 class PlannerExample:
-    """One planner example; ``phrasing`` is the task template's id ("<tool>/<nn>"), used to split."""
+    """One planner example; ``phrasing`` is the task template's id, used to split: "<tool>/<nn>" for
+    ``PHRASE_BANK`` or generic templates, "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``."""
 
     id: str
     task: str
@@ -417,6 +431,30 @@ _GENERIC_TEMPLATES: tuple[str, ...] = (
 )
 """Templates for any tool outside ``PHRASE_BANK``: ``{name}`` is its name in words, ``{does}`` its description."""
 
+REGISTRY_TEMPLATES: tuple[str, ...] = (
+    "I need a tool that {does} The input is {input}.",
+    "Is there a model that {does} Mine is {input}.",
+    "Looking for something that {does} I have {input}.",
+    "We need a service that {does} Today's job: {input}.",
+    "Please use whatever {does} It's {input}.",
+    "Find me a tool that {does} Input: {input}.",
+)
+"""Training-only tasks for every tool from its registry description (``{does}``, starting lower case):
+the registry's words ("scene", "species", "bounding box") join the planner's vocabulary for the tool."""
+
+FRAMES: tuple[str, ...] = (
+    "Hi! {task}", "Hello, {task}", "hey, {task}", "One request: {task}", "Next request. {task}",
+    "Ticket 4521: {task}", "From the ops team: {task}", "Another one for you. {task}", "Good morning! {task}",
+    "A favour to ask: {task}", "OK so, {task}", "New job. {task}",
+    "{task} Thanks!", "{task} Thank you.", "{task} Cheers.", "{task} It's for the archive.",
+    "{task} This is for a client.", "{task} It's for our website.", "{task} I need it for a report.",
+    "{task} It's part of a batch job.", "{task} It goes into our dataset.", "{task} It's for a school project.",
+    "{task} My manager asked for it.", "{task} Let me know when it's done.", "{task} It's for the team wiki.",
+    "{task} Much appreciated.",
+)
+"""Openers and closers shared by every tool: they say nothing about the tool or the resources
+wanted, so words like "hey" or "archive" stop predicting a tool (error analysis in docs/planner.md)."""
+
 
 def _fill(template: str, values: dict[str, str]) -> str:
     """Replace each ``{slot}`` that ``values`` names; text from a registry may hold other braces."""
@@ -459,6 +497,26 @@ def render_task(tool: Tool, template: int, input_size: str, rng: random.Random) 
         values[slot], values[_capitalise(slot)] = value, _capitalise(value)
     text = _fill(p.templates[template], values)
     return _capitalise(text) if p.templates[template].startswith("{") else text
+
+
+def render_registry_task(tool: Tool, template: int, input_size: str, rng: random.Random) -> str:
+    """Fill ``REGISTRY_TEMPLATES[template]`` with the tool's description and a random cue for ``input_size``."""
+    does = _lower_first(tool.description.strip().rstrip(".") + ".")
+    return _fill(REGISTRY_TEMPLATES[template], {"does": does, "input": rng.choice(size_cues(tool)[input_size])})
+
+
+def vary_register(task: str, rng: random.Random) -> str:
+    """Maybe wrap ``task`` in a shared opener/closer (``FRAMES``), maybe type it casually."""
+    if rng.random() < P_FRAME:
+        frame = rng.choice(FRAMES)
+        opener = frame.split("{task}")[0].rstrip()
+        mid_sentence = opener[-1:] in (",", ":") and not re.match(r"I\b", task)  # "hey, classify ..."
+        if frame.endswith((".", "!")) and not task.endswith((".", "?", "!")):  # a closer starts a new sentence
+            task += "."
+        task = _fill(frame, {"task": _lower_first(task) if mid_sentence else task})
+    if rng.random() < P_CASUAL:
+        task = task.lower().rstrip(".")
+    return task
 
 
 def heldout_templates(tool: Tool, seed: int = 0) -> list[int]:
@@ -591,19 +649,25 @@ def sample_budget(configs: Sequence[Configuration], free: dict[str, float], rng:
 def _examples(index: _ToolIndex, tool: Tool, split: str, templates: list[int], count: int,
               seed: int) -> list[PlannerExample]:
     rng = random.Random(f"{seed}/{split}/{tool.name}")
+    # Wording variation draws from its own stream, so the snapshots and labels do not depend on it.
+    wording = random.Random(f"{seed}/{split}/{tool.name}/wording") if split != "test" else None
     sizes = [s for s in INPUT_SIZES if s in index.by_size]
     examples = []
     for k in range(count):
         size = rng.choice(sizes)
         template = rng.choice(templates)
-        task = render_task(tool, template, size, rng)
+        task, phrasing = render_task(tool, template, size, rng), f"{tool.name}/{template:02d}"
+        if wording is not None:
+            if wording.random() < P_REGISTRY:
+                r = wording.randrange(len(REGISTRY_TEMPLATES))
+                task, phrasing = render_registry_task(tool, r, size, wording), f"{tool.name}/registry-{r}"
+            task = vary_register(task, wording)
         configs = index.by_size[size]
         free = sample_free_resources(configs, rng, infeasible=rng.random() < P_INFEASIBLE)
         budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
         examples.append(PlannerExample(
             id=f"{split}/{tool.name}/{k:04d}", task=task, tool=tool.name, input_size=size, free_resources=free,
-            latency_budget_ms=budget, config_id=index.choose(size, free, budget),
-            phrasing=f"{tool.name}/{template:02d}"))
+            latency_budget_ms=budget, config_id=index.choose(size, free, budget), phrasing=phrasing))
     return examples
 
 

@@ -56,6 +56,22 @@ def accuracy_by_case(examples: list[PlannerExample], choices: list[Choice]) -> d
     return out
 
 
+def tool_accuracy_by_phrasing(examples: list[PlannerExample], choices: list[Choice],
+                              tool_names: list[str]) -> dict[str, dict]:
+    """Phrasing id -> examples, tool accuracy and the tools chosen (most often first): unseen
+    phrasings fail as a whole, so this says which wordings the planner misreads, and as what."""
+    out: dict[str, dict] = {}
+    for e, c in zip(examples, choices):
+        row = out.setdefault(e.phrasing, {"num_examples": 0, "tool_accuracy": 0.0, "chosen": {}})
+        row["num_examples"] += 1
+        row["tool_accuracy"] += tool_names[c.tool_id] == e.tool
+        row["chosen"][tool_names[c.tool_id]] = row["chosen"].get(tool_names[c.tool_id], 0) + 1
+    for row in out.values():
+        row["tool_accuracy"] /= row["num_examples"]
+        row["chosen"] = dict(sorted(row["chosen"].items(), key=lambda kv: -kv[1]))
+    return dict(sorted(out.items(), key=lambda kv: (kv[1]["tool_accuracy"], kv[0])))
+
+
 def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
     n = len(examples)
     gold_tool = [table.tool_names.index(e.tool) for e in examples]
@@ -84,6 +100,7 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
         "tools": table.tool_names,
         "confusion": confusion,
         "worst_examples": wrong[:10],
+        "tool_accuracy_by_phrasing": tool_accuracy_by_phrasing(examples, choices, table.tool_names),
     }
 
 
@@ -143,5 +160,9 @@ def main(argv: list[str] | None = None) -> int:
           f"latency regret {r['latency_regret_ms']:.1f} ms ({r['latency_regret_pct']:.2f}% of oracle mean) · "
           f"{r['num_examples']} examples")
     print("Config accuracy by case: " + ", ".join(f"{k} {v:.1%}" for k, v in r["config_accuracy_by_case"].items()))
+    misread = [(k, v) for k, v in r["tool_accuracy_by_phrasing"].items() if v["tool_accuracy"] < 1][:5]
+    for phrasing, row in misread:
+        print(f"  misread phrasing {phrasing}: tool {row['tool_accuracy']:.0%} of {row['num_examples']}, chosen "
+              + ", ".join(f"{t} {n}" for t, n in row["chosen"].items()))
     print(f"Report: {r['path']}")
     return 0
