@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -60,15 +61,11 @@ def tool_accuracy_by_phrasing(examples: list[PlannerExample], choices: list[Choi
                               tool_names: list[str]) -> dict[str, dict]:
     """Phrasing id -> examples, tool accuracy and the tools chosen (most often first): unseen
     phrasings fail as a whole, so this says which wordings the planner misreads, and as what."""
-    out: dict[str, dict] = {}
+    chosen: dict[str, Counter] = {}
     for e, c in zip(examples, choices):
-        row = out.setdefault(e.phrasing, {"num_examples": 0, "tool_accuracy": 0.0, "chosen": {}})
-        row["num_examples"] += 1
-        row["tool_accuracy"] += tool_names[c.tool_id] == e.tool
-        row["chosen"][tool_names[c.tool_id]] = row["chosen"].get(tool_names[c.tool_id], 0) + 1
-    for row in out.values():
-        row["tool_accuracy"] /= row["num_examples"]
-        row["chosen"] = dict(sorted(row["chosen"].items(), key=lambda kv: -kv[1]))
+        chosen.setdefault(e.phrasing, Counter())[tool_names[c.tool_id]] += 1
+    out = {phrasing: {"num_examples": c.total(), "tool_accuracy": c[phrasing.rsplit("/", 1)[0]] / c.total(),
+                      "chosen": dict(c.most_common())} for phrasing, c in chosen.items()}
     return dict(sorted(out.items(), key=lambda kv: (kv[1]["tool_accuracy"], kv[0])))
 
 
