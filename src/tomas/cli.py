@@ -79,7 +79,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "pretrain": (_stage("pretrain"), "Phase 0: pre-train the resource encoder"),
     "export": (_stage("export"), "export config_weights.pt, config_lookup.json, tool_mask_map.json"),
     "evaluate": (_stage("evaluate"), "greedy exact-match evaluation of exported weights"),
-    "run": (_stage("run"), "main job: validate -> pretrain -> export -> evaluate"),
+    "run": (_stage("run"), "main job, task to plan: Phase 0 -> export -> evaluate -> planner -> a sample plan"),
     "bench": (_stage("bench"), "time Phase 0 training steps: samples/s, tokens/s, GFLOP/s vs this machine's peak"),
     "train": (_stage("train_planner"), "Phase 3/4: train the planner (LoRA + HierarchicalDecoder)"),
     "evaluate-planner": (_stage("evaluate_planner"), "planner accuracy vs the oracle on the test split"),
@@ -102,6 +102,11 @@ def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--version"]:
+        from tomas import __version__
+
+        print(f"tomas {__version__}")
+        return 0
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: tomas {" + ",".join(COMMANDS) + "} ...\n")
         for name, (_, help_) in COMMANDS.items():

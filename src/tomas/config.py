@@ -16,6 +16,19 @@ from typing import Literal
 os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout the package is installed from (``pip install -e .``, as ``make setup`` does)."""
+
+
+def shipped(path: str | Path) -> str:
+    """A shipped file (``configs/...``, ``data/...``) by its repository-relative path: as given when it
+    exists from the current folder (or is absolute), else the installed checkout's copy."""
+    path = Path(path)
+    if path.is_absolute() or path.exists() or not (PROJECT_ROOT / path).exists():
+        return str(path)
+    return str(PROJECT_ROOT / path)
+
+
 @dataclass
 class AugmentationConfig:
     mode: Literal["none", "jitter", "variation", "both"] = "none"
@@ -51,6 +64,8 @@ class EncoderConfig:
     """Fourier frequencies per standardised resource value (0 = off)."""
     digit_features: bool = True
     """Add one-hot decimal digits of each number (lets exact values be read back)."""
+    linear_skip: bool = True
+    """Stream B adds a linear path from the features to its output (exact values are read back much faster)."""
     anchor_description: bool = False
     """Stream A pools the tool's description tokens too, not only its name."""
 
@@ -71,14 +86,19 @@ class PrefixConfig:
     slots is computed once and cached, so a worked example in it costs nothing per step."""
     num_soft_prompt: int = 0
     """Trainable shared soft-prompt vectors placed before the slots."""
-    slot_mode: Literal["free", "vocab"] = "vocab"
-    """free: slots are any vectors; vocab: value-token embedding mixtures + free residual."""
+    slot_mode: Literal["free", "vocab", "fields"] = "fields"
+    """fields: the row names every field of the value string (tool, size, each character of each number) and
+    the slots are that string's tokens; vocab: one value-token classifier per slot position (+ a free
+    residual unless snap_slots); free: slots are any vectors."""
     expander_hidden: int = 1024
     """Hidden width of the slot expander (one vector -> num_slots vectors)."""
     anchor_weight: float = 1.0
     """Weight of the auxiliary loss tying each slot to a value token (0 = off)."""
-    anchor_only_epochs: float = 40
-    """Curriculum: epochs trained with the anchor loss alone before the LM loss starts."""
+    snap_slots: bool = True
+    """vocab mode (fields mode always snaps): each slot IS the embedding of its most likely value token (the
+    frozen LLM reads real tokens); the anchor stage trains the encoder, the LM stage only the shared soft
+    prompt (the copy).
+    False: slots stay soft mixtures + residual and the LM loss trains the encoder too (slow)."""
 
 
 @dataclass
@@ -130,17 +150,38 @@ class OptimConfig:
 
 @dataclass
 class TrainingConfig(OptimConfig):
-    num_epochs: int = 80
-    """Maximum passes over the samples; training stops earlier at the targets."""
-    target_loss: float = 0.01
-    """Stop when the epoch's mean LM loss is below this AND exact match is reached."""
+    """Phase 0 runs in stages that end on targets, not on epoch counts: anchor (encoder alone, until every
+    slot of every configuration is right) -> lm (until a sampled teacher-forced check is all right) ->
+    check (all configurations) -> repair (steps on the configurations still wrong, plus replay)."""
+
+    anchor_batch_size: int = 64
+    """Anchor stage: configurations per step (no LLM involved, so large and cheap)."""
+    anchor_learning_rate: float = 2.0e-3
+    """Anchor stage: peak AdamW learning rate of the encoder and slot expander (linear decay over the cap)."""
+    anchor_max_steps: int = 1500
+    """Anchor stage: give up after this many steps (the target is every slot right)."""
+    anchor_check_every: int = 50
+    """Anchor stage: check every slot of every configuration every N steps (cheap: no LLM)."""
+    max_steps: int = 600
+    """LM stage: at most this many optimizer steps (the learning-rate schedule spans them)."""
+    num_epochs: int = 100
+    """LM stage: at most this many passes over the samples (whichever cap comes first)."""
+    check_every_steps: int = 25
+    """LM stage: write a metrics record every N steps, with a sampled teacher-forced check once the loss
+    is below target_loss."""
+    check_size: int = 64
+    """Configurations in each sampled check (a fresh random sample every time)."""
+    target_loss: float = 0.05
+    """Sampled checks start once the mean LM loss since the last one is below this; the LM stage ends when
+    a check reaches target_exact_match."""
     target_exact_match: float = 1.0
-    """Stop when greedy exact match over all configurations reaches this fraction."""
-    eval_every_epochs: int = 1
-    """Run the exact-match evaluation every N epochs of the LM phase (0 = only at the end); it also runs
-    after the anchor-only phase and after any epoch whose in-batch argmax was right on every sample."""
+    """Fraction of configurations that must be reproduced exactly (sampled check, then all of them)."""
+    repair_rounds: int = 2
+    """After the full check: rounds of repair_steps on the configurations still wrong (0 = none)."""
+    repair_steps: int = 20
+    """Optimizer steps per repair round; each batch is half still-wrong configurations, half replay."""
     checkpoint_freq: int = 10
-    """Write assets/encoder_checkpoint_epoch{N}.pt every N epochs."""
+    """Write assets/encoder_checkpoint_epoch{N}.pt every N passes of the LM stage (0 = off)."""
 
 
 @dataclass
@@ -195,6 +236,9 @@ class LoraSettings:
     """Dropout on the LoRA branch."""
     target_modules: list[str] = field(default_factory=lambda: ["q_proj", "v_proj"])
     """Module names LoRA adapts."""
+    top_layers: int = 0
+    """LoRA only in the last N transformer blocks (0 = every block): the backward pass stops below them, so a
+    step costs less (the blocks below run forward only)."""
 
 
 @dataclass
@@ -297,6 +341,7 @@ def parse_config(config_cls: type, argv: list[str], default_config: str | None =
     """
     from tomas.errors import TomasError
 
+    default_config = shipped(default_config) if default_config else None
     parser = build_parser(config_cls, default_config, config_cls.__doc__ or "")
     try:
         ns = parser.parse_args(translate_legacy(argv))

@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests/fixtures/other"
-NUM_EPOCHS, CHECKPOINT_FREQ, BATCH_SIZE = 4, 2, 8
+LM_STEPS, CHECK_EVERY, CHECKPOINT_FREQ, BATCH_SIZE = 12, 4, 2, 8
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
        "WANDB_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
@@ -40,14 +40,20 @@ model:
   prefix:
     num_soft_prompt: 2
     expander_hidden: 64
-    anchor_only_epochs: 0
 training:
+  anchor_batch_size: 8
+  anchor_max_steps: 60
+  anchor_check_every: 20
   batch_size: {BATCH_SIZE}
-  num_epochs: {NUM_EPOCHS}
+  max_steps: {LM_STEPS}
   learning_rate: 1.0e-2
   warmup_steps: 0
+  check_every_steps: {CHECK_EVERY}
+  check_size: 8
+  target_loss: 1.0e+9    # the tiny LLM never gets below a real target: check at every record
+  repair_rounds: 1
+  repair_steps: 3
   checkpoint_freq: {CHECKPOINT_FREQ}
-  eval_every_epochs: 1   # the tests read an exact-match record for every epoch
   save_every_steps: 1
   device: cpu
   num_threads: 1
@@ -70,13 +76,13 @@ def spawn_cli(args: list[str], log_path: Path, cwd: Path = REPO) -> subprocess.P
         return subprocess.Popen([sys.executable, *args], cwd=cwd, env=ENV, stdout=log, stderr=subprocess.STDOUT)
 
 
-def read_metrics(path: Path) -> dict[int, dict]:
-    """Epoch -> its LAST record (a killed run may have written a record that the resumed run rewrites)."""
+def read_metrics(path: Path) -> dict[tuple[str, int], dict]:
+    """(stage, step) -> its LAST record (a killed run may have written a record that the resumed run rewrites)."""
     records = {}
     for line in path.read_text().splitlines():
         if line.strip():
             r = json.loads(line)
-            records[r["epoch"]] = r
+            records[(r["stage"], r["step"])] = r
     return records
 
 
@@ -90,7 +96,8 @@ class PretrainRun:
     result: subprocess.CompletedProcess
     num_rows: int
     num_tools: int
-    num_epochs: int = NUM_EPOCHS
+    lm_steps: int = LM_STEPS
+    check_every: int = CHECK_EVERY
     checkpoint_freq: int = CHECKPOINT_FREQ
 
 
@@ -108,7 +115,7 @@ def spawn():
 
 @pytest.fixture(scope="session")
 def metrics():
-    """``metrics(path)`` -> {epoch: last record} of a pretrain_metrics.jsonl."""
+    """``metrics(path)`` -> {(stage, step): last record} of a pretrain_metrics.jsonl."""
     return read_metrics
 
 
@@ -120,7 +127,7 @@ def make_config():
 
 @pytest.fixture(scope="session")
 def pretrained(tmp_path_factory) -> PretrainRun:
-    """`python script/pretrain_encoder.py --config run.yaml`: 4 epochs on the 20-row, 3-tool fixture."""
+    """`python script/pretrain_encoder.py --config run.yaml`: every stage on the 20-row, 3-tool fixture."""
     root = tmp_path_factory.mktemp("pretrain")
     registry, profiling = FIXTURE / "tools.json", FIXTURE / "profiling.csv"
     out = root / "run"

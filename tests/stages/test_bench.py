@@ -22,15 +22,16 @@ from tomas.stages.bench import (
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/other"
 KEYS = ("samples_per_s", "tokens_per_s", "achieved_gflops", "peak_gflops", "ratio", "peak_rss_mb")
 
-# Anchor-only epoch 1, then LM epochs; epoch 3 has no evaluation; epoch 4 was logged twice (a resumed run):
-# the last record of an epoch counts.
+# The anchor stage to step 10, LM records with sampled checks (step 30 has none: its loss was above the
+# target), the LM record of step 40 logged twice (a resumed run: the last one counts), the full check.
 SYNTHETIC = [
-    {"epoch": 1, "step": 10, "train_wall_s": 1.0, "loss": None, "exact_match": 0.0},
-    {"epoch": 2, "step": 20, "train_wall_s": 10.0, "loss": 0.5, "exact_match": 0.3},
-    {"epoch": 3, "step": 30, "train_wall_s": 20.0, "loss": 0.2},
-    {"epoch": 4, "step": 40, "train_wall_s": 29.0, "loss": 0.1, "exact_match": 0.4},
-    {"epoch": 4, "step": 40, "train_wall_s": 31.0, "loss": 0.1, "exact_match": 0.95},
-    {"epoch": 5, "step": 50, "train_wall_s": 45.0, "loss": 0.01, "exact_match": 1.0},
+    {"stage": "anchor", "step": 10, "train_wall_s": 1.0, "loss": None, "anchor_exact": 1.0},
+    {"stage": "lm", "step": 20, "train_wall_s": 10.0, "loss": 0.5, "check_exact": 0.3},
+    {"stage": "lm", "step": 30, "train_wall_s": 20.0, "loss": 0.2},
+    {"stage": "lm", "step": 40, "train_wall_s": 29.0, "loss": 0.1, "check_exact": 0.4},
+    {"stage": "lm", "step": 40, "train_wall_s": 31.0, "loss": 0.1, "check_exact": 0.95},
+    {"stage": "check", "step": 40, "train_wall_s": 38.0, "loss": None, "exact_match": 0.99},
+    {"stage": "repair", "step": 50, "train_wall_s": 45.0, "loss": 0.01, "check_exact": 1.0},
 ]
 
 
@@ -76,7 +77,7 @@ def test_bench_json_keys_and_values(bench_json, config, batch_size):
 
 def test_bench_time_to_exact_match(bench_json, batch_size):
     r, _ = bench_json
-    assert r["time_to_exact_match"] == {"50": 31.0, "90": 31.0, "99": 45.0, "100": 45.0}
+    assert r["time_to_exact_match"] == {"50": 31.0, "90": 31.0, "99": 38.0, "100": 45.0}
     p = r["projection"]
     assert p["target"] == "100%" and p["lm_samples_to_target"] == (50 - 10) * batch_size
     assert p["ratio"] == r["ratio"] and p["peak_tflops"] == 989.0
@@ -101,9 +102,9 @@ def test_bench_missing_metrics_file_is_one_line_error(cli, config, tmp_path):
 
 
 def test_time_to_exact_match_not_reached():
-    records = [r for r in SYNTHETIC if r["epoch"] < 5]
-    assert time_to_exact_match(records) == {"50": 31.0, "90": 31.0, "99": None, "100": None}
-    assert lm_samples_to(records, 4) == ("90", (40 - 10) * 4)
+    records = [r for r in SYNTHETIC if r["stage"] != "repair"]
+    assert time_to_exact_match(records) == {"50": 31.0, "90": 31.0, "99": 38.0, "100": None}
+    assert lm_samples_to(records, 4) == ("99", (40 - 10) * 4)
     assert lm_samples_to([SYNTHETIC[0]], 4) is None
 
 

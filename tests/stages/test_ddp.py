@@ -67,45 +67,54 @@ def ddp(pretrained, tmp_path_factory):
     return out, result
 
 
-def test_steps_per_epoch_count_global_batches(ddp, pretrained):
+def stages_of(rs: list[dict]) -> list[str]:
+    return [r["stage"] for i, r in enumerate(rs) if i == 0 or rs[i - 1]["stage"] != r["stage"]]
+
+
+def test_steps_per_pass_count_global_batches(ddp, pretrained):
     out, result = ddp
     steps = -(-pretrained.num_rows // (BATCH * PROCESSES))
-    assert f"[4/5] Training ({steps} steps/epoch)..." in result.stdout
-    assert [r["step"] for r in records(out / "pretrain_metrics.jsonl")] == \
-        [steps * e for e in range(1, pretrained.num_epochs + 1)]
+    assert f"({steps} steps/pass)..." in result.stdout
+    rs = records(out / "pretrain_metrics.jsonl")
+    anchor_end = max(r["step"] for r in rs if r["stage"] == "anchor")
+    assert [r["step"] - anchor_end for r in rs if r["stage"] == "lm"] == \
+        list(range(pretrained.check_every, pretrained.lm_steps + 1, pretrained.check_every))
     state = torch.load(out / "train_state.pt", map_location="cpu", weights_only=True)
-    assert state["num_processes"] == PROCESSES and state["step"] == steps * pretrained.num_epochs
+    assert state["num_processes"] == PROCESSES and state["epoch"] == pretrained.lm_steps // steps
 
 
 def test_same_steps_as_one_process_with_the_global_batch(ddp, pretrained, metrics):
     out, _ = ddp
     got, want = metrics(out / "pretrain_metrics.jsonl"), metrics(pretrained.out / "pretrain_metrics.jsonl")
-    for epoch in want:  # the schedule steps once per optimizer step, not once per process
-        assert got[epoch]["lr"] == pytest.approx(want[epoch]["lr"], rel=1e-12), epoch
-    # same global batches and mean gradient: the first epoch agrees to float noise (later epochs drift:
+    assert sorted(got) == sorted(want)
+    for key in want:  # the schedules step once per optimizer step, not once per process
+        assert got[key]["lr"] == pytest.approx(want[key]["lr"], rel=1e-12), key
+    # same global batches and mean gradient: the first records agree to float noise (later ones drift:
     # the tiny random LLM at lr 1e-2 amplifies rounding differences)
-    for key in ("loss", "anchor_loss"):
-        assert got[1][key] == pytest.approx(want[1][key], rel=1e-3), key
+    first_anchor, first_lm = (min(k for k in want if k[0] == stage) for stage in ("anchor", "lm"))
+    assert got[first_anchor]["anchor_loss"] == pytest.approx(want[first_anchor]["anchor_loss"], rel=1e-3)
+    assert got[first_lm]["loss"] == pytest.approx(want[first_lm]["loss"], rel=1e-3)
 
 
-def test_metrics_one_record_per_epoch_and_loss_decreases(ddp, pretrained):
+def test_metrics_every_stage_and_the_sharded_checks(ddp, pretrained):
     out, _ = ddp
     rs = records(out / "pretrain_metrics.jsonl")
-    assert [r["epoch"] for r in rs] == list(range(1, pretrained.num_epochs + 1))
-    assert rs[-1]["loss"] < rs[0]["loss"] and rs[-1]["anchor_loss"] < rs[0]["anchor_loss"]
-    for r in rs:  # the sharded exact-match check covers every configuration once
-        assert 0.0 <= r["exact_match"] <= 1.0 and all(0.0 <= v <= 1.0 for v in r["per_field"].values())
+    assert stages_of(rs) == ["anchor", "lm", "check", "repair"]
+    anchor = [r for r in rs if r["stage"] == "anchor"]
+    assert anchor[-1]["anchor_loss"] < anchor[0]["anchor_loss"]
+    check = next(r for r in rs if r["stage"] == "check")  # the sharded check covers every configuration once
+    assert 0.0 <= check["exact_match"] <= 1.0 and all(0.0 <= v <= 1.0 for v in check["per_field"].values())
+    assert check["num_failures"] == round((1 - check["exact_match"]) * pretrained.num_rows)
 
 
 def test_console_lines_are_not_duplicated(ddp, pretrained):
     _, result = ddp
     out = result.stdout
     once = ["Loading configuration from:", "TOMAS-LLM Encoder Pre-training", "[1/5] Loading dataset...",
-            "[3/5] Building encoder", "[4/5] Training", "[5/5] Done"]
-    once += [f"Epoch {e}/{pretrained.num_epochs} - Train Loss" for e in range(1, pretrained.num_epochs + 1)]
+            "[3/5] Building encoder", "[4/5] Training", "Anchor stage:", "LM stage:", "Checking all",
+            "Repair round 1:", "[5/5] Done"]
     for line in once:
         assert out.count(line) == 1, f"{line!r} x{out.count(line)}:\n{out}"
-    assert out.count("✓ New best model saved") <= pretrained.num_epochs
     assert "Traceback" not in result.stderr
 
 
@@ -114,8 +123,9 @@ def test_checkpoints_written_once_and_loadable(ddp, pretrained):
     names = {p.name for p in out.iterdir()}
     assert not [n for n in names if n.endswith(".tmp")]
     assert {"pretrained_encoder.pt", "train_state.pt", "pretrain_metrics.jsonl", "pretrain_curve.png"} <= names
+    passes = pretrained.lm_steps // -(-pretrained.num_rows // (BATCH * PROCESSES))
     epochs = {n for n in names if n.startswith("encoder_checkpoint_epoch")}
-    assert epochs == {f"encoder_checkpoint_epoch{e}.pt" for e in range(1, pretrained.num_epochs + 1)
+    assert epochs == {f"encoder_checkpoint_epoch{e}.pt" for e in range(1, passes + 1)
                       if e % pretrained.checkpoint_freq == 0}
     for name in ["pretrained_encoder.pt", "train_state.pt", *epochs]:
         ckpt = torch.load(out / name, map_location="cpu", weights_only=True)
@@ -123,15 +133,17 @@ def test_checkpoints_written_once_and_loadable(ddp, pretrained):
         assert cfg.training.batch_size == BATCH and ckpt["llm_model"] == "tiny"
 
 
-def test_anchor_only_curriculum_and_a_short_last_batch(pretrained, tmp_path):
-    """Anchor-only epochs leave the soft prompt without gradients (DDP would fail); 7 samples in global
+def test_anchor_stage_and_a_short_last_batch(pretrained, tmp_path):
+    """The anchor stage leaves the soft prompt without gradients (DDP would fail); 7 samples in global
     batches of 6 end with a 1-sample batch, so one process trains a zero-weight stand-in."""
     out = tmp_path / "run"
     result = launch(["--config", str(pretrained.config), "--output_dir", str(out), "--batch_size", "3",
-                     "--num_epochs", "2", "--model.prefix.anchor_only_epochs", "1",
-                     "--data.tools", "[pose_estimation]"])
+                     "--training.max_steps", "2", "--training.check_every_steps", "1", "--training.repair_rounds",
+                     "0", "--data.tools", "[pose_estimation]"])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "✓ Loaded 7 samples from 7 configs" in result.stdout
     rs = records(out / "pretrain_metrics.jsonl")
-    assert [(r["epoch"], r["step"]) for r in rs] == [(1, 2), (2, 4)]
-    assert rs[0]["loss"] is None and rs[1]["loss"] > 0
+    anchor_end = max(r["step"] for r in rs if r["stage"] == "anchor")
+    lm = [r for r in rs if r["stage"] == "lm"]
+    assert [r["step"] - anchor_end for r in lm] == [1, 2] and all(r["loss"] > 0 for r in lm)
+    assert rs[0]["loss"] is None

@@ -60,44 +60,55 @@ def evaluated(pretrained, exported, cli):
 
 
 def test_pretrain_console_output(pretrained):
-    out, n, epochs = pretrained.result.stdout, pretrained.num_rows, pretrained.num_epochs
+    out, n = pretrained.result.stdout, pretrained.num_rows
     for line in ["Loading configuration from: ", "TOMAS-LLM Encoder Pre-training", "[1/5] Loading dataset...",
                  f"✓ Loaded {n} samples from {n} configs", "LLM Model: tiny", "Device: cpu",
-                 f"Epoch 1/{epochs}", f"Epoch {epochs}/{epochs}", "✓ New best model saved"]:
+                 "Anchor stage: the encoder learns", "LM stage: the shared soft prompt learns to copy",
+                 f"Checking all {n} configurations", "Repair round 1:", "✓ Best model saved", "[5/5] Done"]:
         assert line in out, f"{line!r} missing from:\n{out}"
     assert "Traceback" not in pretrained.result.stderr
 
 
+def stages_of(records: list[dict]) -> list[str]:
+    """The stage names in order, repeats folded: ["anchor", "lm", "check", "repair"]."""
+    return [r["stage"] for i, r in enumerate(records) if i == 0 or records[i - 1]["stage"] != r["stage"]]
+
+
 def test_pretrain_files(pretrained):
-    out, num_epochs, freq = pretrained.out, pretrained.num_epochs, pretrained.checkpoint_freq
+    out, freq = pretrained.out, pretrained.checkpoint_freq
     best = torch.load(out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
     assert best["llm_model"] == "tiny" and best["hidden_size"] == 64
     assert best["tool_names"] == [t["name"] for t in json.loads(pretrained.registry.read_text())]
-    for epoch in range(1, num_epochs + 1):
+    passes = pretrained.lm_steps // -(-pretrained.num_rows // 8)
+    for epoch in range(1, passes + 1):
         path = out / f"encoder_checkpoint_epoch{epoch}.pt"
         assert path.is_file() == (epoch % freq == 0), path
         if path.is_file():
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
             assert ckpt["epoch"] == epoch and "optimizer" in ckpt
     state = torch.load(out / "train_state.pt", map_location="cpu", weights_only=True)
-    assert state["epoch"] == num_epochs and state["batch_in_epoch"] == 0
+    assert state["stage"] == "done" and state["epoch"] == passes and state["batch_in_epoch"] == 0
     assert (out / "pretrain_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
 
 
 def test_pretrain_metrics_jsonl(pretrained):
-    lines = (pretrained.out / "pretrain_metrics.jsonl").read_text().splitlines()
-    records = [json.loads(line) for line in lines]
-    assert [r["epoch"] for r in records] == list(range(1, pretrained.num_epochs + 1))
-    for r in records:
-        assert isinstance(r["loss"], float) and r["loss"] > 0
-        assert isinstance(r["anchor_loss"], float)
-        assert 0.0 <= r["exact_match"] <= 1.0 and set(r["per_field"]) == EVAL_FIELDS
+    records = [json.loads(line) for line in (pretrained.out / "pretrain_metrics.jsonl").read_text().splitlines()]
+    assert stages_of(records) == ["anchor", "lm", "check", "repair"]
     steps = [r["step"] for r in records]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
-    # the encoder really learns: the LM loss of the last epoch is below the first one's
-    assert records[-1]["loss"] < records[0]["loss"]
-    assert records[-1]["anchor_loss"] < records[0]["anchor_loss"]
+    anchor = [r for r in records if r["stage"] == "anchor"]
+    assert all(0.0 <= r["anchor_exact"] <= 1.0 for r in anchor)
+    assert anchor[-1]["anchor_loss"] < anchor[0]["anchor_loss"]  # the encoder really learns its fields
+    lm = [r for r in records if r["stage"] == "lm"]
+    assert [r["step"] - anchor[-1]["step"] for r in lm] == list(range(pretrained.check_every, pretrained.lm_steps + 1,
+                                                                       pretrained.check_every))
+    for r in lm:
+        assert isinstance(r["loss"], float) and r["loss"] > 0 and r["anchor_loss"] is None  # snap: no anchor loss
+        assert 0.0 <= r["check_exact"] <= 1.0 and r["check_size"] == 8
+    check = next(r for r in records if r["stage"] == "check")
+    assert 0.0 <= check["exact_match"] <= 1.0 and set(check["per_field"]) == EVAL_FIELDS
+    assert check["num_failures"] == round((1 - check["exact_match"]) * pretrained.num_rows)
 
 
 def test_export_console_output(exported, pretrained):
@@ -197,39 +208,23 @@ def test_evaluate_report(evaluated, pretrained):
 
 
 def test_legacy_flat_flags(pretrained, cli, tmp_path):
-    """The spec's "Legacy: Command-line Only" form (on top of the default YAML), one epoch."""
+    """The spec's "Legacy: Command-line Only" form (on top of the default YAML); --num_epochs caps the LM stage."""
     out = tmp_path / "legacy"
     result = cli(["script/pretrain_encoder.py", "--tool_registry", str(pretrained.registry),
                   "--profiling_data", str(pretrained.profiling), "--llm_model", "tiny", "--batch_size", "64",
                   "--num_epochs", "1", "--lr", "1e-3", "--target_loss", "0.01", "--augmentation_mode", "jitter",
                   "--num_augmented_copies", "2", "--output_dir", str(out), "--checkpoint_freq", "1",
-                  "--device", "cpu"])
+                  "--device", "cpu", "--training.anchor_max_steps", "10", "--training.repair_rounds", "0"])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     n = pretrained.num_rows
     assert f"✓ Loaded {2 * n} samples from {n} configs" in result.stdout
-    for line in ["Batch Size: 64", "Learning Rate: 0.001", "Max Epochs: 1", "Augmentation: jitter (×2)",
-                 "LLM Model: tiny", "Epoch 1/1"]:
+    for line in ["Batch Size: 64", "Learning Rate: 0.001", "Max LM steps: 200 (or 1 passes)",
+                 "Augmentation: jitter (×2)", "LLM Model: tiny", "at most 1 LM steps of 64"]:
         assert line in result.stdout, line
     assert (out / "pretrained_encoder.pt").is_file() and (out / "encoder_checkpoint_epoch1.pt").is_file()
     ckpt = torch.load(out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
     assert ckpt["config"]["training"]["learning_rate"] == 1e-3
     aug = ckpt["config"]["data"]["augmentation"]
     assert (aug["mode"], aug["num_copies"]) == ("jitter", 2)
-    assert len((out / "pretrain_metrics.jsonl").read_text().splitlines()) == 1
-
-
-def test_main_job_runs_every_stage_and_resumes(pretrained, cli, tmp_path):
-    """`tomas run`: validate -> pretrain -> export -> evaluate; running it again continues, not restarts."""
-    out = tmp_path / "job"
-    args = ["-m", "tomas.cli", "run", "--config", str(pretrained.config), "--output_dir", str(out),
-            "--num_epochs", "2"]
-    first = cli(args)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    report = json.loads((out / "eval_report.json").read_text())
-    assert report["num_configs"] == pretrained.num_rows
-    assert f"Exact match: {report['exact_match']:.2%} of {pretrained.num_rows} configurations" in first.stdout
-    assert all((out / name).is_file() for name in ("config_weights.pt", "config_lookup.json", "tool_mask_map.json"))
-
-    again = cli(args[:-1] + ["3"])  # one more epoch: resumes from train_state.pt
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert "Resumed from" in again.stdout and "Epoch 3/3" in again.stdout and "Epoch 1/3" not in again.stdout
+    records = [json.loads(line) for line in (out / "pretrain_metrics.jsonl").read_text().splitlines()]
+    assert stages_of(records) == ["anchor", "lm", "check"] and records[-1]["step"] == 10 + 1

@@ -11,7 +11,7 @@ from tomas.stages.pretrain import lr_lambda
 def _schedule(schedule: str, floor: float, total: int = 120):
     cfg = PretrainConfig()
     cfg.training.schedule, cfg.training.min_lr_ratio, cfg.training.warmup_steps = schedule, floor, 20
-    return lr_lambda(cfg, total)
+    return lr_lambda(cfg.training, total)
 
 
 @pytest.mark.parametrize("schedule", ["linear", "cosine"])

@@ -42,7 +42,11 @@ class ToolData:
 
 
 def load_tool_data(tool_registry: str | Path, profiling_data: str | Path) -> ToolData:
-    """Load and validate both files (raises ``DataError`` with a one-line message)."""
+    """Load and validate both files (raises ``DataError`` with a one-line message); the shipped default
+    paths are found from any folder."""
+    from tomas.config import shipped
+
+    tool_registry, profiling_data = shipped(tool_registry), shipped(profiling_data)
     tools = load_registry(tool_registry)
     configs = load_profiling(profiling_data, tools)
     digest = hashlib.sha256()

@@ -770,7 +770,9 @@ def load_planner_examples(path: str | Path, data: ToolData) -> list[PlannerExamp
     A problem raises ``DataError`` with one line: ``"<path>: line <n>: field <key>: <problem>"``
     (without ``field`` when the whole line is wrong, e.g. invalid JSON).
     """
-    path = Path(path)
+    from tomas.config import shipped
+
+    path = Path(shipped(path))
     indexes = {t.name: _ToolIndex(data, t.name) for t in data.tools}
     examples: list[PlannerExample] = []
     first_line: dict[str, int] = {}

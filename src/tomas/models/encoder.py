@@ -86,15 +86,17 @@ class ResourceFeaturizer(nn.Module):
 
 
 class ResourceMLP(nn.Module):
-    """Stream B: featurised resources -> hidden."""
+    """Stream B: featurised resources -> hidden, plus (``linear_skip``) a linear path that carries the digit
+    features straight through: reading exact values back is then a near-linear map, learnt in seconds."""
 
-    def __init__(self, in_dim: int, hidden: int, out_dim: int):
+    def __init__(self, in_dim: int, hidden: int, out_dim: int, linear_skip: bool = False):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden), nn.GELU(),
                                  nn.Linear(hidden, out_dim))
+        self.skip = nn.Linear(in_dim, out_dim, bias=False) if linear_skip else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        return self.net(x) + (self.skip(x) if self.skip is not None else 0)
 
 
 class ResourceEncoder(nn.Module):
@@ -107,7 +109,7 @@ class ResourceEncoder(nn.Module):
         self.register_buffer("tool_vectors", tool_vectors.float().clone())
         self.register_buffer("embedding_norm", torch.tensor(float(embedding_norm)))
         self.featurizer = ResourceFeaturizer(resources, cfg.num_frequencies, cfg.digit_features)
-        self.resource_mlp = ResourceMLP(self.featurizer.dim, cfg.mlp_hidden, hidden)
+        self.resource_mlp = ResourceMLP(self.featurizer.dim, cfg.mlp_hidden, hidden, cfg.linear_skip)
         self.fusion = nn.MultiheadAttention(hidden, cfg.num_heads, batch_first=True)
         self.norm = nn.LayerNorm(hidden)
 

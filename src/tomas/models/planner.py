@@ -102,8 +102,11 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
     ``cfg.config_head_init``; ``random`` ignores them)."""
     from peft import LoraConfig, get_peft_model
 
+    layers = llm.model.config.num_hidden_layers
+    top = min(cfg.lora.top_layers, layers) if cfg.lora.top_layers > 0 else 0
     lora = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
-                      target_modules=list(cfg.lora.target_modules))
+                      target_modules=list(cfg.lora.target_modules),
+                      layers_to_transform=list(range(layers - top, layers)) if top else None)
     with warnings.catch_warnings():
         # peft reads transformers' deprecated `is_gradient_checkpointing` alias: noise nobody here can act on.
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)

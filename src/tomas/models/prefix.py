@@ -20,6 +20,7 @@ from torch import nn
 from tomas.config import PrefixConfig
 from tomas.data.profiling import NUMERIC_FIELDS
 from tomas.data.templates import format_number
+from tomas.models.fields import FieldExpander
 
 
 def value_string(fields: dict) -> str:
@@ -33,22 +34,25 @@ class SlotExpander(nn.Module):
 
     ``slot_mode``:
     - ``free``: each slot is any vector, rescaled to the token-embedding norm;
-    - ``vocab``: each slot is a softmax mixture of the embeddings of the tokens that occur
-      in value strings (``vocab_ids``) plus a free residual (zero at init): it starts
-      exactly on a real token, which the frozen LLM reads like text, and the LM loss can
-      still move it. The mixture logits double as the anchor classifier, so the anchor
-      loss costs almost nothing (no LLM, no full-vocabulary product).
+    - ``vocab``: the logits of a classifier over the tokens that occur in value strings
+      (``vocab_ids``) pick each slot's token; the anchor loss trains them (no LLM, no
+      full-vocabulary product, so it costs almost nothing). With ``snap`` the slot IS that
+      token's embedding, so the frozen LLM reads real tokens and its part is one shared
+      behaviour (copying values into the description); without it the slot is the softmax
+      mixture plus a free residual (zero at init) that the LM loss can move.
     """
 
     def __init__(self, hidden: int, num_slots: int, width: int, embedding_norm: float, slot_mode: str = "free",
-                 vocab_embeddings: torch.Tensor | None = None):
+                 vocab_embeddings: torch.Tensor | None = None, snap: bool = False):
         super().__init__()
         self.num_slots, self.slot_mode = num_slots, slot_mode
+        self.snap = snap and slot_mode == "vocab"
         out = len(vocab_embeddings) if slot_mode == "vocab" else hidden
         self.net = nn.Sequential(nn.Linear(hidden, width), nn.GELU(), nn.Linear(width, num_slots * out))
         self.register_buffer("embedding_norm", torch.tensor(float(embedding_norm)))
         if slot_mode == "vocab":
             self.register_buffer("vocab_embeddings", vocab_embeddings.float().clone())
+        if slot_mode == "vocab" and not self.snap:
             self.residual = nn.Linear(width, num_slots * hidden)
             nn.init.zeros_(self.residual.weight)
             nn.init.zeros_(self.residual.bias)
@@ -58,6 +62,8 @@ class SlotExpander(nn.Module):
         if self.slot_mode == "vocab":
             h = self.net[:2](v)
             logits = self.net[2](h).view(v.shape[0], self.num_slots, -1)
+            if self.snap:  # exact token embeddings; the anchor loss alone trains the logits
+                return self.vocab_embeddings[logits.argmax(-1)], logits
             residual = self.residual(h).view(v.shape[0], self.num_slots, -1)
             return logits.softmax(-1) @ self.vocab_embeddings + residual, logits
         out = self.net(v).view(v.shape[0], self.num_slots, -1)
@@ -70,10 +76,14 @@ class PrefixAdapter(nn.Module):
 
     def __init__(self, cfg: PrefixConfig, hidden: int, num_slots: int, embedding_norm: float,
                  prompt_before: list[int], prompt_after: list[int], vocab_ids: list[int],
-                 vocab_embeddings: torch.Tensor):
+                 vocab_embeddings: torch.Tensor, layout: dict | None = None):
         super().__init__()
-        self.expander = SlotExpander(hidden, num_slots, cfg.expander_hidden, embedding_norm, cfg.slot_mode,
-                                     vocab_embeddings)
+        if cfg.slot_mode == "fields":
+            self.expander = FieldExpander(hidden, num_slots, cfg.expander_hidden, layout, vocab_ids,
+                                          vocab_embeddings)
+        else:
+            self.expander = SlotExpander(hidden, num_slots, cfg.expander_hidden, embedding_norm, cfg.slot_mode,
+                                         vocab_embeddings, cfg.snap_slots)
         self.register_buffer("vocab_ids", torch.tensor(vocab_ids, dtype=torch.long))
         self.soft_prompt = nn.Parameter(torch.randn(cfg.num_soft_prompt, hidden) * embedding_norm / hidden**0.5)
         self.register_buffer("prompt_before", torch.tensor(prompt_before, dtype=torch.long))
@@ -83,25 +93,31 @@ class PrefixAdapter(nn.Module):
     def prefix_length(self) -> int:
         return len(self.prompt_before) + len(self.soft_prompt) + self.expander.num_slots + len(self.prompt_after)
 
-    def forward(self, v: torch.Tensor, embed: nn.Embedding, with_prompt_before: bool = True):
+    def forward(self, v: torch.Tensor, embed: nn.Embedding, with_prompt_before: bool = True,
+                with_soft_prompt: bool = True):
         """Returns (prefix embeddings [B, P, H], (slots [B, k, H], mixture logits or None)).
 
-        ``with_prompt_before=False`` leaves out the fixed text before the slots (its keys
-        and values then come from a ``PromptCache``).
+        ``with_prompt_before=False`` leaves out the fixed text before the slots, and
+        ``with_soft_prompt=False`` the soft prompt too (their keys and values then come from a
+        ``PromptCache``).
         """
         b = v.shape[0]
         slots, logits = self.expander(v)
         dtype = embed.weight.dtype
         before = self.prompt_before if with_prompt_before else self.prompt_before[:0]
+        soft = self.soft_prompt if with_soft_prompt else self.soft_prompt[:0]
         parts = [embed(before).expand(b, -1, -1).to(dtype),
-                 self.soft_prompt.to(dtype).expand(b, -1, -1),
+                 soft.to(dtype).expand(b, -1, -1),
                  slots.to(dtype),
                  embed(self.prompt_after).expand(b, -1, -1).to(dtype)]
         return torch.cat(parts, dim=1), (slots, logits)
 
     def anchor_loss(self, slot_out: tuple, anchor_ids: torch.Tensor, embedding: torch.Tensor):
-        """(loss, per-slot correctness [B, k]) of the slots against their anchor tokens."""
+        """(loss, per-slot correctness [B, k]) of the slots against their anchor tokens (fields mode: against
+        the field classes, per field)."""
         slots, logits = slot_out
+        if isinstance(self.expander, FieldExpander):
+            return self.expander.loss(logits, anchor_ids)
         if logits is None:
             return anchor_loss(slots, anchor_ids, embedding)
         target = (anchor_ids.unsqueeze(-1) == self.vocab_ids).float().argmax(-1)

@@ -23,20 +23,21 @@ class SelfEncoder(nn.Module):
         self.adapter = adapter
 
     def forward(self, tool_id: torch.Tensor, resources: torch.Tensor, embed: nn.Embedding,
-                with_prompt_before: bool = True):
+                with_prompt_before: bool = True, with_soft_prompt: bool = True):
         """Returns (prefix embeddings [B, P, H], (slots [B, k, H], mixture logits or None))."""
-        return self.adapter(self.encoder(tool_id, resources), embed, with_prompt_before)
+        return self.adapter(self.encoder(tool_id, resources), embed, with_prompt_before, with_soft_prompt)
 
 
 def build_self_encoder(cfg: PretrainConfig, llm, tools, resources: torch.Tensor, num_slots: int,
-                       vocab_ids: list[int]) -> SelfEncoder:
-    """``vocab_ids``: the tokens occurring in value strings (slot vocabulary in ``vocab`` mode)."""
+                       vocab_ids: list[int], layout: dict | None = None) -> SelfEncoder:
+    """``vocab_ids``: the tokens occurring in value strings (the slot vocabulary); ``layout``: the
+    token pieces of ``fields`` mode (``tomas.models.fields.value_layout``)."""
     encoder = build_encoder(cfg.model.encoder, llm, tools, resources)
     before, after = split_prompt(cfg.model.prefix.prompt, llm.tokenizer)
     with torch.no_grad():
         vocab_embeddings = llm.embeddings.weight[torch.tensor(vocab_ids, device=llm.embeddings.weight.device)].cpu()
     adapter = PrefixAdapter(cfg.model.prefix, llm.hidden_size, num_slots, mean_embedding_norm(llm), before, after,
-                            vocab_ids, vocab_embeddings)
+                            vocab_ids, vocab_embeddings, layout)
     return SelfEncoder(encoder, adapter)
 
 
@@ -49,6 +50,7 @@ def checkpoint_header(model: SelfEncoder, cfg: PretrainConfig, llm_name: str, fi
         "adapter": {k: v.detach().cpu() for k, v in model.adapter.state_dict().items()},
         "train_resources": resources.cpu(),
         "num_slots": model.adapter.expander.num_slots,
+        "value_layout": getattr(model.adapter.expander, "layout", None),
         "config": asdict(cfg),
         "llm_model": llm_name,
         "hidden_size": model.encoder.hidden_size,
@@ -58,7 +60,11 @@ def checkpoint_header(model: SelfEncoder, cfg: PretrainConfig, llm_name: str, fi
 
 
 def self_encoder_from_checkpoint(ckpt: dict) -> tuple[SelfEncoder, PretrainConfig]:
-    cfg = from_dict(PretrainConfig, ckpt["config"])
+    config = {**ckpt["config"], "model": {**ckpt["config"]["model"]}}
+    # checkpoints from before these options: soft slots, one classifier per position
+    config["model"]["prefix"] = {"snap_slots": False, "slot_mode": "vocab", **config["model"]["prefix"]}
+    config["model"]["encoder"] = {"linear_skip": False, **config["model"]["encoder"]}
+    cfg = from_dict(PretrainConfig, config)
     enc_state, ad_state = ckpt["encoder"], ckpt["adapter"]
     encoder = ResourceEncoder(cfg.model.encoder, enc_state["tool_vectors"], ckpt["train_resources"],
                               float(enc_state["embedding_norm"]))
@@ -66,7 +72,8 @@ def self_encoder_from_checkpoint(ckpt: dict) -> tuple[SelfEncoder, PretrainConfi
     adapter = PrefixAdapter(cfg.model.prefix, ckpt["hidden_size"], ckpt["num_slots"],
                             float(ad_state["expander.embedding_norm"]),
                             ad_state["prompt_before"].tolist(), ad_state["prompt_after"].tolist(),
-                            ad_state["vocab_ids"].tolist(), ad_state.get("expander.vocab_embeddings"))
+                            ad_state["vocab_ids"].tolist(), ad_state.get("expander.vocab_embeddings"),
+                            ckpt.get("value_layout"))
     adapter.load_state_dict(ad_state)
     return SelfEncoder(encoder, adapter), cfg
 
@@ -75,13 +82,20 @@ class PromptCache:
     """Keys/values of the fixed text before the slots, computed once (the LLM is frozen).
 
     Every batch then runs only ``[soft prompt | slots | text after | targets]``: the
-    constant prompt costs nothing per step, however long it is.
+    constant prompt costs nothing per step, however long it is. With ``soft_prompt`` (when
+    it is not being trained: checks, evaluation) the cache holds it too, and batches start
+    at the slots.
     """
 
-    def __init__(self, llm_model: nn.Module, prompt_ids: torch.Tensor):
-        self.length = len(prompt_ids)
+    def __init__(self, llm_model: nn.Module, prompt_ids: torch.Tensor, soft_prompt: torch.Tensor | None = None):
+        self.with_soft_prompt = soft_prompt is not None
+        embed = llm_model.get_input_embeddings()
         with torch.no_grad():
-            out = llm_model.base_model(input_ids=prompt_ids[None], use_cache=True)
+            inputs = embed(prompt_ids)
+            if soft_prompt is not None:
+                inputs = torch.cat([inputs, soft_prompt.detach().to(inputs.dtype)])
+            self.length = len(inputs)
+            out = llm_model.base_model(inputs_embeds=inputs[None], use_cache=True)
         self.layers = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
 
     def for_batch(self, batch_size: int):

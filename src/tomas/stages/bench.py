@@ -151,32 +151,39 @@ def peak_rss_mb() -> float:
 
 # --- a run's metrics -------------------------------------------------------------------------
 def read_records(path: str) -> list[dict]:
-    """Epoch records in order (a resumed run's last record of each epoch)."""
+    """Records in step order (a resumed run's last record of each (stage, step))."""
     records = {}
     with open(path) as f:
         for line in f:
             if line.strip():
                 r = json.loads(line)
-                records[r["epoch"]] = r
-    return [records[e] for e in sorted(records)]
+                records[(r["step"], r["stage"])] = r
+    return [records[k] for k in sorted(records, key=lambda k: (k[0], STAGE_ORDER.index(k[1])))]
+
+
+STAGE_ORDER = ("anchor", "lm", "check", "repair")
+
+
+def measured_exact(r: dict) -> float | None:
+    """A record's exact match: the all-configuration check's, else the sampled check's (an estimate)."""
+    return r.get("exact_match", r.get("check_exact"))
 
 
 def time_to_exact_match(records: list[dict], levels=LEVELS) -> dict[str, float | None]:
     """Level ("50", "90", ...) -> ``train_wall_s`` of the first record at or above it (None: never)."""
     out = {}
     for level in levels:
-        hit = next((r for r in records if r.get("exact_match") is not None and r["exact_match"] >= level), None)
+        hit = next((r for r in records if (measured_exact(r) or 0.0) >= level), None)
         out[f"{level * 100:g}"] = hit["train_wall_s"] if hit else None
     return out
 
 
 def lm_samples_to(records: list[dict], batch_size: int) -> tuple[str, int] | None:
     """(highest level reached, samples the LLM processed to reach it ≈ LM steps x batch_size)."""
+    anchor_steps = max((r["step"] for r in records if r["stage"] == "anchor"), default=0)
     for level in reversed(LEVELS):
-        hit = next((r for r in records if r.get("exact_match") is not None and r["exact_match"] >= level), None)
+        hit = next((r for r in records if (measured_exact(r) or 0.0) >= level), None)
         if hit:
-            anchor_steps = max((r["step"] for r in records if r["loss"] is None and r["epoch"] < hit["epoch"]),
-                               default=0)
             return f"{level * 100:g}", (hit["step"] - anchor_steps) * batch_size
     return None
 

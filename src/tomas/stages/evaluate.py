@@ -33,7 +33,7 @@ def _truth(config) -> dict[str, str]:
 def score(texts: list[str], data: ToolData, worst: int = 10) -> dict:
     """Exact match of whole descriptions and per-field accuracy of ``texts`` (config order)."""
     per_field = dict.fromkeys(FIELDS, 0)
-    exact, failures = 0, []
+    exact, failures, wrong_ids = 0, [], []
     for config, text in zip(data.configs, texts):
         target = render(fields_of(config))
         truth, got = _truth(config), parse_fields(text)
@@ -43,27 +43,34 @@ def score(texts: list[str], data: ToolData, worst: int = 10) -> dict:
         if text.strip() == target:
             exact += 1
         else:
+            wrong_ids.append(config.config_id)
             failures.append({"config_id": config.config_id, "expected": target, "generated": text,
                              "wrong_fields": wrong})
     n = max(1, len(texts))
     failures.sort(key=lambda r: -len(r["wrong_fields"]))
     return {"exact_match": exact / n, "num_configs": len(texts), "per_field": {f: c / n for f, c in per_field.items()},
-            "worst_examples": failures[:worst], "num_failures": len(failures)}
+            "worst_examples": failures[:worst], "num_failures": len(failures), "failed_ids": wrong_ids}
 
 
 @torch.no_grad()
-def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, batch_size: int = 64) -> dict:
+def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, batch_size: int = 64,
+                               progress: str | None = None) -> dict:
+    """``progress``: the label of a progress bar (None = no bar)."""
     from tomas.models.self_encoding import lm_forward
 
     samples = make_samples(data.configs, data.tool_names, llm.tokenizer)
+    order = sorted(range(len(samples)), key=lambda i: len(samples[i].target_ids))  # little padding per batch
     was_training = model.training
     model.eval()
-    texts = []
-    for i in range(0, len(samples), batch_size):
-        batch = {k: v.to(device) for k, v in collate(samples[i:i + batch_size], llm.tokenizer.pad_token_id).items()}
-        prefix, _ = model(batch["tool_id"], batch["resources"], llm.embeddings, cache is None)
+    texts = [""] * len(samples)
+    for i in tqdm(range(0, len(samples), batch_size), desc=progress, disable=not progress, leave=False):
+        idx = order[i:i + batch_size]
+        batch = {k: v.to(device) for k, v in collate([samples[j] for j in idx], llm.tokenizer.pad_token_id).items()}
+        prefix, _ = model(batch["tool_id"], batch["resources"], llm.embeddings, cache is None,
+                          not (cache and cache.with_soft_prompt))
         _, _, predicted = lm_forward(llm.model, prefix, batch["target_ids"], batch["target_mask"], cache)
-        texts += decode_until_eos(predicted.tolist(), llm.tokenizer)
+        for j, text in zip(idx, decode_until_eos(predicted.tolist(), llm.tokenizer)):
+            texts[j] = text
     model.train(was_training)
     return score(texts, data)
 
@@ -76,16 +83,35 @@ def decode_until_eos(rows: list[list[int]], tokenizer) -> list[str]:
 @torch.no_grad()
 def greedy_generate(adapter, rows: torch.Tensor, llm, max_new_tokens: int, batch_size: int = 64,
                     progress: bool = True) -> list[str]:
-    """Greedy decoding (KV cache) from exported rows through the pre-training prefix adapter."""
+    """Greedy decoding with a KV cache from exported rows through the pre-training prefix adapter.
+
+    The fixed prompt text and soft prompt before the slots are run once and their keys/values
+    shared by every batch (the same numbers as recomputing it per sample, at a fraction of the cost); each
+    step then feeds the argmax token back until every sequence has written end-of-sequence.
+    """
+    from tomas.models.self_encoding import PromptCache
+
     texts = []
     device = next(llm.model.parameters()).device
+    eos = llm.tokenizer.eos_token_id
+    cache = PromptCache(llm.model, adapter.prompt_before.to(device), adapter.soft_prompt)
     for i in tqdm(range(0, len(rows), batch_size), desc="Generating", disable=not progress, leave=False):
-        prefix, _ = adapter(rows[i:i + batch_size].to(device), llm.embeddings)
-        attention = torch.ones(prefix.shape[:2], dtype=torch.long, device=device)
-        out = llm.model.generate(inputs_embeds=prefix, attention_mask=attention, max_new_tokens=max_new_tokens,
-                                 do_sample=False, eos_token_id=llm.tokenizer.eos_token_id,
-                                 pad_token_id=llm.tokenizer.pad_token_id)
-        texts += decode_until_eos(out.tolist(), llm.tokenizer)
+        prefix, _ = adapter(rows[i:i + batch_size].to(device), llm.embeddings, False, False)
+        b = prefix.shape[0]
+        attention = torch.ones((b, cache.length + prefix.shape[1]), dtype=torch.long, device=device)
+        out = llm.model(inputs_embeds=prefix, attention_mask=attention, past_key_values=cache.for_batch(b),
+                        use_cache=True, logits_to_keep=1)
+        tokens, done = [], torch.zeros(b, dtype=torch.bool, device=device)
+        for _ in range(max_new_tokens):
+            nxt = out.logits[:, -1].argmax(-1).masked_fill(done, eos)
+            tokens.append(nxt)
+            done |= nxt == eos
+            if done.all():
+                break
+            attention = torch.cat([attention, attention.new_ones((b, 1))], dim=1)
+            out = llm.model(input_ids=nxt[:, None], attention_mask=attention, past_key_values=out.past_key_values,
+                            use_cache=True, logits_to_keep=1)
+        texts += decode_until_eos(torch.stack(tokens, 1).tolist(), llm.tokenizer)
     return texts
 
 

@@ -14,6 +14,8 @@ logs, writes files and shows progress bars.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -26,12 +28,13 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from tomas.config import PretrainConfig, parse_config
+from tomas.config import OptimConfig, PretrainConfig, parse_config
 from tomas.data import ToolData, load_tool_data
 from tomas.data.pretrain_dataset import PretrainSample, collate, make_samples
 from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
 from tomas.errors import TomasError
 from tomas.io import append_jsonl, atomic_write, save_torch
+from tomas.models.fields import check_layout, field_targets, layout_tokens, num_int_digits, value_layout
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.prefix import value_string
 from tomas.models.self_encoding import (
@@ -58,7 +61,8 @@ class Setup:
     llm: LoadedLLM
     samples: list[PretrainSample]
     anchors: torch.Tensor
-    """[num_samples, num_slots] token ids each slot is anchored to (pad-filled)."""
+    """[num_samples, num_slots] token ids each slot is anchored to (pad-filled); fields mode: the field
+    classes of every sample ([num_samples, 2 + characters])."""
     resources: torch.Tensor
     """[num_configs, 6] canonical resource vectors (config order)."""
     model: SelfEncoder
@@ -121,8 +125,14 @@ def setup(cfg: PretrainConfig, log=print) -> Setup:
     anchors, k = sample_anchor_ids(samples, data.tool_names, llm.tokenizer, cfg.model.prefix.num_slots)
     resources = torch.tensor([c.vector() for c in data.configs])
     log("[3/5] Building encoder (Stream A frozen, Stream B + fusion trainable)...")
-    vocab = sorted(set(anchors.flatten().tolist()))
-    model = build_self_encoder(cfg, llm, data.tools, resources, k, vocab).to(device)
+    vocab, layout = set(anchors.flatten().tolist()), None
+    if cfg.model.prefix.slot_mode == "fields":
+        layout = value_layout(llm.tokenizer, data.tool_names, num_int_digits(resources))
+        targets = field_targets(torch.tensor([x.tool_id for x in samples]),
+                                torch.tensor([x.resources for x in samples]), layout["num_int_digits"])
+        check_layout(layout, targets, anchors)
+        anchors, vocab = targets, vocab | layout_tokens(layout)
+    model = build_self_encoder(cfg, llm, data.tools, resources, k, sorted(vocab), layout).to(device)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"  ✓ hidden {llm.hidden_size}, {k} slots, {n_train / 1e6:.2f}M trainable parameters")
     return Setup(cfg, data, llm, samples, anchors, resources, model, device)
@@ -135,8 +145,8 @@ def epoch_batches(num_samples: int, batch_size: int, seed: int, epoch: int) -> l
     return [perm[i:i + batch_size] for i in range(0, num_samples, batch_size)]
 
 
-def lr_lambda(cfg: PretrainConfig, total_steps: int):
-    t = cfg.training
+def lr_lambda(t: OptimConfig, total_steps: int):
+    """Warm-up, then the schedule over ``total_steps`` down to ``t.min_lr_ratio`` of the peak."""
 
     def f(step: int) -> float:
         if step < t.warmup_steps:
@@ -156,16 +166,24 @@ def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -
     t, a = cfg.training, cfg.data.augmentation
     lines = ["=" * 80, "TOMAS-LLM Encoder Pre-training", "=" * 80, f"Config: {config_file}", f"Device: {device}",
              f"LLM Model: {cfg.model.llm_model}", f"Batch Size: {t.batch_size}", f"Learning Rate: {t.learning_rate}",
-             f"Max Epochs: {t.num_epochs}", f"Target Loss: {t.target_loss}",
+             f"Max LM steps: {t.max_steps} (or {t.num_epochs} passes)", f"Target Loss: {t.target_loss}",
              f"Target Exact Match: {t.target_exact_match:.0%}", f"Augmentation: {a.mode} (×{a.num_copies})", "=" * 80]
     return "\n".join(lines)
 
 
-STAT_KEYS = ("loss_sum", "anchor_sum", "count", "correct", "anchor_correct")
+WINDOW_KEYS = ("loss_sum", "anchor_sum", "count", "correct", "anchor_correct")
+STAGES = ("anchor", "lm", "check", "repair", "done")
 
 
 class Trainer:
-    """The training loop; state lives here so it can be checkpointed and resumed exactly."""
+    """The staged training loop; its state lives here so it can be checkpointed and resumed exactly.
+
+    anchor: the encoder and slot expander alone (no LLM), until every slot of every configuration
+    names its value token. lm: the LM loss through the frozen LLM, until a sampled teacher-forced
+    check is all right (in ``snap`` mode only the shared soft prompt learns here: how to copy value
+    tokens into a description). check: teacher-forced exact match of every configuration. repair: a
+    few steps on the configurations still wrong (plus replay), then a check of those.
+    """
 
     def __init__(self, s: Setup, log=print):
         from accelerate import Accelerator
@@ -182,43 +200,55 @@ class Trainer:
             self.acc.init_trackers(wandb.project, config=flat(asdict(self.cfg)), init_kwargs={"wandb": {
                 "entity": wandb.entity, "mode": os.environ.get("WANDB_MODE", "offline"), "dir": str(self.out)}})
         self.world, self.rank = self.acc.num_processes, self.acc.process_index
-        per_epoch = math.ceil(len(s.samples) / (t.batch_size * self.world))
-        self.steps_per_epoch = math.ceil(per_epoch / t.grad_accum)
-        self.params = [p for p in s.model.parameters() if p.requires_grad]
+        self.model = s.model
+        self.snap = s.model.adapter.expander.snap
+        self.steps_per_epoch = math.ceil(math.ceil(len(s.samples) / (t.batch_size * self.world)) / t.grad_accum)
+        self.lm_steps = min(t.max_steps, t.num_epochs * self.steps_per_epoch)
+        adapter = s.model.adapter
+        anchor_params = [*s.model.encoder.parameters(), *adapter.expander.parameters()]
+        self.anchor_params = [p for p in anchor_params if p.requires_grad]
+        # snap: the LLM reads exact tokens, so the LM loss has nothing to teach the encoder
+        self.params = [adapter.soft_prompt] if self.snap else [p for p in s.model.parameters() if p.requires_grad]
+        anchor_opt = torch.optim.AdamW(self.anchor_params, lr=t.anchor_learning_rate)
+        # the anchor stage decays linearly over its cap: it needs the low-rate tail to get every slot right
+        self.anchor_sched = torch.optim.lr_scheduler.LambdaLR(
+            anchor_opt, lr_lambda(dataclasses.replace(t, warmup_steps=0, schedule="linear"), t.anchor_max_steps))
+        self.anchor_opt = self.acc.prepare(anchor_opt)
         opt = torch.optim.AdamW(self.params, lr=t.learning_rate, weight_decay=t.weight_decay)
         # The scheduler stays outside accelerate, which would step it once per process:
         # it steps once per optimizer update, whatever the number of processes.
-        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(self.cfg, self.steps_per_epoch * t.num_epochs))
+        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(t, self.lm_steps))
         # No DDP wrapper: DDP fails on steps where a parameter gets no gradient (the soft
-        # prompt and slot residual during the anchor-only curriculum); `average_gradients`
-        # all-reduces what each step produced, so the optimizer state matches one process's.
-        self.model, self.opt = s.model, self.acc.prepare(opt)
+        # prompt during the anchor stage); `average_gradients` all-reduces what each step
+        # produced, so the optimizer state matches one process's.
+        self.opt = self.acc.prepare(opt)
         if self.world > 1:
             for tensor in [*self.model.parameters(), *self.model.buffers()]:
                 torch.distributed.broadcast(tensor.data, src=0)  # identical start on every process
         self.cache = PromptCache(s.llm.model, s.model.adapter.prompt_before)
-        self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
+        has_anchor_stage = self.cfg.model.prefix.anchor_weight > 0 and t.anchor_max_steps > 0
+        self.stage = "anchor" if has_anchor_stage else "lm"
+        self.step = self.stage_step = self.epoch = self.batch_in_epoch = self.repair_round = 0
+        self.failures: list[int] = []
         self.best = (-1.0, -math.inf)  # (exact match, -loss)
         self.train_wall_s = 0.0
         self.finished = False  # targets reached: a resumed run has nothing left to do
         self.history: list[dict] = []
-        self.epoch_stats = self._new_epoch_stats()
-
-    @staticmethod
-    def _new_epoch_stats() -> dict:
-        return {"loss_sum": 0.0, "anchor_sum": 0.0, "count": 0, "correct": 0, "anchor_correct": 0.0}
+        self.window = dict.fromkeys(WINDOW_KEYS, 0.0)
 
     # --- checkpoints -------------------------------------------------------------------
     def payload(self, with_state: bool) -> dict:
         s = self.s
         ckpt = checkpoint_header(self.model, self.cfg, s.llm.name, s.data.fingerprint,
                                  s.data.tool_names, s.resources)
-        ckpt.update(epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, step=self.step,
+        ckpt.update(stage=self.stage, step=self.step, stage_step=self.stage_step, epoch=self.epoch,
+                    batch_in_epoch=self.batch_in_epoch, repair_round=self.repair_round, failures=list(self.failures),
                     train_wall_s=self.train_wall_s, best=list(self.best), history=self.history,
                     finished=self.finished, num_processes=self.world)
         if with_state:
-            ckpt.update(optimizer=self.opt.state_dict(), scheduler=self.sched.state_dict(),
-                        epoch_stats=dict(self.epoch_stats))
+            ckpt.update(optimizer=self.opt.state_dict(), anchor_optimizer=self.anchor_opt.state_dict(),
+                        scheduler=self.sched.state_dict(), anchor_scheduler=self.anchor_sched.state_dict(),
+                        window=dict(self.window))
         return ckpt
 
     def save(self, name: str, with_state: bool = True) -> None:
@@ -235,21 +265,24 @@ class Trainer:
         if not path.is_file():
             raise TomasError(f"--resume {path}: file not found")
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        if "optimizer" not in ckpt:
-            raise TomasError(f"{path}: holds no optimizer state (use train_state.pt or an epoch checkpoint)")
+        if "anchor_optimizer" not in ckpt:
+            raise TomasError(f"{path}: holds no resumable state of this trainer (use train_state.pt of a run "
+                             "started by this version, or start afresh)")
         check_compatible(ckpt, path, self.s.llm.name, self.s.data.fingerprint)
         if ckpt["batch_in_epoch"] and ckpt.get("num_processes", 1) != self.world:
             raise TomasError(f"{path}: saved mid-epoch by {ckpt.get('num_processes', 1)} process(es); resume it with "
                              f"the same number (the epoch's global batches depend on it), not {self.world}")
-        m = self.model
-        m.encoder.load_state_dict(ckpt["encoder"])
-        m.adapter.load_state_dict(ckpt["adapter"])
+        self.model.encoder.load_state_dict(ckpt["encoder"])
+        self.model.adapter.load_state_dict(ckpt["adapter"])
         self.opt.load_state_dict(ckpt["optimizer"])
+        self.anchor_opt.load_state_dict(ckpt["anchor_optimizer"])
         self.sched.load_state_dict(ckpt["scheduler"])
-        self.epoch, self.batch_in_epoch, self.step = ckpt["epoch"], ckpt["batch_in_epoch"], ckpt["step"]
-        self.train_wall_s, self.best, self.history = ckpt["train_wall_s"], tuple(ckpt["best"]), ckpt["history"]
-        self.epoch_stats, self.finished = ckpt["epoch_stats"], ckpt.get("finished", False)
-        self.log(f"  ✓ Resumed from {path} (epoch {self.epoch + 1}, batch {self.batch_in_epoch}, step {self.step})")
+        self.anchor_sched.load_state_dict(ckpt["anchor_scheduler"])
+        for key in ("stage", "step", "stage_step", "epoch", "batch_in_epoch", "repair_round", "failures",
+                    "train_wall_s", "history", "finished", "window"):
+            setattr(self, key, ckpt[key])
+        self.best = tuple(ckpt["best"])
+        self.log(f"  ✓ Resumed from {path} (stage {self.stage}, step {self.step})")
 
     # --- one optimizer step ------------------------------------------------------------
     def train_global_batch(self, global_batch: list[int], use_lm: bool) -> None:
@@ -264,17 +297,19 @@ class Trainer:
                                                  tokens(local) * self.world / tokens(global_batch)))
 
     def train_batch(self, idx: list[int], use_lm: bool, weights: tuple[float, float] = (1.0, 1.0)) -> None:
-        """One (micro-)batch; ``weights`` scale the anchor and LM losses (1, 1 in a single process)."""
+        """One (micro-)batch of the LM stage (``use_lm``) or of the anchor stage; ``weights`` scale the anchor
+        and LM losses (1, 1 in a single process)."""
         s, cfg = self.s, self.cfg
         batch = collate([s.samples[i] for i in idx], s.llm.tokenizer.pad_token_id)
         batch = {k: v.to(s.device) for k, v in batch.items()}
-        anchors = s.anchors[idx].to(s.device)
-        stats = dict.fromkeys(STAT_KEYS, 0)
+        stats = dict.fromkeys(WINDOW_KEYS, 0)
+        opt, params = (self.opt, self.params) if use_lm else (self.anchor_opt, self.anchor_params)
         with self.acc.accumulate(self.model), self.acc.autocast():
             prefix, slots = self.model(batch["tool_id"], batch["resources"], s.llm.embeddings, False)
             loss = torch.zeros((), device=s.device)
-            if cfg.model.prefix.anchor_weight > 0:
-                a_loss, a_ok = self.model.adapter.anchor_loss(slots, anchors, s.llm.embeddings.weight)
+            if cfg.model.prefix.anchor_weight > 0 and not (use_lm and self.snap):
+                a_loss, a_ok = self.model.adapter.anchor_loss(slots, s.anchors[idx].to(s.device),
+                                                              s.llm.embeddings.weight)
                 loss = loss + cfg.model.prefix.anchor_weight * scaled(a_loss, weights[0])
                 stats["anchor_sum"] = a_loss.item() * len(idx)
                 stats["anchor_correct"] = a_ok.all(1).sum().item()
@@ -287,130 +322,255 @@ class Trainer:
             stats["count"] = len(idx)
             self.acc.backward(loss)
             if self.acc.sync_gradients:
-                self.average_gradients()
+                self.average_gradients(params)
                 if cfg.training.grad_clip > 0:
-                    self.acc.clip_grad_norm_(self.params, cfg.training.grad_clip)
-            self.opt.step()  # accelerate skips it between accumulation boundaries
+                    self.acc.clip_grad_norm_(params, cfg.training.grad_clip)
+            opt.step()  # accelerate skips it between accumulation boundaries
             if self.acc.sync_gradients:
-                self.sched.step()
-            self.opt.zero_grad(set_to_none=True)
-        self.add_stats(stats if any(weights) else dict.fromkeys(STAT_KEYS, 0))
+                (self.sched if use_lm else self.anchor_sched).step()
+            opt.zero_grad(set_to_none=True)
+        self.add_stats(stats if any(weights) else dict.fromkeys(WINDOW_KEYS, 0))
 
-    def average_gradients(self) -> None:
+    def average_gradients(self, params: list[torch.nn.Parameter]) -> None:
         """Mean of every process's gradients (the parameters that got one: the same on every process)."""
         if self.world == 1:
             return
-        grads = [p.grad for p in self.params if p.grad is not None]
+        grads = [p.grad for p in params if p.grad is not None]
         if grads:
             mean = self.acc.reduce(torch.cat([g.flatten() for g in grads]), "mean")
             for g, m in zip(grads, mean.split([g.numel() for g in grads])):
                 g.copy_(m.view_as(g))
 
     def add_stats(self, stats: dict) -> None:
-        """Add one step's statistics, summed over processes (every process then holds the global epoch)."""
+        """Add one step's statistics, summed over processes (every process then holds the global window)."""
         if self.world > 1:
-            summed = self.acc.reduce(torch.tensor([float(stats[k]) for k in STAT_KEYS], dtype=torch.float64,
+            summed = self.acc.reduce(torch.tensor([float(stats[k]) for k in WINDOW_KEYS], dtype=torch.float64,
                                                   device=self.s.device), "sum")
-            stats = dict(zip(STAT_KEYS, summed.tolist()))
-        for k in STAT_KEYS:
-            self.epoch_stats[k] += stats[k]
+            stats = dict(zip(WINDOW_KEYS, summed.tolist()))
+        for k in WINDOW_KEYS:
+            self.window[k] += stats[k]
 
-    def exact_match(self) -> dict:
-        """Teacher-forced exact match over all configurations, sharded over the processes."""
-        s, model = self.s, self.model
+    # --- checks ------------------------------------------------------------------------
+    def exact_match(self, config_ids: list[int] | None = None, desc: str = "Checking") -> dict:
+        """Teacher-forced exact match over these configurations (all by default), sharded over the processes.
+
+        Returns exact_match, per_field and the ids of the configurations still wrong."""
+        s = self.s
+        configs = s.data.configs if config_ids is None else [s.data.configs[i] for i in config_ids]
+        shard = ToolData(s.data.tools, configs[self.rank::self.world], s.data.fingerprint)
+        cache = PromptCache(s.llm.model, self.model.adapter.prompt_before, self.model.adapter.soft_prompt)
+        ev = teacher_forced_exact_match(self.model, s.llm, shard, s.device, cache,
+                                        progress=self.acc.is_main_process and desc or None)
+        wrong = set(ev["failed_ids"])
         if self.world == 1:
-            return teacher_forced_exact_match(model, s.llm, s.data, s.device, self.cache)
-        shard = ToolData(s.data.tools, s.data.configs[self.rank::self.world], s.data.fingerprint)
-        ev = teacher_forced_exact_match(model, s.llm, shard, s.device, self.cache)
+            return {**ev, "wrong": sorted(wrong)}
         n, fields = len(shard.configs), list(ev["per_field"])
         counts = [n, ev["exact_match"] * n, *(ev["per_field"][f] * n for f in fields)]
         total = self.acc.reduce(torch.tensor(counts, dtype=torch.float64, device=s.device), "sum").round().tolist()
-        return {"exact_match": total[1] / total[0], "per_field": {f: c / total[0] for f, c in zip(fields, total[2:])}}
+        flags = torch.tensor([c.config_id in wrong for c in configs], dtype=torch.float64, device=s.device)
+        mine = torch.zeros(len(configs), dtype=torch.float64, device=s.device)
+        mine[self.rank::self.world] = flags[self.rank::self.world]
+        everyone = self.acc.reduce(mine, "sum")
+        return {"exact_match": total[1] / total[0], "per_field": {f: c / total[0] for f, c in zip(fields, total[2:])},
+                "wrong": sorted(configs[i].config_id for i in everyone.nonzero().flatten().tolist())}
 
-    # --- the loop --------------------------------------------------------------------------
+    @torch.no_grad()
+    def anchor_check(self) -> float:
+        """Fraction of configurations (canonical samples) whose every slot names its value token."""
+        s, n = self.s, len(self.s.data.configs)
+        batch = collate(s.samples[:n], s.llm.tokenizer.pad_token_id)
+        ok = []
+        for i in range(0, n, 1024):
+            part = slice(i, i + 1024)
+            v = self.model.encoder(batch["tool_id"][part].to(s.device), batch["resources"][part].to(s.device))
+            out = self.model.adapter.expander(v)
+            ok.append(self.model.adapter.anchor_loss(out, s.anchors[:n][part].to(s.device),
+                                                     s.llm.embeddings.weight)[1].all(1).cpu())
+        return torch.cat(ok).float().mean().item()
+
+    def sample_configs(self, size: int, exclude: tuple[int, ...] = ()) -> list[int]:
+        """A fresh random sample of configuration ids, a function of (seed, step) only (resume is exact)."""
+        g = torch.Generator().manual_seed(self.cfg.training.seed * 7919 + self.step)
+        pool = [i for i in torch.randperm(len(self.s.data.configs), generator=g).tolist() if i not in set(exclude)]
+        return sorted(pool[:size])
+
+    # --- the stages --------------------------------------------------------------------
     def fit(self) -> dict:
-        s, t = self.s, self.cfg.training
-        anchor_only = self.cfg.model.prefix.anchor_only_epochs
         if self.finished:
             self.log("  ✓ This run already reached its targets: nothing left to train")
-        while not self.finished and self.epoch < t.num_epochs:
-            batches = epoch_batches(len(s.samples), t.batch_size * self.world, t.seed, self.epoch)
-            use_lm = self.epoch >= anchor_only
-            bar = tqdm(total=len(batches), initial=self.batch_in_epoch, desc=f"Epoch {self.epoch + 1}/{t.num_epochs}",
-                       disable=not self.acc.is_main_process, dynamic_ncols=True, leave=False)
-            t0 = time.perf_counter()
-            while self.batch_in_epoch < len(batches):
-                self.train_global_batch(batches[self.batch_in_epoch], use_lm)
-                self.batch_in_epoch += 1
-                self.step += 1
-                bar.update(1)
-                c = max(1, self.epoch_stats["count"])
-                bar.set_postfix(loss=f"{self.epoch_stats['loss_sum'] / c:.4f}",
-                                anchor=f"{self.epoch_stats['anchor_sum'] / c:.3f}")
-                if t.save_every_steps and self.step % t.save_every_steps == 0:
-                    self.train_wall_s += time.perf_counter() - t0
-                    t0 = time.perf_counter()
-                    self.save(STATE)
-            bar.close()
-            self.train_wall_s += time.perf_counter() - t0
-            self.finished = self.end_epoch(use_lm)
+        run = {"anchor": self.fit_anchor, "lm": self.fit_lm, "check": self.full_check, "repair": self.fit_repair}
+        while self.stage != "done":
+            run[self.stage]()
         self.wait_for_everyone()
         self.acc.end_training()
         return self.history[-1] if self.history else {}
+
+    def next_stage(self, stage: str) -> None:
+        self.stage, self.stage_step = stage, 0
+        self.save(STATE)
+
+    @contextlib.contextmanager
+    def clock(self):
+        """Adds the time spent inside to the training wall time (checks included, file writes not)."""
+        t0 = time.perf_counter()
+        yield
+        self.train_wall_s += time.perf_counter() - t0
+
+    def fit_anchor(self) -> None:
+        t = self.cfg.training
+        self.log("Anchor stage: the encoder learns each configuration's value tokens (no LLM)...")
+        bar = self.bar(t.anchor_max_steps, "Anchor")
+        n, size = len(self.s.samples), t.anchor_batch_size * self.world
+        while self.stage == "anchor":
+            g = torch.Generator().manual_seed(t.seed * 100_003 + self.step)
+            with self.clock():
+                self.train_global_batch(torch.randperm(n, generator=g)[:size].tolist(), False)
+            self.step, self.stage_step = self.step + 1, self.stage_step + 1
+            bar.update(1)
+            if self.stage_step % t.anchor_check_every == 0 or self.stage_step >= t.anchor_max_steps:
+                with self.clock():
+                    right = self.anchor_check()
+                bar.set_postfix(slots_right=f"{right:.1%}")
+                self.record(stage="anchor", anchor_exact=right)
+                if right >= 1.0 or self.stage_step >= t.anchor_max_steps:
+                    bar.close()
+                    self.log(f"  ✓ Anchor stage: every slot right for {right:.2%} of the configurations after "
+                             f"{self.stage_step} steps ({self.train_wall_s:.0f} s)")
+                    self.next_stage("lm")
+
+    def fit_lm(self) -> None:
+        t = self.cfg.training
+        what = "the shared soft prompt learns to copy value tokens" if self.snap else "encoder and prompt"
+        self.log(f"LM stage: {what} (at most {self.lm_steps} steps, checked every {t.check_every_steps})...")
+        bar = self.bar(self.lm_steps, "LM", initial=self.stage_step)
+        while self.stage == "lm":
+            batches = epoch_batches(len(self.s.samples), t.batch_size * self.world, t.seed, self.epoch)
+            with self.clock():
+                self.train_global_batch(batches[self.batch_in_epoch], True)
+            self.step, self.stage_step = self.step + 1, self.stage_step + 1
+            self.batch_in_epoch += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{self.window['loss_sum'] / max(1, self.window['count']):.4f}")
+            if self.batch_in_epoch == len(batches):
+                self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+                if t.checkpoint_freq and self.epoch % t.checkpoint_freq == 0:
+                    self.save(epoch_checkpoint_name(self.epoch))
+            capped = self.stage_step >= self.lm_steps
+            if self.stage_step % t.check_every_steps == 0 or capped:
+                self.sampled_check(bar, capped)
+            elif t.save_every_steps and self.step % t.save_every_steps == 0:
+                self.save(STATE)
+
+    def sampled_check(self, bar, capped: bool) -> None:
+        """Every check_every_steps: once the loss is below target_loss, a teacher-forced check of a fresh
+        sample of configurations decides whether the LM stage is done (before that it would be wasted)."""
+        t = self.cfg.training
+        loss = self.window["loss_sum"] / max(1, self.window["count"])
+        if loss >= t.target_loss and not capped:
+            return self.record(stage="lm")
+        with self.clock():
+            ev = self.exact_match(self.sample_configs(t.check_size), desc=None)
+        bar.set_postfix(loss=f"{loss:.4f}", check=f"{ev['exact_match']:.0%}")
+        self.record(stage="lm", check_exact=ev["exact_match"], check_size=min(t.check_size, len(self.s.data.configs)))
+        if capped or ev["exact_match"] >= t.target_exact_match:
+            bar.close()
+            why = "reached the step cap" if capped and ev["exact_match"] < t.target_exact_match else "check passed"
+            self.log(f"  ✓ LM stage {why} after {self.stage_step} steps: sampled check {ev['exact_match']:.0%} "
+                     f"of {t.check_size}, loss {loss:.4f} ({self.train_wall_s:.0f} s)")
+            self.next_stage("check")
+
+    def full_check(self) -> None:
+        t = self.cfg.training
+        self.log(f"Checking all {len(self.s.data.configs)} configurations (teacher-forced, = greedy exact match)...")
+        with self.clock():
+            ev = self.exact_match(desc="Check")
+        self.failures = ev["wrong"]
+        self.record(stage="check", exact_match=ev["exact_match"], per_field=ev["per_field"],
+                    num_failures=len(self.failures))
+        self.log(f"  ✓ Exact match {ev['exact_match']:.2%} ({len(self.failures)} wrong)")
+        reached = ev["exact_match"] >= t.target_exact_match
+        self.keep_if_best(ev["exact_match"])
+        if reached or self.repair_round >= t.repair_rounds:
+            self.finish(reached, ev["exact_match"])
+        else:
+            self.next_stage("repair")
+
+    def fit_repair(self) -> None:
+        t = self.cfg.training
+        self.repair_round += 1 if self.stage_step == 0 else 0
+        self.log(f"Repair round {self.repair_round}: {t.repair_steps} steps on the {len(self.failures)} "
+                 "configurations still wrong, half of each batch replayed from the rest...")
+        size = t.batch_size * self.world
+        while self.stage_step < t.repair_steps:
+            replay = self.sample_configs(size - size // 2, exclude=tuple(self.failures))
+            start = self.stage_step * (size // 2)
+            wrong = [self.failures[(start + i) % len(self.failures)] for i in range(size // 2)]
+            with self.clock():
+                self.train_global_batch(wrong + replay, True)
+            self.step, self.stage_step = self.step + 1, self.stage_step + 1
+        ids = sorted(set(self.failures) | set(self.sample_configs(t.check_size)))
+        with self.clock():
+            ev = self.exact_match(ids, desc="Recheck")
+        fixed = len(self.failures) - len(set(ev["wrong"]) & set(self.failures))
+        self.record(stage="repair", check_exact=ev["exact_match"], check_size=len(ids), fixed=fixed)
+        self.log(f"  ✓ {fixed} of {len(self.failures)} fixed; {ev['exact_match']:.2%} of {len(ids)} rechecked "
+                 "(still-wrong + a fresh sample) are right")
+        all_right = not ev["wrong"]
+        if all_right or self.repair_round >= t.repair_rounds:
+            if len(ev["wrong"]) < len(self.failures):
+                self.save(BEST, with_state=False)
+            self.failures = ev["wrong"]
+            self.finish(all_right, None)
+        else:
+            self.failures = ev["wrong"]
+            self.next_stage("repair")
+
+    def keep_if_best(self, exact: float) -> None:
+        if exact > self.best[0]:
+            self.best = (exact, self.step)
+            self.save(BEST, with_state=False)
+            self.log(f"  ✓ Best model saved ({self.out / BEST}, exact match {exact:.2%})")
+
+    def finish(self, reached: bool, exact: float | None) -> None:
+        t = self.cfg.training
+        self.finished = reached
+        if reached:
+            what = f"{exact:.2%} of all configurations" if exact is not None else "every rechecked configuration"
+            self.log(f"\n🎉 Target reached: {what} reproduced exactly (target {t.target_exact_match:.0%}).")
+            if exact is None or exact >= 1.0:
+                self.log("Training complete - encoder has successfully memorized all configurations!")
+        else:
+            self.log(f"  ✗ Targets not reached within the caps: {len(self.failures)} configurations still wrong")
+        self.next_stage("done")
+
+    # --- records -----------------------------------------------------------------------
+    def record(self, **fields) -> None:
+        """One metrics record: the window's statistics since the last one, then ``fields``."""
+        w, n = self.window, max(1, self.window["count"])
+        r = {"step": self.step, "epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3),
+             "train_wall_s": round(self.train_wall_s, 2),
+             "loss": w["loss_sum"] / n if w["loss_sum"] else None,
+             "anchor_loss": w["anchor_sum"] / n if w["anchor_sum"] else None,
+             "train_exact": w["correct"] / n if w["loss_sum"] else None,
+             "lr": (self.anchor_sched if self.stage == "anchor" else self.sched).get_last_lr()[0], **fields}
+        self.history.append(r)
+        self.window = dict.fromkeys(WINDOW_KEYS, 0.0)
+        if self.acc.is_main_process:
+            append_jsonl(r, self.out / METRICS)
+            if self.acc.log_with:
+                self.acc.log({k: v for k, v in flat(r).items() if isinstance(v, (int, float))}, step=r["step"])
+            plot_history(self.history, self.out / PLOT)
+        self.save(STATE)
+
+    def bar(self, total: int, desc: str, initial: int = 0):
+        return tqdm(total=total, initial=initial, desc=desc, disable=not self.acc.is_main_process,
+                    dynamic_ncols=True, leave=False)
 
     def wait_for_everyone(self) -> None:
         if self.s.device.type == "cuda":
             self.acc.wait_for_everyone()
         elif self.world > 1:  # accelerate's barrier names a CUDA device even for CPU processes: fails with 1 GPU
             torch.distributed.barrier()
-
-    def end_epoch(self, use_lm: bool) -> bool:
-        t = self.cfg.training
-        st, n = self.epoch_stats, max(1, self.epoch_stats["count"])
-        record = {"epoch": self.epoch + 1, "step": self.step, "train_wall_s": round(self.train_wall_s, 2),
-                  "loss": st["loss_sum"] / n if use_lm else None, "anchor_loss": st["anchor_sum"] / n,
-                  "anchor_exact": st["anchor_correct"] / n, "train_exact": st["correct"] / n if use_lm else None,
-                  "lr": self.sched.get_last_lr()[0]}
-        last = self.epoch + 1 == t.num_epochs
-        lm_starts_next = not use_lm and self.epoch + 1 >= self.cfg.model.prefix.anchor_only_epochs
-        periodic = bool(t.eval_every_epochs) and (self.epoch + 1) % t.eval_every_epochs == 0
-        should_eval = last or lm_starts_next or use_lm and (periodic or record["train_exact"] == 1.0)
-        if should_eval:
-            ev = self.exact_match()
-            record.update(exact_match=ev["exact_match"], per_field=ev["per_field"])
-        self.history.append(record)
-        self.epoch += 1
-        self.batch_in_epoch = 0
-        self.epoch_stats = self._new_epoch_stats()
-        if self.acc.is_main_process:
-            self.report(record)
-        self.finished = reached = (record["loss"] is not None and record["loss"] < t.target_loss
-                   and record.get("exact_match", -1) >= t.target_exact_match)
-        if reached and self.acc.is_main_process:
-            self.log(f"\n🎉 Target loss {t.target_loss} reached! (current: {record['loss']:.4f}) and exact match "
-                     f"{record['exact_match']:.2%} ≥ {t.target_exact_match:.0%}")
-            if record["exact_match"] >= 1.0:
-                self.log("Training complete - encoder has successfully memorized all configurations!")
-        self.save(STATE)
-        return reached
-
-    def report(self, r: dict) -> None:
-        t = self.cfg.training
-        loss = f"{r['loss']:.4f}" if r["loss"] is not None else "—"
-        em = f" - Exact Match: {r['exact_match']:.2%}" if "exact_match" in r else ""
-        self.log(f"Epoch {r['epoch']}/{t.num_epochs} - Train Loss: {loss} - Anchor: {r['anchor_loss']:.4f} "
-                 f"({r['anchor_exact']:.1%}){em} - {r['train_wall_s']:.0f}s")
-        append_jsonl(r, self.out / METRICS)
-        if self.acc.log_with:
-            self.acc.log({k: v for k, v in flat(r).items() if v is not None}, step=r["step"])
-        score = (r.get("exact_match", -1.0), -r["loss"] if r["loss"] is not None else -math.inf)
-        if "exact_match" in r and score > tuple(self.best):
-            self.best = score
-            self.save(BEST, with_state=False)
-            self.log(f"  ✓ New best model saved (loss: {loss}, exact match: {r['exact_match']:.2%})")
-        if t.checkpoint_freq and r["epoch"] % t.checkpoint_freq == 0:
-            self.save(epoch_checkpoint_name(r["epoch"]))
-        plot_history(self.history, self.out / PLOT)
 
 
 def scaled(loss: torch.Tensor, weight: float) -> torch.Tensor:
@@ -450,6 +610,7 @@ def check_compatible(ckpt: dict, path, llm_name: str, fingerprint: str) -> None:
 
 
 def plot_history(history: list[dict], path: Path) -> None:
+    """Losses and exact match (sampled checks, full checks) against training wall time."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -457,23 +618,23 @@ def plot_history(history: list[dict], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     wall = [r["train_wall_s"] / 60 for r in history]
-    ax.plot(wall, [r["loss"] if r["loss"] is not None else float("nan") for r in history], "o-", label="LM loss")
-    ax.plot(wall, [r["anchor_loss"] for r in history], "s--", label="anchor loss", alpha=0.6)
+
+    def series(key: str, scale: float = 1.0):
+        return [(w, scale * r[key]) for w, r in zip(wall, history) if r.get(key) is not None] or [(0, float("nan"))]
+
+    ax.plot(*zip(*series("loss")), "o-", label="LM loss")
+    ax.plot(*zip(*series("anchor_loss")), "s--", label="anchor loss", alpha=0.6)
     ax.set_yscale("log")
     ax.set_xlabel("training wall time (min)")
     ax.set_ylabel("loss")
     ax2 = ax.twinx()
-    ev = [(w, r["exact_match"]) for w, r in zip(wall, history) if "exact_match" in r]
-    if ev:
-        ax2.plot(*zip(*[(w, 100 * e) for w, e in ev]), "g^-", label="exact match (%)")
-    # The in-batch argmax of every LM epoch: the curve between the (costly, sparser) full checks.
-    seen = [(w, r["train_exact"]) for w, r in zip(wall, history) if r.get("train_exact") is not None]
-    if seen:
-        ax2.plot(*zip(*[(w, 100 * e) for w, e in seen]), "g.:", alpha=0.6, label="in-batch exact (%)")
-    ax2.set_ylim(0, 100)
+    ax2.plot(*zip(*series("anchor_exact", 100)), "c.:", label="every slot right (%)")
+    ax2.plot(*zip(*series("check_exact", 100)), "g.:", label="sampled check exact (%)")
+    ax2.plot(*zip(*series("exact_match", 100)), "g^", markersize=9, label="all configurations exact (%)")
+    ax2.set_ylim(0, 101)
     ax2.set_ylabel("exact match (%)")
-    fig.legend(loc="upper center", ncol=4, fontsize="small")
-    fig.tight_layout()
+    fig.legend(loc="upper center", ncol=3, fontsize="small")
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
     atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
     plt.close(fig)
 
@@ -489,7 +650,8 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
     if trainer.acc.is_main_process:  # the metrics file always matches the run's history
         metrics = Path(cfg.output_dir) / METRICS
         atomic_write(metrics, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in trainer.history)))
-    log(f"[4/5] Training ({trainer.steps_per_epoch} steps/epoch)...")
+    log(f"[4/5] Training: anchor stage, then at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
+        f"({trainer.steps_per_epoch} steps/pass)...")
     final = trainer.fit()
     log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
     return final

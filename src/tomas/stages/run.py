@@ -1,35 +1,240 @@
-"""Main job: validate -> pre-train -> export -> evaluate, on the configured model.
+"""Main job, task to plan: validate -> Phase 0 pre-training -> export -> Phase 0 evaluation ->
+planner data -> planner training -> planner evaluation -> one sample plan, then
+``<output_dir>/run_summary.json``.
 
-Takes the same flags as ``tomas pretrain`` (YAML + overrides). Interrupt it at any time:
-running it again resumes from ``<output_dir>/train_state.pt``.
+Takes the flags of ``tomas pretrain`` (YAML + overrides) for Phase 0; planner settings go
+through ``--planner_config F`` and ``--planner.KEY VALUE`` (any key of ``tomas train``,
+e.g. ``--planner.training.max_steps 100``); ``--stop_after STAGE`` ends the job after a
+stage. Interrupt it at any time: running it again skips the stages already done
+(``<output_dir>/run_state.json``) and resumes the one that was interrupted from its own
+state file. Changed settings start every stage afresh.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from tomas.config import PretrainConfig, parse_config
-from tomas.stages import evaluate, export, pretrain
+from tomas.config import PlannerConfig, PretrainConfig, parse_config
+from tomas.io import save_json
+
+STATE, SUMMARY = "run_state.json", "run_summary.json"
+STAGES = ("validate", "pretrain", "export", "evaluate", "planner_data", "train_planner", "evaluate_planner", "plan")
+
+
+def split_planner_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(Phase 0 flags, planner flags): ``--planner.X v`` -> ``--X v``, ``--planner_config F`` -> ``--config F``."""
+    phase0, planner, i = [], [], 0
+    while i < len(argv):
+        arg = argv[i]
+        key, eq, value = arg.partition("=")
+        if key in ("--planner_config",) or key.startswith("--planner."):
+            name = "--config" if key == "--planner_config" else "--" + key[len("--planner."):]
+            if eq:
+                planner += [name, value]
+            else:
+                planner += [name, argv[i + 1]] if i + 1 < len(argv) else [name]
+                i += 1
+        else:
+            phase0.append(arg)
+        i += 1
+    return phase0, planner
+
+
+class StopAfter(Exception):
+    """``--stop_after STAGE`` reached: the job ends there; running it again goes on from the next stage."""
+
+
+class MainJob:
+    """Runs the stages in order; a stage already recorded as done in ``run_state.json`` is skipped."""
+
+    def __init__(self, cfg: PretrainConfig, config_file: str | None, planner_argv: list[str],
+                 stop_after: str | None = None):
+        self.cfg, self.config_file, self.planner_argv, self.stop_after = cfg, config_file, planner_argv, stop_after
+        self.out = Path(cfg.output_dir)
+        self.state_path = self.out / STATE
+        self.state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
+        if self.state.get("config") not in (None, self.fingerprint()):
+            print(f"  (settings changed since {self.state_path} was written: every stage runs again)")
+            self.state = {}
+        self.state["config"] = self.fingerprint()
+
+    def fingerprint(self) -> dict:
+        from dataclasses import asdict
+
+        phase0 = asdict(self.cfg)
+        phase0["training"].pop("resume", None)
+        return {"phase0": phase0, "planner": self.planner_argv}
+
+    def stage(self, number: int, name: str, title: str, work: Callable[[], dict | None]) -> dict:
+        done = self.state.setdefault("stages", {}).get(name)
+        head = f"\n[{number}/{len(STAGES)}] {title}"
+        if done and done.get("done"):
+            print(f"{head}: done in an earlier run ({done['wall_s']:.0f} s), skipped")
+            return done.get("result") or {}
+        print(head + "...")
+        t0 = time.perf_counter()
+        result = work() or {}
+        wall = time.perf_counter() - t0
+        self.state["stages"][name] = {"done": True, "wall_s": round(wall, 2), "result": result}
+        save_json(self.state, self.state_path)
+        if name == self.stop_after:
+            raise StopAfter(name)
+        return result
+
+    # --- the stages ------------------------------------------------------------------------
+    def run(self) -> dict:
+        from tomas.stages import evaluate, export, pretrain
+
+        cfg, out = self.cfg, self.out
+        d = cfg.data
+        self.stage(1, "validate", "Validating the registry and the profiling data", self.validate)
+        p0 = self.stage(2, "pretrain", "Phase 0: pre-training the resource encoder",
+                        lambda: self.pretrain_result(pretrain.pretrain(cfg, self.config_file)))
+        self.stage(3, "export", "Exporting the planner's assets", lambda: {"rows": len(export.export(
+            str(out / pretrain.BEST), d.tool_registry, d.profiling_data, cfg.model.llm_model, str(out), 64,
+            cfg.training.device))})
+        ev = self.stage(4, "evaluate", "Phase 0 evaluation: greedy read-back of every configuration", lambda: {
+            k: v for k, v in evaluate.evaluate(str(out / pretrain.BEST), str(out / export.WEIGHTS), d.tool_registry,
+                                               d.profiling_data, cfg.model.llm_model, cfg.training.device, 64,
+                                               None).items() if k not in ("worst_examples", "failed_ids")})
+        print(f"  Exact match {ev['exact_match']:.2%} of {ev['num_configs']} configurations "
+              f"(per field: " + ", ".join(f"{k} {v:.1%}" for k, v in ev["per_field"].items()) + ")")
+        self.stage(5, "planner_data", "Planner data from this registry and table", self.planner_data)
+        planner_cfg = self.planner_config()
+        self.stage(6, "train_planner", "Planner training (frozen LLM + LoRA + HierarchicalDecoder)",
+                   lambda: self.train_planner(planner_cfg))
+        pe = self.stage(7, "evaluate_planner", "Planner evaluation on the held-out phrasings",
+                        lambda: self.evaluate_planner(planner_cfg))
+        sample = self.stage(8, "plan", "A sample plan", lambda: self.sample_plan(planner_cfg))
+        summary = self.summary(p0, ev, pe, planner_cfg)
+        save_json(summary, out / SUMMARY)
+        self.closing(summary, sample, planner_cfg)
+        return summary
+
+    def validate(self) -> dict:
+        from tomas.data import load_tool_data
+
+        data = load_tool_data(self.cfg.data.tool_registry, self.cfg.data.profiling_data)
+        print(f"  ✓ {len(data.tools)} tools, {len(data.configs)} configurations")
+        return {"num_tools": len(data.tools), "num_configs": len(data.configs)}
+
+    @staticmethod
+    def pretrain_result(final: dict) -> dict:
+        return {"train_wall_s": final.get("train_wall_s"), "step": final.get("step")}
+
+    def planner_dir(self) -> Path:
+        return self.out / "planner_data"
+
+    def planner_data(self) -> dict:
+        from tomas.data import load_tool_data
+        from tomas.data.planner import generate_planner, write_planner
+
+        data = load_tool_data(self.cfg.data.tool_registry, self.cfg.data.profiling_data)
+        data = data.subset(self.cfg.data.tools) if self.cfg.data.tools else data
+        splits = generate_planner(data, seed=self.cfg.training.seed)
+        paths = write_planner(splits, self.planner_dir())
+        for split, path in paths.items():
+            print(f"  ✓ {len(splits[split])} {split} examples -> {path}")
+        return {split: len(v) for split, v in splits.items()}
+
+    def planner_config(self) -> PlannerConfig:
+        """The planner's config: its YAML, this job's data, model and output folder, then --planner.* flags."""
+        from tomas.stages.train_planner import DEFAULT_CONFIG
+
+        folder, c = self.planner_dir(), self.cfg
+        ours = ["--data.tool_registry", c.data.tool_registry, "--data.profiling_data", c.data.profiling_data,
+                "--data.train_file", str(folder / "train.jsonl"), "--data.val_file", str(folder / "val.jsonl"),
+                "--data.test_file", str(folder / "test.jsonl"), "--data.assets_dir", str(self.out),
+                "--model.llm_model", c.model.llm_model, "--output_dir", str(self.out / "planner"),
+                "--training.device", c.training.device, "--training.resume", "auto"]
+        cfg, _ = parse_config(PlannerConfig, ours + self.planner_argv, DEFAULT_CONFIG)
+        return cfg
+
+    def train_planner(self, cfg: PlannerConfig) -> dict:
+        from tomas.stages.train_planner import train_planner
+
+        final = train_planner(cfg)
+        return {k: final.get(k) for k in ("step", "train_wall_s", "val_tool_accuracy", "val_config_accuracy")}
+
+    def evaluate_planner(self, cfg: PlannerConfig) -> dict:
+        from tomas.stages.evaluate_planner import evaluate_planner
+
+        r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None)
+        print(f"  Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
+              f"violations {r['violations']} · {r['num_examples']} examples of {cfg.data.test_file}")
+        keep = ("tool_accuracy", "config_accuracy", "violations", "infeasible_accuracy", "latency_regret_pct",
+                "num_examples", "train_wall_s")
+        return {k: r.get(k) for k in keep}
+
+    def sample_plan(self, cfg: PlannerConfig) -> dict:
+        """Plans the first held-out test request with the trained planner, as ``tomas plan`` would."""
+        from tomas.stages.plan import load_planner
+
+        first = json.loads(Path(cfg.data.test_file).read_text().splitlines()[0])
+        request = {"task": first["task"], "free_resources": first["free_resources"],
+                   "latency_budget_ms": first.get("latency_budget_ms")}
+        plan = load_planner(cfg.output_dir, cfg.training.device).plan([request])[0]
+        print(json.dumps(plan, indent=2))
+        return {"request": request, "plan": plan}
+
+    # --- the end -------------------------------------------------------------------------
+    def summary(self, p0: dict, ev: dict, pe: dict, planner_cfg: PlannerConfig) -> dict:
+        stages = self.state["stages"]
+        planner_meta = json.loads((Path(planner_cfg.output_dir) / "planner.json").read_text())
+        return {
+            "phase0_exact_match": ev["exact_match"], "phase0_train_wall_s": p0.get("train_wall_s"),
+            "phase0_eval_wall_s": ev.get("eval_wall_s"), "planner_tool_accuracy": pe["tool_accuracy"],
+            "planner_config_accuracy": pe["config_accuracy"], "planner_violations": pe["violations"],
+            "planner_train_wall_s": planner_meta.get("train_wall_s"),
+            "total_wall_s": round(sum(s.get("wall_s", 0.0) for s in stages.values() if isinstance(s, dict)), 2),
+            "num_configs": ev["num_configs"], "llm_model": self.cfg.model.llm_model,
+            "stage_wall_s": {name: stages[name]["wall_s"] for name in STAGES if name in stages},
+            "planner_dir": planner_cfg.output_dir, "assets_dir": str(self.out),
+        }
+
+    def closing(self, summary: dict, sample: dict, planner_cfg: PlannerConfig) -> None:
+        r = sample["request"]["free_resources"]
+        flags = "" if planner_cfg.output_dir == "assets/planner" else f" --planner_dir {planner_cfg.output_dir}"
+        print(f"\nDone in {summary['total_wall_s'] / 60:.1f} min: Phase 0 exact match "
+              f"{summary['phase0_exact_match']:.2%} of {summary['num_configs']} configurations, planner tool "
+              f"{summary['planner_tool_accuracy']:.1%} / config {summary['planner_config_accuracy']:.1%} / "
+              f"{summary['planner_violations']} violations. Summary: {self.out / SUMMARY}")
+        print("Go on with:")
+        print(f"  tomas plan {json.dumps(sample['request']['task'])} --cpu-cores {r['cpu_cores']:g} "
+              f"--memory-gb {r['memory_gb']:g} --gpu-sm {r['gpu_sm']:g} --gpu-memory-gb {r['gpu_memory_gb']:g}"
+              f"{flags}")
+        print(f"  tomas evaluate-planner{flags}        # the full report and confusion matrix")
+
+
+def pop_stop_after(argv: list[str]) -> tuple[list[str], str | None]:
+    """Takes ``--stop_after STAGE`` out of ``argv`` (a stage name; the job ends after it)."""
+    from tomas.errors import TomasError
+
+    if "--stop_after" not in argv:
+        return argv, None
+    i = argv.index("--stop_after")
+    stage = argv[i + 1] if i + 1 < len(argv) else None
+    if stage not in STAGES:
+        raise TomasError(f"--stop_after takes one of {', '.join(STAGES)}, not {stage!r}")
+    return argv[:i] + argv[i + 2:], stage
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    cfg, config_file = parse_config(PretrainConfig, argv, pretrain.DEFAULT_CONFIG)
+    argv, stop_after = pop_stop_after(argv)
+    phase0_argv, planner_argv = split_planner_args(argv)
+    from tomas.stages import pretrain
+
+    cfg, config_file = parse_config(PretrainConfig, phase0_argv, pretrain.DEFAULT_CONFIG)
     if cfg.training.resume is None:
         cfg.training.resume = "auto"  # re-running the main job continues where it stopped
-    out = Path(cfg.output_dir)
     print(f"Loading configuration from: {config_file}")
-    pretrain.pretrain(cfg, config_file)
-    print()
-    export.export(str(out / pretrain.BEST), cfg.data.tool_registry, cfg.data.profiling_data, cfg.model.llm_model,
-                  str(out), 64, cfg.training.device)
-    print("\nEvaluating: greedy read-back of every configuration from its exported row...")
-    r = evaluate.evaluate(str(out / pretrain.BEST), str(out / export.WEIGHTS), cfg.data.tool_registry,
-                          cfg.data.profiling_data, cfg.model.llm_model, cfg.training.device, 64, None)
-    print(f"\nExact match: {r['exact_match']:.2%} of {r['num_configs']} configurations "
-          f"(training wall time {r['train_wall_s']:.0f} s)")
-    print("Per field: " + ", ".join(f"{k} {v:.1%}" for k, v in r["per_field"].items()))
-    print(f"Assets: {out}/ ({export.WEIGHTS}, {export.LOOKUP}, {export.MASK_MAP}, {pretrain.BEST}); "
-          f"report {r['path']}")
+    try:
+        MainJob(cfg, config_file, planner_argv, stop_after).run()
+    except StopAfter as stop:
+        print(f"\nStopped after stage {stop}, as asked; run the same command without --stop_after to go on.")
     return 0

@@ -158,7 +158,7 @@ class PlannerTrainer:
                                 weight_decay=t.weight_decay)
         self.model, self.opt = self.acc.prepare(s.model, opt)
         # Stepped by hand (once per optimizer step), not by accelerate (once per process).
-        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(s.cfg, t.max_steps))
+        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(t, t.max_steps))
         self.out = Path(s.cfg.output_dir)
         self.step, self.train_wall_s, self.history, self.best = 0, 0.0, [], None
         self.micro = t.batch_size * self.acc.num_processes

@@ -1,0 +1,69 @@
+"""The read-back measures: the exact-match scorer and greedy generation (a wrong answer must fail them)."""
+
+from __future__ import annotations
+
+import torch
+
+from tomas.data import load_tool_data
+from tomas.data.pretrain_dataset import fields_of
+from tomas.data.templates import render
+from tomas.models.llm import load_llm
+from tomas.models.self_encoding import PromptCache, lm_forward, self_encoder_from_checkpoint
+from tomas.stages.evaluate import greedy_generate, score, teacher_forced_exact_match
+
+
+def _data(pretrained):
+    return load_tool_data(pretrained.registry, pretrained.profiling)
+
+
+def test_score_counts_only_exact_descriptions(pretrained):
+    data = _data(pretrained)
+    texts = [render(fields_of(c)) for c in data.configs]
+    assert score(texts, data)["exact_match"] == 1.0
+    wrong = list(texts)
+    wrong[0] = wrong[0].replace(" ms.", "0 ms.")  # one latency digit too many
+    wrong[1] = wrong[1] + " "  # trailing space only: still exact after strip
+    r = score(wrong, data)
+    assert r["exact_match"] == (len(texts) - 1) / len(texts)
+    assert r["failed_ids"] == [data.configs[0].config_id]
+    assert r["worst_examples"][0]["wrong_fields"] == ["latency_ms"]
+    assert r["per_field"]["latency_ms"] == (len(texts) - 1) / len(texts)
+    assert r["per_field"]["tool"] == 1.0
+
+
+def _model(pretrained):
+    ckpt = torch.load(pretrained.out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
+    model, _ = self_encoder_from_checkpoint(ckpt)
+    return model.eval(), load_llm("tiny", "cpu", seed=ckpt["config"]["training"]["seed"])
+
+
+def test_greedy_output_is_the_argmax_of_its_own_prefix(pretrained):
+    """Teacher-forcing the greedy text must give back every greedy token: greedy = argmax at each step."""
+    data = _data(pretrained)
+    model, llm = _model(pretrained)
+    resources = torch.tensor([c.vector() for c in data.configs])
+    tool_ids = torch.tensor([data.tool_id(c.tool) for c in data.configs])
+    with torch.no_grad():
+        rows = model.encoder(tool_ids, resources)
+    texts = greedy_generate(model.adapter, rows, llm, max_new_tokens=12, batch_size=8, progress=False)
+    eos = llm.tokenizer.eos_token_id
+    cache = PromptCache(llm.model, model.adapter.prompt_before)
+    for i, text in enumerate(texts[:6]):
+        ids = llm.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if not ids or llm.tokenizer.decode(ids) != text:
+            continue  # a text that does not re-tokenise to the same ids cannot be compared token by token
+        target = torch.tensor([ids + [eos]])[:, :12]
+        with torch.no_grad():
+            prefix, _ = model(tool_ids[i:i + 1], resources[i:i + 1], llm.embeddings, False)
+            _, _, predicted = lm_forward(llm.model, prefix, target, torch.ones_like(target, dtype=torch.bool), cache)
+        assert predicted[0, :len(ids)].tolist() == target[0, :len(ids)].tolist(), i
+
+
+def test_teacher_forced_check_lists_every_failure(pretrained):
+    """The check's failed ids (what the repair stage trains on) are exactly the configurations it counts wrong."""
+    data = _data(pretrained)
+    model, llm = _model(pretrained)
+    cache = PromptCache(llm.model, model.adapter.prompt_before)
+    ok = teacher_forced_exact_match(model, llm, data, "cpu", cache)
+    assert set(ok["failed_ids"]) <= {c.config_id for c in data.configs}
+    assert len(ok["failed_ids"]) == round((1 - ok["exact_match"]) * len(data.configs))
