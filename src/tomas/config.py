@@ -179,7 +179,7 @@ class TrainingConfig(OptimConfig):
     repair_rounds: int = 2
     """After the full check: rounds of repair_steps on the configurations still wrong (0 = none)."""
     repair_steps: int = 20
-    """Optimizer steps per repair round; each batch is half still-wrong configurations, half replay."""
+    """Optimizer steps per repair round; a quarter of each batch is still-wrong configurations, the rest replay."""
     checkpoint_freq: int = 10
     """Write assets/encoder_checkpoint_epoch{N}.pt every N passes of the LM stage (0 = off)."""
 

@@ -60,9 +60,10 @@ def records(path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def ddp(pretrained, tmp_path_factory):
-    """The shared run's config, 2 processes x batch 4 (global batch 8, as the shared run's batch)."""
+    """The shared run's config, 2 processes x batch 4 (global batch 8, as the shared run's batches)."""
     out = tmp_path_factory.mktemp("ddp") / "run"
-    result = launch(["--config", str(pretrained.config), "--output_dir", str(out), "--batch_size", str(BATCH)])
+    result = launch(["--config", str(pretrained.config), "--output_dir", str(out), "--batch_size", str(BATCH),
+                     "--training.anchor_batch_size", str(BATCH)])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out, result
 
@@ -111,7 +112,7 @@ def test_console_lines_are_not_duplicated(ddp, pretrained):
     _, result = ddp
     out = result.stdout
     once = ["Loading configuration from:", "TOMAS-LLM Encoder Pre-training", "[1/5] Loading dataset...",
-            "[3/5] Building encoder", "[4/5] Training", "Anchor stage:", "LM stage:", "Checking all",
+            "[3/5] Building encoder", "[4/5] Training", "Anchor stage: the encoder", "LM stage: the shared", "Checking all",
             "Repair round 1:", "[5/5] Done"]
     for line in once:
         assert out.count(line) == 1, f"{line!r} x{out.count(line)}:\n{out}"

@@ -70,7 +70,7 @@ def self_encoder_from_checkpoint(ckpt: dict) -> tuple[SelfEncoder, PretrainConfi
                               float(enc_state["embedding_norm"]))
     encoder.load_state_dict(enc_state)
     adapter = PrefixAdapter(cfg.model.prefix, ckpt["hidden_size"], ckpt["num_slots"],
-                            float(ad_state["expander.embedding_norm"]),
+                            float(ad_state.get("expander.embedding_norm", enc_state["embedding_norm"])),
                             ad_state["prompt_before"].tolist(), ad_state["prompt_after"].tolist(),
                             ad_state["vocab_ids"].tolist(), ad_state.get("expander.vocab_embeddings"),
                             ckpt.get("value_layout"))

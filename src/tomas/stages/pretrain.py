@@ -493,18 +493,19 @@ class Trainer:
         if reached or self.repair_round >= t.repair_rounds:
             self.finish(reached, ev["exact_match"])
         else:
+            self.repair_round += 1
             self.next_stage("repair")
 
     def fit_repair(self) -> None:
         t = self.cfg.training
-        self.repair_round += 1 if self.stage_step == 0 else 0
         self.log(f"Repair round {self.repair_round}: {t.repair_steps} steps on the {len(self.failures)} "
-                 "configurations still wrong, half of each batch replayed from the rest...")
+                 "configurations still wrong, three quarters of each batch replayed from the rest...")
         size = t.batch_size * self.world
+        share = max(1, size // 4)  # the rest of each batch is replay: fixing one must not break others
         while self.stage_step < t.repair_steps:
-            replay = self.sample_configs(size - size // 2, exclude=tuple(self.failures))
-            start = self.stage_step * (size // 2)
-            wrong = [self.failures[(start + i) % len(self.failures)] for i in range(size // 2)]
+            replay = self.sample_configs(size - share, exclude=tuple(self.failures))
+            start = self.stage_step * share
+            wrong = [self.failures[(start + i) % len(self.failures)] for i in range(share)]
             with self.clock():
                 self.train_global_batch(wrong + replay, True)
             self.step, self.stage_step = self.step + 1, self.stage_step + 1
@@ -522,7 +523,7 @@ class Trainer:
             self.failures = ev["wrong"]
             self.finish(all_right, None)
         else:
-            self.failures = ev["wrong"]
+            self.failures, self.repair_round = ev["wrong"], self.repair_round + 1
             self.next_stage("repair")
 
     def keep_if_best(self, exact: float) -> None:
