@@ -14,6 +14,7 @@ from tomas.data import load_tool_data
 from tomas.data.pretrain_dataset import collate, make_samples
 from tomas.data.templates import format_number
 from tomas.models.encoder import ResourceEncoder, ResourceFeaturizer, build_encoder
+from tomas.models.fields import field_targets, layout_tokens, num_int_digits, value_layout
 from tomas.models.llm import load_llm
 from tomas.models.self_encoding import (
     build_self_encoder,
@@ -65,8 +66,12 @@ def _build(cfg, llm, data, resources, k, seed=0, anchors=None, slot_mode=None):
     torch.manual_seed(seed)
     cfg = copy.deepcopy(cfg)
     cfg.model.prefix.slot_mode = slot_mode or cfg.model.prefix.slot_mode
-    vocab = sorted(set(anchors.flatten().tolist())) if anchors is not None else list(range(8))
-    return build_self_encoder(cfg, llm, data.tools, resources, k, vocab)
+    vocab = set(anchors.flatten().tolist()) if anchors is not None else set(range(8))
+    layout = None
+    if cfg.model.prefix.slot_mode == "fields":  # the default: slots classified field by field
+        layout = value_layout(llm.tokenizer, data.tool_names, num_int_digits(resources))
+        vocab |= layout_tokens(layout)
+    return build_self_encoder(cfg, llm, data.tools, resources, k, sorted(vocab), layout)
 
 
 def test_hidden_size_comes_from_the_llm_and_output_shape(cfg, llm, data, resources):
@@ -105,10 +110,12 @@ def test_llm_is_frozen(llm):
     assert not llm.model.training
 
 
-@pytest.mark.parametrize("slot_mode", ["vocab", "free"])
+@pytest.mark.parametrize("slot_mode", ["fields", "vocab", "free"])
 def test_one_step_trains_every_encoder_tensor_and_nothing_of_the_llm(cfg, llm, data, resources, batch, slot_mode):
     b, anchors, k = batch
     model = _build(cfg, llm, data, resources, k, anchors=anchors, slot_mode=slot_mode)
+    if slot_mode == "fields":
+        anchors = field_targets(b["tool_id"], b["resources"], model.adapter.expander.layout["num_int_digits"])
     trainable = dict(model.named_parameters())
     expected_prefixes = ["encoder.resource_mlp.", "encoder.fusion.", "encoder.norm.", "adapter.expander.",
                          "adapter.soft_prompt"]
@@ -167,7 +174,7 @@ def test_num_heads_must_divide_hidden(heads, resources):
         ResourceEncoder(EncoderConfig(num_heads=heads), torch.zeros(3, 64), resources, 1.0)
 
 
-@pytest.mark.parametrize("slot_mode", ["vocab", "free"])
+@pytest.mark.parametrize("slot_mode", ["fields", "vocab", "free"])
 def test_checkpoint_round_trip(cfg, llm, data, resources, batch, tmp_path, slot_mode):
     b, anchors, k = batch
     cfg = copy.deepcopy(cfg)

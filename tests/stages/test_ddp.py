@@ -112,8 +112,8 @@ def test_console_lines_are_not_duplicated(ddp, pretrained):
     _, result = ddp
     out = result.stdout
     once = ["Loading configuration from:", "TOMAS-LLM Encoder Pre-training", "[1/5] Loading dataset...",
-            "[3/5] Building encoder", "[4/5] Training", "Anchor stage: the encoder", "LM stage: the shared", "Checking all",
-            "Repair round 1:", "[5/5] Done"]
+            "[3/5] Building encoder", "[4/5] Training", "Anchor stage: the encoder", "LM stage: the shared",
+            "Checking all", "Repair round 1:", "[5/5] Done"]
     for line in once:
         assert out.count(line) == 1, f"{line!r} x{out.count(line)}:\n{out}"
     assert "Traceback" not in result.stderr

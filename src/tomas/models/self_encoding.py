@@ -97,6 +97,23 @@ class PromptCache:
             self.length = len(inputs)
             out = llm_model.base_model(inputs_embeds=inputs[None], use_cache=True)
         self.layers = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+        self.config = llm_model.config
+
+    def static_for_batch(self, batch_size: int, max_length: int):
+        """A preallocated cache of ``max_length`` positions starting with the prompt (generation):
+        each step writes one position in place instead of concatenating the whole cache again."""
+        from transformers import StaticCache
+
+        cache = StaticCache(config=self.config, max_cache_len=max_length)
+        for i, (k, v) in enumerate(self.layers):
+            cache.update(k.expand(batch_size, -1, -1, -1), v.expand(batch_size, -1, -1, -1), i)
+        return cache
+
+    def rewind(self, static_cache) -> None:
+        """Back to just the prompt, for the next batch of the same size: the positions after it
+        are overwritten by the next writes (saves re-allocating and re-copying the prompt)."""
+        for layer in static_cache.layers:
+            layer.cumulative_length.fill_(self.length)
 
     def for_batch(self, batch_size: int):
         from transformers import DynamicCache

@@ -94,23 +94,25 @@ def greedy_generate(adapter, rows: torch.Tensor, llm, max_new_tokens: int, batch
     texts = []
     device = next(llm.model.parameters()).device
     eos = llm.tokenizer.eos_token_id
-    cache = PromptCache(llm.model, adapter.prompt_before.to(device), adapter.soft_prompt)
+    cache, kv = PromptCache(llm.model, adapter.prompt_before.to(device), adapter.soft_prompt), None
     for i in tqdm(range(0, len(rows), batch_size), desc="Generating", disable=not progress, leave=False):
         prefix, _ = adapter(rows[i:i + batch_size].to(device), llm.embeddings, False, False)
-        b = prefix.shape[0]
-        attention = torch.ones((b, cache.length + prefix.shape[1]), dtype=torch.long, device=device)
-        out = llm.model(inputs_embeds=prefix, attention_mask=attention, past_key_values=cache.for_batch(b),
-                        use_cache=True, logits_to_keep=1)
+        b, start = prefix.shape[0], cache.length + prefix.shape[1]
+        if kv is not None and kv.layers[0].keys.shape[:3:2] == (b, start + max_new_tokens):
+            cache.rewind(kv)
+        else:
+            kv = cache.static_for_batch(b, start + max_new_tokens)
+        out = llm.model(inputs_embeds=prefix, past_key_values=kv, use_cache=True, logits_to_keep=1,
+                        cache_position=torch.arange(cache.length, start, device=device))
         tokens, done = [], torch.zeros(b, dtype=torch.bool, device=device)
-        for _ in range(max_new_tokens):
+        for step in range(max_new_tokens):
             nxt = out.logits[:, -1].argmax(-1).masked_fill(done, eos)
             tokens.append(nxt)
             done |= nxt == eos
-            if done.all():
+            if done.all() or step == max_new_tokens - 1:
                 break
-            attention = torch.cat([attention, attention.new_ones((b, 1))], dim=1)
-            out = llm.model(input_ids=nxt[:, None], attention_mask=attention, past_key_values=out.past_key_values,
-                            use_cache=True, logits_to_keep=1)
+            out = llm.model(input_ids=nxt[:, None], past_key_values=kv, use_cache=True, logits_to_keep=1,
+                            cache_position=torch.tensor([start + step], device=device))
         texts += decode_until_eos(torch.stack(tokens, 1).tolist(), llm.tokenizer)
     return texts
 
@@ -183,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
     p.add_argument("--llm_model", default=None, help="defaults to the checkpoint's LLM")
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch_size", type=int, default=64)
+    p.add_argument("--batch_size", type=int, default=128, help="rows generated at once (128: fastest on a 2-core CPU)")
     p.add_argument("--output", default=None, help="report path (default: eval_report.json beside the weights)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     r = evaluate(**vars(args))

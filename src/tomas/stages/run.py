@@ -99,7 +99,7 @@ class MainJob:
             cfg.training.device))})
         ev = self.stage(4, "evaluate", "Phase 0 evaluation: greedy read-back of every configuration", lambda: {
             k: v for k, v in evaluate.evaluate(str(out / pretrain.BEST), str(out / export.WEIGHTS), d.tool_registry,
-                                               d.profiling_data, cfg.model.llm_model, cfg.training.device, 64,
+                                               d.profiling_data, cfg.model.llm_model, cfg.training.device, 128,
                                                None).items() if k not in ("worst_examples", "failed_ids")})
         print(f"  Exact match {ev['exact_match']:.2%} of {ev['num_configs']} configurations "
               f"(per field: " + ", ".join(f"{k} {v:.1%}" for k, v in ev["per_field"].items()) + ")")
