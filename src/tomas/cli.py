@@ -85,6 +85,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "evaluate-planner": (_stage("evaluate_planner"), "planner accuracy vs the oracle on the test split"),
     "probe-planner": (_stage("probe_planner"), "train the decoder alone on frozen hidden states (fast check)"),
     "plan": (_stage("plan"), "plan a tool and its resources for a task (JSON resource plan)"),
+    "serve": (_stage("serve"), "the planner as an HTTP service (micro-batched, Prometheus /metrics)"),
 }
 
 

@@ -179,7 +179,11 @@ class TrainingConfig(OptimConfig):
     repair_rounds: int = 2
     """After the full check: rounds of repair_steps on the configurations still wrong (0 = none)."""
     repair_steps: int = 20
-    """Optimizer steps per repair round; a quarter of each batch is still-wrong configurations, the rest replay."""
+    """Optimizer steps per repair round: a quarter of each batch is still-wrong configurations, half the
+    ones nearest to going wrong at the full check (smallest margins), the rest replay."""
+    repair_learning_rate: float = 1.0e-3
+    """Learning rate of a repair round, decaying linearly to 0 over its steps: small, because the soft
+    prompt it moves is shared by every configuration (a larger rate fixes one and breaks others)."""
     checkpoint_freq: int = 10
     """Write assets/encoder_checkpoint_epoch{N}.pt every N passes of the LM stage (0 = off)."""
 

@@ -129,7 +129,7 @@ def test_one_step_trains_every_encoder_tensor_and_nothing_of_the_llm(cfg, llm, d
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)  # no decay: only gradients move
     prefix, slots = model(b["tool_id"], b["resources"], llm.embeddings)
     assert prefix.shape == (len(data.configs), model.adapter.prefix_length, 64)
-    lm_loss, correct, _ = lm_forward(llm.model, prefix, b["target_ids"], b["target_mask"])
+    lm_loss, correct, _, _ = lm_forward(llm.model, prefix, b["target_ids"], b["target_mask"])
     a_loss, _ = model.adapter.anchor_loss(slots, anchors, llm.embeddings.weight)
     (lm_loss + a_loss).backward()
     for n, p in trainable.items():

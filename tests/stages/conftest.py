@@ -65,9 +65,10 @@ output_dir: {output_dir}
 """
 
 
-def run_cli(args: list[str], cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], cwd: Path = REPO, timeout: float = 300, stdin: str | None = None
+            ) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=cwd, env=ENV, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, input=stdin)
 
 
 def spawn_cli(args: list[str], log_path: Path, cwd: Path = REPO) -> subprocess.Popen:
@@ -138,3 +139,68 @@ def pretrained(tmp_path_factory) -> PretrainRun:
     num_rows = len(profiling.read_text().strip().splitlines()) - 1
     num_tools = len(json.loads(registry.read_text()))
     return PretrainRun(config, registry, profiling, out, result, num_rows, num_tools)
+
+
+# --- a tiny trained planner (test_planner_e2e, test_serve) -------------------------------------
+TOMAS = ["-m", "tomas.cli"]
+MAX_STEPS, EVAL_EVERY = 40, 20  # of the tiny planner run that the planner and service tests share
+
+
+@dataclass
+class PlannerRun:
+    root: Path
+    config: Path
+    assets: Path
+    data: Path
+    out: Path
+    result: object
+    max_steps: int = MAX_STEPS
+    eval_every: int = EVAL_EVERY
+
+
+def planner_yaml(pretrained, data: Path, assets: Path, out: Path) -> str:
+    return f"""\
+data:
+  tool_registry: {pretrained.registry}
+  profiling_data: {pretrained.profiling}
+  train_file: {data}/train.jsonl
+  val_file: {data}/val.jsonl
+  test_file: {data}/test.jsonl
+  assets_dir: {assets}
+model:
+  llm_model: tiny
+  lora: {{r: 4, alpha: 8}}
+  head_learning_rate: 1.0e-2
+training:
+  batch_size: 8
+  max_steps: {MAX_STEPS}
+  learning_rate: 1.0e-2
+  warmup_steps: 0
+  eval_every_steps: {EVAL_EVERY}
+  save_every_steps: 10
+  device: cpu
+  num_threads: 1
+  seed: 0
+output_dir: {out}
+"""
+
+
+@pytest.fixture(scope="session")
+def planner_run(pretrained, tmp_path_factory) -> PlannerRun:
+    root = tmp_path_factory.mktemp("planner")
+    data, assets, out = root / "data", root / "assets", root / "planner"
+    cli = run_cli
+    gen = cli([*TOMAS, "data", "generate-planner", "--tool_registry", str(pretrained.registry), "--profiling_data",
+               str(pretrained.profiling), "--output_dir", str(data), "--train_per_tool", "60", "--val_per_tool", "10",
+               "--test_per_tool", "20"])
+    assert gen.returncode == 0, gen.stderr
+    ckpt = pretrained.out / "pretrained_encoder.pt"
+    exp = cli(["script/export_classifier_weights.py", "--encoder_checkpoint", str(ckpt),
+               "--tool_registry", str(pretrained.registry), "--profiling_data", str(pretrained.profiling),
+               "--llm_model", "tiny", "--output_dir", str(assets), "--device", "cpu"])
+    assert exp.returncode == 0, exp.stderr
+    config = root / "train_planner.yaml"
+    config.write_text(planner_yaml(pretrained, data, assets, out))
+    result = cli(["script/train.py", "--config", str(config)])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return PlannerRun(root, config, assets, data, out, result)

@@ -26,10 +26,10 @@ KEYS = ("samples_per_s", "tokens_per_s", "achieved_gflops", "peak_gflops", "rati
 # target), the LM record of step 40 logged twice (a resumed run: the last one counts), the full check.
 SYNTHETIC = [
     {"stage": "anchor", "step": 10, "train_wall_s": 1.0, "loss": None, "anchor_exact": 1.0},
-    {"stage": "lm", "step": 20, "train_wall_s": 10.0, "loss": 0.5, "check_exact": 0.3},
+    {"stage": "lm", "step": 20, "train_wall_s": 10.0, "loss": 0.5, "check_exact": 0.3, "check_size": 64},
     {"stage": "lm", "step": 30, "train_wall_s": 20.0, "loss": 0.2},
-    {"stage": "lm", "step": 40, "train_wall_s": 29.0, "loss": 0.1, "check_exact": 0.4},
-    {"stage": "lm", "step": 40, "train_wall_s": 31.0, "loss": 0.1, "check_exact": 0.95},
+    {"stage": "lm", "step": 40, "train_wall_s": 29.0, "loss": 0.1, "check_exact": 0.4, "check_size": 64},
+    {"stage": "lm", "step": 40, "train_wall_s": 31.0, "loss": 0.1, "check_exact": 0.95, "check_size": 64},
     {"stage": "check", "step": 40, "train_wall_s": 38.0, "loss": None, "exact_match": 0.99},
     {"stage": "repair", "step": 50, "train_wall_s": 45.0, "loss": 0.01, "check_exact": 1.0},
 ]
@@ -78,6 +78,9 @@ def test_bench_json_keys_and_values(bench_json, config, batch_size):
 def test_bench_time_to_exact_match(bench_json, batch_size):
     r, _ = bench_json
     assert r["time_to_exact_match"] == {"50": 31.0, "90": 31.0, "99": 38.0, "100": 45.0}
+    basis = r["time_to_exact_match_basis"]
+    assert basis["99"] == "all configurations (check stage)"
+    assert basis["50"] == "a sample of 64 configurations (lm stage)"
     p = r["projection"]
     assert p["target"] == "100%" and p["lm_samples_to_target"] == (50 - 10) * batch_size
     assert p["ratio"] == r["ratio"] and p["peak_tflops"] == 989.0

@@ -31,6 +31,19 @@ def test_score_counts_only_exact_descriptions(pretrained):
     assert r["per_field"]["tool"] == 1.0
 
 
+def test_score_with_token_flags_counts_a_missing_end_of_sequence(pretrained):
+    """The teacher-forced check passes its every-token-right flags: a newline predicted where
+    end-of-sequence belongs decodes to the right text once stripped, and must still count wrong."""
+    data = _data(pretrained)
+    texts = [render(fields_of(c)) + "\n" for c in data.configs]
+    flags = [True] * len(texts)
+    flags[2] = False
+    r = score(texts, data, exact=flags)
+    assert r["exact_match"] == (len(texts) - 1) / len(texts) and r["failed_ids"] == [data.configs[2].config_id]
+    assert r["per_field"]["latency_ms"] == 1.0  # every field was read right: only the end was not
+    assert score(texts, data)["exact_match"] == 1.0  # what the text alone would have said
+
+
 def _model(pretrained):
     ckpt = torch.load(pretrained.out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
     model, _ = self_encoder_from_checkpoint(ckpt)
@@ -55,7 +68,7 @@ def test_greedy_output_is_the_argmax_of_its_own_prefix(pretrained):
         target = torch.tensor([ids + [eos]])[:, :12]
         with torch.no_grad():
             prefix, _ = model(tool_ids[i:i + 1], resources[i:i + 1], llm.embeddings, False)
-            _, _, predicted = lm_forward(llm.model, prefix, target, torch.ones_like(target, dtype=torch.bool), cache)
+            _, _, predicted, _ = lm_forward(llm.model, prefix, target, torch.ones_like(target, dtype=torch.bool), cache)
         assert predicted[0, :len(ids)].tolist() == target[0, :len(ids)].tolist(), i
 
 
@@ -67,3 +80,6 @@ def test_teacher_forced_check_lists_every_failure(pretrained):
     ok = teacher_forced_exact_match(model, llm, data, "cpu", cache)
     assert set(ok["failed_ids"]) <= {c.config_id for c in data.configs}
     assert len(ok["failed_ids"]) == round((1 - ok["exact_match"]) * len(data.configs))
+    # Exact exactly when every target token, end-of-sequence included, beats every other token.
+    failed = set(ok["failed_ids"])
+    assert [m > 0 for m in ok["margins"]] == [c.config_id not in failed for c in data.configs]

@@ -4,8 +4,6 @@ generate-planner -> export (Phase 0 assets) -> train -> evaluate-planner -> plan
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import torch
@@ -13,64 +11,6 @@ import torch
 from tomas.models.decoder import RESOURCES
 
 TOMAS = ["-m", "tomas.cli"]
-MAX_STEPS, EVAL_EVERY = 40, 20
-
-
-@dataclass
-class PlannerRun:
-    root: Path
-    config: Path
-    assets: Path
-    data: Path
-    out: Path
-    result: object
-
-
-def planner_yaml(pretrained, data: Path, assets: Path, out: Path) -> str:
-    return f"""\
-data:
-  tool_registry: {pretrained.registry}
-  profiling_data: {pretrained.profiling}
-  train_file: {data}/train.jsonl
-  val_file: {data}/val.jsonl
-  test_file: {data}/test.jsonl
-  assets_dir: {assets}
-model:
-  llm_model: tiny
-  lora: {{r: 4, alpha: 8}}
-  head_learning_rate: 1.0e-2
-training:
-  batch_size: 8
-  max_steps: {MAX_STEPS}
-  learning_rate: 1.0e-2
-  warmup_steps: 0
-  eval_every_steps: {EVAL_EVERY}
-  save_every_steps: 10
-  device: cpu
-  num_threads: 1
-  seed: 0
-output_dir: {out}
-"""
-
-
-@pytest.fixture(scope="module")
-def planner_run(pretrained, cli, tmp_path_factory) -> PlannerRun:
-    root = tmp_path_factory.mktemp("planner")
-    data, assets, out = root / "data", root / "assets", root / "planner"
-    gen = cli([*TOMAS, "data", "generate-planner", "--tool_registry", str(pretrained.registry), "--profiling_data",
-               str(pretrained.profiling), "--output_dir", str(data), "--train_per_tool", "60", "--val_per_tool", "10",
-               "--test_per_tool", "20"])
-    assert gen.returncode == 0, gen.stderr
-    ckpt = pretrained.out / "pretrained_encoder.pt"
-    exp = cli(["script/export_classifier_weights.py", "--encoder_checkpoint", str(ckpt),
-               "--tool_registry", str(pretrained.registry), "--profiling_data", str(pretrained.profiling),
-               "--llm_model", "tiny", "--output_dir", str(assets), "--device", "cpu"])
-    assert exp.returncode == 0, exp.stderr
-    config = root / "train_planner.yaml"
-    config.write_text(planner_yaml(pretrained, data, assets, out))
-    result = cli(["script/train.py", "--config", str(config)])
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return PlannerRun(root, config, assets, data, out, result)
 
 
 def test_training_writes_checkpoint_metrics_and_plot(planner_run):
@@ -80,7 +20,8 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
         assert (out / name).is_file(), name
     records = [json.loads(line) for line in (out / "planner_metrics.jsonl").read_text().splitlines()]
     evals = [r for r in records if "val_config_accuracy" in r]
-    assert [r["step"] for r in evals] == list(range(EVAL_EVERY, MAX_STEPS + 1, EVAL_EVERY))
+    every, steps = planner_run.eval_every, planner_run.max_steps
+    assert [r["step"] for r in evals] == list(range(every, steps + 1, every))
     first = [r["loss"] for r in records][:2]
     assert sum(r["loss"] for r in records[-2:]) < sum(first)  # the loss goes down
     assert all(r["val_violations"] == 0 for r in evals)
@@ -119,6 +60,8 @@ def test_plan_json_fits_the_free_resources(planner_run, cli):
     plan = json.loads(r.stdout)
     lookup = json.loads((planner_run.assets / "config_lookup.json").read_text())
     mask = json.loads((planner_run.assets / "tool_mask_map.json").read_text())
+    assert plan["schema_version"] == 1 and plan["free_resources"] == free  # 4, not 4.0
+    assert all(isinstance(v, int) for v in plan["free_resources"].values())
     if plan["feasible"]:
         assert r.returncode == 0
         entry = lookup[str(plan["config_id"])]
@@ -154,13 +97,41 @@ def test_plan_batch_masks_every_answer(planner_run, cli, tmp_path):
             assert all(entry[k] <= e["free_resources"][k] for k in RESOURCES)
 
 
-def test_plan_bad_batch_line_is_one_error_line(planner_run, cli, tmp_path):
-    batch = tmp_path / "bad.jsonl"
-    batch.write_text('{"task": "x", "free_resources": {"cpu_cores": 1, "memory_gb": 1, "gpu_sm": 0}}\n')
+def test_plan_bad_batch_line_gets_an_error_line_and_the_others_are_planned(planner_run, cli, tmp_path):
+    batch = tmp_path / "mixed.jsonl"
+    good = {"id": "a", "task": "Read this page", "free_resources": {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20,
+                                                                   "gpu_memory_gb": 4}}
+    bad = {"id": 7, "task": "x", "free_resources": {"cpu_cores": 1, "memory_gb": 1, "gpu_sm": 0}}
+    batch.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n{not json\n")
     r = _plan(cli, planner_run, "--batch", str(batch))
-    assert r.returncode == 2
+    assert r.returncode == 2, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(out) == 3
+    assert out[0]["id"] == "a" and out[0]["schema_version"] == 1 and out[0]["tool"] in json.loads(
+        (planner_run.assets / "tool_mask_map.json").read_text())
+    assert out[0]["free_resources"] == good["free_resources"]
+    assert all(isinstance(v, int) for v in out[0]["free_resources"].values())  # integers stay integers
     field = "free_resources.gpu_memory_gb"
-    assert r.stderr.strip() == f"error: {batch}: line 1: field {field}: missing or not a number ≥ 0"
+    assert out[1] == {"schema_version": 1, "id": 7,
+                      "error": f"{batch}: line 2: field {field}: missing or not a number ≥ 0"}
+    assert out[2]["error"].startswith(f"{batch}: line 3: not valid JSON") and "id" not in out[2]
+    assert "1 bad line" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_plan_batch_reads_standard_input(planner_run, cli):
+    request = {"id": 1, "task": "Read this page", "free_resources": {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 0,
+                                                                     "gpu_memory_gb": 0}}
+    r = cli(["script/inference.py", "--batch", "-", "--planner_dir", str(planner_run.out), "--device", "cpu"],
+            stdin=json.dumps(request) + "\n")
+    assert r.returncode == 0, r.stderr
+    (plan,) = [json.loads(line) for line in r.stdout.splitlines()]
+    assert plan["id"] == 1 and plan["task"] == request["task"]
+
+
+def test_plan_batch_missing_file_is_one_error_line(planner_run, cli, tmp_path):
+    r = _plan(cli, planner_run, "--batch", str(tmp_path / "nowhere.jsonl"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: {tmp_path / 'nowhere.jsonl'}: no such file"
 
 
 def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tmp_path):
@@ -180,12 +151,13 @@ def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tm
 
 def test_resume_continues_from_the_saved_step(planner_run, cli):
     """Re-running with more steps and --training.resume auto starts at the saved step."""
-    r = cli(["script/train.py", "--config", str(planner_run.config), "--training.max_steps", str(MAX_STEPS + 10),
+    steps = planner_run.max_steps
+    r = cli(["script/train.py", "--config", str(planner_run.config), "--training.max_steps", str(steps + 10),
              "--training.resume", "auto", "--output_dir", str(planner_run.out)])
     assert r.returncode == 0, r.stderr[-2000:]
-    assert f"Resumed from {planner_run.out / 'planner_state.pt'} at step {MAX_STEPS}" in r.stdout
+    assert f"Resumed from {planner_run.out / 'planner_state.pt'} at step {steps}" in r.stdout
     state = torch.load(planner_run.out / "planner_state.pt", weights_only=True)
-    assert state["step"] == MAX_STEPS + 10
+    assert state["step"] == steps + 10
 
 
 def test_training_refuses_assets_of_other_data(planner_run, cli, tmp_path):
@@ -233,3 +205,38 @@ def test_checkpoint_from_before_the_readout_option_reads_the_last_token(planner_
     (tmp_path / "planner.safetensors").write_bytes((planner_run.out / "planner.safetensors").read_bytes())
     assert load_planner(str(planner_run.out), "cpu").model.readout is mean_token_states
     assert load_planner(str(tmp_path), "cpu").model.readout is last_token_states
+
+
+def test_python_api_plans_like_the_cli(planner_run):
+    from tomas import Planner, PlanResult
+    from tomas.errors import DataError
+
+    planner = Planner.from_pretrained(str(planner_run.out), device="cpu")
+    free = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20, "gpu_memory_gb": 4}
+    r = planner.plan("Read this scanned page", free, id="x")
+    assert isinstance(r, PlanResult) and r.tool in planner.tools
+    d = r.to_dict()
+    assert d["id"] == "x" and d["schema_version"] == 1 and d["tool"] == r.tool and d["config_id"] == r.config_id
+    if r.feasible:
+        assert all(r.resources[k] <= free[k] for k in free) and r.latency_ms == d["latency_ms"]
+    else:
+        assert r.resources is None and r.reason
+    twice = planner.plan_batch([{"task": "Read this scanned page", "free_resources": free}] * 2)
+    assert [(p.tool, p.config_id) for p in twice] == [(r.tool, r.config_id)] * 2
+    with pytest.raises(DataError, match="request 1: field task"):
+        planner.plan_batch([{"task": "ok", "free_resources": free}, {"free_resources": free}])
+
+
+def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
+    import shutil
+
+    moved = tmp_path / "moved"
+    shutil.copytree(planner_run.out, moved)
+    meta = json.loads((moved / "planner.json").read_text())
+    meta["config"]["data"]["assets_dir"] = str(tmp_path / "gone")  # the training assets are not there any more
+    (moved / "planner.json").write_text(json.dumps(meta))
+    assert (moved / "config_lookup.json").read_bytes() == (planner_run.assets / "config_lookup.json").read_bytes()
+    r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "0",
+             "--gpu-memory-gb", "0", "--json", "--planner_dir", str(moved), "--device", "cpu"])
+    assert r.returncode in (0, 3), r.stderr
+    assert json.loads(r.stdout)["tool"] in json.loads((moved / "tool_mask_map.json").read_text())

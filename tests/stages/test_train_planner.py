@@ -96,3 +96,15 @@ def test_metrics_against_the_oracle(world):
     wrong = by_phrasing[feasible[2].phrasing]
     assert wrong["tool_accuracy"] < 1 and table.tool_names[choices[2].tool_id] in wrong["chosen"]
     assert list(by_phrasing.values())[0]["tool_accuracy"] == min(r["tool_accuracy"] for r in by_phrasing.values())
+
+
+def test_plan_accuracy_needs_the_right_tool(world):
+    data, table, examples = world
+    infeasible = next(e for e in examples if e.config_id is None)
+    feasible = next(e for e in examples if e.config_id is not None)
+    wrong_tool = (data.tool_id(infeasible.tool) + 1) % len(data.tools)
+    choices = [_choice(wrong_tool, None), _choice(data.tool_id(feasible.tool), feasible.config_id)]
+    m = planner_metrics([infeasible, feasible], choices, table)
+    assert m["config_accuracy"] == 1.0  # "nothing fits" matched, whatever the tool
+    assert m["plan_accuracy"] == 0.5  # a plan needs the right tool as well
+    assert m["config_accuracy_given_tool"] == 1.0  # counted over the one request whose tool is right

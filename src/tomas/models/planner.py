@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from tomas.config import PlannerModelConfig
 from tomas.data.templates import format_number
@@ -120,16 +121,22 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
 
 @torch.no_grad()
 def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[str, dict, float | None]],
-                     device: torch.device, batch_size: int = 32) -> list[Choice]:
-    """(task, free resources, latency budget or None) per request -> the decoder's masked ``Choice``s, batched."""
+                     device: torch.device, batch_size: int = 32, progress: str | None = None) -> list[Choice]:
+    """(task, free resources, latency budget or None) per request -> the decoder's masked ``Choice``s, batched.
+
+    ``progress``: the label of a progress bar (None = no bar)."""
     was_training = model.training
     model.eval()
-    out = []
-    for i in range(0, len(requests), batch_size):
-        chunk = requests[i:i + batch_size]
-        batch = encode_prompts(tokenizer, [render_prompt(*r) for r in chunk], device)
-        out.extend(model.decoder.predict(model.last_hidden(**batch), None, free_tensor([r[1] for r in chunk]),
-                                         budget_tensor([r[2] for r in chunk])))
+    prompts = [render_prompt(*r) for r in requests]
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths per batch: little padding
+    out: list[Choice | None] = [None] * len(requests)
+    for start in tqdm(range(0, len(order), batch_size), desc=progress, disable=not progress, leave=False):
+        idx = order[start:start + batch_size]
+        batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
+        choices = model.decoder.predict(model.last_hidden(**batch), None, free_tensor([requests[i][1] for i in idx]),
+                                        budget_tensor([requests[i][2] for i in idx]))
+        for i, choice in zip(idx, choices):
+            out[i] = choice
     model.train(was_training)
     return out
 

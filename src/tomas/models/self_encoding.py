@@ -123,12 +123,14 @@ class PromptCache:
 
 
 def lm_forward(llm_model: nn.Module, prefix: torch.Tensor, target_ids: torch.Tensor, target_mask: torch.Tensor,
-               cache: PromptCache | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+               cache: PromptCache | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Teacher-forced pass ``[prefix | targets[:-1]]`` with logits only at target positions.
 
     With ``cache``, ``prefix`` excludes the cached prompt text. Returns (mean CE over real
     target tokens, per-sample "every token is the argmax" [B] — which is exactly
-    greedy-decoding exact match — and argmax ids [B, T]).
+    greedy-decoding exact match —, argmax ids [B, T], and per-sample margin [B]: the smallest
+    gap, over its target positions, between the target's logit and the best other token's
+    (negative where it is wrong; small positive = right but at risk)).
     """
     embed = llm_model.get_input_embeddings()
     inputs = torch.cat([prefix, embed(target_ids[:, :-1]).to(prefix.dtype)], dim=1)
@@ -145,4 +147,14 @@ def lm_forward(llm_model: nn.Module, prefix: torch.Tensor, target_ids: torch.Ten
     predicted = torch.zeros_like(target_ids)
     predicted[target_mask] = logits.argmax(-1)
     correct = ((predicted == target_ids) | ~target_mask).all(dim=1)
-    return loss, correct, predicted
+    return loss, correct, predicted, token_margins(logits.detach(), target_ids, target_mask)
+
+
+def token_margins(logits: torch.Tensor, target_ids: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+    """[B]: min over each sample's target positions of (target logit - best other logit)."""
+    targets = target_ids[target_mask]
+    top2 = logits.topk(2, dim=-1)
+    other = torch.where(top2.indices[:, 0] == targets, top2.values[:, 1], top2.values[:, 0])
+    gaps = torch.full(target_ids.shape, float("inf"), device=logits.device)
+    gaps[target_mask] = logits.gather(1, targets[:, None]).squeeze(1) - other
+    return gaps.min(dim=1).values

@@ -178,6 +178,17 @@ def time_to_exact_match(records: list[dict], levels=LEVELS) -> dict[str, float |
     return out
 
 
+def exact_match_basis(records: list[dict], levels=LEVELS) -> dict[str, str | None]:
+    """Level -> what the record that reached it measured: every configuration, or a sample of them."""
+    out = {}
+    for level in levels:
+        hit = next((r for r in records if (measured_exact(r) or 0.0) >= level), None)
+        out[f"{level * 100:g}"] = None if hit is None else (
+            f"all configurations ({hit['stage']} stage)" if "exact_match" in hit
+            else f"a sample of {hit.get('check_size', '?')} configurations ({hit['stage']} stage)")
+    return out
+
+
 def lm_samples_to(records: list[dict], batch_size: int) -> tuple[str, int] | None:
     """(highest level reached, samples the LLM processed to reach it ≈ LM steps x batch_size)."""
     anchor_steps = max((r["step"] for r in records if r["stage"] == "anchor"), default=0)
@@ -264,6 +275,7 @@ def bench(cfg: PretrainConfig, opts: argparse.Namespace, log) -> dict:
     if opts.metrics:
         records = read_records(opts.metrics)
         r["time_to_exact_match"] = time_to_exact_match(records)
+        r["time_to_exact_match_basis"] = exact_match_basis(records)
         to_target = lm_samples_to(records, cfg.training.batch_size)
     ratio = opts.projection_ratio if opts.projection_ratio is not None else r["ratio"]
     r["projection"] = projection(work, ratio, opts.projection_peak_tflops, r["trainable_params"], to_target)
@@ -299,8 +311,10 @@ def table(r: dict, metrics: str | None) -> str:
     ]
     if "peak_gpu_mb" in r:
         rows.append(("peak GPU memory", f"{r['peak_gpu_mb']:,.0f} MB", "torch.cuda.max_memory_allocated"))
+    basis = r.get("time_to_exact_match_basis", {})
     for level, s in r.get("time_to_exact_match", {}).items():
-        rows.append((f"time to {level}% exact", _seconds(s), f"train_wall_s in {metrics}"))
+        rows.append((f"time to {level}% exact", _seconds(s), f"train_wall_s in {metrics}"
+                     + (f", measured on {basis[level]}" if basis.get(level) else "")))
     rows.append(("projection: samples/s", f"{p['samples_per_s']:,.1f}", f"Qwen2.5-7B shape, bf16, 1 H100 at "
                  f"{p['peak_tflops']:g} TFLOP/s x ratio {p['ratio']:.2f}; {p['flops_per_sample'] / 1e12:.2f} "
                  "TFLOP/sample, same tokens/sample"))

@@ -30,49 +30,57 @@ def _truth(config) -> dict[str, str]:
     return {k: format_number(f[k]) if k in NUMERIC_FIELDS else str(f[k]) for k in FIELDS}
 
 
-def score(texts: list[str], data: ToolData, worst: int = 10) -> dict:
-    """Exact match of whole descriptions and per-field accuracy of ``texts`` (config order)."""
+def score(texts: list[str], data: ToolData, worst: int = 10, exact: list[bool] | None = None) -> dict:
+    """Exact match of whole descriptions and per-field accuracy of ``texts`` (config order).
+
+    A text is exact when it equals the description (surrounding whitespace aside), or, with
+    ``exact``, when that flag says so: the teacher-forced check knows whether every token up to
+    and including end-of-sequence was the argmax, which the decoded text alone does not show
+    (a newline predicted in place of end-of-sequence decodes to the same stripped text)."""
     per_field = dict.fromkeys(FIELDS, 0)
-    exact, failures, wrong_ids = 0, [], []
-    for config, text in zip(data.configs, texts):
+    num_exact, failures, wrong_ids = 0, [], []
+    for i, (config, text) in enumerate(zip(data.configs, texts)):
         target = render(fields_of(config))
         truth, got = _truth(config), parse_fields(text)
         wrong = [f for f in FIELDS if got.get(f) != truth[f]]
         for f in FIELDS:
             per_field[f] += f not in wrong
-        if text.strip() == target:
-            exact += 1
+        if (text.strip() == target) if exact is None else exact[i]:
+            num_exact += 1
         else:
             wrong_ids.append(config.config_id)
             failures.append({"config_id": config.config_id, "expected": target, "generated": text,
                              "wrong_fields": wrong})
     n = max(1, len(texts))
     failures.sort(key=lambda r: -len(r["wrong_fields"]))
-    return {"exact_match": exact / n, "num_configs": len(texts), "per_field": {f: c / n for f, c in per_field.items()},
+    return {"exact_match": num_exact / n, "num_configs": len(texts), "per_field": {f: c / n for f, c in per_field.items()},
             "worst_examples": failures[:worst], "num_failures": len(failures), "failed_ids": wrong_ids}
 
 
 @torch.no_grad()
 def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, batch_size: int = 64,
                                progress: str | None = None) -> dict:
-    """``progress``: the label of a progress bar (None = no bar)."""
+    """``progress``: the label of a progress bar (None = no bar). Besides ``score``'s report,
+    ``margins`` (config order): each configuration's smallest logit gap (``lm_forward``)."""
     from tomas.models.self_encoding import lm_forward
 
     samples = make_samples(data.configs, data.tool_names, llm.tokenizer)
     order = sorted(range(len(samples)), key=lambda i: len(samples[i].target_ids))  # little padding per batch
     was_training = model.training
     model.eval()
-    texts = [""] * len(samples)
+    texts, margins, exact = [""] * len(samples), [0.0] * len(samples), [False] * len(samples)
     for i in tqdm(range(0, len(samples), batch_size), desc=progress, disable=not progress, leave=False):
         idx = order[i:i + batch_size]
         batch = {k: v.to(device) for k, v in collate([samples[j] for j in idx], llm.tokenizer.pad_token_id).items()}
         prefix, _ = model(batch["tool_id"], batch["resources"], llm.embeddings, cache is None,
                           not (cache and cache.with_soft_prompt))
-        _, _, predicted = lm_forward(llm.model, prefix, batch["target_ids"], batch["target_mask"], cache)
-        for j, text in zip(idx, decode_until_eos(predicted.tolist(), llm.tokenizer)):
-            texts[j] = text
+        _, correct, predicted, margin = lm_forward(llm.model, prefix, batch["target_ids"], batch["target_mask"],
+                                                   cache)
+        for j, text, ok, m in zip(idx, decode_until_eos(predicted.tolist(), llm.tokenizer), correct.tolist(),
+                                  margin.tolist()):
+            texts[j], exact[j], margins[j] = text, ok, m
     model.train(was_training)
-    return score(texts, data)
+    return score(texts, data, exact=exact) | {"margins": margins}
 
 
 def decode_until_eos(rows: list[list[int]], tokenizer) -> list[str]:

@@ -27,10 +27,10 @@ REPORT, CONFUSION = "planner_eval_report.json", "planner_confusion.png"
 
 
 def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
-                     batch_size: int = 32) -> list[Choice]:
-    """Hierarchical masked decoding for every example, batched."""
+                     batch_size: int = 32, progress: str | None = None) -> list[Choice]:
+    """Hierarchical masked decoding for every example, batched (``progress``: a progress bar's label)."""
     return predict_requests(model, tokenizer, [(e.task, e.free_resources, e.latency_budget_ms) for e in examples],
-                            device, batch_size)
+                            device, batch_size, progress)
 
 
 def is_violation(choice: Choice, example: PlannerExample, table: ConfigTable) -> bool:
@@ -83,9 +83,16 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
     wrong = [{"task": e.task, "free_resources": e.free_resources, "latency_budget_ms": e.latency_budget_ms,
               "oracle": [e.tool, e.config_id], "chosen": [table.tool_names[c.tool_id], c.config_id]}
              for e, c in zip(examples, choices) if c.config_id != e.config_id or table.tool_names[c.tool_id] != e.tool]
+    tool_right = [g == c.tool_id for g, c in zip(gold_tool, choices)]
+    config_right = [c.config_id == e.config_id for c, e in zip(choices, examples)]
+    plan_right = [t and c for t, c in zip(tool_right, config_right)]
     return {
-        "tool_accuracy": sum(g == c.tool_id for g, c in zip(gold_tool, choices)) / max(1, n),
-        "config_accuracy": sum(c.config_id == e.config_id for c, e in zip(choices, examples)) / max(1, n),
+        "tool_accuracy": sum(tool_right) / max(1, n),
+        # The configuration (size included) is the oracle's; "nothing fits" matches "nothing fits" whatever the tool.
+        "config_accuracy": sum(config_right) / max(1, n),
+        # Tool and configuration both the oracle's ("nothing fits" is right only with the right tool).
+        "plan_accuracy": sum(plan_right) / max(1, n),
+        "config_accuracy_given_tool": sum(plan_right) / max(1, sum(tool_right)),
         "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
         "latency_regret_ms": mean_regret,
         "latency_regret_pct": 100 * mean_regret / max(1e-9, sum(oracle_lat) / max(1, len(oracle_lat))),
@@ -133,7 +140,8 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
     examples = load_planner_examples(test_file or cfg.data.test_file, data)
     print(f"Evaluating {planner_dir} on {len(examples)} examples of {test_file or cfg.data.test_file}...")
-    choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size)
+    choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
+                               progress="Evaluating")
     report = planner_metrics(examples, choices, planner.table)
     report["train_wall_s"] = planner.meta.get("train_wall_s")
     out = Path(output_dir or planner_dir)
@@ -153,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir)
     print(f"Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
+          f"plan accuracy {r['plan_accuracy']:.2%} "
+          f"(config {r['config_accuracy_given_tool']:.2%} given the right tool) · "
           f"violations {r['violations']} · infeasible detection {r['infeasible_accuracy']:.2%} · "
           f"latency regret {r['latency_regret_ms']:.1f} ms ({r['latency_regret_pct']:.2f}% of oracle mean) · "
           f"{r['num_examples']} examples")

@@ -23,10 +23,18 @@ from tomas.config import PlannerConfig, from_dict
 from tomas.errors import DataError
 from tomas.models.decoder import RESOURCES, Choice, ConfigTable
 from tomas.models.llm import load_llm, resolve_device
-from tomas.models.planner import PlannerModel, build_planner, predict_requests
-from tomas.stages.train_planner import META, WEIGHTS_FILE
+from tomas.models.planner import PlannerModel, build_planner, predict_requests, render_prompt
+from tomas.stages.train_planner import META, TABLE_FILES, WEIGHTS_FILE
 
 EXIT_INFEASIBLE = 3
+EXIT_BAD_LINES = 2  # --batch: at least one line was not a valid request (the others are planned)
+SCHEMA_VERSION = 1
+"""Version of the plan JSON written by ``tomas plan`` (bumped when a field changes meaning or goes)."""
+
+
+def whole(value: float) -> int | float:
+    """8.0 -> 8: resources that are whole numbers are written as integers."""
+    return int(value) if float(value).is_integer() else value
 
 
 @dataclass
@@ -46,23 +54,45 @@ class LoadedPlanner:
                                    self.device, batch_size)
         return [self.describe(r, c) for r, c in zip(requests, choices)]
 
+    def prompt_tokens(self, requests: list[dict]) -> int:
+        """Tokens the LLM reads for ``requests`` (the service's compute accounting)."""
+        prompts = [render_prompt(r["task"], r["free_resources"], r.get("latency_budget_ms")) for r in requests]
+        return sum(len(ids) for ids in self.tokenizer(prompts)["input_ids"])
+
+    def tools_summary(self) -> list[dict]:
+        lookup = self.table.lookup
+        return [{"name": tool, "num_configs": len(ids), "input_sizes": sorted({lookup[i]["input_size"] for i in ids})}
+                for tool, ids in ((t, [i for i in lookup if lookup[i]["tool_name"] == t])
+                                  for t in self.table.tool_names)]
+
+    def model_summary(self) -> dict:
+        """The LLM's shape: what a load test needs for FLOPs per request (2 x parameters x tokens)."""
+        from tomas.stages.bench import count_nonembedding
+
+        base = self.model.lm.get_base_model()
+        c = base.config
+        return {"llm_model": self.meta["llm_model"], "hidden_size": c.hidden_size,
+                "intermediate_size": c.intermediate_size, "num_layers": c.num_hidden_layers,
+                "nonembedding_params": count_nonembedding(base)}
+
     def describe(self, request: dict, c: Choice) -> dict:
         tool = self.table.tool_names[c.tool_id]
-        plan = {"task": request["task"], "free_resources": request["free_resources"],
+        plan = {"schema_version": SCHEMA_VERSION, **({"id": request["id"]} if "id" in request else {}),
+                "task": request["task"], "free_resources": {k: whole(v) for k, v in request["free_resources"].items()},
                 "latency_budget_ms": request.get("latency_budget_ms"), "feasible": c.config_id is not None,
                 "tool": tool, "input_size": c.input_size, "tool_confidence": round(c.tool_prob, 4)}
         if c.config_id is None:
             return plan | {"config_id": None, "reason": f"no {c.input_size}-input configuration of {tool} fits the "
                                                          f"free resources"}
         entry = self.table.lookup[c.config_id]
-        plan |= {"config_id": c.config_id, **{r: entry[r] for r in RESOURCES}, "latency_ms": entry["latency_ms"],
+        plan |= {"config_id": c.config_id, **{r: whole(entry[r]) for r in RESOURCES}, "latency_ms": entry["latency_ms"],
                  "confidence": round(c.tool_prob * (c.config_prob or 0.0), 4)}
         budget = request.get("latency_budget_ms")
         if budget is not None:
             plan["meets_budget"] = entry["latency_ms"] <= budget
         if c.runner_up is not None:
             ru = self.table.lookup[c.runner_up]
-            plan["runner_up"] = {"config_id": c.runner_up, **{r: ru[r] for r in RESOURCES},
+            plan["runner_up"] = {"config_id": c.runner_up, **{r: whole(ru[r]) for r in RESOURCES},
                                  "latency_ms": ru["latency_ms"]}
         return plan
 
@@ -76,9 +106,11 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     # Checkpoints written before `model.readout` existed were trained on the last token's state.
     meta["config"].setdefault("model", {}).setdefault("readout", "last")
     cfg = from_dict(PlannerConfig, meta["config"])
-    table = ConfigTable.from_assets(assets_dir or cfg.data.assets_dir)
+    # The folder's own copy of the table first (planners trained before it was copied: the training assets).
+    assets_dir = assets_dir or (str(folder) if (folder / TABLE_FILES[0]).is_file() else cfg.data.assets_dir)
+    table = ConfigTable.from_assets(assets_dir)
     if table.num_configs != meta["num_configs"] or table.tool_names != meta["tool_names"]:
-        raise DataError(f"{assets_dir or cfg.data.assets_dir}: assets have {table.num_configs} configs / tools "
+        raise DataError(f"{assets_dir}: assets have {table.num_configs} configs / tools "
                         f"{table.tool_names}, the planner was trained on {meta['num_configs']} / {meta['tool_names']}")
     dev = resolve_device(device)
     llm = load_llm(meta["llm_model"], dev, seed=cfg.training.seed)
@@ -97,30 +129,58 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
 
 
-def read_requests(path: str) -> list[dict]:
-    """Batch input: one JSON object per line (one-line error naming the line and field)."""
-    requests = []
-    for n, line in enumerate(Path(path).read_text().splitlines(), start=1):
+def parse_request(r: object, where: str) -> dict:
+    """One batch request, checked: ``DataError`` naming ``where`` and the field otherwise."""
+    if not isinstance(r, dict) or not isinstance(r.get("task"), str) or not r["task"].strip():
+        raise DataError(f"{where}: field task: missing or empty")
+    free = r.get("free_resources")
+    for key in RESOURCES:
+        value = free.get(key) if isinstance(free, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise DataError(f"{where}: field free_resources.{key}: missing or not a number ≥ 0")
+    budget = r.get("latency_budget_ms")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
+        raise DataError(f"{where}: field latency_budget_ms: must be a number > 0")
+    return r
+
+
+@dataclass
+class BadLine:
+    """A batch line that is not a valid request: answered by an error object on its own output line."""
+
+    error: str
+    id: object = None
+
+    def to_dict(self) -> dict:
+        return {"schema_version": SCHEMA_VERSION, **({"id": self.id} if self.id is not None else {}),
+                "error": self.error}
+
+
+def read_requests(path: str) -> list[dict | BadLine]:
+    """Batch input (``-`` = standard input): one JSON object per line. A bad line becomes a
+    ``BadLine`` (naming the line and the field) in place of its request; the others stand."""
+    if path == "-":
+        text = sys.stdin.read()
+    elif not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    else:
+        text = Path(path).read_text()
+    out: list[dict | BadLine] = []
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             r = json.loads(line)
         except json.JSONDecodeError as e:
-            raise DataError(f"{path}: line {n}: not valid JSON ({e.msg})") from None
-        if not isinstance(r, dict) or not isinstance(r.get("task"), str) or not r["task"].strip():
-            raise DataError(f"{path}: line {n}: field task: missing or empty")
-        free = r.get("free_resources")
-        for key in RESOURCES:
-            value = free.get(key) if isinstance(free, dict) else None
-            if not isinstance(value, int | float) or value < 0:
-                raise DataError(f"{path}: line {n}: field free_resources.{key}: missing or not a number ≥ 0")
-        budget = r.get("latency_budget_ms")
-        if budget is not None and (not isinstance(budget, int | float) or budget <= 0):
-            raise DataError(f"{path}: line {n}: field latency_budget_ms: must be a number > 0")
-        requests.append(r)
-    if not requests:
+            out.append(BadLine(f"{path}: line {n}: not valid JSON ({e.msg})"))
+            continue
+        try:
+            out.append(parse_request(r, f"{path}: line {n}"))
+        except DataError as e:
+            out.append(BadLine(str(e), r.get("id") if isinstance(r, dict) else None))
+    if not out:
         raise DataError(f"{path}: no requests")
-    return requests
+    return out
 
 
 def print_plan(p: dict) -> None:
@@ -145,10 +205,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                       ("--gpu-memory-gb", "gpu_memory_gb")):
         p.add_argument(flag, dest=key, type=float, help=f"free {key.replace('_', ' ')} (required with a task)")
     p.add_argument("--latency-budget-ms", type=float, default=None)
-    p.add_argument("--batch", metavar="FILE.jsonl", help="plan every request in the file (JSONL out)")
+    p.add_argument("--batch", metavar="FILE.jsonl", help="plan every request in the file, - = standard input (JSONL "
+                                                         "out; a bad line gets an error line, exit 2)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--planner_dir", default="assets/planner")
-    p.add_argument("--assets_dir", default=None, help="Phase 0 assets (default: the planner's training assets)")
+    p.add_argument("--assets_dir", default=None, help="Phase 0 assets (default: the planner folder's copy)")
     p.add_argument("--device", default="auto")
     args = p.parse_args(argv)
     if (args.task is None) == (args.batch is None):
@@ -164,21 +225,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    requests = read_requests(args.batch) if args.batch else [
-        {"task": args.task, "free_resources": {k: getattr(args, k) for k in RESOURCES},
-         "latency_budget_ms": args.latency_budget_ms}]
+    if args.batch:
+        return plan_batch(args)
+    request = {"task": args.task, "free_resources": {k: whole(getattr(args, k)) for k in RESOURCES},
+               "latency_budget_ms": None if args.latency_budget_ms is None else whole(args.latency_budget_ms)}
     planner = load_planner(args.planner_dir, args.device, args.assets_dir)
     t0 = time.perf_counter()
-    plans = planner.plan(requests)
-    elapsed = time.perf_counter() - t0
-    if args.batch:
-        for p in plans:
-            print(json.dumps(p))
-        print(f"planned {len(plans)} requests in {elapsed:.2f} s", file=sys.stderr)
-        return 0
+    plan = planner.plan([request])[0]
     if args.json:
-        print(json.dumps(plans[0], indent=2))
+        print(json.dumps(plan, indent=2))
     else:
-        print_plan(plans[0])
-        print(f"(planned in {elapsed * 1000:.0f} ms)")
-    return 0 if plans[0]["feasible"] else EXIT_INFEASIBLE
+        print_plan(plan)
+        print(f"(planned in {(time.perf_counter() - t0) * 1000:.0f} ms)")
+    return 0 if plan["feasible"] else EXIT_INFEASIBLE
+
+
+def plan_batch(args: argparse.Namespace) -> int:
+    """One output line per input line, in order: a plan, or ``{"id"?, "error"}`` for a bad line."""
+    items = read_requests(args.batch)
+    good = [r for r in items if isinstance(r, dict)]
+    planner = load_planner(args.planner_dir, args.device, args.assets_dir) if good else None
+    t0 = time.perf_counter()
+    plans = iter(planner.plan(good) if planner else [])
+    for item in items:
+        print(json.dumps(next(plans) if isinstance(item, dict) else item.to_dict()))
+    bad = len(items) - len(good)
+    print(f"planned {len(good)} requests in {time.perf_counter() - t0:.2f} s"
+          + (f"; {bad} bad line(s) answered with an error" if bad else ""), file=sys.stderr)
+    return EXIT_BAD_LINES if bad else 0

@@ -230,6 +230,7 @@ class Trainer:
         self.stage = "anchor" if has_anchor_stage else "lm"
         self.step = self.stage_step = self.epoch = self.batch_in_epoch = self.repair_round = 0
         self.failures: list[int] = []
+        self.at_risk: list[int] = []  # right at the full check, but by the smallest margins: repair protects them
         self.best = (-1.0, -math.inf)  # (exact match, -loss)
         self.train_wall_s = 0.0
         self.finished = False  # targets reached: a resumed run has nothing left to do
@@ -243,6 +244,7 @@ class Trainer:
                                  s.data.tool_names, s.resources)
         ckpt.update(stage=self.stage, step=self.step, stage_step=self.stage_step, epoch=self.epoch,
                     batch_in_epoch=self.batch_in_epoch, repair_round=self.repair_round, failures=list(self.failures),
+                    at_risk=list(self.at_risk),
                     train_wall_s=self.train_wall_s, best=list(self.best), history=self.history,
                     finished=self.finished, num_processes=self.world)
         if with_state:
@@ -281,6 +283,7 @@ class Trainer:
         for key in ("stage", "step", "stage_step", "epoch", "batch_in_epoch", "repair_round", "failures",
                     "train_wall_s", "history", "finished", "window"):
             setattr(self, key, ckpt[key])
+        self.at_risk = ckpt.get("at_risk", [])
         self.best = tuple(ckpt["best"])
         self.log(f"  ✓ Resumed from {path} (stage {self.stage}, step {self.step})")
 
@@ -314,7 +317,7 @@ class Trainer:
                 stats["anchor_sum"] = a_loss.item() * len(idx)
                 stats["anchor_correct"] = a_ok.all(1).sum().item()
             if use_lm:
-                lm_loss, correct, _ = lm_forward(s.llm.model, prefix, batch["target_ids"], batch["target_mask"],
+                lm_loss, correct, _, _ = lm_forward(s.llm.model, prefix, batch["target_ids"], batch["target_mask"],
                                                  self.cache)
                 loss = loss + scaled(lm_loss, weights[1])
                 stats["loss_sum"] = lm_loss.item() * len(idx)
@@ -354,7 +357,8 @@ class Trainer:
     def exact_match(self, config_ids: list[int] | None = None, desc: str = "Checking") -> dict:
         """Teacher-forced exact match over these configurations (all by default), sharded over the processes.
 
-        Returns exact_match, per_field and the ids of the configurations still wrong."""
+        Returns exact_match, per_field, the ids of the configurations still wrong and ``margins``
+        (config id -> smallest logit gap of its description)."""
         s = self.s
         configs = s.data.configs if config_ids is None else [s.data.configs[i] for i in config_ids]
         shard = ToolData(s.data.tools, configs[self.rank::self.world], s.data.fingerprint)
@@ -363,7 +367,7 @@ class Trainer:
                                         progress=self.acc.is_main_process and desc or None)
         wrong = set(ev["failed_ids"])
         if self.world == 1:
-            return {**ev, "wrong": sorted(wrong)}
+            return {**ev, "wrong": sorted(wrong), "margins": {c.config_id: m for c, m in zip(configs, ev["margins"])}}
         n, fields = len(shard.configs), list(ev["per_field"])
         counts = [n, ev["exact_match"] * n, *(ev["per_field"][f] * n for f in fields)]
         total = self.acc.reduce(torch.tensor(counts, dtype=torch.float64, device=s.device), "sum").round().tolist()
@@ -371,8 +375,12 @@ class Trainer:
         mine = torch.zeros(len(configs), dtype=torch.float64, device=s.device)
         mine[self.rank::self.world] = flags[self.rank::self.world]
         everyone = self.acc.reduce(mine, "sum")
+        margins = torch.zeros(len(configs), dtype=torch.float64, device=s.device)
+        margins[self.rank::self.world] = torch.tensor(ev["margins"], dtype=torch.float64, device=s.device)
+        margins = self.acc.reduce(margins, "sum").tolist()  # each entry filled by exactly one process
         return {"exact_match": total[1] / total[0], "per_field": {f: c / total[0] for f, c in zip(fields, total[2:])},
-                "wrong": sorted(configs[i].config_id for i in everyone.nonzero().flatten().tolist())}
+                "wrong": sorted(configs[i].config_id for i in everyone.nonzero().flatten().tolist()),
+                "margins": {c.config_id: m for c, m in zip(configs, margins)}}
 
     @torch.no_grad()
     def anchor_check(self) -> float:
@@ -485,8 +493,10 @@ class Trainer:
         with self.clock():
             ev = self.exact_match(desc="Check")
         self.failures = ev["wrong"]
+        right = sorted((m, i) for i, m in ev["margins"].items() if i not in set(self.failures))
+        self.at_risk = sorted(i for _, i in right[:t.check_size])
         self.record(stage="check", exact_match=ev["exact_match"], per_field=ev["per_field"],
-                    num_failures=len(self.failures))
+                    num_failures=len(self.failures), min_margin_right=right[0][0] if right else None)
         self.log(f"  ✓ Exact match {ev['exact_match']:.2%} ({len(self.failures)} wrong)")
         reached = ev["exact_match"] >= t.target_exact_match
         self.keep_if_best(ev["exact_match"])
@@ -497,25 +507,31 @@ class Trainer:
             self.next_stage("repair")
 
     def fit_repair(self) -> None:
+        """Steps on the configurations still wrong, with the ones nearest to going wrong (smallest margins
+        at the full check) and a random replay in every batch, at repair_learning_rate decaying to 0:
+        the shared soft prompt moves just enough. The recheck covers the wrong, the at-risk and a fresh sample."""
         t = self.cfg.training
         self.log(f"Repair round {self.repair_round}: {t.repair_steps} steps on the {len(self.failures)} "
-                 "configurations still wrong, three quarters of each batch replayed from the rest...")
+                 f"configurations still wrong, with the {len(self.at_risk)} nearest to going wrong and a replay...")
         size = t.batch_size * self.world
-        share = max(1, size // 4)  # the rest of each batch is replay: fixing one must not break others
+        n_wrong, n_risk = max(1, size // 4), size // 2 if self.at_risk else 0
         while self.stage_step < t.repair_steps:
-            replay = self.sample_configs(size - share, exclude=tuple(self.failures))
-            start = self.stage_step * share
-            wrong = [self.failures[(start + i) % len(self.failures)] for i in range(share)]
+            k = self.stage_step
+            wrong = [self.failures[(k * n_wrong + i) % len(self.failures)] for i in range(n_wrong)]
+            risk = [self.at_risk[(k * n_risk + i) % len(self.at_risk)] for i in range(n_risk)]
+            replay = self.sample_configs(size - n_wrong - n_risk, exclude=tuple(self.failures + self.at_risk))
+            for group in self.opt.param_groups:  # the LM schedule's next step sets its own rate again
+                group["lr"] = t.repair_learning_rate * (1 - k / t.repair_steps)
             with self.clock():
-                self.train_global_batch(wrong + replay, True)
+                self.train_global_batch(wrong + risk + replay, True)
             self.step, self.stage_step = self.step + 1, self.stage_step + 1
-        ids = sorted(set(self.failures) | set(self.sample_configs(t.check_size)))
+        ids = sorted(set(self.failures) | set(self.at_risk) | set(self.sample_configs(t.check_size)))
         with self.clock():
             ev = self.exact_match(ids, desc="Recheck")
         fixed = len(self.failures) - len(set(ev["wrong"]) & set(self.failures))
         self.record(stage="repair", check_exact=ev["exact_match"], check_size=len(ids), fixed=fixed)
         self.log(f"  ✓ {fixed} of {len(self.failures)} fixed; {ev['exact_match']:.2%} of {len(ids)} rechecked "
-                 "(still-wrong + a fresh sample) are right")
+                 "(still-wrong + at-risk + a fresh sample) are right")
         all_right = not ev["wrong"]
         if all_right or self.repair_round >= t.repair_rounds:
             if len(ev["wrong"]) < len(self.failures):

@@ -165,9 +165,10 @@ class MainJob:
 
         r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None)
         print(f"  Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
-              f"violations {r['violations']} · {r['num_examples']} examples of {cfg.data.test_file}")
-        keep = ("tool_accuracy", "config_accuracy", "violations", "infeasible_accuracy", "latency_regret_pct",
-                "num_examples", "train_wall_s")
+              f"plan accuracy {r['plan_accuracy']:.2%} · violations {r['violations']} · "
+              f"{r['num_examples']} examples of {cfg.data.test_file}")
+        keep = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool", "violations",
+                "infeasible_accuracy", "latency_regret_pct", "num_examples", "train_wall_s")
         return {k: r.get(k) for k in keep}
 
     def sample_plan(self, cfg: PlannerConfig) -> dict:
@@ -188,7 +189,8 @@ class MainJob:
         return {
             "phase0_exact_match": ev["exact_match"], "phase0_train_wall_s": p0.get("train_wall_s"),
             "phase0_eval_wall_s": ev.get("eval_wall_s"), "planner_tool_accuracy": pe["tool_accuracy"],
-            "planner_config_accuracy": pe["config_accuracy"], "planner_violations": pe["violations"],
+            "planner_config_accuracy": pe["config_accuracy"], "planner_plan_accuracy": pe.get("plan_accuracy"),
+            "planner_violations": pe["violations"],
             "planner_train_wall_s": planner_meta.get("train_wall_s"),
             "total_wall_s": round(sum(s.get("wall_s", 0.0) for s in stages.values() if isinstance(s, dict)), 2),
             "num_configs": ev["num_configs"], "llm_model": self.cfg.model.llm_model,

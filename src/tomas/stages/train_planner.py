@@ -32,6 +32,8 @@ from tomas.stages.export import WEIGHTS, load_weights
 from tomas.stages.pretrain import epoch_batches, lr_lambda, seed_everything
 
 DEFAULT_CONFIG = "configs/train_planner.yaml"
+TABLE_FILES = ("config_lookup.json", "tool_mask_map.json")
+"""What ``ConfigTable.from_assets`` reads; copied into every planner folder."""
 WEIGHTS_FILE, META, STATE, METRICS, PLOT = (
     "planner.safetensors", "planner.json", "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png")
 LOG_EVERY = 10
@@ -201,7 +203,8 @@ class PlannerTrainer:
     def evaluate(self) -> dict:
         s, limit = self.s, self.cfg.training.eval_limit
         val = s.val[:limit] if limit else s.val
-        choices = predict_examples(self.acc.unwrap_model(self.model), s.llm.tokenizer, val, s.device)
+        choices = predict_examples(self.acc.unwrap_model(self.model), s.llm.tokenizer, val, s.device,
+                                   progress="Validating" if self.acc.is_main_process else None)
         m = planner_metrics(val, choices, s.table)
         return {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms",
                                   "infeasible_accuracy")}
@@ -215,6 +218,14 @@ class PlannerTrainer:
                 "num_configs": self.s.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
                 "validation": record}
         save_json(meta, self.out / META)
+        self.copy_table()
+
+    def copy_table(self) -> None:
+        """The configuration table the planner plans over, copied beside its weights: a moved or
+        copied planner folder keeps working without the assets folder it was trained from."""
+        for name in TABLE_FILES:
+            source = Path(self.cfg.data.assets_dir) / name
+            atomic_write(self.out / name, lambda p, src=source: p.write_bytes(src.read_bytes()))
 
     def save_state(self) -> None:
         unwrapped = self.acc.unwrap_model(self.model)

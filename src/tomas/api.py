@@ -1,0 +1,86 @@
+"""The planner as a Python object: load once, plan many times.
+
+```python
+from tomas import Planner
+
+planner = Planner.from_pretrained("assets/planner")          # device="auto": CUDA when there is one
+result = planner.plan("Caption this 4K photo", {"cpu_cores": 8, "memory_gb": 16, "gpu_sm": 60, "gpu_memory_gb": 8})
+print(result.tool, result.resources, result.latency_ms)      # or result.to_dict(): the JSON of `tomas plan --json`
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tomas.errors import DataError
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """One plan. ``feasible`` False: nothing of ``tool`` at ``input_size`` fits, ``reason`` says so."""
+
+    tool: str
+    input_size: str
+    feasible: bool
+    config_id: int | None
+    resources: dict | None  # cpu_cores, memory_gb, gpu_sm, gpu_memory_gb of the configuration
+    latency_ms: float | None
+    tool_confidence: float
+    confidence: float | None  # tool confidence x configuration confidence
+    runner_up: dict | None  # the second-best configuration of the same tool (config_id, resources, latency_ms)
+    meets_budget: bool | None  # None without a latency budget
+    reason: str | None
+    plan: dict  # the full JSON plan, as `tomas plan --json` prints it
+
+    def to_dict(self) -> dict:
+        return dict(self.plan)
+
+    @classmethod
+    def from_plan(cls, plan: dict) -> PlanResult:
+        from tomas.models.decoder import RESOURCES
+
+        feasible = plan["feasible"]
+        return cls(tool=plan["tool"], input_size=plan["input_size"], feasible=feasible, config_id=plan["config_id"],
+                   resources={r: plan[r] for r in RESOURCES} if feasible else None,
+                   latency_ms=plan.get("latency_ms"), tool_confidence=plan["tool_confidence"],
+                   confidence=plan.get("confidence"), runner_up=plan.get("runner_up"),
+                   meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan)
+
+
+class Planner:
+    """A trained planner folder (``tomas train`` / ``make run``: ``assets/planner``), loaded once."""
+
+    def __init__(self, loaded):
+        self._loaded = loaded
+
+    @classmethod
+    def from_pretrained(cls, folder: str = "assets/planner", device: str = "auto",
+                        assets_dir: str | None = None) -> Planner:
+        from tomas.stages.plan import load_planner
+
+        return cls(load_planner(folder, device, assets_dir))
+
+    @property
+    def tools(self) -> list[str]:
+        return list(self._loaded.table.tool_names)
+
+    def plan(self, task: str, free_resources: Mapping[str, float], latency_budget_ms: float | None = None,
+             id: object = None) -> PlanResult:
+        request = {"task": task, "free_resources": dict(free_resources), "latency_budget_ms": latency_budget_ms}
+        return self.plan_batch([request if id is None else {"id": id, **request}])[0]
+
+    def plan_batch(self, requests: Sequence[Mapping], batch_size: int = 32) -> list[PlanResult]:
+        """Requests as ``tomas plan --batch`` lines (``{"id"?, "task", "free_resources", "latency_budget_ms"?}``);
+        a malformed one raises ``DataError`` naming its index and field before anything is planned."""
+        from tomas.stages.plan import parse_request
+
+        checked = [parse_request(dict(r) if isinstance(r, Mapping) else r, f"request {i}")
+                   for i, r in enumerate(requests)]
+        if not checked:
+            raise DataError("plan_batch: no requests")
+        return [PlanResult.from_plan(p) for p in self._loaded.plan(checked, batch_size)]
+
+
+__all__ = ["PlanResult", "Planner"]
