@@ -115,7 +115,7 @@ def test_plan_bad_batch_line_gets_an_error_line_and_the_others_are_planned(plann
     assert out[1] == {"schema_version": 1, "id": 7,
                       "error": f"{batch}: line 2: field {field}: missing or not a number ≥ 0"}
     assert out[2]["error"].startswith(f"{batch}: line 3: not valid JSON") and "id" not in out[2]
-    assert "1 bad line" in r.stderr and "Traceback" not in r.stderr
+    assert "2 bad line" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_plan_batch_reads_standard_input(planner_run, cli):

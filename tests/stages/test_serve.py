@@ -159,7 +159,8 @@ def test_load_test_against_a_real_server(planner_run, cli, spawn, tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)  # graceful shutdown: exit 0, no traceback
         server.wait(timeout=30)
-    assert server.returncode == 0, log.read_text()[-3000:]
+    # uvicorn shuts down gracefully, then re-raises the signal it caught: killed by SIGTERM, no traceback.
+    assert server.returncode in (0, -signal.SIGTERM), log.read_text()[-3000:]
     assert "Traceback" not in log.read_text()
 
 

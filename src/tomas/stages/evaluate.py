@@ -53,8 +53,9 @@ def score(texts: list[str], data: ToolData, worst: int = 10, exact: list[bool] |
                              "wrong_fields": wrong})
     n = max(1, len(texts))
     failures.sort(key=lambda r: -len(r["wrong_fields"]))
-    return {"exact_match": num_exact / n, "num_configs": len(texts), "per_field": {f: c / n for f, c in per_field.items()},
-            "worst_examples": failures[:worst], "num_failures": len(failures), "failed_ids": wrong_ids}
+    return {"exact_match": num_exact / n, "num_configs": len(texts),
+            "per_field": {f: c / n for f, c in per_field.items()}, "worst_examples": failures[:worst],
+            "num_failures": len(failures), "failed_ids": wrong_ids}
 
 
 @torch.no_grad()
