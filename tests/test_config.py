@@ -143,12 +143,19 @@ def test_wrong_type_in_yaml(tmp_path):
         _parse(["--config", str(path)])
 
 
-def test_shipped_pretrain_config_parses(repo_root):
-    path = repo_root / "configs/pretrain_encoder.yaml"
-    if not path.is_file():
-        pytest.skip(f"{path} not written yet")
-    config, used = parse_config(PretrainConfig, ["--config", str(path)], default_config=None)
-    assert isinstance(config, PretrainConfig) and used == str(path)
+@pytest.mark.parametrize("name", ["pretrain_encoder.yaml", "quick.yaml", "train_planner.yaml"])
+def test_every_shipped_config_parses(repo_root, name):
+    from tomas.config import PlannerConfig
+
+    kind = PlannerConfig if name == "train_planner.yaml" else PretrainConfig
+    path = repo_root / "configs" / name
+    config, used = parse_config(kind, ["--config", str(path)], default_config=None)
+    assert isinstance(config, kind) and used == str(path)
+    if kind is PretrainConfig:  # the staged recipe: stages end on targets, capped in steps
+        t = config.training
+        assert t.target_exact_match == 1.0 and t.anchor_max_steps > 0 and t.max_steps > 0
+    else:  # the main job's fast planner preset
+        assert config.training.max_steps == 200 and config.model.lora.top_layers == 15
 
 
 def test_missing_config_file(tmp_path):

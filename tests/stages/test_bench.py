@@ -17,6 +17,7 @@ from tomas.stages.bench import (
     lm_samples_to,
     time_to_exact_match,
     train_flops,
+    with_evaluation,
 )
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/other"
@@ -52,6 +53,8 @@ def batch_size(config) -> int:
 def metrics_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("bench_metrics") / "pretrain_metrics.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in SYNTHETIC))
+    # The greedy evaluation of the final model: what makes the repaired run's 100% a measure, not a sample.
+    (path.parent / "eval_report.json").write_text(json.dumps({"exact_match": 1.0, "train_wall_s": 45.0}))
     return path
 
 
@@ -80,7 +83,8 @@ def test_bench_time_to_exact_match(bench_json, batch_size):
     assert r["time_to_exact_match"] == {"50": 31.0, "90": 31.0, "99": 38.0, "100": 45.0}
     basis = r["time_to_exact_match_basis"]
     assert basis["99"] == "all configurations (check stage)"
-    assert basis["50"] == "a sample of 64 configurations (lm stage)"
+    assert basis["50"] == "a sample of 64 configurations (lm stage), an estimate"
+    assert basis["100"].startswith("greedy generation of every configuration")
     p = r["projection"]
     assert p["target"] == "100%" and p["lm_samples_to_target"] == (50 - 10) * batch_size
     assert p["ratio"] == r["ratio"] and p["peak_tflops"] == 989.0
@@ -102,6 +106,13 @@ def test_bench_missing_metrics_file_is_one_line_error(cli, config, tmp_path):
     result = cli(["-m", "tomas.cli", "bench", "--config", str(config), "--quick", "--metrics",
                   str(tmp_path / "nope.jsonl")], timeout=120)
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("error: --metrics")
+
+
+def test_a_sampled_check_never_counts_as_100_percent(tmp_path):
+    assert time_to_exact_match(SYNTHETIC)["100"] is None  # the repair's recheck is a sample
+    stale = tmp_path / "eval_report.json"
+    stale.write_text(json.dumps({"exact_match": 1.0, "train_wall_s": 12.0}))  # of another model: ignored
+    assert time_to_exact_match(with_evaluation(SYNTHETIC, str(stale)))["100"] is None
 
 
 def test_time_to_exact_match_not_reached():

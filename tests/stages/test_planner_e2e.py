@@ -240,3 +240,18 @@ def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
              "--gpu-memory-gb", "0", "--json", "--planner_dir", str(moved), "--device", "cpu"])
     assert r.returncode in (0, 3), r.stderr
     assert json.loads(r.stdout)["tool"] in json.loads((moved / "tool_mask_map.json").read_text())
+
+
+@pytest.mark.parametrize("damage", ["truncated_weights", "corrupted_meta"])
+def test_a_damaged_planner_folder_is_one_error_line(planner_run, cli, tmp_path, damage):
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(planner_run.out, folder)
+    name = "planner.safetensors" if damage == "truncated_weights" else "planner.json"
+    data = (folder / name).read_bytes()
+    (folder / name).write_bytes(data[: len(data) // 2])
+    r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "0",
+             "--gpu-memory-gb", "0", "--planner_dir", str(folder), "--device", "cpu"])
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().startswith(f"error: {folder / name}: ") and len(r.stderr.strip().splitlines()) == 1

@@ -167,3 +167,15 @@ def test_load_test_against_a_real_server(planner_run, cli, spawn, tmp_path):
 def test_load_test_refuses_other_hosts(cli):
     r = cli(["script/loadtest.py", "--url", "http://example.com:80"], timeout=60)
     assert r.returncode == 2 and "loopback" in r.stderr
+
+
+def test_server_cli_and_python_api_give_the_same_plan(client, planner_run, cli):
+    from tomas import Planner
+
+    task = "Caption this photo for the website"
+    served = client.post("/v1/plan", json={"task": task, "free_resources": FREE}).json()
+    api = Planner.from_pretrained(str(planner_run.out), device="cpu").plan(task, FREE).to_dict()
+    r = cli(["script/inference.py", task, *(x for k, v in FREE.items() for x in (f"--{k.replace('_', '-')}", str(v))),
+             "--json", "--planner_dir", str(planner_run.out), "--device", "cpu"])
+    assert r.returncode in (0, 3), r.stderr
+    assert served == api == json.loads(r.stdout)

@@ -102,7 +102,12 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     folder = Path(planner_dir)
     if not (folder / META).is_file() or not (folder / WEIGHTS_FILE).is_file():
         raise DataError(f"{folder}: no trained planner ({META} + {WEIGHTS_FILE}); run `tomas train` first")
-    meta = json.loads((folder / META).read_text())
+    try:
+        meta = json.loads((folder / META).read_text())
+        meta["config"]
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise DataError(f"{folder / META}: corrupted or not a planner's ({type(e).__name__}: {e}); "
+                        "copy the folder again or retrain") from None
     # Checkpoints written before `model.readout` existed were trained on the last token's state.
     meta["config"].setdefault("model", {}).setdefault("readout", "last")
     cfg = from_dict(PlannerConfig, meta["config"])
@@ -115,7 +120,11 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     dev = resolve_device(device)
     llm = load_llm(meta["llm_model"], dev, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, None)
-    weights = load_file(str(folder / WEIGHTS_FILE))
+    try:
+        weights = load_file(str(folder / WEIGHTS_FILE))
+    except Exception as e:  # safetensors raises its own error type for a truncated or foreign file
+        raise DataError(f"{folder / WEIGHTS_FILE}: not a readable safetensors file ({e}); "
+                        "copy the folder again or retrain") from None
     expected = {n: tuple(p.shape) for n, p in model.named_parameters() if p.requires_grad}
     if set(weights) != set(expected):
         diff = sorted(set(expected) - set(weights))[:2] + sorted(set(weights) - set(expected))[:2]

@@ -484,7 +484,7 @@ class Trainer:
             bar.close()
             why = "reached the step cap" if capped and ev["exact_match"] < t.target_exact_match else "check passed"
             self.log(f"  ✓ LM stage {why} after {self.stage_step} steps: sampled check {ev['exact_match']:.0%} "
-                     f"of {t.check_size}, loss {loss:.4f} ({self.train_wall_s:.0f} s)")
+                     f"of {min(t.check_size, len(self.s.data.configs))}, loss {loss:.4f} ({self.train_wall_s:.0f} s)")
             self.next_stage("check")
 
     def full_check(self) -> None:
