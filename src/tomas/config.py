@@ -220,6 +220,8 @@ class PretrainConfig:
 
 @dataclass
 class PlannerDataConfig(SourceDataConfig):
+    tools: list[str] | None = None
+    """Only these tools' configurations, as in the Phase 0 run that exported the assets; null = all."""
     train_file: str = "data/planner/train.jsonl"
     """Planner training examples (``tomas data generate-planner``)."""
     val_file: str = "data/planner/val.jsonl"

@@ -81,3 +81,16 @@ def test_the_printed_plan_command_works(job, cli):
     result = cli(["-m", "tomas.cli", *shlex.split(command)[1:], "--json"])
     assert result.returncode in (0, 3), result.stderr[-2000:]
     assert json.loads(result.stdout)["tool"]
+
+
+def test_a_one_tool_job_plans_over_that_tool_only(pretrained, cli, tmp_path):
+    """`make quick`'s shape: Phase 0 on one tool's configurations, then a planner over the same ones."""
+    (tmp_path / "planner.yaml").write_text(PLANNER_YAML)
+    tool = json.loads(pretrained.registry.read_text())[0]["name"]
+    r = cli(["-m", "tomas.cli", "run", "--config", str(pretrained.config), "--output_dir", str(tmp_path / "assets"),
+             "--planner_config", str(tmp_path / "planner.yaml"), "--data.tools", f"[{tool}]"])
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    summary = json.loads((tmp_path / "assets" / "run_summary.json").read_text())
+    lookup = json.loads((tmp_path / "assets" / "config_lookup.json").read_text())
+    assert summary["num_configs"] == len(lookup) and {e["tool_name"] for e in lookup.values()} == {tool}
+    assert json.loads((tmp_path / "assets" / "planner" / "tool_mask_map.json").read_text()).keys() == {tool}

@@ -138,6 +138,7 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
     planner = load_planner(planner_dir, device)
     cfg = planner.cfg
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    data = data.subset(cfg.data.tools) if cfg.data.tools else data
     examples = load_planner_examples(test_file or cfg.data.test_file, data)
     print(f"Evaluating {planner_dir} on {len(examples)} examples of {test_file or cfg.data.test_file}...")
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,

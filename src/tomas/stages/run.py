@@ -151,6 +151,8 @@ class MainJob:
                 "--data.test_file", str(folder / "test.jsonl"), "--data.assets_dir", str(self.out),
                 "--model.llm_model", c.model.llm_model, "--output_dir", str(self.out / "planner"),
                 "--training.device", c.training.device, "--training.resume", "auto"]
+        if c.data.tools:  # the planner plans over the configurations Phase 0 exported
+            ours += ["--data.tools", "[" + ",".join(c.data.tools) + "]"]
         cfg, _ = parse_config(PlannerConfig, ours + self.planner_argv, DEFAULT_CONFIG)
         return cfg
 

@@ -79,6 +79,7 @@ def setup(cfg: PlannerConfig, log=print) -> PlannerSetup:
         torch.set_num_threads(cfg.training.num_threads)
     log("[1/4] Loading data and Phase 0 assets...")
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    data = data.subset(cfg.data.tools) if cfg.data.tools else data
     table = ConfigTable.from_assets(cfg.data.assets_dir)
     check_assets(table, data, cfg.data.assets_dir)
     train = load_planner_examples(cfg.data.train_file, data)
