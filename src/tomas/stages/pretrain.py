@@ -529,7 +529,8 @@ class Trainer:
         with self.clock():
             ev = self.exact_match(ids, desc="Recheck")
         fixed = len(self.failures) - len(set(ev["wrong"]) & set(self.failures))
-        self.record(stage="repair", check_exact=ev["exact_match"], check_size=len(ids), fixed=fixed)
+        self.record(stage="repair", check_exact=ev["exact_match"], check_size=len(ids), fixed=fixed,
+                    lr=t.repair_learning_rate)  # the round's starting rate (the schedule's is not used)
         self.log(f"  ✓ {fixed} of {len(self.failures)} fixed; {ev['exact_match']:.2%} of {len(ids)} rechecked "
                  "(still-wrong + at-risk + a fresh sample) are right")
         all_right = not ev["wrong"]
