@@ -1,6 +1,7 @@
 """Load test of a running ``tomas serve``, on the loopback address only.
 
 ``python script/loadtest.py --url http://127.0.0.1:8000 --clients 8 --requests 400 --max_seconds 120``
+``python script/loadtest.py --cli assets/planner --clients 2 --requests 40`` (the CLI, one process per request)
 
 N concurrent clients send a mix of valid requests (from a planner JSONL split) and malformed
 ones (missing field, negative resource, not JSON, task too long); it stops by itself after
@@ -58,6 +59,20 @@ def prompt_tokens(metrics_text: str) -> float:
     return float(m.group(1)) if m else 0.0
 
 
+OK, REJECTED = ("200", "exit 0", "exit 3"), ("exit 2",)
+"""Statuses of a planned request (HTTP 200; `tomas plan` exit 0, or 3 = nothing fits) and, besides
+any 4xx, of a refused malformed one (`tomas plan --batch` exit 2: the line answered by an error)."""
+
+
+async def cli_status(planner_dir: str, body: str) -> str:
+    """One `tomas plan --batch -` process for one request line: its exit status."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tomas.cli", "plan", "--batch", "-", "--planner_dir", planner_dir, "--device", "cpu",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    await proc.communicate(body.encode() + b"\n")
+    return f"exit {proc.returncode}"
+
+
 async def drive(args: argparse.Namespace, requests: list[dict]) -> dict:
     import httpx
 
@@ -70,8 +85,18 @@ async def drive(args: argparse.Namespace, requests: list[dict]) -> dict:
     next_index, stop_at = 0, time.perf_counter() + args.max_seconds
 
     async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout_s) as client:
-        health = (await client.get("/healthz")).json()
-        tokens_before = prompt_tokens((await client.get("/metrics")).text)
+        if not args.cli:
+            health = (await client.get("/healthz")).json()
+            tokens_before = prompt_tokens((await client.get("/metrics")).text)
+
+        async def send(body: str) -> str:
+            if args.cli:
+                return await cli_status(args.cli, body)
+            try:
+                r = await client.post("/v1/plan", content=body, headers={"content-type": "application/json"})
+                return str(r.status_code)
+            except httpx.HTTPError as e:
+                return type(e).__name__
 
         async def client_loop():
             nonlocal next_index
@@ -79,31 +104,29 @@ async def drive(args: argparse.Namespace, requests: list[dict]) -> dict:
                 kind, body = plan[next_index]
                 next_index += 1
                 t0 = time.perf_counter()
-                try:
-                    r = await client.post("/v1/plan", content=body, headers={"content-type": "application/json"})
-                    status = str(r.status_code)
-                except httpx.HTTPError as e:
-                    status = type(e).__name__
+                status = await send(body)
                 kinds[kind] += 1
                 statuses[f"{kind}:{status}"] += 1
-                if kind == "valid" and status == "200":
+                if kind == "valid" and status in OK:
                     latencies.append(time.perf_counter() - t0)
 
         t0 = time.perf_counter()
         await asyncio.gather(*(client_loop() for _ in range(args.clients)))
         wall = time.perf_counter() - t0
-        tokens = prompt_tokens((await client.get("/metrics")).text) - tokens_before
+        if not args.cli:
+            tokens = prompt_tokens((await client.get("/metrics")).text) - tokens_before
     sent = sum(kinds.values())
     ok = len(latencies)
-    return {"url": args.url, "clients": args.clients, "requests_sent": sent, "wall_s": round(wall, 3),
+    return {"url": None if args.cli else args.url, "cli": args.cli, "clients": args.clients,
+            "requests_sent": sent, "wall_s": round(wall, 3),
             "throughput_rps": round(sent / wall, 2), "valid_ok_rps": round(ok / wall, 2),
             "latency_ms": {f"p{int(q * 100)}": None if percentile(latencies, q) is None
                            else round(1000 * percentile(latencies, q), 1) for q in (0.5, 0.9, 0.99)},
             "status_counts": dict(sorted(statuses.items())), "kinds": dict(kinds),
-            "errors": sum(n for k, n in statuses.items() if k.startswith("valid:") and not k.endswith(":200")),
-            "malformed_rejected_4xx": sum(n for k, n in statuses.items()
-                                          if not k.startswith("valid:") and k.split(":")[1].startswith("4")),
-            "prompt_tokens": tokens, "model": health}
+            "errors": sum(n for k, n in statuses.items() if k.startswith("valid:") and k.split(":")[1] not in OK),
+            "malformed_rejected_4xx": sum(n for k, n in statuses.items() if not k.startswith("valid:")
+                                          and (k.split(":")[1].startswith("4") or k.split(":")[1] in REJECTED)),
+            **({} if args.cli else {"prompt_tokens": tokens, "model": health})}
 
 
 def compute_limit(report: dict, min_time: float) -> dict:
@@ -113,7 +136,7 @@ def compute_limit(report: dict, min_time: float) -> dict:
     from tomas.stages.bench import matmul_gflops
 
     m = report["model"]
-    ok = report["status_counts"].get("valid:200", 0)
+    ok = sum(report["status_counts"].get(f"valid:{s}", 0) for s in OK)
     flops_per_request = 2 * m["nonembedding_params"] * report["prompt_tokens"] / max(1, ok)
     peak = matmul_gflops(512, m["hidden_size"], m["intermediate_size"], torch.float32, torch.device("cpu"), min_time)
     limit = peak * 1e9 / max(1.0, flops_per_request)
@@ -124,6 +147,8 @@ def compute_limit(report: dict, min_time: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--cli", default=None, metavar="PLANNER_DIR",
+                   help="instead of the server: one `tomas plan --batch -` process per request, on this planner")
     p.add_argument("--requests_file", default="data/planner/test.jsonl", help="valid requests are drawn from it")
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--requests", type=int, default=400, help="stop after this many requests")
@@ -143,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.requests_file}: no such file", file=sys.stderr)
         return 2
     report = asyncio.run(drive(args, read_requests(args.requests_file)))
-    report["compute"] = compute_limit(report, args.peak_time)
+    if not args.cli:  # the CLI's prompt tokens are not counted anywhere: the server's run has the limit
+        report["compute"] = compute_limit(report, args.peak_time)
     text = json.dumps(report, indent=2)
     print(text)
     if args.output:

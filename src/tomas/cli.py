@@ -64,6 +64,29 @@ def cmd_data(argv: list[str]) -> int:
     return 0
 
 
+def cmd_convert_planner(argv: list[str]) -> int:
+    from pathlib import Path
+
+    from tomas.artifacts.planner import LEGACY_WEIGHTS, save_planner_folder, table_dir_of
+    from tomas.errors import DataError
+    from tomas.stages.plan import load_planner
+
+    p = argparse.ArgumentParser(prog="tomas convert-planner",
+                                description=f"Rewrite a planner folder of the old format ({LEGACY_WEIGHTS}) as "
+                                            "peft adapter + heads.safetensors + model card, in place.")
+    p.add_argument("--planner_dir", default="assets/planner")
+    args = p.parse_args(argv)
+    folder = Path(args.planner_dir)
+    if not (folder / LEGACY_WEIGHTS).is_file():
+        raise DataError(f"{folder}: no {LEGACY_WEIGHTS} to convert")
+    old = load_planner(str(folder), device="cpu", legacy=True)
+    table = table_dir_of(folder, old.meta)
+    save_planner_folder(folder, old.model, {k: v for k, v in old.meta.items() if k != "format_version"}, table)
+    (folder / LEGACY_WEIGHTS).unlink()  # only now: the new files are all written
+    print(f"✓ {folder}: converted to peft adapter + heads.safetensors + README.md (table from {table})")
+    return 0
+
+
 def _stage(module: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
         import importlib
@@ -85,6 +108,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "evaluate-planner": (_stage("evaluate_planner"), "planner accuracy vs the oracle on the test split"),
     "probe-planner": (_stage("probe_planner"), "train the decoder alone on frozen hidden states (fast check)"),
     "plan": (_stage("plan"), "plan a tool and its resources for a task (JSON resource plan)"),
+    "convert-planner": (cmd_convert_planner, "rewrite an old-format planner folder in the current format"),
     "serve": (_stage("serve"), "the planner as an HTTP service (micro-batched, Prometheus /metrics)"),
 }
 

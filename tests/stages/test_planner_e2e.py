@@ -15,8 +15,9 @@ TOMAS = ["-m", "tomas.cli"]
 
 def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     out = planner_run.out
-    for name in ("planner.safetensors", "planner.json", "planner_state.pt", "planner_metrics.jsonl",
-                 "planner_curve.png"):
+    for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors", "planner.json",
+                 "config_lookup.json", "tool_mask_map.json", "README.md", "planner_state.pt",
+                 "planner_metrics.jsonl", "planner_curve.png"):
         assert (out / name).is_file(), name
     records = [json.loads(line) for line in (out / "planner_metrics.jsonl").read_text().splitlines()]
     evals = [r for r in records if "val_config_accuracy" in r]
@@ -25,14 +26,37 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     first = [r["loss"] for r in records][:2]
     assert sum(r["loss"] for r in records[-2:]) < sum(first)  # the loss goes down
     assert all(r["val_violations"] == 0 for r in evals)
-    # The checkpoint holds only LoRA + heads: a small fraction of the LLM.
+    # The checkpoint holds only LoRA (peft's format) + heads: a small fraction of the LLM.
     from safetensors.torch import load_file
 
-    weights = load_file(str(out / "planner.safetensors"))
-    assert weights and all("lora_" in k or "decoder." in k for k in weights)
-    assert any("lora_" in k for k in weights) and any("config_head" in k for k in weights)
+    adapter, heads = load_file(str(out / "adapter_model.safetensors")), load_file(str(out / "heads.safetensors"))
+    assert adapter and all("lora_" in k for k in adapter)
+    assert any(k.startswith("config_head") for k in heads) and any(k.startswith("tool_head") for k in heads)
+    lora = json.loads((out / "adapter_config.json").read_text())
     meta = json.loads((out / "planner.json").read_text())
-    assert meta["llm_model"] == "tiny" and meta["num_configs"] == 20
+    assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
+    assert meta["llm_model"] == "tiny" and meta["num_configs"] == 20 and meta["format_version"] == 2
+    card = (out / "README.md").read_text()
+    assert meta["data_fingerprint"] in card and "tomas train --config" in card and "## Limits" in card
+
+
+def test_the_adapter_loads_with_plain_peft(planner_run):
+    """adapter_config.json + adapter_model.safetensors are a standard peft adapter: peft alone puts the
+    trained LoRA onto the base model, and its hidden states are the planner's."""
+    from peft import PeftModel
+
+    from tomas.models.llm import load_llm
+    from tomas.stages.plan import load_planner
+
+    planner = load_planner(str(planner_run.out), "cpu")
+    base = load_llm("tiny", "cpu")
+    ids = planner.tokenizer(["Read this page"], return_tensors="pt")
+    plain = base.model.get_decoder()(**ids).last_hidden_state
+    peft_model = PeftModel.from_pretrained(base.model, str(planner_run.out))  # wraps base.model in place
+    ours = planner.model.lm.get_base_model().get_decoder()(**ids).last_hidden_state
+    theirs = peft_model.get_base_model().get_decoder()(**ids).last_hidden_state
+    torch.testing.assert_close(ours, theirs)
+    assert not torch.allclose(ours, plain)  # the trained LoRA changes what the LLM computes
 
 
 def test_evaluate_planner_report(planner_run, cli):
@@ -134,18 +158,31 @@ def test_plan_batch_missing_file_is_one_error_line(planner_run, cli, tmp_path):
     assert r.stderr.strip() == f"error: {tmp_path / 'nowhere.jsonl'}: no such file"
 
 
+def test_a_task_over_the_length_limit_is_refused_by_name():
+    from tomas.errors import DataError
+    from tomas.stages.plan import MAX_TASK_CHARS, parse_request
+
+    free = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 0, "gpu_memory_gb": 0}
+    assert parse_request({"task": "x" * MAX_TASK_CHARS, "free_resources": free}, "line 1")
+    with pytest.raises(DataError, match=f"line 1: field task: {MAX_TASK_CHARS + 1} characters, at most"):
+        parse_request({"task": "x" * (MAX_TASK_CHARS + 1), "free_resources": free}, "line 1")
+
+
 def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tmp_path):
+    import shutil
+
     from safetensors.torch import load_file, save_file
 
-    weights = load_file(str(planner_run.out / "planner.safetensors"))
+    folder = tmp_path / "other_shape"
+    shutil.copytree(planner_run.out, folder)
+    weights = load_file(str(folder / "heads.safetensors"))
     name = next(n for n in weights if n.endswith("feature_head.weight"))
     weights[name] = torch.zeros(weights[name].shape[0] + 2, weights[name].shape[1])  # an older scorer's 5 features
-    save_file(weights, str(tmp_path / "planner.safetensors"))
-    (tmp_path / "planner.json").write_bytes((planner_run.out / "planner.json").read_bytes())
+    save_file(weights, str(folder / "heads.safetensors"))
     r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "4", "--gpu-sm", "0",
-             "--gpu-memory-gb", "0", "--planner_dir", str(tmp_path), "--device", "cpu"])
+             "--gpu-memory-gb", "0", "--planner_dir", str(folder), "--device", "cpu"])
     assert r.returncode == 2
-    assert r.stderr.strip().startswith(f"error: {tmp_path / 'planner.safetensors'}: {name} has shape")
+    assert r.stderr.strip().startswith(f"error: {folder / 'heads.safetensors'}: {name} has shape")
     assert len(r.stderr.strip().splitlines()) == 1
 
 
@@ -201,8 +238,9 @@ def test_checkpoint_from_before_the_readout_option_reads_the_last_token(planner_
     meta = json.loads((planner_run.out / "planner.json").read_text())
     assert meta["config"]["model"]["readout"] == "mean"  # what this run was trained with (the default)
     del meta["config"]["model"]["readout"]
+    for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors"):
+        (tmp_path / name).write_bytes((planner_run.out / name).read_bytes())
     (tmp_path / "planner.json").write_text(json.dumps(meta))
-    (tmp_path / "planner.safetensors").write_bytes((planner_run.out / "planner.safetensors").read_bytes())
     assert load_planner(str(planner_run.out), "cpu").model.readout is mean_token_states
     assert load_planner(str(tmp_path), "cpu").model.readout is last_token_states
 
@@ -242,16 +280,48 @@ def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
     assert json.loads(r.stdout)["tool"] in json.loads((moved / "tool_mask_map.json").read_text())
 
 
-@pytest.mark.parametrize("damage", ["truncated_weights", "corrupted_meta"])
+@pytest.mark.parametrize("damage", ["truncated_weights", "truncated_adapter", "corrupted_meta"])
 def test_a_damaged_planner_folder_is_one_error_line(planner_run, cli, tmp_path, damage):
     import shutil
 
     folder = tmp_path / "damaged"
     shutil.copytree(planner_run.out, folder)
-    name = "planner.safetensors" if damage == "truncated_weights" else "planner.json"
+    name = {"truncated_weights": "heads.safetensors", "truncated_adapter": "adapter_model.safetensors",
+            "corrupted_meta": "planner.json"}[damage]
     data = (folder / name).read_bytes()
     (folder / name).write_bytes(data[: len(data) // 2])
     r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "0",
              "--gpu-memory-gb", "0", "--planner_dir", str(folder), "--device", "cpu"])
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith(f"error: {folder / name}: ") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_an_old_format_planner_says_how_to_convert_and_converts(planner_run, cli, tmp_path):
+    """A format-1 folder (one planner.safetensors of PlannerModel names) -> one error line naming
+    `tomas convert-planner`; after it, the folder plans exactly as the original."""
+    import shutil
+
+    from safetensors.torch import save_file
+
+    from tomas.stages.plan import load_planner
+
+    folder = tmp_path / "old"
+    shutil.copytree(planner_run.out, folder)
+    save_file(load_planner(str(planner_run.out), "cpu").model.trainable_state_dict(),
+              str(folder / "planner.safetensors"))
+    for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors", "README.md"):
+        (folder / name).unlink()
+    meta = json.loads((folder / "planner.json").read_text())
+    del meta["format_version"]
+    (folder / "planner.json").write_text(json.dumps(meta))
+    request = ["Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "20", "--gpu-memory-gb", "4",
+               "--json", "--device", "cpu"]
+    r = cli(["script/inference.py", *request, "--planner_dir", str(folder)])
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert f"tomas convert-planner --planner_dir {folder}" in r.stderr
+    converted = cli([*TOMAS, "convert-planner", "--planner_dir", str(folder)])
+    assert converted.returncode == 0, converted.stderr
+    assert not (folder / "planner.safetensors").exists() and (folder / "README.md").is_file()
+    ours, original = (cli(["script/inference.py", *request, "--planner_dir", str(d)])
+                      for d in (folder, planner_run.out))
+    assert json.loads(ours.stdout) == json.loads(original.stdout)

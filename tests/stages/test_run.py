@@ -69,7 +69,7 @@ def test_summary_and_the_sample_plan(job, pretrained):
     assert summary["planner_tool_accuracy"] == planner_report["tool_accuracy"]
     assert summary["planner_violations"] == planner_report["violations"] == 0
     assert summary["total_wall_s"] >= summary["phase0_train_wall_s"] > 0
-    assert (out / "planner" / "planner.safetensors").is_file()
+    assert (out / "planner" / "adapter_model.safetensors").is_file() and (out / "planner" / "README.md").is_file()
     assert '"tool":' in second.stdout and "Go on with:" in second.stdout and "tomas plan " in second.stdout
 
 

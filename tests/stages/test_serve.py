@@ -164,6 +164,20 @@ def test_load_test_against_a_real_server(planner_run, cli, spawn, tmp_path):
     assert "Traceback" not in log.read_text()
 
 
+def test_load_test_of_the_cli_one_process_per_request(planner_run, cli, tmp_path):
+    """--cli: the same mix through `tomas plan --batch -`; every malformed line is refused (exit 2)."""
+    report_path = tmp_path / "cli.json"
+    r = cli(["script/loadtest.py", "--cli", str(planner_run.out), "--requests_file",
+             str(planner_run.data / "test.jsonl"), "--requests", "8", "--clients", "2", "--bad_fraction", "0.5",
+             "--seed", "1", "--output", str(report_path)],
+            timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    report = json.loads(report_path.read_text())
+    malformed = sum(n for k, n in report["kinds"].items() if k != "valid")
+    assert report["requests_sent"] == 8 and report["errors"] == 0 and 0 < malformed < 8
+    assert report["malformed_rejected_4xx"] == malformed and "compute" not in report
+
+
 def test_load_test_refuses_other_hosts(cli):
     r = cli(["script/loadtest.py", "--url", "http://example.com:80"], timeout=60)
     assert r.returncode == 2 and "loopback" in r.stderr

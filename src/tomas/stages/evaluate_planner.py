@@ -17,13 +17,14 @@ from pathlib import Path
 
 import torch
 
+from tomas.artifacts.planner import EVAL_REPORT, write_model_card
 from tomas.data import load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.io import atomic_write, save_json
 from tomas.models.decoder import Choice, ConfigTable
 from tomas.models.planner import PlannerModel, free_tensor, predict_requests
 
-REPORT, CONFUSION = "planner_eval_report.json", "planner_confusion.png"
+REPORT, CONFUSION = EVAL_REPORT, "planner_confusion.png"
 
 
 def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
@@ -145,8 +146,11 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
                                progress="Evaluating")
     report = planner_metrics(examples, choices, planner.table)
     report["train_wall_s"] = planner.meta.get("train_wall_s")
+    report["test_file"] = test_file or cfg.data.test_file
     out = Path(output_dir or planner_dir)
     save_json(report, out / REPORT)
+    if out.resolve() == Path(planner_dir).resolve():
+        write_model_card(out)  # the card quotes the report beside it
     plot_confusion(report, out / CONFUSION)
     report["path"] = str(out / REPORT)
     return report

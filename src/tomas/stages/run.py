@@ -159,7 +159,7 @@ class MainJob:
     def train_planner(self, cfg: PlannerConfig) -> dict:
         from tomas.stages.train_planner import train_planner
 
-        final = train_planner(cfg)
+        final = train_planner(cfg, command=f"tomas run --output_dir {self.out} (stage train_planner)")
         return {k: final.get(k) for k in ("step", "train_wall_s", "val_tool_accuracy", "val_config_accuracy")}
 
     def evaluate_planner(self, cfg: PlannerConfig) -> dict:

@@ -22,20 +22,21 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from tomas.stages.plan import SCHEMA_VERSION
+from tomas.stages.plan import MAX_TASK_CHARS, SCHEMA_VERSION
 
 log = logging.getLogger("tomas.serve")
 
 
 @dataclass
 class ServeSettings:
-    max_batch: int = 32
-    """Most requests planned in one forward pass."""
+    max_batch: int = 8
+    """Most requests planned in one forward pass. 8 beat 16 (and 32) on the 2-core CPU under
+    16 concurrent clients: a full batch waits for one small forward, not one large one (docs/serving.md)."""
     max_wait_ms: float = 5.0
     """How long the first request of a batch waits for others to join it."""
     max_queue: int = 256
     """Requests waiting for the model; beyond it the answer is 503 + Retry-After."""
-    max_task_chars: int = 2000
+    max_task_chars: int = MAX_TASK_CHARS
     """Longest task text accepted."""
     max_body_bytes: int = 1 << 20
     """Largest request body accepted (413 beyond)."""

