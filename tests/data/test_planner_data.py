@@ -23,12 +23,15 @@ from tomas.data.planner import (
     generate_planner,
     heldout_templates,
     load_planner_examples,
+    numeric_cue,
     oracle_config,
     phrasings,
     planner_stats,
     render_registry_task,
     render_task,
     size_cues,
+    spelled,
+    split_phrasings,
     vary_register,
     write_planner,
 )
@@ -174,13 +177,53 @@ def _sizes_mentioned(tool: Tool, task: str) -> set[str]:
     return {size for size, cues in size_cues(tool).items() if any(c.lower() in task.lower() for c in cues)}
 
 
+def _number(text: str) -> float:
+    words = {spelled(n): n for n in range(1, 100)}
+    text = text.replace(",", "")
+    return words[text] if text in words else float(text[:-1]) * 1000 if text.endswith("k") else float(text)
+
+
+def _numeric_size(units: str, cue: str) -> float:
+    """What a numeric cue says, in megapixels (images) or words (texts; a page = 300 words)."""
+    num = r"([0-9][0-9,.]*k?|[a-z]+(?:-[a-z]+)?)"
+    if units == "image":
+        if m := re.search(r"(\d+)(?:x| x |×| by )(\d+)", cue):
+            return int(m.group(1)) * int(m.group(2)) / 1e6
+        if m := re.search(r"([0-9.]+)(?:-megapixel| MP| megapixels)", cue):
+            return float(m.group(1))
+        m = re.search(r"([0-9.]+) (KB|MB|GB)", cue)  # a JPEG: ~0.4 MB per megapixel; TIFF/raw: ~6 MB
+        kb = float(m.group(1)) * {"KB": 1, "MB": 1e3, "GB": 1e6}[m.group(2)]
+        return kb / 400 if kb < 1e5 else kb / 6000
+    if m := re.search(num + r"(?:-page| pages)", cue):
+        return 300 * _number(m.group(1))
+    return _number(re.search(num + r"(?:-word| words)", cue).group(1))
+
+
+@pytest.mark.parametrize("units", ["image", "text"])
+def test_numeric_cues_say_their_size_class_and_no_other(units):
+    """Every class's numbers lie in its own range, with a gap to the next (a number never says two sizes)."""
+    rng = random.Random(0)
+    ranges = {size: [_numeric_size(units, numeric_cue(units, size, rng)) for _ in range(400)] for size in INPUT_SIZES}
+    assert max(ranges["small"]) < min(ranges["medium"]) and max(ranges["medium"]) < min(ranges["large"])
+    assert all(len(set(v)) > 20 for v in ranges.values())  # varied, not a handful of fixed phrases
+
+
 @pytest.mark.parametrize("which", ["default", "other"])
 def test_every_task_carries_exactly_its_size_cue(which, default_data, other_data, default_splits, other_splits):
+    """A task names its size once: by a cue of its split's bank, or (training only) as a number."""
     data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
     tools = {t.name: t for t in data.tools}
-    for e in (e for s in SPLITS for e in splits[s]):
-        assert _sizes_mentioned(tools[e.tool], e.task) == {e.input_size}, e
-        assert "{" not in e.task and "}" not in e.task
+    numeric = 0
+    for split in SPLITS:
+        for e in splits[split]:
+            said = _sizes_mentioned(tools[e.tool], e.task)
+            assert "{" not in e.task and "}" not in e.task
+            if split == "train" and not said and phrasings(tools[e.tool]).units:
+                numeric += 1
+                continue
+            assert said == {e.input_size}, e
+    units = [e for e in splits["train"] if phrasings(tools[e.tool]).units]
+    assert not units or 0.2 < numeric / len(units) < 0.4  # P_NUMERIC of the training tasks of image/text tools
 
 
 def test_task_text_never_says_the_snake_case_name(default_data, default_splits):
@@ -203,26 +246,44 @@ def test_split_sizes_and_ids(default_data, default_splits):
 
 
 @pytest.mark.parametrize("which", ["default", "other"])
-def test_test_phrasings_are_held_out(which, default_data, other_data, default_splits, other_splits):
+def test_validation_and_test_phrasings_are_held_out(which, default_data, other_data, default_splits, other_splits):
     data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
     for tool in data.tools:
         n = len(phrasings(tool).templates)
-        held = {f"{tool.name}/{i:02d}" for i in heldout_templates(tool)}
-        assert len(held) == max(1, round(n / 4))
+        held = {split: {f"{tool.name}/{i:02d}" for i in ids} for split, ids in heldout_templates(tool).items()}
+        assert len(held["test"]) == max(1, round(n / 4)) and len(held["val"]) == max(1, round(n * 0.15))
+        assert sum(map(len, held.values())) == n and not held["test"] & held["val"]
         used = {s: {e.phrasing for e in splits[s] if e.tool == tool.name} for s in SPLITS}
-        assert used["test"] == held  # every held-out phrasing is tested, none elsewhere
-        assert not (used["train"] | used["val"]) & held
+        assert used["test"] == held["test"] and used["val"] == held["val"]  # every held-out phrasing is used
         registry = {p for p in used["train"] if "/registry-" in p}
-        assert len(used["train"] - registry) == n - len(held) and registry  # registry tasks: training only
+        assert used["train"] - registry == held["train"] and registry  # registry tasks: training only
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_data, default_splits, other_splits):
+    """No cue, question or language of a validation or test task is ever in a training task."""
+    data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    for tool in data.tools:
+        banks = {split: split_phrasings(tool, split) for split in SPLITS}
+        for size in INPUT_SIZES:
+            cues = {split: set(b.cues[size]) for split, b in banks.items()}
+            assert not cues["train"] & cues["val"] and not cues["train"] & cues["test"] and cues["val"] and cues["test"]
+        train_text = " ".join(e.task.lower() for e in splits["train"] if e.tool == tool.name)
+        for split in ("val", "test"):
+            own = [e for e in splits[split] if e.tool == tool.name]
+            values = {c.lower() for c in (*sum(banks[split].cues.values(), ()), *(v for _, vs in banks[split].extras
+                                                                                     for v in vs))}
+            assert all(any(v in e.task.lower() for v in values) for e in own)
+            assert not [v for v in values if v in train_text], (tool.name, split)
 
 
 def test_wording_variation_is_training_only_and_leaves_labels_alone(other_data, monkeypatch):
     varied = generate_planner(other_data, **SMALL)
-    for knob in ("P_REGISTRY", "P_FRAME", "P_CASUAL"):
+    for knob in ("P_REGISTRY", "P_FRAME", "P_CASUAL", "P_NUMERIC"):
         monkeypatch.setattr(planner_data, knob, 0.0)
     plain = generate_planner(other_data, **SMALL)
-    assert varied["test"] == plain["test"]  # held-out templates exactly as written
-    for split in ("train", "val"):
+    assert varied["test"] == plain["test"] and varied["val"] == plain["val"]  # held-out templates as written
+    for split in ("train",):
         changed = [(a, b) for a, b in zip(varied[split], plain[split]) if a.task != b.task]
         assert len(changed) > len(varied[split]) / 3
         assert all(a.config_id == b.config_id and a.free_resources == b.free_resources for a, b in changed)

@@ -8,15 +8,19 @@ re-derives it on every line and rejects a file whose labels disagree.
 
 Task texts come from per-tool phrasing templates (``PHRASE_BANK``; any other tool gets
 generic templates built from its name and registry description) with an input-size
-cue such as "a 4K photo". A quarter of each tool's templates is held out: the test split
-uses only those, so test accuracy measures generalisation to unseen phrasings.
+cue such as "a 4K photo". Validation and test each get their own held-out share of every
+bank (``HELDOUT_SHARES``): of each tool's templates, of each size's cues, of the VQA
+questions and of the language names. So both measure generalisation to phrasings, size
+cues and slot values never trained on, and choosing a checkpoint or preset on validation
+says something about test without reading it.
 
-Training and validation tasks are also varied in ways that carry no tool information, so
-the planner cannot key on incidental words: some are written from the tool's registry
-description instead of a template (``REGISTRY_TEMPLATES``), some get an opener or closer
-shared by every tool (``FRAMES``: "Hi!", "... It's for the archive."), some are typed
-casually (lower case, no final full stop). The test split gets none of these: its tasks
-are the held-out templates exactly as written.
+Training tasks are also varied in ways that carry no tool information, so the planner
+cannot key on incidental words: some are written from the tool's registry description
+instead of a template (``REGISTRY_TEMPLATES``), some get an opener or closer shared by every
+tool (``FRAMES``: "Hi!", "... It's for the archive."), some are typed casually (lower case,
+no final full stop), and some state the input size as a number in other units
+(``numeric_cue``: "a 4032x3024 image", "a 45,000-word text", "twelve pages"). Validation and
+test get none of these: their tasks are held-out templates exactly as written.
 
 Everything is seeded: every (purpose, split, tool) draws from its own
 ``random.Random`` seeded by a string that includes ``seed``, never the global RNG, so
@@ -43,8 +47,9 @@ RESOURCE_FIELDS = ("cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb")
 """The ``Configuration`` attributes a machine must have free for the configuration to run."""
 
 SPLITS = ("train", "val", "test")
-HELDOUT_SHARE = 0.25
-"""Share of each tool's templates reserved for the test split (at least one)."""
+HELDOUT_SHARES = {"test": 0.25, "val": 0.15}
+"""Share of each bank (a tool's templates, a size's cues, VQA questions, languages) reserved for a
+split, at least one each (two for slot values); training gets the rest."""
 P_INFEASIBLE = 0.065
 """Share of snapshots built so that no configuration fits (label ``None``)."""
 P_BUDGET = 0.30
@@ -52,11 +57,13 @@ P_BUDGET = 0.30
 P_NO_GPU = 0.08
 """Share of ordinary snapshots drawn from a CPU-only machine (both GPU fields 0)."""
 P_REGISTRY = 0.10
-"""Share of training/validation tasks written from the tool's registry description."""
+"""Share of training tasks written from the tool's registry description."""
 P_FRAME = 0.50
-"""Share of training/validation tasks wrapped in a tool-agnostic opener or closer (``FRAMES``)."""
+"""Share of training tasks wrapped in a tool-agnostic opener or closer (``FRAMES``)."""
 P_CASUAL = 0.15
-"""Share of training/validation tasks typed casually: lower case, no final full stop."""
+"""Share of training tasks typed casually: lower case, no final full stop."""
+P_NUMERIC = 0.30
+"""Share of training tasks of image and text tools whose size is a number in other units (``numeric_cue``)."""
 
 _GPU_FIELDS = ("gpu_sm", "gpu_memory_gb")
 _GB_FIELDS = ("memory_gb", "gpu_memory_gb")
@@ -175,6 +182,90 @@ _QUESTIONS = ("how many people are in it", "what colour is the car", "is anyone 
               "what is written on the sign", "is the door open", "what sport are they playing")
 
 
+# Sizes as numbers in other units, for training tasks (``P_NUMERIC``). The ranges sit inside the
+# classes the hand-written cue banks above draw, with gaps between them so no number is ambiguous:
+# images small <= 200 px a side, medium 1.5-14 megapixels, large >= 30 megapixels; texts small
+# <= 150 words, medium 2,500-8,000 words (8-30 pages), large >= 90,000 words (200+ pages).
+_MEGAPIXELS = {"small": (0.0006, 0.04), "medium": (1.5, 14.0), "large": (30.0, 400.0)}
+_IMAGE_KB = {"small": (2, 40), "medium": (900, 6000), "large": (150_000, 2_000_000)}
+_WORDS = {"small": (5, 150), "medium": (2500, 8000), "large": (90_000, 600_000)}
+_PAGES = {"medium": (8, 30), "large": (200, 1500)}
+_ASPECTS = ((1, 1), (4, 3), (3, 2), (16, 9), (5, 4))
+_IMAGE_NOUNS = ("image", "photo", "picture", "JPEG", "PNG", "shot", "scan", "frame")
+_TEXT_NOUNS = ("document", "text", "article", "report", "transcript", "file", "write-up", "letter")
+_ONES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+         "seventeen eighteen nineteen").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def spelled(n: int) -> str:
+    """1..99 in words: 45 -> "forty-five"."""
+    if n < 20:
+        return _ONES[n - 1]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens - 2] + (f"-{_ONES[ones - 1]}" if ones else "")
+
+
+def _count(n: int, rng: random.Random) -> str:
+    """A count as people write it: 45000, 45,000 or 45k; under 100 sometimes in words."""
+    forms = [f"{n:,}", str(n)] + ([f"{n // 1000}k"] if n >= 1000 and n % 1000 == 0 else [])
+    return rng.choice(forms + ([spelled(n)] * 2 if n < 100 else []))
+
+
+def _article(phrase: str) -> str:
+    """"a" or "an" + ``phrase``, by how its first word sounds: an 8K, an 11-page, an image; a 1,100-word."""
+    first = re.split(r"[\s×x-]", phrase, maxsplit=1)[0].replace(",", "")
+    if first.isdigit():
+        vowel = first.startswith("8") or first[:2] in ("11", "18") and len(first) % 3 == 2
+    else:
+        vowel = first[:1].lower() in "aeio"
+    return ("an " if vowel else "a ") + phrase
+
+
+def _roundish(value: float) -> int:
+    """Round to two significant digits: a size someone would write (43817 -> 44000)."""
+    digits = max(0, len(str(int(value))) - 2)
+    return max(1, int(round(value, -digits)))
+
+
+def _image_cue(size: str, rng: random.Random) -> str:
+    noun = rng.choice(_IMAGE_NOUNS)
+    form = rng.choice(("dims", "dims", "file") + (("megapixels",) if size != "small" else ()))
+    if form == "file":
+        kb = _roundish(math.exp(rng.uniform(*map(math.log, _IMAGE_KB[size]))))
+        amount = f"{kb} KB" if kb < 1000 else f"{_roundish(kb / 1000)} MB" if kb < 1_000_000 else f"{kb / 1e6:.1f} GB"
+        return _article(f"{amount} {noun}")
+    mp = math.exp(rng.uniform(*map(math.log, _MEGAPIXELS[size])))
+    if form == "megapixels":
+        value = f"{mp:.0f}" if mp >= 10 else f"{mp:.1f}".rstrip("0").rstrip(".")
+        return _article(rng.choice((f"{value}-megapixel {noun}", f"{value} MP {noun}",
+                                    f"{noun} of {value} megapixels")))
+    a, b = rng.choice(_ASPECTS)
+    step = 2 if size == "small" else 8
+    w = max(step, round(math.sqrt(mp * 1e6 * a / b) / step) * step)
+    h = max(step, round(w * b / a / step) * step)
+    w, h = (w, h) if rng.random() < 0.7 else (h, w)
+    dims = rng.choice((f"{w}x{h}", f"{w} x {h}", f"{w}×{h}", f"{w} by {h}"))
+    return _article(rng.choice((f"{dims} {noun}", f"{noun} of {dims} pixels", f"{dims}-pixel {noun}")))
+
+
+def _text_cue(size: str, rng: random.Random) -> str:
+    noun = rng.choice(_TEXT_NOUNS)
+    if size in _PAGES and rng.random() < 0.4:
+        pages = _count(rng.randint(*_PAGES[size]), rng)
+        return rng.choice((_article(f"{pages}-page {noun}"), _article(f"{noun} of {pages} pages"),
+                           f"{pages} pages of text"))
+    low, high = _WORDS[size]
+    words = _count(_roundish(math.exp(rng.uniform(math.log(low), math.log(high)))), rng)
+    return rng.choice((_article(f"{words}-word {noun}"), _article(f"{noun} of {words} words"), f"{words} words of text",
+                       _article(f"{noun} (about {words} words)")))
+
+
+def numeric_cue(units: str, size: str, rng: random.Random) -> str:
+    """A size cue that states ``size`` as a number: "a 4032x3024 photo", "a forty-page report"."""
+    return _image_cue(size, rng) if units == "image" else _text_cue(size, rng)
+
+
 @dataclass(frozen=True)
 class Phrasings:
     """A tool's task templates (``{input}`` = a size cue, plus optional extra slots) and its size cues."""
@@ -183,6 +274,8 @@ class Phrasings:
     cues: dict[str, tuple[str, ...]]
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Extra slot name -> values; ``{Name}`` (capitalised slot) gives the value capitalised."""
+    units: str | None = None
+    """"image" or "text": training tasks may give the size as a number (``numeric_cue``); None: never."""
 
 
 PHRASE_BANK: dict[str, Phrasings] = {
@@ -217,7 +310,7 @@ PHRASE_BANK: dict[str, Phrasings] = {
         "does {input} show a bird or a plane? just the class",
         "Is {input} a picture of food, a landscape or a person? Pick one label.",
         "Assign {input} to one of the ImageNet classes.",
-    ), _IMAGE_CUES),
+    ), _IMAGE_CUES, units="image"),
     "text_summarization": Phrasings((
         "Summarize {input}.",
         "Can you give me the key points of {input}?",
@@ -248,7 +341,7 @@ PHRASE_BANK: dict[str, Phrasings] = {
         "too long, didn't read: {input}. short version?",
         "Compress {input} into three sentences.",
         "Make a digest of {input} with the key facts only.",
-    ), _TEXT_CUES),
+    ), _TEXT_CUES, units="text"),
     "image_captioning": Phrasings((
         "Write a caption for {input}.",
         "Describe {input} in one sentence.",
@@ -279,7 +372,7 @@ PHRASE_BANK: dict[str, Phrasings] = {
         "describe {input} pls, one line",
         "Summarise the visual content of {input} in a sentence.",
         "Write a caption that describes the people and setting in {input}.",
-    ), _IMAGE_CUES),
+    ), _IMAGE_CUES, units="image"),
     "object_detection": Phrasings((
         "Find all the objects in {input} and draw boxes around them.",
         "Detect the cars in {input}.",
@@ -310,7 +403,7 @@ PHRASE_BANK: dict[str, Phrasings] = {
         "find the cars in {input} and give me their coordinates",
         "Count and locate the boats in {input} with boxes.",
         "Highlight each piece of furniture in {input} with a box.",
-    ), _IMAGE_CUES),
+    ), _IMAGE_CUES, units="image"),
     "machine_translation": Phrasings((
         "Translate {input} into {lang}.",
         "Can you translate {input} from {src} to {lang}?",
@@ -341,7 +434,7 @@ PHRASE_BANK: dict[str, Phrasings] = {
         "{input} needs to go out in {lang} too, please translate.",
         "could u translate {input} to {lang}",
         "Provide {input} in {lang}, translated from the {src} original.",
-    ), _TEXT_CUES, (("src", _LANGUAGES), ("lang", _LANGUAGES))),
+    ), _TEXT_CUES, (("src", _LANGUAGES), ("lang", _LANGUAGES)), units="text"),
     "super_resolution": Phrasings((
         "Upscale {input}.",
         "Make {input} sharper and higher resolution.",
@@ -372,7 +465,7 @@ PHRASE_BANK: dict[str, Phrasings] = {
         "I want a sharper, larger copy of {input}.",
         "upres {input} please",
         "Run super-resolution on {input}.",
-    ), _IMAGE_CUES),
+    ), _IMAGE_CUES, units="image"),
     "visual_question_answering": Phrasings((
         "Look at {input} and tell me: {question}?",
         "In {input}, {question}?",
@@ -403,7 +496,7 @@ PHRASE_BANK: dict[str, Phrasings] = {
         "{Question}? It's in {input}.",
         "With {input} in front of you, {question}?",
         "Inspect {input} and reply to this: {question}?",
-    ), _IMAGE_CUES, (("question", _QUESTIONS),)),
+    ), _IMAGE_CUES, (("question", _QUESTIONS),), units="image"),
 }
 """Hand-written phrasings of the default registry's tools (none says the tool's snake_case name)."""
 
@@ -486,10 +579,14 @@ def size_cues(tool: Tool) -> dict[str, tuple[str, ...]]:
     return phrasings(tool).cues
 
 
-def render_task(tool: Tool, template: int, input_size: str, rng: random.Random) -> str:
-    """Fill template ``template`` of ``tool`` with a random cue for ``input_size`` and random extras."""
-    p = phrasings(tool)
+def render_task(tool: Tool, template: int, input_size: str, rng: random.Random, p: Phrasings | None = None,
+                cue: str | None = None) -> str:
+    """Fill template ``template`` of ``tool`` with a random cue for ``input_size`` and random extras,
+    drawn from ``p`` (default: all of the tool's phrasings); ``cue`` replaces the drawn cue."""
+    p = p or phrasings(tool)
     values = {"input": rng.choice(p.cues[input_size])}
+    if cue is not None:
+        values["input"] = cue
     chosen: list[str] = []
     for slot, options in p.extras:
         value = rng.choice([o for o in options if o not in chosen])  # e.g. source != target language
@@ -499,10 +596,13 @@ def render_task(tool: Tool, template: int, input_size: str, rng: random.Random) 
     return _capitalise(text) if p.templates[template].startswith("{") else text
 
 
-def render_registry_task(tool: Tool, template: int, input_size: str, rng: random.Random) -> str:
-    """Fill ``REGISTRY_TEMPLATES[template]`` with the tool's description and a random cue for ``input_size``."""
+def render_registry_task(tool: Tool, template: int, input_size: str, rng: random.Random,
+                         cues: dict[str, tuple[str, ...]] | None = None) -> str:
+    """Fill ``REGISTRY_TEMPLATES[template]`` with the tool's description and a random cue for
+    ``input_size`` from ``cues`` (default: all of the tool's)."""
     does = _lower_first(tool.description.strip().rstrip(".") + ".")
-    return _fill(REGISTRY_TEMPLATES[template], {"does": does, "input": rng.choice(size_cues(tool)[input_size])})
+    cue = rng.choice((cues or size_cues(tool))[input_size])
+    return _fill(REGISTRY_TEMPLATES[template], {"does": does, "input": cue})
 
 
 def vary_register(task: str, rng: random.Random) -> str:
@@ -519,12 +619,35 @@ def vary_register(task: str, rng: random.Random) -> str:
     return task
 
 
-def heldout_templates(tool: Tool, seed: int = 0) -> list[int]:
-    """The template indices reserved for the test split: ~``HELDOUT_SHARE`` of them, at least one."""
-    n = len(phrasings(tool).templates)
+def bank_splits(n: int, key: str, seed: int = 0, minimum: int = 1) -> dict[str, list[int]]:
+    """Indices 0..n-1 of a bank -> split: ``HELDOUT_SHARES`` of them for test and val (at least
+    ``minimum`` each), the rest for training. Seeded by ``key``: each bank splits on its own."""
     order = list(range(n))
-    random.Random(f"{seed}/heldout/{tool.name}").shuffle(order)
-    return sorted(order[:max(1, round(n * HELDOUT_SHARE))])
+    random.Random(f"{seed}/heldout/{key}").shuffle(order)
+    n_test = max(minimum, round(n * HELDOUT_SHARES["test"]))
+    n_val = max(minimum, round(n * HELDOUT_SHARES["val"]))
+    if n - n_test - n_val < minimum:
+        raise DataError(f"{key}: {n} entries are too few to hold out {n_test} for test and {n_val} for validation")
+    return {"test": sorted(order[:n_test]), "val": sorted(order[n_test:n_test + n_val]),
+            "train": sorted(order[n_test + n_val:])}
+
+
+def heldout_templates(tool: Tool, seed: int = 0) -> dict[str, list[int]]:
+    """Split -> the indices of ``tool``'s templates it uses (test's are the same as before val had its own)."""
+    return bank_splits(len(phrasings(tool).templates), tool.name, seed)
+
+
+def split_phrasings(tool: Tool, split: str, seed: int = 0) -> Phrasings:
+    """``tool``'s phrasings with only ``split``'s share of each size's cues and of each slot's values
+    (templates are chosen by ``heldout_templates``)."""
+    p = phrasings(tool)
+    cues = {size: tuple(c[i] for i in bank_splits(len(c), f"{tool.name}/cues/{size}", seed)[split])
+            for size, c in p.cues.items()}
+    # Slots drawing from one pool (a source and a target language) split it once, the same way.
+    extras = tuple((slot, tuple(values[i] for i in bank_splits(len(values), f"{tool.name}/{'|'.join(values)}",
+                                                               seed, 2)[split]))
+                   for slot, values in p.extras)
+    return Phrasings(p.templates, cues, extras, p.units)
 
 
 # --------------------------------------------------------------------------- resource snapshots
@@ -646,21 +769,25 @@ def sample_budget(configs: Sequence[Configuration], free: dict[str, float], rng:
 # --------------------------------------------------------------------------- splits
 
 
-def _examples(index: _ToolIndex, tool: Tool, split: str, templates: list[int], count: int,
-              seed: int) -> list[PlannerExample]:
+def _examples(index: _ToolIndex, tool: Tool, split: str, count: int, seed: int) -> list[PlannerExample]:
     rng = random.Random(f"{seed}/{split}/{tool.name}")
     # Wording variation draws from its own stream, so the snapshots and labels do not depend on it.
-    wording = random.Random(f"{seed}/{split}/{tool.name}/wording") if split != "test" else None
+    wording = random.Random(f"{seed}/{split}/{tool.name}/wording") if split == "train" else None
+    bank, templates = split_phrasings(tool, split, seed), heldout_templates(tool, seed)[split]
     sizes = [s for s in INPUT_SIZES if s in index.by_size]
     examples = []
     for k in range(count):
         size = rng.choice(sizes)
         template = rng.choice(templates)
-        task, phrasing = render_task(tool, template, size, rng), f"{tool.name}/{template:02d}"
+        cue = None
+        if wording is not None and bank.units and wording.random() < P_NUMERIC:
+            cue = numeric_cue(bank.units, size, wording)
+        task, phrasing = render_task(tool, template, size, rng, bank, cue), f"{tool.name}/{template:02d}"
         if wording is not None:
             if wording.random() < P_REGISTRY:
                 r = wording.randrange(len(REGISTRY_TEMPLATES))
-                task, phrasing = render_registry_task(tool, r, size, wording), f"{tool.name}/registry-{r}"
+                task = render_registry_task(tool, r, size, wording, bank.cues)
+                phrasing = f"{tool.name}/registry-{r}"
             task = vary_register(task, wording)
         configs = index.by_size[size]
         free = sample_free_resources(configs, rng, infeasible=rng.random() < P_INFEASIBLE)
@@ -673,7 +800,8 @@ def _examples(index: _ToolIndex, tool: Tool, split: str, templates: list[int], c
 
 def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, val_per_tool: int = 50,
                      test_per_tool: int = 100) -> dict[str, list[PlannerExample]]:
-    """Split name -> examples, tool-major. Test uses only each tool's held-out templates."""
+    """Split name -> examples, tool-major. Validation and test use only their own held-out templates,
+    cues and slot values (``heldout_templates``, ``split_phrasings``)."""
     counts = {"train": train_per_tool, "val": val_per_tool, "test": test_per_tool}
     for split, count in counts.items():
         if count < 0:
@@ -681,11 +809,8 @@ def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, v
     splits: dict[str, list[PlannerExample]] = {s: [] for s in SPLITS}
     for tool in data.tools:
         index = _ToolIndex(data, tool.name)
-        held = heldout_templates(tool, seed)
-        seen = [i for i in range(len(phrasings(tool).templates)) if i not in held]
         for split in SPLITS:
-            templates = held if split == "test" else seen
-            splits[split] += _examples(index, tool, split, templates, counts[split], seed)
+            splits[split] += _examples(index, tool, split, counts[split], seed)
     return splits
 
 
@@ -762,6 +887,54 @@ def _check_line(obj: object, data: ToolData,
         wanted = "null (nothing fits)" if expected is None else str(expected)
         return "config_id", f"label disagrees with the oracle: expected {wanted}"
     return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, config_id, obj["phrasing"])
+
+
+HAND_KEYS = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size", "category")
+"""A line of the hand-written test set (``data/planner_handwritten/requests.jsonl``)."""
+
+
+def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
+    """The hand-written test set as examples: its tool and input size are the human labels, the
+    configuration is the oracle's for them; ``phrasing`` is "<tool>/hand-<category>". A request
+    that states no size has ``input_size`` "" and ``config_id`` None: only its tool can be scored."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    indexes = {t.name: _ToolIndex(data, t.name) for t in data.tools}
+    out = []
+    for n, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}: line {n}: not valid JSON ({e.msg})") from None
+        if not isinstance(obj, dict) or set(obj) != set(HAND_KEYS):
+            raise DataError(f"{path}: line {n}: expected an object with exactly {', '.join(HAND_KEYS)}")
+        tool, size, category = obj["tool"], obj["input_size"], obj["category"]
+        if not isinstance(category, str) or not category:
+            raise DataError(f"{path}: line {n}: field category: expected a non-empty string")
+        # Checked as a full example: a stated size gets the oracle's label, an unstated one a stand-in.
+        stand_in = size if size is not None or tool not in indexes else next(iter(indexes[tool].by_size))
+        full = {**obj, "input_size": stand_in, "phrasing": f"{tool}/hand-{category}", "config_id": None}
+        full.pop("category")
+        if tool in indexes and stand_in in indexes[tool].by_size and _is_number_dict(obj["free_resources"]):
+            full["config_id"] = indexes[tool].choose(stand_in, {f: float(obj["free_resources"][f])
+                                                                for f in RESOURCE_FIELDS}, obj["latency_budget_ms"])
+        checked = _check_line(full, data, indexes)
+        if not isinstance(checked, PlannerExample):
+            where = f"field {checked[0]}: {checked[1]}" if isinstance(checked, tuple) else checked
+            raise DataError(f"{path}: line {n}: {where}")
+        out.append(checked if size is not None else
+                   PlannerExample(checked.id, checked.task, tool, "", checked.free_resources,
+                                  checked.latency_budget_ms, None, checked.phrasing))
+    if not out:
+        raise DataError(f"{path}: no requests")
+    return out
+
+
+def _is_number_dict(free: object) -> bool:
+    return isinstance(free, dict) and all(_is_number(free.get(f)) for f in RESOURCE_FIELDS)
 
 
 def load_planner_examples(path: str | Path, data: ToolData) -> list[PlannerExample]:

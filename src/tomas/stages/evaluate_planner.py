@@ -1,16 +1,22 @@
 """Evaluate a trained planner on the held-out test split against the profiling oracle.
 
 Metrics: tool accuracy; config accuracy (the chosen id equals the oracle's, "infeasible"
-included); violations (a returned config of another tool or needing more than the free
+included, whatever the tool); plan accuracy (tool and configuration both the oracle's, so
+"nothing fits" is right only with the right tool) and config accuracy given the right tool
+(plan-right / tool-right); violations (a returned config of another tool or needing more than the free
 resources; the decoder's masks make this 0 by construction, and it is checked, not assumed);
 infeasible-detection accuracy (the plan says "nothing fits" exactly when the oracle does);
 latency regret: mean over examples where both have a plan of max(0, latency(chosen) −
 latency(oracle)) in ms, and as % of the oracle's mean latency.
+
+``--hand_file``: also the hand-written test set (``handwritten_metrics``), whose labels are a
+tool and, when the request states one, an input size; the configuration label is the oracle's.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,12 +25,13 @@ import torch
 
 from tomas.artifacts.planner import EVAL_REPORT, write_model_card
 from tomas.data import load_tool_data
-from tomas.data.planner import PlannerExample, load_planner_examples
+from tomas.data.planner import PlannerExample, load_handwritten, load_planner_examples
 from tomas.io import atomic_write, save_json
 from tomas.models.decoder import Choice, ConfigTable
 from tomas.models.planner import PlannerModel, free_tensor, predict_requests
 
 REPORT, CONFUSION = EVAL_REPORT, "planner_confusion.png"
+HAND_FILE, HAND_REPORT = "data/planner_handwritten/requests.jsonl", "planner_handwritten_report.json"
 
 
 def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
@@ -109,6 +116,57 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
     }
 
 
+def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    """The hand-written set: tool accuracy over every request; input-size and plan accuracy (tool,
+    size and configuration all the oracle's for the human labels) over those that state a size."""
+    sized = [i for i, e in enumerate(examples) if e.input_size]
+    m = planner_metrics([examples[i] for i in sized], [choices[i] for i in sized], table)
+    tool_right = [table.tool_names[c.tool_id] == e.tool for e, c in zip(examples, choices)]
+    categories: dict[str, dict] = {}
+    for i, e in enumerate(examples):
+        row = categories.setdefault(e.phrasing.split("/hand-")[1], {"n": 0, "tool": 0, "sized": 0, "plan": 0})
+        row["n"] += 1
+        row["tool"] += tool_right[i]
+        if e.input_size:
+            c = choices[i]
+            row["sized"] += 1
+            row["plan"] += tool_right[i] and c.config_id == e.config_id and c.input_size == e.input_size
+    return {
+        "num_requests": len(examples), "num_with_size": len(sized),
+        "tool_accuracy": sum(tool_right) / max(1, len(examples)),
+        "size_accuracy": sum(choices[i].input_size == examples[i].input_size for i in sized) / max(1, len(sized)),
+        "size_accuracy_given_tool": sum(tool_right[i] and choices[i].input_size == examples[i].input_size
+                                        for i in sized) / max(1, sum(tool_right[i] for i in sized)),
+        **{k: m[k] for k in ("plan_accuracy", "config_accuracy_given_tool", "infeasible_accuracy", "num_infeasible")},
+        "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
+        "by_category": {k: {"num_requests": r["n"], "tool_accuracy": r["tool"] / r["n"],
+                            "plan_accuracy": r["plan"] / r["sized"] if r["sized"] else None}
+                        for k, r in sorted(categories.items())},
+        "tools": table.tool_names, "confusion": planner_metrics(examples, choices, table)["confusion"],
+        "wrong_tool": [{"id": e.id, "task": e.task, "tool": e.tool, "chosen": table.tool_names[c.tool_id]}
+                       for e, c, right in zip(examples, choices, tool_right) if not right],
+    }
+
+
+def evaluate_handwritten(planner, data, path: str, batch_size: int) -> dict | None:
+    """``handwritten_metrics`` of ``planner`` on the set at ``path``; None (said) when the set names
+    tools the planner does not plan over (a planner of another registry or a subset of it)."""
+    named = set()
+    for line in Path(path).read_text().splitlines() if Path(path).is_file() else []:
+        try:
+            named.add(json.loads(line).get("tool"))
+        except (json.JSONDecodeError, AttributeError):
+            pass  # load_handwritten names the line
+    if not named <= set(planner.table.tool_names):
+        print(f"Skipping {path}: it names tools this planner does not plan over")
+        return None
+    examples = load_handwritten(path, data)
+    print(f"Evaluating on {len(examples)} hand-written requests of {path}...")
+    choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
+                               progress="Hand-written set")
+    return handwritten_metrics(examples, choices, planner.table)
+
+
 def plot_confusion(report: dict, path: Path) -> None:
     import matplotlib
 
@@ -133,7 +191,9 @@ def plot_confusion(report: dict, path: Path) -> None:
 
 
 def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch_size: int,
-                     output_dir: str | None) -> dict:
+                     output_dir: str | None, hand_file: str | None = None) -> dict:
+    """The test split's report (``REPORT``); with ``hand_file``, also the hand-written set's
+    (``HAND_REPORT``, and under ``report["handwritten"]``)."""
     from tomas.stages.plan import load_planner
 
     planner = load_planner(planner_dir, device)
@@ -148,6 +208,11 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
     report["train_wall_s"] = planner.meta.get("train_wall_s")
     report["test_file"] = test_file or cfg.data.test_file
     out = Path(output_dir or planner_dir)
+    hand = evaluate_handwritten(planner, data, hand_file, batch_size) if hand_file else None
+    if hand is not None:
+        save_json({**hand, "hand_file": hand_file}, out / HAND_REPORT)
+        report["handwritten"] = {k: hand[k] for k in ("num_requests", "tool_accuracy", "size_accuracy",
+                                                      "plan_accuracy", "violations")}
     save_json(report, out / REPORT)
     if out.resolve() == Path(planner_dir).resolve():
         write_model_card(out)  # the card quotes the report beside it
@@ -161,10 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--planner_dir", default="assets/planner", help="folder written by `tomas train`")
     p.add_argument("--test_file", default=None, help="planner JSONL (default: the training config's test_file)")
     p.add_argument("--output_dir", default=None, help="where the report goes (default: planner_dir)")
+    p.add_argument("--hand_file", default=None,
+                   help=f"also the hand-written test set, e.g. {HAND_FILE} (report: {HAND_REPORT})")
     p.add_argument("--batch_size", type=int, default=32)
     p.add_argument("--device", default="auto")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir)
+    r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir,
+                         args.hand_file)
     print(f"Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
           f"plan accuracy {r['plan_accuracy']:.2%} "
           f"(config {r['config_accuracy_given_tool']:.2%} given the right tool) · "
@@ -176,5 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     for phrasing, row in misread:
         print(f"  misread phrasing {phrasing}: tool {row['tool_accuracy']:.0%} of {row['num_examples']}, chosen "
               + ", ".join(f"{t} {n}" for t, n in row["chosen"].items()))
+    if "handwritten" in r:
+        h = r["handwritten"]
+        print(f"Hand-written set: tool {h['tool_accuracy']:.2%} of {h['num_requests']} · input size "
+              f"{h['size_accuracy']:.2%} · plan {h['plan_accuracy']:.2%} (of those stating a size) · "
+              f"violations {h['violations']}")
     print(f"Report: {r['path']}")
     return 0
