@@ -534,3 +534,43 @@ def test_valid_lines_load_as_examples(sample_lines, default_data, default_splits
     assert load_planner_examples(path, default_data) == [by_id[line["id"]] for line in sample_lines]
     assert all(isinstance(v, float) for e in load_planner_examples(path, default_data)
                for v in e.free_resources.values())
+
+
+# --------------------------------------------------------------------------- the hand-written test set
+
+HAND = "data/planner_handwritten/requests.jsonl"
+
+
+def test_the_hand_written_set_loads_with_oracle_labels(default_data, repo_root, default_splits):
+    from tomas.data.planner import load_handwritten
+
+    examples = load_handwritten(repo_root / HAND, default_data)
+    assert len(examples) >= 300 and len({e.id for e in examples}) == len(examples)
+    assert {e.tool for e in examples} == set(default_data.tool_names)
+    for e in examples:
+        if e.input_size:  # the configuration label is the oracle's for the human tool and size
+            assert e.config_id == oracle_config(default_data, e.tool, e.input_size, e.free_resources,
+                                                e.latency_budget_ms)
+        else:
+            assert e.config_id is None
+    assert sum(not e.input_size for e in examples) < 0.25 * len(examples)
+    generated = {e.task for s in SPLITS for e in default_splits[s]}
+    assert not [e.task for e in examples if e.task in generated]  # written apart from the generator
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda r: r.pop("category"), "expected an object with exactly id, task"),
+    (lambda r: r.update(tool="teleport"), "field tool: unknown tool 'teleport'"),
+    (lambda r: r.update(input_size="huge"), "field input_size: unknown input size 'huge'"),
+    (lambda r: r["free_resources"].update(gpu_sm=-1), "field free_resources.gpu_sm: expected a non-negative number"),
+])
+def test_a_bad_hand_written_line_is_one_error_naming_the_line(default_data, repo_root, tmp_path, edit, message):
+    from tomas.data.planner import load_handwritten
+
+    lines = (repo_root / HAND).read_text().splitlines()[:3]
+    row = json.loads(lines[1])
+    edit(row)
+    bad = tmp_path / "hand.jsonl"
+    bad.write_text("\n".join([lines[0], json.dumps(row), lines[2]]) + "\n")
+    with pytest.raises(DataError, match=re.escape(f"{bad}: line 2: ") + ".*" + re.escape(message)):
+        load_handwritten(bad, default_data)

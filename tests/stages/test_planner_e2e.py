@@ -73,6 +73,24 @@ def test_evaluate_planner_report(planner_run, cli):
     assert (planner_run.out / "planner_confusion.png").stat().st_size > 1000
 
 
+def test_evaluate_planner_on_a_hand_written_set(planner_run, cli, tmp_path):
+    free = {"cpu_cores": 8, "memory_gb": 16, "gpu_sm": 40, "gpu_memory_gb": 8}
+    lines = [{"id": "h1", "task": "Write down what the caller says in this 3 minute voicemail", "free_resources": free,
+              "latency_budget_ms": None, "tool": "speech_to_text", "input_size": "small", "category": "plain"},
+             {"id": "h2", "task": "where are the dancers' elbows", "free_resources": free, "latency_budget_ms": None,
+              "tool": "pose_estimation", "input_size": None, "category": "short"}]
+    hand = tmp_path / "hand.jsonl"
+    hand.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    r = cli([*TOMAS, "evaluate-planner", "--planner_dir", str(planner_run.out), "--device", "cpu",
+             "--output_dir", str(tmp_path), "--hand_file", str(hand)])
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path / "planner_handwritten_report.json").read_text())
+    assert report["num_requests"] == 2 and report["num_with_size"] == 1 and report["violations"] == 0
+    assert set(report["by_category"]) == {"plain", "short"} and report["hand_file"] == str(hand)
+    summary = json.loads((tmp_path / "planner_eval_report.json").read_text())["handwritten"]
+    assert summary["tool_accuracy"] == report["tool_accuracy"] and "Hand-written set: tool" in r.stdout
+
+
 def _plan(cli, planner_run, *args):
     return cli(["script/inference.py", *args, "--planner_dir", str(planner_run.out), "--device", "cpu"])
 

@@ -108,3 +108,26 @@ def test_plan_accuracy_needs_the_right_tool(world):
     assert m["config_accuracy"] == 1.0  # "nothing fits" matched, whatever the tool
     assert m["plan_accuracy"] == 0.5  # a plan needs the right tool as well
     assert m["config_accuracy_given_tool"] == 1.0  # counted over the one request whose tool is right
+
+
+def test_hand_written_metrics_score_size_only_where_stated(world):
+    """Tool accuracy over every request; size and plan accuracy over those that state a size."""
+    from dataclasses import replace
+
+    from tomas.stages.evaluate_planner import handwritten_metrics
+
+    data, table, examples = world
+    feasible = [e for e in examples if e.config_id is not None][:3]
+    hand = [replace(e, phrasing=f"{e.tool}/hand-{cat}") for e, cat in zip(feasible, ("plain", "short", "short"))]
+    hand[2] = replace(hand[2], input_size="", config_id=None)  # states no size
+    other_size = next(s for s in ("small", "medium", "large") if s != hand[1].input_size)
+    choices = [Choice(data.tool_id(hand[0].tool), hand[0].config_id, 1.0, 1.0, None, hand[0].input_size),  # right
+               Choice(data.tool_id(hand[1].tool), None, 1.0, None, None, other_size),  # right tool, wrong size
+               Choice(data.tool_id(hand[2].tool), None, 1.0, None, None, "small")]  # right tool, size unscored
+    m = handwritten_metrics(hand, choices, table)
+    assert m["num_requests"] == 3 and m["num_with_size"] == 2
+    assert m["tool_accuracy"] == 1.0 and m["size_accuracy"] == 0.5 and m["plan_accuracy"] == 0.5
+    assert m["by_category"]["short"] == {"num_requests": 2, "tool_accuracy": 1.0, "plan_accuracy": 0.0}
+    choices[0] = Choice((data.tool_id(hand[0].tool) + 1) % len(data.tools), None, 1.0, None, None, "small")
+    m = handwritten_metrics(hand, choices, table)
+    assert m["tool_accuracy"] == pytest.approx(2 / 3) and m["wrong_tool"][0]["id"] == hand[0].id
