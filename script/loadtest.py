@@ -133,7 +133,7 @@ def compute_limit(report: dict, min_time: float) -> dict:
     """Requests/s the matmul peak of this machine would allow at the measured FLOPs per request."""
     import torch
 
-    from tomas.stages.bench import matmul_gflops
+    from tomas.perf import matmul_gflops
 
     m = report["model"]
     ok = sum(report["status_counts"].get(f"valid:{s}", 0) for s in OK)

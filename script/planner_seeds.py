@@ -19,8 +19,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tomas.artifacts.planner import EVAL_REPORT as REPORT
+from tomas.artifacts.planner import HAND_REPORT
+from tomas.data.planner import HAND_FILE
 from tomas.io import atomic_write, save_json
-from tomas.stages.evaluate_planner import HAND_FILE, HAND_REPORT, REPORT
 
 TEST_KEYS = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool", "violations")
 HAND_KEYS = ("tool_accuracy", "size_accuracy", "plan_accuracy", "violations")

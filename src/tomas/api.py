@@ -28,6 +28,7 @@ class PlanResult:
     resources: dict | None  # cpu_cores, memory_gb, gpu_sm, gpu_memory_gb of the configuration
     latency_ms: float | None
     tool_confidence: float
+    runner_up_tool: dict | None  # {"tool", "confidence"}: the second most probable tool
     confidence: float | None  # tool confidence x configuration confidence
     runner_up: dict | None  # the second-best configuration of the same tool (config_id, resources, latency_ms)
     meets_budget: bool | None  # None without a latency budget
@@ -39,12 +40,13 @@ class PlanResult:
 
     @classmethod
     def from_plan(cls, plan: dict) -> PlanResult:
-        from tomas.models.decoder import RESOURCES
+        from tomas.data.profiling import RESOURCES
 
         feasible = plan["feasible"]
         return cls(tool=plan["tool"], input_size=plan["input_size"], feasible=feasible, config_id=plan["config_id"],
                    resources={r: plan[r] for r in RESOURCES} if feasible else None,
                    latency_ms=plan.get("latency_ms"), tool_confidence=plan["tool_confidence"],
+                   runner_up_tool=plan.get("runner_up_tool"),
                    confidence=plan.get("confidence"), runner_up=plan.get("runner_up"),
                    meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan)
 
@@ -58,7 +60,7 @@ class Planner:
     @classmethod
     def from_pretrained(cls, folder: str = "assets/planner", device: str = "auto",
                         assets_dir: str | None = None) -> Planner:
-        from tomas.stages.plan import load_planner
+        from tomas.inference import load_planner
 
         return cls(load_planner(folder, device, assets_dir))
 
@@ -74,7 +76,7 @@ class Planner:
     def plan_batch(self, requests: Sequence[Mapping], batch_size: int = 32) -> list[PlanResult]:
         """Requests as ``tomas plan --batch`` lines (``{"id"?, "task", "free_resources", "latency_budget_ms"?}``);
         a malformed one raises ``DataError`` naming its index and field before anything is planned."""
-        from tomas.stages.plan import parse_request
+        from tomas.inference import parse_request
 
         checked = [parse_request(dict(r) if isinstance(r, Mapping) else r, f"request {i}")
                    for i, r in enumerate(requests)]

@@ -69,7 +69,7 @@ def cmd_convert_planner(argv: list[str]) -> int:
 
     from tomas.artifacts.planner import LEGACY_WEIGHTS, save_planner_folder, table_dir_of
     from tomas.errors import DataError
-    from tomas.stages.plan import load_planner
+    from tomas.inference import load_planner
 
     p = argparse.ArgumentParser(prog="tomas convert-planner",
                                 description=f"Rewrite a planner folder of the old format ({LEGACY_WEIGHTS}) as "
@@ -91,7 +91,7 @@ def _stage(module: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
         import importlib
 
-        return importlib.import_module(f"tomas.stages.{module}").main(argv)
+        return importlib.import_module(f"tomas.recipes.{module}").main(argv)
 
     return run
 

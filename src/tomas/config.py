@@ -205,6 +205,12 @@ class LoggingConfig:
     """Also write TensorBoard event files (needs the tensorboard package)."""
 
 
+PRETRAIN_YAML = "configs/pretrain_encoder.yaml"
+"""The shipped Phase 0 recipe: the defaults of `tomas pretrain`, `tomas run` and `tomas bench`."""
+PLANNER_YAML = "configs/train_planner.yaml"
+"""The shipped planner preset: the defaults of `tomas train`, `tomas probe-planner` and `tomas run`."""
+
+
 @dataclass
 class PretrainConfig:
     """Phase 0: self-encoding pre-training of the resource encoder."""

@@ -11,13 +11,11 @@ import pytest
 
 from tomas.cli import main
 from tomas.data import ToolData
-from tomas.data import planner as planner_data
 from tomas.data.planner import (
     FRAMES,
     GENERIC_CUES,
     KEYS,
     PHRASE_BANK,
-    RESOURCE_FIELDS,
     SPLITS,
     fits,
     generate_planner,
@@ -35,7 +33,8 @@ from tomas.data.planner import (
     vary_register,
     write_planner,
 )
-from tomas.data.profiling import INPUT_SIZES, Configuration
+from tomas.data.planner import text as planner_text
+from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.data.registry import Tool
 from tomas.errors import DataError
 
@@ -59,7 +58,7 @@ def _data(rows: list[tuple]) -> ToolData:
 
 
 def _free(cpu: float, mem: float, sm: float, gmem: float) -> dict[str, float]:
-    return dict(zip(RESOURCE_FIELDS, (cpu, mem, sm, gmem)))
+    return dict(zip(RESOURCES, (cpu, mem, sm, gmem)))
 
 
 # --------------------------------------------------------------------------- oracle
@@ -68,9 +67,9 @@ def _free(cpu: float, mem: float, sm: float, gmem: float) -> dict[str, float]:
 def _reference(data: ToolData, tool: str, size: str, free: dict, budget: float | None) -> int | None:
     """The oracle's definition, written the slow way: all configurations, sorted by the documented keys."""
     mine = [c for c in data.configs if c.tool == tool]
-    tops = {f: max(getattr(c, f) for c in mine) for f in RESOURCE_FIELDS}
-    cost = {c.config_id: sum(getattr(c, f) / tops[f] for f in RESOURCE_FIELDS if tops[f] > 0) for c in mine}
-    candidates = [c for c in mine if c.input_size == size and all(getattr(c, f) <= free[f] for f in RESOURCE_FIELDS)]
+    tops = {f: max(getattr(c, f) for c in mine) for f in RESOURCES}
+    cost = {c.config_id: sum(getattr(c, f) / tops[f] for f in RESOURCES if tops[f] > 0) for c in mine}
+    candidates = [c for c in mine if c.input_size == size and all(getattr(c, f) <= free[f] for f in RESOURCES)]
     if not candidates:
         return None
     meeting = [c for c in candidates if budget is not None and c.latency_ms <= budget]
@@ -88,7 +87,7 @@ def test_oracle_matches_brute_force_on_random_snapshots(which, default_data, oth
         tool = rng.choice(data.tool_names)
         mine = [c for c in data.configs if c.tool == tool]
         size = rng.choice(sorted({c.input_size for c in mine}))
-        free = {f: round(rng.uniform(0, 1.3 * max(getattr(c, f) for c in mine)), 2) for f in RESOURCE_FIELDS}
+        free = {f: round(rng.uniform(0, 1.3 * max(getattr(c, f) for c in mine)), 2) for f in RESOURCES}
         latencies = [c.latency_ms for c in mine if c.input_size == size]
         budget = rng.choice([None, round(rng.uniform(0.5 * min(latencies), 1.5 * max(latencies)), 1)])
         expected = _reference(data, tool, size, free, budget)
@@ -280,7 +279,7 @@ def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_d
 def test_wording_variation_is_training_only_and_leaves_labels_alone(other_data, monkeypatch):
     varied = generate_planner(other_data, **SMALL)
     for knob in ("P_REGISTRY", "P_FRAME", "P_CASUAL", "P_NUMERIC"):
-        monkeypatch.setattr(planner_data, knob, 0.0)
+        monkeypatch.setattr(planner_text, knob, 0.0)
     plain = generate_planner(other_data, **SMALL)
     assert varied["test"] == plain["test"] and varied["val"] == plain["val"]  # held-out templates as written
     for split in ("train",):
@@ -304,9 +303,9 @@ def test_registry_tasks_quote_the_description(default_data):
     ("What is it?", "{task} Cheers.", "What is it? Cheers."),
 ])
 def test_frames_keep_sentences_readable(task, frame, expected, monkeypatch):
-    monkeypatch.setattr(planner_data, "FRAMES", (frame,))
-    monkeypatch.setattr(planner_data, "P_FRAME", 1.0)
-    monkeypatch.setattr(planner_data, "P_CASUAL", 0.0)
+    monkeypatch.setattr(planner_text, "FRAMES", (frame,))
+    monkeypatch.setattr(planner_text, "P_FRAME", 1.0)
+    monkeypatch.setattr(planner_text, "P_CASUAL", 0.0)
     assert vary_register(task, random.Random(0)) == expected
 
 
@@ -345,8 +344,8 @@ def test_budgets_bind_sometimes_and_sometimes_cannot_be_met(default_data, defaul
 
 def test_snapshots_use_levels_in_between_values_and_cpu_only_machines(default_data, default_splits):
     examples = default_splits["train"]
-    levels = {f: {getattr(c, f) for c in default_data.configs} for f in RESOURCE_FIELDS}
-    for f in RESOURCE_FIELDS:
+    levels = {f: {getattr(c, f) for c in default_data.configs} for f in RESOURCES}
+    for f in RESOURCES:
         values = [e.free_resources[f] for e in examples]
         on_level = sum(v in levels[f] for v in values)
         assert 0.5 * len(values) < on_level < 0.9 * len(values), f

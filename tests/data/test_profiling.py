@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from tomas.data import load_tool_data
-from tomas.data.profiling import INPUT_SIZES, RESOURCE_FIELDS, load_profiling
+from tomas.data.profiling import CONFIG_FIELDS, INPUT_SIZES, load_profiling
 from tomas.data.registry import load_registry
 from tomas.errors import DataError
 
@@ -41,7 +41,7 @@ def test_data_loads_row_by_row(which, default_files, other_files):
     for config, row in zip(data.configs, rows[1:], strict=True):
         assert config.tool == row[0] and config.input_size == row[1]
         assert config.vector() == [float(INPUT_SIZES.index(row[1])), *map(float, row[2:])]
-    assert len(config.vector()) == len(RESOURCE_FIELDS)
+    assert len(config.vector()) == len(CONFIG_FIELDS)
     mask = data.tool_mask_map()
     assert list(mask) == data.tool_names
     assert sorted(i for ids in mask.values() for i in ids) == list(range(len(data.configs)))

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tomas.artifacts.assets import save_assets
 from tomas.data import load_tool_data
-from tomas.data.profiling import INPUT_SIZES
+from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.errors import DataError
-from tomas.models.decoder import RESOURCES, ConfigTable, HierarchicalDecoder, rescale_rows
-from tomas.stages.export import save_assets
+from tomas.models.decoder import ConfigTable, HierarchicalDecoder, rescale_rows
 
 FIXTURE = "tests/fixtures/other"
 HIDDEN = 16
@@ -65,7 +66,7 @@ def test_predict_never_returns_a_masked_id(table, seed, batch, scale, features):
     hidden = torch.randn(batch, HIDDEN) * 10
     free = table.resources.max(0).values * scale * torch.rand(batch, len(RESOURCES), dtype=torch.float64)
     budget = torch.where(torch.rand(batch) < 0.5, float("nan"), torch.rand(batch) * 2 * table.latency.max())
-    choices = dec.predict(hidden, table.tool_mask_map(), free, budget.double())
+    choices = dec.predict(hidden, free, budget.double())
     with torch.no_grad():
         out = dec.logits(hidden)
     for b, c in enumerate(choices):
@@ -86,16 +87,42 @@ def test_predict_never_returns_a_masked_id(table, seed, batch, scale, features):
 
 
 def test_input_size_is_the_most_probable_mass(table):
+    """The chosen size is the one holding most of the chosen tool's config-head probability."""
+    torch.manual_seed(1)
     dec = HierarchicalDecoder(HIDDEN, table)
-    tool = torch.tensor([0])
-    size_lp = dec.size_log_probs(dec(torch.randn(1, HIDDEN))[1], tool)
-    assert torch.isclose(size_lp.exp().sum(), torch.tensor(1.0), atol=1e-5)  # a distribution over sizes
+    hidden = torch.randn(8, HIDDEN) * 5
+    choices = dec.predict(hidden)
+    config = dec.logits(hidden).config
+    for b, c in enumerate(choices):
+        probs = config[b].masked_fill(table.tool_of != c.tool_id, -math.inf).softmax(-1)
+        mass = [float(probs[table.size_of == s].sum()) for s in range(len(INPUT_SIZES))]
+        assert abs(sum(mass) - 1) < 1e-5 and c.input_size == INPUT_SIZES[max(range(len(mass)), key=mass.__getitem__)]
+        lp = dec.size_log_probs(config[b:b + 1], torch.tensor([c.tool_id]))[0]
+        assert torch.allclose(lp.exp(), torch.tensor(mass), atol=1e-5)
 
 
 def test_unlimited_resources_keep_only_tool_and_size_masks(table):
+    """Without free resources every configuration of the chosen tool and size is a candidate:
+    the choice is the best-scoring of them, whichever resources it needs."""
+    torch.manual_seed(2)
     dec = HierarchicalDecoder(HIDDEN, table)
-    c = dec.predict(torch.randn(3, HIDDEN))
-    assert all(x.config_id is not None and int(table.tool_of[x.config_id]) == x.tool_id for x in c)
+    hidden = torch.randn(6, HIDDEN) * 5
+    config = dec.logits(hidden).config
+    for b, c in enumerate(dec.predict(hidden)):
+        same = [i for i in range(table.num_configs) if int(table.tool_of[i]) == c.tool_id
+                and INPUT_SIZES[int(table.size_of[i])] == c.input_size]
+        assert c.config_id == max(same, key=lambda i: float(config[b, i]))
+
+
+def test_the_runner_up_tool_is_the_second_most_probable(table):
+    dec = HierarchicalDecoder(HIDDEN, table)
+    hidden = torch.randn(4, HIDDEN) * 5
+    probs = dec.logits(hidden).tool.softmax(-1)
+    for b, c in enumerate(dec.predict(hidden)):
+        order = probs[b].argsort(descending=True).tolist()
+        assert (c.tool_id, c.runner_up_tool) == (order[0], order[1])
+        assert c.runner_up_tool_prob == pytest.approx(float(probs[b, order[1]]))
+        assert c.runner_up_tool_prob <= c.tool_prob
 
 
 def test_config_head_starts_from_phase0_rows_rescaled(table):
@@ -115,12 +142,6 @@ def test_config_head_starts_from_phase0_rows_rescaled(table):
 def test_wrong_shaped_rows_are_refused(table):
     with pytest.raises(DataError, match="does not match"):
         HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs + 1, HIDDEN))
-
-
-def test_predict_refuses_another_mask_map(table):
-    dec = HierarchicalDecoder(HIDDEN, table)
-    with pytest.raises(DataError, match="tool_mask_map"):
-        dec.predict(torch.randn(1, HIDDEN), {"x": [0]})
 
 
 def test_feature_scorer_starts_off(table):

@@ -34,8 +34,8 @@ TABLE_FILES = ("config_lookup.json", "tool_mask_map.json")
 """What ``ConfigTable.from_assets`` reads."""
 LEGACY_WEIGHTS = "planner.safetensors"
 STATE, METRICS, PLOT = "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png"
-EVAL_REPORT = "planner_eval_report.json"
-"""``tomas evaluate-planner``'s report; the model card quotes it when it is in the folder."""
+EVAL_REPORT, HAND_REPORT = "planner_eval_report.json", "planner_handwritten_report.json"
+"""``tomas evaluate-planner``'s reports (test split; hand-written set); the model card quotes the first."""
 
 
 def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from tomas.errors import DataError
 INPUT_SIZES: tuple[str, ...] = ("small", "medium", "large")
 """Input-size labels, in order; the index is the label's numeric code."""
 
-NUMERIC_FIELDS = ("cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb", "latency_ms")
-RESOURCE_FIELDS = ("input_size", *NUMERIC_FIELDS)
-"""The 6-D resource vector, in order."""
+RESOURCES = ("cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb")
+"""The resources a configuration needs and a machine has free (``config_lookup.json`` keys), in order."""
+NUMERIC_FIELDS = (*RESOURCES, "latency_ms")
+CONFIG_FIELDS = ("input_size", *NUMERIC_FIELDS)
+"""A configuration's 6-D vector (``Configuration.vector``), in order."""
 
 CANONICAL_HEADER = ("tool", "input_size", "cpu_core", "cpu_mem_gb", "gpu_sm", "gpu_mem_gb", "latency_ms")
 """Column names the generator writes."""
@@ -135,3 +138,21 @@ def load_profiling(path: str | Path, tools: list[Tool]) -> list[Configuration]:
         if t.name not in used:
             raise DataError(f"{path}: tool {t.name!r} from the registry has no profiling rows")
     return configs
+
+
+def resource_costs(tool_of: Sequence[object], requirements: Sequence[Sequence[float]]) -> list[float]:
+    """Each configuration's resource cost, the oracle's tie-break under a latency budget:
+    Σ over ``RESOURCES`` of its requirement / its tool's largest requirement of that resource
+    (resources a tool never uses are skipped), summed in ``RESOURCES`` order so that every
+    caller gets the same float, bit for bit. ``tool_of[i]`` is configuration i's tool."""
+    tops: dict[object, list[float]] = {}
+    for tool, row in zip(tool_of, requirements):
+        tops[tool] = [max(a, b) for a, b in zip(tops.get(tool, row), row)]
+    costs = []
+    for tool, row in zip(tool_of, requirements):
+        cost = 0.0
+        for value, top in zip(row, tops[tool]):
+            if top > 0:
+                cost += value / top
+        costs.append(cost)
+    return costs

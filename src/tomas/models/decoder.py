@@ -27,12 +27,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from tomas.data.planner import RESOURCE_FIELDS
-from tomas.data.profiling import INPUT_SIZES
+from tomas.data.profiling import INPUT_SIZES, RESOURCES, resource_costs
 from tomas.errors import DataError
-
-RESOURCES = RESOURCE_FIELDS
-"""The resources a plan must fit into (``config_lookup.json`` keys), in tensor column order."""
 
 
 @dataclass(frozen=True)
@@ -85,16 +81,8 @@ class ConfigTable:
 
     @cached_property
     def resource_cost(self) -> torch.Tensor:
-        """[num_configs] Σ over resources of requirement / the tool's largest requirement (0-max skipped)."""
-        tops = torch.zeros_like(self.resources)
-        for t in range(len(self.tool_names)):
-            ids = self.tool_of == t
-            tops[ids] = self.resources[ids].max(0).values
-        terms = torch.where(tops > 0, self.resources / tops.clamp_min(1e-12), 0.0)
-        cost = torch.zeros(self.num_configs, dtype=torch.float64)
-        for k in range(terms.shape[1]):  # one by one, in RESOURCES order: the oracle's sum, bit for bit (ties)
-            cost = cost + terms[:, k]
-        return cost
+        """[num_configs] float64: the oracle's ``resource_costs`` of every configuration."""
+        return torch.tensor(resource_costs(self.tool_of.tolist(), self.resources.tolist()), dtype=torch.float64)
 
     @cached_property
     def latency_order(self) -> torch.Tensor:
@@ -164,6 +152,9 @@ class Choice:
     runner_up: int | None
     """Second-best allowed config id."""
     input_size: str
+    runner_up_tool: int | None = None
+    """Second most probable tool (None with a single tool): where to look when ``tool_prob`` is low."""
+    runner_up_tool_prob: float | None = None
 
 
 def rescale_rows(rows: torch.Tensor) -> torch.Tensor:
@@ -203,11 +194,6 @@ class HierarchicalDecoder(nn.Module):
         weights = self.feature_scale * self.feature_head(hidden) if self.feature_head is not None else None
         return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights)
 
-    def forward(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(tool_logits, config_logits)`` of the two heads (``logits`` adds the feature weights)."""
-        out = self.logits(hidden)
-        return out.tool, out.config
-
     def candidate_scores(self, out: DecoderLogits, allowed: torch.Tensor,
                          latency_budget: torch.Tensor | None = None) -> torch.Tensor:
         """[batch, num_configs] scores of the allowed configurations, -inf elsewhere: the config head
@@ -238,20 +224,17 @@ class HierarchicalDecoder(nn.Module):
         return mask
 
     @torch.no_grad()
-    def predict(self, hidden: torch.Tensor, tool_mask_map: dict[str, list[int]] | None = None,
-                free_resources: torch.Tensor | None = None, latency_budget: torch.Tensor | None = None
-                ) -> list[Choice]:
+    def predict(self, hidden: torch.Tensor, free_resources: torch.Tensor | None = None,
+                latency_budget: torch.Tensor | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
-        ``tool_mask_map`` (tool -> ids, as exported) must agree with the table the decoder
-        was built on; ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
+        ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
         ``latency_budget`` [batch] ms (NaN = none) only informs the feature scorer, it masks nothing.
         """
-        if tool_mask_map is not None and tool_mask_map != self.table.tool_mask_map():
-            raise DataError("tool_mask_map does not match the planner's configuration table")
         out = self.logits(hidden)
         tool_probs = out.tool.float().softmax(-1)
-        tool_ids = tool_probs.argmax(-1)
+        tool_top = tool_probs.topk(min(2, tool_probs.shape[-1]), dim=-1)
+        tool_ids = tool_top.indices[:, 0]
         size_ids = self.size_log_probs(out.config, tool_ids).argmax(-1)
         allowed = self.allowed(tool_ids, size_ids, free_resources)
         scores = self.candidate_scores(out, allowed, latency_budget)
@@ -267,5 +250,8 @@ class HierarchicalDecoder(nn.Module):
                                   tool_prob=float(tool_probs[b, tool_ids[b]]),
                                   config_prob=float(probs[b, best]) if n_allowed else None,
                                   runner_up=second if n_allowed > 1 else None,
-                                  input_size=INPUT_SIZES[int(size_ids[b])]))
+                                  input_size=INPUT_SIZES[int(size_ids[b])],
+                                  runner_up_tool=int(tool_top.indices[b, 1]) if tool_top.indices.shape[1] > 1 else None,
+                                  runner_up_tool_prob=float(tool_top.values[b, 1]) if tool_top.indices.shape[1] > 1
+                                  else None))
         return choices

@@ -1,8 +1,8 @@
 """The planner: frozen LLM + LoRA (peft) + HierarchicalDecoder on the prompt's last-layer hidden state.
 
 The prompt carries the user's task, the free resources and the optional latency budget as
-plain text; the decoder reads the hidden state of the prompt's last token (or, with
-``model.readout: mean``, the mean over its tokens).
+plain text; the decoder reads one vector per prompt: by default (``model.readout: mean``)
+the mean of the last layer's states over the prompt's tokens, or (``last``) the last token's.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from tomas.config import PlannerModelConfig
+from tomas.data.profiling import RESOURCES
 from tomas.data.templates import format_number
-from tomas.models.decoder import RESOURCES, Choice, ConfigTable, DecoderLogits, HierarchicalDecoder
+from tomas.models.decoder import Choice, ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
 
 PROMPT = ("Task: {task}\nFree: {cpu_cores} CPU cores, {memory_gb} GB memory, {gpu_sm} GPU SMs, "
@@ -59,7 +60,7 @@ READOUTS = {"last": last_token_states, "mean": mean_token_states}
 class PlannerModel(nn.Module):
     """``forward(input_ids, attention_mask) -> DecoderLogits`` (right padding)."""
 
-    def __init__(self, lm: nn.Module, decoder: HierarchicalDecoder, readout: str = "last"):
+    def __init__(self, lm: nn.Module, decoder: HierarchicalDecoder, readout: str = "mean"):
         super().__init__()
         self.lm = lm
         self.decoder = decoder
@@ -133,7 +134,7 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
     for start in tqdm(range(0, len(order), batch_size), desc=progress, disable=not progress, leave=False):
         idx = order[start:start + batch_size]
         batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
-        choices = model.decoder.predict(model.last_hidden(**batch), None, free_tensor([requests[i][1] for i in idx]),
+        choices = model.decoder.predict(model.last_hidden(**batch), free_tensor([requests[i][1] for i in idx]),
                                         budget_tensor([requests[i][2] for i in idx]))
         for i, choice in zip(idx, choices):
             out[i] = choice

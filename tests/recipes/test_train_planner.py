@@ -7,12 +7,13 @@ import math
 import pytest
 import torch
 
+from tomas.artifacts.assets import save_assets
 from tomas.data import load_tool_data
 from tomas.data.planner import generate_planner
+from tomas.eval.planner import planner_metrics
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
-from tomas.stages.evaluate_planner import planner_metrics
-from tomas.stages.export import save_assets
-from tomas.stages.train_planner import bucketed_batches, planner_loss, targets
+from tomas.training.planner import planner_loss, targets
+from tomas.training.schedule import bucketed_batches
 
 FIXTURE = "tests/fixtures/other"
 
@@ -114,7 +115,7 @@ def test_hand_written_metrics_score_size_only_where_stated(world):
     """Tool accuracy over every request; size and plan accuracy over those that state a size."""
     from dataclasses import replace
 
-    from tomas.stages.evaluate_planner import handwritten_metrics
+    from tomas.eval.planner import handwritten_metrics
 
     data, table, examples = world
     feasible = [e for e in examples if e.config_id is not None][:3]

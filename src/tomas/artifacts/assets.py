@@ -1,20 +1,18 @@
-"""Export: encoder outputs for every configuration -> the planner's assets.
+"""Phase 0's files: the encoder checkpoint and the exported assets the planner reads.
 
+- ``pretrained_encoder.pt`` (+ per-epoch copies): the encoder, Stream A's per-tool vectors, its
+  format tag, LLM id and data fingerprint;
 - ``config_weights.pt``: ``{"weights": float32 [num_configs, hidden], "num_configs", "hidden_dim"}``
   (+ ``config_weights.safetensors`` with the same matrix under ``weights``);
 - ``config_lookup.json``: string config id -> resources (the spec's keys);
 - ``tool_mask_map.json``: tool -> sorted config ids.
-The LLM is not needed: Stream A's per-tool vectors travel in the checkpoint.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from tomas.data import ToolData, load_tool_data
 from tomas.errors import TomasError
@@ -26,8 +24,8 @@ WEIGHTS, WEIGHTS_ST, LOOKUP, MASK_MAP = ("config_weights.pt", "config_weights.sa
 
 def load_checkpoint_for(path: str, tool_registry: str, profiling_data: str, llm_model: str | None):
     """Load an encoder checkpoint and the data it must match; refuse mismatches."""
+    from tomas.artifacts.assets import check_compatible
     from tomas.models.self_encoding import self_encoder_from_checkpoint
-    from tomas.stages.pretrain import check_compatible
 
     if not Path(path).is_file():
         raise TomasError(f"{path}: encoder checkpoint not found (run `tomas pretrain` first)")
@@ -41,18 +39,6 @@ def load_checkpoint_for(path: str, tool_registry: str, profiling_data: str, llm_
     check_compatible(ckpt, path, llm_model or ckpt["llm_model"], data.fingerprint)
     model, _ = self_encoder_from_checkpoint(ckpt)
     return ckpt, model.eval(), data
-
-
-@torch.no_grad()
-def encode_all(encoder, data: ToolData, batch_size: int, device) -> torch.Tensor:
-    encoder.to(device)
-    resources = torch.tensor([c.vector() for c in data.configs])
-    tool_ids = torch.tensor([data.tool_id(c.tool) for c in data.configs])
-    rows = []
-    for i in tqdm(range(0, len(resources), batch_size)):
-        batch = slice(i, i + batch_size)
-        rows.append(encoder(tool_ids[batch].to(device), resources[batch].to(device)).float().cpu())
-    return torch.cat(rows)
 
 
 def load_weights(path: str, num_configs: int, hidden: int) -> torch.Tensor:
@@ -80,30 +66,20 @@ def save_assets(weights: torch.Tensor, data: ToolData, output_dir: Path, log=pri
     log(f"  ✓ Saved tool mask map to {output_dir / MASK_MAP}\n    Tools: {len(data.tools)}")
 
 
-def export(encoder_checkpoint: str, tool_registry: str, profiling_data: str, llm_model: str | None,
-           output_dir: str, batch_size: int, device: str, log=print) -> torch.Tensor:
-    from tomas.models.llm import resolve_device
-
-    log(f"[1/4] Loading encoder checkpoint {encoder_checkpoint}...")
-    log("[2/4] Loading and validating data...")
-    _, model, data = load_checkpoint_for(encoder_checkpoint, tool_registry, profiling_data, llm_model)
-    log(f"  ✓ {len(data.configs)} configurations, {len(data.tools)} tools")
-    log("[3/4] Generating weight matrix...")
-    weights = encode_all(model.encoder, data, batch_size, resolve_device(device))
-    log(f"  ✓ Generated weight matrix: [{weights.shape[0]}, {weights.shape[1]}]")
-    save_assets(weights, data, Path(output_dir), log)
-    log("[4/4] Done.")
-    return weights
+BEST, STATE, METRICS, PLOT = "pretrained_encoder.pt", "train_state.pt", "pretrain_metrics.jsonl", "pretrain_curve.png"
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tomas export", description=__doc__.splitlines()[0])
-    p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt")
-    p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
-    p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
-    p.add_argument("--llm_model", default=None, help="must match the checkpoint's LLM (default: the checkpoint's)")
-    p.add_argument("--output_dir", default="assets")
-    p.add_argument("--batch_size", type=int, default=64)
-    p.add_argument("--device", default="auto")
-    export(**vars(p.parse_args(sys.argv[1:] if argv is None else argv)))
-    return 0
+def epoch_checkpoint_name(epoch: int) -> str:
+    return f"encoder_checkpoint_epoch{epoch}.pt"
+
+
+def check_compatible(ckpt: dict, path, llm_name: str, fingerprint: str) -> None:
+    """Refuse a checkpoint trained for another LLM or on other data (one-line errors)."""
+    if ckpt.get("format") != "tomas.pretrained_encoder/1":
+        raise TomasError(f"{path}: not a TOMAS encoder checkpoint")
+    if ckpt["llm_model"] != llm_name:
+        raise TomasError(f"{path}: trained for LLM {ckpt['llm_model']!r}, not {llm_name!r} (pass --llm_model "
+                         f"{ckpt['llm_model']})")
+    if ckpt["data_fingerprint"] != fingerprint:
+        raise TomasError(f"{path}: trained on other registry/profiling data (fingerprint "
+                         f"{ckpt['data_fingerprint']} != {fingerprint}); re-train or pass the data it was trained on")

@@ -1,7 +1,7 @@
 """`tomas bench`: how fast real Phase 0 training steps run on the configured model, in one table.
 
 It builds exactly what ``tomas pretrain`` builds (same config, ``pretrain.setup`` and
-``pretrain.Trainer``) and times ``Trainer.train_batch`` with the LM loss on: collate,
+``tomas.training.phase0.Phase0Trainer``) and times ``Phase0Trainer.train_batch`` with the LM loss on: collate,
 forward through the frozen LLM, backward into the trainable encoder, AdamW step. Then:
 
 - tokens/s counts the real (non-pad) positions the LLM computes per sample: soft prompt,
@@ -27,10 +27,12 @@ from pathlib import Path
 
 import torch
 
-from tomas.config import PretrainConfig, parse_config
+from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
 from tomas.data.pretrain_dataset import collate
 from tomas.errors import TomasError
-from tomas.stages.pretrain import DEFAULT_CONFIG, Setup, Trainer, epoch_batches, setup
+from tomas.perf import count_nonembedding, matmul_gflops, synchronize
+from tomas.training.phase0 import Phase0Setup, Phase0Trainer, setup
+from tomas.training.schedule import epoch_batches
 
 LEVELS = (0.5, 0.9, 0.99, 1.0)
 H100_BF16_DENSE_TFLOPS = 989.0
@@ -113,25 +115,8 @@ def train_flops(shape: Shape, nonembedding: int, work: Work, trainable: int) -> 
     return (weights + attention + head) + (weights + 2 * attention + head) + 6 * trainable * work.samples
 
 
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
-def matmul_gflops(m: int, k: int, n: int, dtype: torch.dtype, device: torch.device, min_time: float) -> float:
-    """GFLOP/s of a timed [m, k] x [k, n] matmul (2 warm-up products, then at least ``min_time`` s)."""
-    a, b = torch.randn(m, k, dtype=dtype, device=device), torch.randn(k, n, dtype=dtype, device=device)
-    for _ in range(2):
-        a @ b
-    synchronize(device)
-    reps, t0 = 0, time.perf_counter()
-    while reps < 3 or time.perf_counter() - t0 < min_time:
-        a @ b
-        reps += 1
-        if reps % 8 == 0:
-            synchronize(device)
-    synchronize(device)
-    return 2 * m * k * n * reps / (time.perf_counter() - t0) / 1e9
 
 
 def peak_gflops(shape: Shape, tokens: int, targets: int, dtype, device, min_time: float) -> tuple[float, str]:
@@ -217,7 +202,7 @@ def lm_samples_to(records: list[dict], batch_size: int) -> tuple[str, int] | Non
 
 
 # --- the benchmark -----------------------------------------------------------------------------
-def timed_steps(trainer: Trainer, warmup: int, steps: int) -> tuple[Work, float]:
+def timed_steps(trainer: Phase0Trainer, warmup: int, steps: int) -> tuple[Work, float]:
     """Run ``warmup`` then ``steps`` real training steps (LM loss on); (work of the timed ones, seconds)."""
     s, t = trainer.s, trainer.cfg.training
     batches, epoch = [], 0
@@ -250,19 +235,20 @@ def projection(work: Work, ratio: float, peak_tflops: float, trainable: int, to_
     return out
 
 
-def measure(cfg: PretrainConfig, opts: argparse.Namespace, log) -> tuple[Setup, Trainer, Work, float]:
+def measure(cfg: PretrainConfig, opts: argparse.Namespace, log) -> tuple[Phase0Setup, Phase0Trainer, Work, float]:
     """Build what pre-training builds (writing nothing) and time its training steps."""
     cfg.logging.wandb.enabled, cfg.logging.tensorboard = False, False
     with tempfile.TemporaryDirectory(prefix="tomas-bench-") as tmp:
         cfg.output_dir = tmp
         s = setup(cfg, log)
-        trainer = Trainer(s, log)
+        trainer = Phase0Trainer(s, log)
         log(f"Timing {opts.warmup} warm-up + {opts.steps} training steps of batch {cfg.training.batch_size}...")
         work, seconds = timed_steps(trainer, opts.warmup, opts.steps)
     return s, trainer, work, seconds
 
 
-def throughput(s: Setup, trainer: Trainer, work: Work, seconds: float, opts: argparse.Namespace, log) -> dict:
+def throughput(s: Phase0Setup, trainer: Phase0Trainer, work: Work, seconds: float, opts: argparse.Namespace,
+               log) -> dict:
     """Rates, FLOPs, this machine's matmul peak and memory of the timed steps."""
     trainable = sum(p.numel() for p in trainer.params)
     nonembedding, shape = count_nonembedding(s.llm.model), Shape.of(s.llm.model.config)
@@ -300,10 +286,6 @@ def bench(cfg: PretrainConfig, opts: argparse.Namespace, log) -> dict:
     return r
 
 
-def count_nonembedding(model: torch.nn.Module) -> int:
-    """Parameters used on every token: all but the token embedding (and an untied LM head)."""
-    skip = {id(model.get_input_embeddings().weight), id(model.get_output_embeddings().weight)}
-    return sum(p.numel() for p in model.parameters() if id(p) not in skip)
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -371,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--steps must be >= 1 and --warmup >= 0")
     if opts.metrics and not Path(opts.metrics).is_file():
         raise TomasError(f"--metrics {opts.metrics}: file not found")
-    cfg, _ = parse_config(PretrainConfig, rest, DEFAULT_CONFIG)
+    cfg, _ = parse_config(PretrainConfig, rest, PRETRAIN_YAML)
     r = bench(cfg, opts, log=lambda *a: print(*a, file=sys.stderr))
     print(json.dumps(r) if opts.json else table(r, opts.metrics))
     return 0

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tomas.stages.bench import (
+from tomas.perf import count_nonembedding
+from tomas.recipes.bench import (
     QWEN25_7B,
     Shape,
     Work,
     batch_work,
-    count_nonembedding,
     lm_samples_to,
     time_to_exact_match,
     train_flops,

@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tomas.config import PlannerConfig, PretrainConfig, parse_config
+from tomas.artifacts.assets import BEST, WEIGHTS
+from tomas.config import PLANNER_YAML, PRETRAIN_YAML, PlannerConfig, PretrainConfig, parse_config
 from tomas.io import save_json
 
 STATE, SUMMARY = "run_state.json", "run_summary.json"
@@ -87,7 +88,7 @@ class MainJob:
 
     # --- the stages ------------------------------------------------------------------------
     def run(self) -> dict:
-        from tomas.stages import evaluate, export, pretrain
+        from tomas.recipes import evaluate, export, pretrain
 
         cfg, out = self.cfg, self.out
         d = cfg.data
@@ -95,10 +96,10 @@ class MainJob:
         p0 = self.stage(2, "pretrain", "Phase 0: pre-training the resource encoder",
                         lambda: self.pretrain_result(pretrain.pretrain(cfg, self.config_file)))
         self.stage(3, "export", "Exporting the planner's assets", lambda: {"rows": len(export.export(
-            str(out / pretrain.BEST), d.tool_registry, d.profiling_data, cfg.model.llm_model, str(out), 64,
+            str(out / BEST), d.tool_registry, d.profiling_data, cfg.model.llm_model, str(out), 64,
             cfg.training.device))})
         ev = self.stage(4, "evaluate", "Phase 0 evaluation: greedy read-back of every configuration", lambda: {
-            k: v for k, v in evaluate.evaluate(str(out / pretrain.BEST), str(out / export.WEIGHTS), d.tool_registry,
+            k: v for k, v in evaluate.evaluate(str(out / BEST), str(out / WEIGHTS), d.tool_registry,
                                                d.profiling_data, cfg.model.llm_model, cfg.training.device, 128,
                                                None).items() if k not in ("worst_examples", "failed_ids")})
         print(f"  Exact match {ev['exact_match']:.2%} of {ev['num_configs']} configurations "
@@ -143,7 +144,6 @@ class MainJob:
 
     def planner_config(self) -> PlannerConfig:
         """The planner's config: its YAML, this job's data, model and output folder, then --planner.* flags."""
-        from tomas.stages.train_planner import DEFAULT_CONFIG
 
         folder, c = self.planner_dir(), self.cfg
         ours = ["--data.tool_registry", c.data.tool_registry, "--data.profiling_data", c.data.profiling_data,
@@ -153,18 +153,19 @@ class MainJob:
                 "--training.device", c.training.device, "--training.resume", "auto"]
         if c.data.tools:  # the planner plans over the configurations Phase 0 exported
             ours += ["--data.tools", "[" + ",".join(c.data.tools) + "]"]
-        cfg, _ = parse_config(PlannerConfig, ours + self.planner_argv, DEFAULT_CONFIG)
+        cfg, _ = parse_config(PlannerConfig, ours + self.planner_argv, PLANNER_YAML)
         return cfg
 
     def train_planner(self, cfg: PlannerConfig) -> dict:
-        from tomas.stages.train_planner import train_planner
+        from tomas.recipes.train_planner import train_planner
 
         final = train_planner(cfg, command=f"tomas run --output_dir {self.out} (stage train_planner)")
         return {k: final.get(k) for k in ("step", "train_wall_s", "val_tool_accuracy", "val_config_accuracy")}
 
     def evaluate_planner(self, cfg: PlannerConfig) -> dict:
         from tomas.config import shipped
-        from tomas.stages.evaluate_planner import HAND_FILE, evaluate_planner
+        from tomas.data.planner import HAND_FILE
+        from tomas.recipes.evaluate_planner import evaluate_planner
 
         r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None, shipped(HAND_FILE))
         print(f"  Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
@@ -181,7 +182,7 @@ class MainJob:
 
     def sample_plan(self, cfg: PlannerConfig) -> dict:
         """Plans the first held-out test request with the trained planner, as ``tomas plan`` would."""
-        from tomas.stages.plan import load_planner
+        from tomas.inference import load_planner
 
         first = json.loads(Path(cfg.data.test_file).read_text().splitlines()[0])
         request = {"task": first["task"], "free_resources": first["free_resources"],
@@ -240,9 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     argv, stop_after = pop_stop_after(argv)
     phase0_argv, planner_argv = split_planner_args(argv)
-    from tomas.stages import pretrain
 
-    cfg, config_file = parse_config(PretrainConfig, phase0_argv, pretrain.DEFAULT_CONFIG)
+    cfg, config_file = parse_config(PretrainConfig, phase0_argv, PRETRAIN_YAML)
     if cfg.training.resume is None:
         cfg.training.resume = "auto"  # re-running the main job continues where it stopped
     print(f"Loading configuration from: {config_file}")

@@ -1,18 +1,10 @@
-"""Exact-match evaluation: can the frozen LLM read every configuration back from its vector?
+"""Read-back of Phase 0: does the frozen LLM reproduce each configuration's description from its one vector?
 
-- ``teacher_forced_exact_match``: one forward pass per batch; a sample counts when the
-  argmax is right at every description position, which is exactly the condition for
-  greedy decoding to reproduce it (used during training: cheap).
-- ``greedy_exact_match``: real batched greedy generation with a KV cache from the
-  exported rows (``tomas evaluate``), parsed back per field.
+Scoring (exact match, per field), teacher-forced checks, greedy generation from the exported
+rows, nearest-neighbour self-match.
 """
 
 from __future__ import annotations
-
-import argparse
-import sys
-import time
-from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
@@ -21,8 +13,6 @@ from tomas.data import ToolData
 from tomas.data.pretrain_dataset import collate, fields_of, jitter_value, make_samples
 from tomas.data.profiling import NUMERIC_FIELDS
 from tomas.data.templates import FIELDS, format_number, parse_fields, render
-
-REPORT = "eval_report.json"  # its plot is written beside it, .png
 
 
 def _truth(config) -> dict[str, str]:
@@ -139,69 +129,3 @@ def nearest_neighbour_check(encoder, rows: torch.Tensor, data: ToolData, seed: i
     j = torch.nn.functional.normalize(encoder(tool_ids.to(device), jittered.to(device)).float().cpu(), dim=-1)
     w = torch.nn.functional.normalize(rows.float(), dim=-1)
     return (j @ w.T).argmax(1).eq(torch.arange(len(rows))).float().mean().item()
-
-
-def plot_report(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from tomas.io import atomic_write
-
-    fields = list(report["per_field"])
-    fig, ax = plt.subplots(figsize=(8, 4))
-    ax.bar(["EXACT", *fields], [100 * report["exact_match"], *(100 * report["per_field"][f] for f in fields)],
-           color=["tab:green"] + ["tab:blue"] * len(fields))
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title(f"Greedy read-back of {report['num_configs']} configurations")
-    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
-    fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
-
-
-def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profiling_data: str, llm_model: str | None,
-             device: str, batch_size: int, output: str | None) -> dict:
-    from tomas.io import save_json
-    from tomas.models.llm import load_llm, resolve_device
-    from tomas.stages.export import load_checkpoint_for, load_weights
-
-    ckpt, model, data = load_checkpoint_for(encoder_checkpoint, tool_registry, profiling_data, llm_model)
-    rows = load_weights(weights, len(data.configs), model.encoder.hidden_size)
-    dev = resolve_device(device)
-    llm = load_llm(ckpt["llm_model"], dev, seed=ckpt["config"]["training"]["seed"])
-    model.to(dev).eval()
-    max_len = max(len(s.target_ids) for s in make_samples(data.configs, data.tool_names, llm.tokenizer)) + 4
-    t0 = time.perf_counter()
-    texts = greedy_generate(model.adapter, rows, llm, max_len, batch_size)
-    report = score(texts, data)
-    report.update(train_wall_s=ckpt.get("train_wall_s"), eval_wall_s=round(time.perf_counter() - t0, 2),
-                  nearest_neighbour=nearest_neighbour_check(model.encoder, rows, data),
-                  checkpoint=str(encoder_checkpoint), epoch=ckpt.get("epoch"), llm_model=ckpt["llm_model"])
-    out = Path(output or Path(weights).parent / REPORT)
-    save_json(report, out)
-    plot_report(report, out.with_suffix(".png"))
-    return report | {"path": str(out)}
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tomas evaluate", description=__doc__.splitlines()[0])
-    p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt")
-    p.add_argument("--weights", default="assets/config_weights.pt", help="exported config_weights.pt")
-    p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
-    p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
-    p.add_argument("--llm_model", default=None, help="defaults to the checkpoint's LLM")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch_size", type=int, default=128, help="rows generated at once (128: fastest on a 2-core CPU)")
-    p.add_argument("--output", default=None, help="report path (default: eval_report.json beside the weights)")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    r = evaluate(**vars(args))
-    print(f"Exact match: {r['exact_match']:.2%} of {r['num_configs']} configurations "
-          f"(nearest-neighbour self-match {r['nearest_neighbour']:.2%})")
-    print("Per field: " + ", ".join(f"{k} {v:.1%}" for k, v in r["per_field"].items()))
-    for ex in r["worst_examples"][:3]:
-        print(f"  ✗ #{ex['config_id']}: {ex['generated']!r}")
-    print(f"  ✓ Report: {r['path']}")
-    return 0

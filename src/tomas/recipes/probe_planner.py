@@ -21,16 +21,16 @@ from pathlib import Path
 
 import torch
 
-from tomas.config import PlannerConfig, parse_config
+from tomas.config import PLANNER_YAML, PlannerConfig, parse_config
 from tomas.data import load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
+from tomas.eval.planner import planner_metrics
 from tomas.io import save_json, save_torch
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
 from tomas.models.planner import READOUTS, budget_tensor, encode_prompts, free_tensor, initial_rows
-from tomas.stages.evaluate_planner import planner_metrics
-from tomas.stages.pretrain import seed_everything
-from tomas.stages.train_planner import DEFAULT_CONFIG, check_assets, config_rows, planner_loss, prompt_of, targets
+from tomas.training.planner import check_assets, config_rows, planner_loss, prompt_of, targets
+from tomas.training.schedule import seed_everything
 
 REPORT, CACHE = "probe_report.json", "probe_hidden.pt"
 SPLITS = ("train", "val", "test")
@@ -114,7 +114,7 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
               "batch_size": t.batch_size, "splits": {}}
     for s in ("val", "test"):
         ex = examples[s]
-        choices = dec.predict(hidden[s], None, free_tensor([e.free_resources for e in ex]),
+        choices = dec.predict(hidden[s], free_tensor([e.free_resources for e in ex]),
                               budget_tensor([e.latency_budget_ms for e in ex]))
         m = planner_metrics(ex, choices, table)
         report["splits"][s] = {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations",
@@ -131,6 +131,6 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    cfg, _ = parse_config(PlannerConfig, argv, DEFAULT_CONFIG)
+    cfg, _ = parse_config(PlannerConfig, argv, PLANNER_YAML)
     probe(cfg)
     return 0

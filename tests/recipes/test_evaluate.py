@@ -7,9 +7,9 @@ import torch
 from tomas.data import load_tool_data
 from tomas.data.pretrain_dataset import fields_of
 from tomas.data.templates import render
+from tomas.eval.readback import greedy_generate, score, teacher_forced_exact_match
 from tomas.models.llm import load_llm
 from tomas.models.self_encoding import PromptCache, lm_forward, self_encoder_from_checkpoint
-from tomas.stages.evaluate import greedy_generate, score, teacher_forced_exact_match
 
 
 def _data(pretrained):

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from tomas.models.decoder import RESOURCES
+from tomas.data.profiling import RESOURCES
 
 TOMAS = ["-m", "tomas.cli"]
 
@@ -45,8 +45,8 @@ def test_the_adapter_loads_with_plain_peft(planner_run):
     trained LoRA onto the base model, and its hidden states are the planner's."""
     from peft import PeftModel
 
+    from tomas.inference import load_planner
     from tomas.models.llm import load_llm
-    from tomas.stages.plan import load_planner
 
     planner = load_planner(str(planner_run.out), "cpu")
     base = load_llm("tiny", "cpu")
@@ -178,7 +178,7 @@ def test_plan_batch_missing_file_is_one_error_line(planner_run, cli, tmp_path):
 
 def test_a_task_over_the_length_limit_is_refused_by_name():
     from tomas.errors import DataError
-    from tomas.stages.plan import MAX_TASK_CHARS, parse_request
+    from tomas.inference import MAX_TASK_CHARS, parse_request
 
     free = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 0, "gpu_memory_gb": 0}
     assert parse_request({"task": "x" * MAX_TASK_CHARS, "free_resources": free}, "line 1")
@@ -250,8 +250,8 @@ def test_probe_trains_the_decoder_alone_and_reuses_the_hidden_cache(planner_run,
 
 
 def test_checkpoint_from_before_the_readout_option_reads_the_last_token(planner_run, tmp_path):
+    from tomas.inference import load_planner
     from tomas.models.planner import last_token_states, mean_token_states
-    from tomas.stages.plan import load_planner
 
     meta = json.loads((planner_run.out / "planner.json").read_text())
     assert meta["config"]["model"]["readout"] == "mean"  # what this run was trained with (the default)
@@ -321,7 +321,7 @@ def test_an_old_format_planner_says_how_to_convert_and_converts(planner_run, cli
 
     from safetensors.torch import save_file
 
-    from tomas.stages.plan import load_planner
+    from tomas.inference import load_planner
 
     folder = tmp_path / "old"
     shutil.copytree(planner_run.out, folder)

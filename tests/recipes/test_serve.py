@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tomas.stages.serve import Metrics, MicroBatcher, Overloaded, ServeSettings, create_app
+from tomas.recipes.serve import Metrics, MicroBatcher, Overloaded, ServeSettings, create_app
 
 FREE = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20, "gpu_memory_gb": 4}
 
@@ -65,7 +65,7 @@ def test_a_full_queue_refuses_instead_of_waiting():
 def client(planner_run):
     from fastapi.testclient import TestClient
 
-    from tomas.stages.plan import load_planner
+    from tomas.inference import load_planner
 
     app = create_app(load_planner(str(planner_run.out), "cpu"), ServeSettings(max_task_chars=200, max_body_bytes=4096))
     with TestClient(app) as c:

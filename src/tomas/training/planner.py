@@ -1,15 +1,13 @@
-"""Phase 3/4: train the planner on task -> (tool, config).
+"""Planner training: setup (data, Phase 0 assets, frozen LLM + LoRA + HierarchicalDecoder), the
+hierarchical loss, and the ``PlannerTrainer`` loop (AdamW, validation, checkpoints, resume).
 
-setup (data, Phase 0 assets, frozen LLM + LoRA + HierarchicalDecoder) -> train (AdamW,
-loss = CE(tool) + λ·(CE(config among the gold tool's fitting configs of the gold input size)
-+ CE(input size)), validation accuracy, checkpoints, resume) -> save (LoRA + heads only).
+Loss = CE(tool) + λ·(CE(config among the gold tool's fitting configs of the gold input size)
++ CE(input size)).
 """
 
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,21 +16,20 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from tomas.artifacts.assets import WEIGHTS, load_weights
 from tomas.artifacts.planner import METRICS, PLOT, STATE, save_planner_folder
-from tomas.config import PlannerConfig, parse_config
+from tomas.config import PlannerConfig
 from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
+from tomas.eval.planner import planner_metrics, predict_examples
 from tomas.io import atomic_write, save_torch
 from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, render_prompt
-from tomas.stages.evaluate_planner import planner_metrics, predict_examples
-from tomas.stages.export import WEIGHTS, load_weights
-from tomas.stages.pretrain import epoch_batches, lr_lambda, seed_everything
+from tomas.training.schedule import bucketed_batches, lr_lambda, seed_everything
 
-DEFAULT_CONFIG = "configs/train_planner.yaml"
 LOG_EVERY = 10
 
 
@@ -96,21 +93,6 @@ def setup(cfg: PlannerConfig, log=print) -> PlannerSetup:
 
 def prompt_of(e: PlannerExample) -> str:
     return render_prompt(e.task, e.free_resources, e.latency_budget_ms)
-
-
-def bucketed_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
-    """The epoch's shuffled batches, each of similar-length prompts (little padding).
-
-    Windows of 16 batches of the seeded permutation are sorted by length and cut into
-    batches, whose order is shuffled again: a function of (seed, epoch) only, so resume is exact.
-    """
-    window = 16 * batch_size
-    batches = []
-    for perm in epoch_batches(len(lengths), window, seed, epoch):
-        perm = sorted(perm, key=lambda i: lengths[i])
-        batches += [perm[i:i + batch_size] for i in range(0, len(perm), batch_size)]
-    g = torch.Generator().manual_seed(seed * 7919 + epoch)
-    return [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
 
 
 def pad_batch(rows: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
@@ -264,7 +246,7 @@ class PlannerTrainer:
                 self.best = list(score)
                 self.save_planner(r)
                 self.log(f"✓ New best planner saved to {self.out}")
-            plot_history(self.history, self.out / PLOT)
+            plot_planner_history(self.history, self.out / PLOT)
 
     def fit(self) -> dict:
         t = self.cfg.training
@@ -295,7 +277,7 @@ class PlannerTrainer:
         return next((r for r in reversed(self.history) if "val_tool_accuracy" in r), {})
 
 
-def plot_history(history: list[dict], path: Path) -> None:
+def plot_planner_history(history: list[dict], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -315,24 +297,3 @@ def plot_history(history: list[dict], path: Path) -> None:
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
     plt.close(fig)
-
-
-def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print, command: str | None = None) -> dict:
-    """``command``: how this training was started, for the planner's model card."""
-    log("=" * 80 + "\nTOMAS-LLM Planner Training\n" + "=" * 80)
-    log(f"Config: {config_file}\nLLM Model: {cfg.model.llm_model}\nSteps: {cfg.training.max_steps} × batch "
-        f"{cfg.training.batch_size}\nOutput: {cfg.output_dir}")
-    s = setup(cfg, log)
-    log("[3/4] Training...")
-    final = PlannerTrainer(s, log, command or f"tomas train --config {config_file or DEFAULT_CONFIG}").fit()
-    log(f"[4/4] Done: best planner in {cfg.output_dir}; "
-        f"last validation tool {final.get('val_tool_accuracy', 0):.1%}, "
-        f"config {final.get('val_config_accuracy', 0):.1%}")
-    return final
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    cfg, config_file = parse_config(PlannerConfig, argv, DEFAULT_CONFIG)
-    train_planner(cfg, config_file, command="tomas train " + shlex.join(argv))
-    return 0

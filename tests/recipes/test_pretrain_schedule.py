@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tomas.config import PretrainConfig
-from tomas.stages.pretrain import lr_lambda
+from tomas.training.schedule import lr_lambda
 
 
 def _schedule(schedule: str, floor: float, total: int = 120):

@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from tomas.stages.plan import MAX_TASK_CHARS, SCHEMA_VERSION
+from tomas.inference import MAX_TASK_CHARS, SCHEMA_VERSION
 
 log = logging.getLogger("tomas.serve")
 
@@ -187,7 +187,7 @@ def error_message(errors: list[dict]) -> str:
 
 
 def create_app(planner, settings: ServeSettings | None = None):
-    """The FastAPI app around a loaded planner (``tomas.stages.plan.LoadedPlanner``)."""
+    """The FastAPI app around a loaded planner (``tomas.inference.LoadedPlanner``)."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, PlainTextResponse
@@ -283,7 +283,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
-    from tomas.stages.plan import load_planner
+    from tomas.inference import load_planner
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     settings = ServeSettings(**{k: getattr(args, k) for k in ServeSettings.__dataclass_fields__})

@@ -1,7 +1,4 @@
-"""Phase 0: self-encoding pre-training of the resource encoder.
-
-setup (data, frozen LLM, samples, encoder + prefix adapter) -> train (AdamW, early stop
-at target loss AND target exact match, checkpoints, resume) -> save (best encoder).
+"""Phase 0 training: setup (data, frozen LLM, samples, encoder + prefix adapter) and the staged ``Phase0Trainer``.
 
 Multi-process (``accelerate launch`` / ``torchrun``, data parallel): every process builds
 the same model; each optimizer step takes one GLOBAL batch of ``batch_size x processes``
@@ -16,11 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import math
 import os
-import random
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,11 +22,13 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from tomas.config import OptimConfig, PretrainConfig, parse_config
+from tomas.artifacts.assets import BEST, METRICS, PLOT, STATE, check_compatible, epoch_checkpoint_name
+from tomas.config import PretrainConfig
 from tomas.data import ToolData, load_tool_data
 from tomas.data.pretrain_dataset import PretrainSample, collate, make_samples
 from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
 from tomas.errors import TomasError
+from tomas.eval.readback import teacher_forced_exact_match
 from tomas.io import append_jsonl, atomic_write, save_torch
 from tomas.models.fields import check_layout, field_targets, layout_tokens, num_int_digits, value_layout
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
@@ -44,18 +40,11 @@ from tomas.models.self_encoding import (
     checkpoint_header,
     lm_forward,
 )
-from tomas.stages.evaluate import teacher_forced_exact_match
-
-DEFAULT_CONFIG = "configs/pretrain_encoder.yaml"
-BEST, STATE, METRICS, PLOT = "pretrained_encoder.pt", "train_state.pt", "pretrain_metrics.jsonl", "pretrain_curve.png"
-
-
-def epoch_checkpoint_name(epoch: int) -> str:
-    return f"encoder_checkpoint_epoch{epoch}.pt"
+from tomas.training.schedule import epoch_batches, lr_lambda, seed_everything
 
 
 @dataclass
-class Setup:
+class Phase0Setup:
     cfg: PretrainConfig
     data: ToolData
     llm: LoadedLLM
@@ -81,11 +70,6 @@ def main_process_log(cfg: PretrainConfig, log=print):
     return log if process_state(cfg).is_main_process else (lambda *_, **__: None)
 
 
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    torch.manual_seed(seed)
-
-
 def load_data(cfg: PretrainConfig) -> ToolData:
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
     return data.subset(cfg.data.tools) if cfg.data.tools else data
@@ -106,7 +90,7 @@ def sample_anchor_ids(samples: list[PretrainSample], tool_names: list[str], toke
     return torch.tensor([r + [pad] * (k - len(r)) for r in rows]), k
 
 
-def setup(cfg: PretrainConfig, log=print) -> Setup:
+def setup(cfg: PretrainConfig, log=print) -> Phase0Setup:
     seed_everything(cfg.training.seed)
     device = resolve_device(cfg.training.device)
     if device.type == "cuda":
@@ -135,47 +119,16 @@ def setup(cfg: PretrainConfig, log=print) -> Setup:
     model = build_self_encoder(cfg, llm, data.tools, resources, k, sorted(vocab), layout).to(device)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"  ✓ hidden {llm.hidden_size}, {k} slots, {n_train / 1e6:.2f}M trainable parameters")
-    return Setup(cfg, data, llm, samples, anchors, resources, model, device)
-
-
-def epoch_batches(num_samples: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
-    """The epoch's shuffled batches: a function of (seed, epoch) only, so resume is exact."""
-    g = torch.Generator().manual_seed(seed * 100_003 + epoch)
-    perm = torch.randperm(num_samples, generator=g).tolist()
-    return [perm[i:i + batch_size] for i in range(0, num_samples, batch_size)]
-
-
-def lr_lambda(t: OptimConfig, total_steps: int):
-    """Warm-up, then the schedule over ``total_steps`` down to ``t.min_lr_ratio`` of the peak."""
-
-    def f(step: int) -> float:
-        if step < t.warmup_steps:
-            return (step + 1) / (t.warmup_steps + 1)
-        progress = min(1.0, (step - t.warmup_steps) / max(1, total_steps - t.warmup_steps))
-        floor = t.min_lr_ratio
-        if t.schedule == "cosine":
-            return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
-        if t.schedule == "linear":
-            return max(floor, 1 - progress)
-        return 1.0
-
-    return f
-
-
-def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -> str:
-    t, a = cfg.training, cfg.data.augmentation
-    lines = ["=" * 80, "TOMAS-LLM Encoder Pre-training", "=" * 80, f"Config: {config_file}", f"Device: {device}",
-             f"LLM Model: {cfg.model.llm_model}", f"Batch Size: {t.batch_size}", f"Learning Rate: {t.learning_rate}",
-             f"Max LM steps: {t.max_steps} (or {t.num_epochs} passes)", f"Target Loss: {t.target_loss}",
-             f"Target Exact Match: {t.target_exact_match:.0%}", f"Augmentation: {a.mode} (×{a.num_copies})", "=" * 80]
-    return "\n".join(lines)
+    return Phase0Setup(cfg, data, llm, samples, anchors, resources, model, device)
 
 
 WINDOW_KEYS = ("loss_sum", "anchor_sum", "count", "correct", "anchor_correct")
+
+
 STAGES = ("anchor", "lm", "check", "repair", "done")
 
 
-class Trainer:
+class Phase0Trainer:
     """The staged training loop; its state lives here so it can be checkpointed and resumed exactly.
 
     anchor: the encoder and slot expander alone (no LLM), until every slot of every configuration
@@ -185,7 +138,7 @@ class Trainer:
     few steps on the configurations still wrong (plus replay), then a check of those.
     """
 
-    def __init__(self, s: Setup, log=print):
+    def __init__(self, s: Phase0Setup, log=print):
         from accelerate import Accelerator
 
         self.s, self.cfg, self.log = s, s.cfg, log
@@ -577,7 +530,7 @@ class Trainer:
             append_jsonl(r, self.out / METRICS)
             if self.acc.log_with:
                 self.acc.log({k: v for k, v in flat(r).items() if isinstance(v, (int, float))}, step=r["step"])
-            plot_history(self.history, self.out / PLOT)
+            plot_phase0_history(self.history, self.out / PLOT)
         self.save(STATE)
 
     def bar(self, total: int, desc: str, initial: int = 0):
@@ -615,19 +568,7 @@ def flat(d: dict, prefix: str = "") -> dict:
     return out
 
 
-def check_compatible(ckpt: dict, path, llm_name: str, fingerprint: str) -> None:
-    """Refuse a checkpoint trained for another LLM or on other data (one-line errors)."""
-    if ckpt.get("format") != "tomas.pretrained_encoder/1":
-        raise TomasError(f"{path}: not a TOMAS encoder checkpoint")
-    if ckpt["llm_model"] != llm_name:
-        raise TomasError(f"{path}: trained for LLM {ckpt['llm_model']!r}, not {llm_name!r} (pass --llm_model "
-                         f"{ckpt['llm_model']})")
-    if ckpt["data_fingerprint"] != fingerprint:
-        raise TomasError(f"{path}: trained on other registry/profiling data (fingerprint "
-                         f"{ckpt['data_fingerprint']} != {fingerprint}); re-train or pass the data it was trained on")
-
-
-def plot_history(history: list[dict], path: Path) -> None:
+def plot_phase0_history(history: list[dict], path: Path) -> None:
     """Losses and exact match (sampled checks, full checks) against training wall time."""
     import matplotlib
 
@@ -655,31 +596,3 @@ def plot_history(history: list[dict], path: Path) -> None:
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
     plt.close(fig)
-
-
-def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> dict:
-    log = main_process_log(cfg, log)
-    device = resolve_device(cfg.training.device)
-    log(header(cfg, config_file, device))
-    s = setup(cfg, log)
-    trainer = Trainer(s, log)
-    if cfg.training.resume:
-        trainer.resume(cfg.training.resume)
-    if trainer.acc.is_main_process:  # the metrics file always matches the run's history
-        metrics = Path(cfg.output_dir) / METRICS
-        atomic_write(metrics, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in trainer.history)))
-    log(f"[4/5] Training: anchor stage, then at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
-        f"({trainer.steps_per_epoch} steps/pass)...")
-    final = trainer.fit()
-    log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
-    return final
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    cfg, config_file = parse_config(PretrainConfig, argv, DEFAULT_CONFIG)
-    log = main_process_log(cfg)
-    if config_file:
-        log(f"Loading configuration from: {config_file}")
-    pretrain(cfg, config_file, log)
-    return 0

@@ -1,0 +1,188 @@
+"""Planner files: the example schema, writing the splits, and loading them (every label re-derived
+from the oracle) or the hand-written test set.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from tomas.data import ToolData
+from tomas.data.planner.oracle import ToolIndex
+from tomas.data.profiling import INPUT_SIZES, RESOURCES
+from tomas.data.registry import _read_text
+from tomas.errors import DataError
+from tomas.io import atomic_write
+
+
+@dataclass(frozen=True)
+class PlannerExample:
+    """One planner example; ``phrasing`` is the task template's id, used to split: "<tool>/<nn>" for
+    ``PHRASE_BANK`` or generic templates, "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``."""
+
+    id: str
+    task: str
+    tool: str
+    input_size: str
+    free_resources: dict[str, float]
+    latency_budget_ms: float | None
+    config_id: int | None
+    phrasing: str
+
+    def to_json(self) -> str:
+        """One JSONL line, keys in field order."""
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)}, ensure_ascii=False)
+
+
+KEYS = tuple(f.name for f in fields(PlannerExample))
+
+
+def write_planner(splits: dict[str, list[PlannerExample]], out_dir: str | Path) -> dict[str, Path]:
+    """Write ``<split>.jsonl`` per split, each atomically; split name -> path."""
+    written = {}
+    for split, examples in splits.items():
+        text = "".join(e.to_json() + "\n" for e in examples)
+        written[split] = atomic_write(Path(out_dir) / f"{split}.jsonl", lambda p, t=text: p.write_text(t))
+    return written
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_line(obj: object, data: ToolData,
+                indexes: dict[str, ToolIndex]) -> str | tuple[str, str] | PlannerExample:
+    """The example, or ``(field, problem)``, or a problem with the whole line."""
+    if not isinstance(obj, dict):
+        return f"expected a JSON object, got {type(obj).__name__}"
+    for key in KEYS:
+        if key not in obj:
+            return key, "missing"
+    for key in obj:
+        if key not in KEYS:
+            return key, f"unexpected key (expected exactly {', '.join(KEYS)})"
+    for key in ("id", "task", "phrasing"):
+        if not isinstance(obj[key], str) or not obj[key].strip():
+            return key, "expected a non-empty string"
+    tool, size = obj["tool"], obj["input_size"]
+    if not isinstance(tool, str) or tool not in indexes:
+        return "tool", f"unknown tool {tool!r} (not in the tool registry)"
+    if not obj["phrasing"].startswith(f"{tool}/"):
+        return "phrasing", f"expected '{tool}/<template number>', got {obj['phrasing']!r}"
+    if size not in INPUT_SIZES:
+        return "input_size", f"unknown input size {size!r} (expected one of {', '.join(INPUT_SIZES)})"
+    if size not in indexes[tool].by_size:
+        return "input_size", f"tool {tool!r} has no {size} configurations in the profiling table"
+    free = obj["free_resources"]
+    if not isinstance(free, dict) or set(free) != set(RESOURCES):
+        return "free_resources", f"expected an object with exactly {', '.join(RESOURCES)}"
+    for f in RESOURCES:
+        if not _is_number(free[f]) or free[f] < 0:
+            return f"free_resources.{f}", f"expected a non-negative number, got {free[f]!r}"
+    budget = obj["latency_budget_ms"]
+    if budget is not None and (not _is_number(budget) or budget <= 0):
+        return "latency_budget_ms", f"expected null or a positive number, got {budget!r}"
+    config_id = obj["config_id"]
+    if config_id is not None:
+        if not isinstance(config_id, int) or isinstance(config_id, bool):
+            return "config_id", f"expected null or an integer, got {config_id!r}"
+        if not 0 <= config_id < len(data.configs):
+            return "config_id", f"{config_id} is out of range (0..{len(data.configs) - 1})"
+        config = data.configs[config_id]
+        if config.tool != tool:
+            return "config_id", f"{config_id} belongs to tool {config.tool!r}, not {tool!r}"
+        if config.input_size != size:
+            return "config_id", f"{config_id} is a {config.input_size} configuration, not {size}"
+    free = {f: float(free[f]) for f in RESOURCES}
+    budget = None if budget is None else float(budget)
+    expected = indexes[tool].choose(size, free, budget)
+    if config_id != expected:
+        wanted = "null (nothing fits)" if expected is None else str(expected)
+        return "config_id", f"label disagrees with the oracle: expected {wanted}"
+    return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, config_id, obj["phrasing"])
+
+
+HAND_FILE = "data/planner_handwritten/requests.jsonl"
+"""The shipped hand-written test set (default registry's tools): evaluation only, never training or selection."""
+
+
+HAND_KEYS = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size", "category")
+"""A line of the hand-written test set (``data/planner_handwritten/requests.jsonl``)."""
+
+
+def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
+    """The hand-written test set as examples: its tool and input size are the human labels, the
+    configuration is the oracle's for them; ``phrasing`` is "<tool>/hand-<category>". A request
+    that states no size has ``input_size`` "" and ``config_id`` None: only its tool can be scored."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    indexes = {t.name: ToolIndex(data, t.name) for t in data.tools}
+    out = []
+    for n, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}: line {n}: not valid JSON ({e.msg})") from None
+        if not isinstance(obj, dict) or set(obj) != set(HAND_KEYS):
+            raise DataError(f"{path}: line {n}: expected an object with exactly {', '.join(HAND_KEYS)}")
+        tool, size, category = obj["tool"], obj["input_size"], obj["category"]
+        if not isinstance(category, str) or not category:
+            raise DataError(f"{path}: line {n}: field category: expected a non-empty string")
+        # Checked as a full example: a stated size gets the oracle's label, an unstated one a stand-in.
+        stand_in = size if size is not None or tool not in indexes else next(iter(indexes[tool].by_size))
+        full = {**obj, "input_size": stand_in, "phrasing": f"{tool}/hand-{category}", "config_id": None}
+        full.pop("category")
+        if tool in indexes and stand_in in indexes[tool].by_size and _is_number_dict(obj["free_resources"]):
+            full["config_id"] = indexes[tool].choose(stand_in, {f: float(obj["free_resources"][f])
+                                                                for f in RESOURCES}, obj["latency_budget_ms"])
+        checked = _check_line(full, data, indexes)
+        if not isinstance(checked, PlannerExample):
+            where = f"field {checked[0]}: {checked[1]}" if isinstance(checked, tuple) else checked
+            raise DataError(f"{path}: line {n}: {where}")
+        out.append(checked if size is not None else
+                   PlannerExample(checked.id, checked.task, tool, "", checked.free_resources,
+                                  checked.latency_budget_ms, None, checked.phrasing))
+    if not out:
+        raise DataError(f"{path}: no requests")
+    return out
+
+
+def _is_number_dict(free: object) -> bool:
+    return isinstance(free, dict) and all(_is_number(free.get(f)) for f in RESOURCES)
+
+
+def load_planner_examples(path: str | Path, data: ToolData) -> list[PlannerExample]:
+    """Read and validate a planner JSONL file; every label must equal ``oracle_config``'s answer.
+
+    A problem raises ``DataError`` with one line: ``"<path>: line <n>: field <key>: <problem>"``
+    (without ``field`` when the whole line is wrong, e.g. invalid JSON).
+    """
+    from tomas.config import shipped
+
+    path = Path(shipped(path))
+    indexes = {t.name: ToolIndex(data, t.name) for t in data.tools}
+    examples: list[PlannerExample] = []
+    first_line: dict[str, int] = {}
+    for n, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            raise DataError(f"{path}: line {n}: empty line")
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}: line {n}: invalid JSON at column {e.colno}: {e.msg}") from None
+        result = _check_line(obj, data, indexes)
+        if isinstance(result, str):
+            raise DataError(f"{path}: line {n}: {result}")
+        if isinstance(result, tuple):
+            raise DataError(f"{path}: line {n}: field {result[0]}: {result[1]}")
+        if result.id in first_line:
+            raise DataError(f"{path}: line {n}: field id: duplicate id {result.id!r} (first at line "
+                            f"{first_line[result.id]})")
+        first_line[result.id] = n
+        examples.append(result)
+    return examples

@@ -1,0 +1,52 @@
+"""The oracle: the configuration a planner should pick for a tool, input size, free resources and budget.
+"""
+
+from __future__ import annotations
+
+from tomas.data import ToolData
+from tomas.data.profiling import RESOURCES, Configuration, resource_costs
+
+
+def fits(config: Configuration, free: dict[str, float]) -> bool:
+    """True when each of ``RESOURCES`` of ``config`` is at most what ``free`` has."""
+    return all(getattr(config, f) <= free[f] for f in RESOURCES)
+
+
+class ToolIndex:
+    """One tool's configurations by input size, with their resource costs (built once, reused)."""
+
+    def __init__(self, data: ToolData, tool: str):
+        configs = [c for c in data.configs if c.tool == tool]
+        self.by_size: dict[str, list[Configuration]] = {}
+        for c in configs:
+            self.by_size.setdefault(c.input_size, []).append(c)
+        costs = resource_costs([tool] * len(configs), [[getattr(c, f) for f in RESOURCES] for c in configs])
+        self.cost = {c.config_id: cost for c, cost in zip(configs, costs)}
+
+    def choose(self, size: str, free: dict[str, float], budget: float | None) -> int | None:
+        fitting = [c for c in self.by_size.get(size, []) if fits(c, free)]
+        if not fitting:
+            return None
+        meeting = [c for c in fitting if budget is not None and c.latency_ms <= budget]
+        if meeting:
+            return min(meeting, key=lambda c: (self.cost[c.config_id], c.latency_ms, c.config_id)).config_id
+        return min(fitting, key=lambda c: (c.latency_ms, c.config_id)).config_id
+
+
+def oracle_config(data: ToolData, tool: str, input_size: str, free: dict[str, float],
+                  latency_budget_ms: float | None) -> int | None:
+    """The configuration a planner should pick; ``None`` when none of the tool's fits (infeasible).
+
+    Candidates are ``tool``'s configurations of ``input_size`` that ``fits`` ``free``.
+
+    * No budget: the fastest candidate (lowest ``latency_ms``; ties -> lower config id).
+    * With a budget: among candidates with ``latency_ms <= latency_budget_ms``, the
+      *least-resource* one. Its resource cost is
+      ``sum(value_f / max_f for f in RESOURCES if max_f > 0)``, where ``max_f`` is the
+      largest value of field ``f`` over all the tool's configurations (every input size), so
+      each resource weighs the same whatever its unit. Ties -> lower latency -> lower config
+      id. This leaves the rest of the machine to other jobs once the user's deadline is met.
+      If no candidate meets the budget, the fastest candidate (as without a budget): the
+      closest the machine can get to the deadline.
+    """
+    return ToolIndex(data, tool).choose(input_size, free, latency_budget_ms)

@@ -1,0 +1,80 @@
+"""The seeded train / val / test splits of planner examples.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from tomas.data import ToolData
+from tomas.data.planner import text
+from tomas.data.planner.files import PlannerExample
+from tomas.data.planner.oracle import ToolIndex
+from tomas.data.planner.snapshots import P_BUDGET, P_INFEASIBLE, sample_budget, sample_free_resources
+from tomas.data.planner.text import (
+    REGISTRY_TEMPLATES,
+    heldout_templates,
+    numeric_cue,
+    render_registry_task,
+    render_task,
+    split_phrasings,
+    vary_register,
+)
+from tomas.data.profiling import INPUT_SIZES
+from tomas.data.registry import Tool
+from tomas.errors import DataError
+
+SPLITS = ("train", "val", "test")
+
+
+def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int) -> list[PlannerExample]:
+    rng = random.Random(f"{seed}/{split}/{tool.name}")
+    # Wording variation draws from its own stream, so the snapshots and labels do not depend on it
+    # (its knobs are read as text.P_*, where a test can turn them off).
+    wording = random.Random(f"{seed}/{split}/{tool.name}/wording") if split == "train" else None
+    bank, templates = split_phrasings(tool, split, seed), heldout_templates(tool, seed)[split]
+    sizes = [s for s in INPUT_SIZES if s in index.by_size]
+    examples = []
+    for k in range(count):
+        size = rng.choice(sizes)
+        template = rng.choice(templates)
+        cue = None
+        if wording is not None and bank.units and wording.random() < text.P_NUMERIC:
+            cue = numeric_cue(bank.units, size, wording)
+        task, phrasing = render_task(tool, template, size, rng, bank, cue), f"{tool.name}/{template:02d}"
+        if wording is not None:
+            if wording.random() < text.P_REGISTRY:
+                r = wording.randrange(len(REGISTRY_TEMPLATES))
+                task = render_registry_task(tool, r, size, wording, bank.cues)
+                phrasing = f"{tool.name}/registry-{r}"
+            task = vary_register(task, wording)
+        configs = index.by_size[size]
+        free = sample_free_resources(configs, rng, infeasible=rng.random() < P_INFEASIBLE)
+        budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
+        examples.append(PlannerExample(
+            id=f"{split}/{tool.name}/{k:04d}", task=task, tool=tool.name, input_size=size, free_resources=free,
+            latency_budget_ms=budget, config_id=index.choose(size, free, budget), phrasing=phrasing))
+    return examples
+
+
+def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, val_per_tool: int = 50,
+                     test_per_tool: int = 100) -> dict[str, list[PlannerExample]]:
+    """Split name -> examples, tool-major. Validation and test use only their own held-out templates,
+    cues and slot values (``heldout_templates``, ``split_phrasings``)."""
+    counts = {"train": train_per_tool, "val": val_per_tool, "test": test_per_tool}
+    for split, count in counts.items():
+        if count < 0:
+            raise DataError(f"{split}_per_tool: expected a count >= 0, got {count}")
+    splits: dict[str, list[PlannerExample]] = {s: [] for s in SPLITS}
+    for tool in data.tools:
+        index = ToolIndex(data, tool.name)
+        for split in SPLITS:
+            splits[split] += _examples(index, tool, split, counts[split], seed)
+    return splits
+
+
+def planner_stats(examples: Sequence[PlannerExample]) -> dict[str, float]:
+    """Shares of infeasible examples (``config_id`` null) and of examples with a latency budget."""
+    n = max(len(examples), 1)
+    return {"infeasible": sum(e.config_id is None for e in examples) / n,
+            "budgeted": sum(e.latency_budget_ms is not None for e in examples) / n}

@@ -1,0 +1,1 @@
+"""Metrics: Phase 0 read-back and the planner against the oracle."""

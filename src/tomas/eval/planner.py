@@ -1,0 +1,126 @@
+"""Planner metrics against the profiling oracle (what counts as right: each function says).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import torch
+
+from tomas.data.planner import PlannerExample
+from tomas.models.decoder import Choice, ConfigTable
+from tomas.models.planner import PlannerModel, free_tensor, predict_requests
+
+
+def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
+                     batch_size: int = 32, progress: str | None = None) -> list[Choice]:
+    """Hierarchical masked decoding for every example, batched (``progress``: a progress bar's label)."""
+    return predict_requests(model, tokenizer, [(e.task, e.free_resources, e.latency_budget_ms) for e in examples],
+                            device, batch_size, progress)
+
+
+def is_violation(choice: Choice, example: PlannerExample, table: ConfigTable) -> bool:
+    """A returned config that is not the chosen tool's or does not fit the free resources."""
+    if choice.config_id is None:
+        return False
+    fits = bool(table.fits(free_tensor([example.free_resources]))[0, choice.config_id])
+    return not fits or int(table.tool_of[choice.config_id]) != choice.tool_id
+
+
+def case_of(e: PlannerExample) -> str:
+    if e.config_id is None:
+        return "infeasible"
+    return "budget" if e.latency_budget_ms is not None else "no_budget"
+
+
+def accuracy_by_case(examples: list[PlannerExample], choices: list[Choice]) -> dict[str, float]:
+    """Config accuracy on infeasible, budgeted and unbudgeted examples separately (where errors live)."""
+    out = {}
+    for case in ("no_budget", "budget", "infeasible"):
+        pairs = [(e, c) for e, c in zip(examples, choices) if case_of(e) == case]
+        if pairs:
+            out[case] = sum(c.config_id == e.config_id for e, c in pairs) / len(pairs)
+    return out
+
+
+def tool_accuracy_by_phrasing(examples: list[PlannerExample], choices: list[Choice],
+                              tool_names: list[str]) -> dict[str, dict]:
+    """Phrasing id -> examples, tool accuracy and the tools chosen (most often first): unseen
+    phrasings fail as a whole, so this says which wordings the planner misreads, and as what."""
+    chosen: dict[str, Counter] = {}
+    for e, c in zip(examples, choices):
+        chosen.setdefault(e.phrasing, Counter())[tool_names[c.tool_id]] += 1
+    out = {phrasing: {"num_examples": c.total(), "tool_accuracy": c[phrasing.rsplit("/", 1)[0]] / c.total(),
+                      "chosen": dict(c.most_common())} for phrasing, c in chosen.items()}
+    return dict(sorted(out.items(), key=lambda kv: (kv[1]["tool_accuracy"], kv[0])))
+
+
+def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    n = len(examples)
+    gold_tool = [table.tool_names.index(e.tool) for e in examples]
+    lat = {i: float(v["latency_ms"]) for i, v in table.lookup.items()}
+    regrets = [max(0.0, lat[c.config_id] - lat[e.config_id]) for c, e in zip(choices, examples)
+               if c.config_id is not None and e.config_id is not None]
+    oracle_lat = [lat[e.config_id] for e in examples if e.config_id is not None]
+    mean_regret = sum(regrets) / max(1, len(regrets))
+    confusion = [[0] * len(table.tool_names) for _ in table.tool_names]
+    for g, c in zip(gold_tool, choices):
+        confusion[g][c.tool_id] += 1
+    wrong = [{"task": e.task, "free_resources": e.free_resources, "latency_budget_ms": e.latency_budget_ms,
+              "oracle": [e.tool, e.config_id], "chosen": [table.tool_names[c.tool_id], c.config_id]}
+             for e, c in zip(examples, choices) if c.config_id != e.config_id or table.tool_names[c.tool_id] != e.tool]
+    tool_right = [g == c.tool_id for g, c in zip(gold_tool, choices)]
+    config_right = [c.config_id == e.config_id for c, e in zip(choices, examples)]
+    plan_right = [t and c for t, c in zip(tool_right, config_right)]
+    return {
+        "tool_accuracy": sum(tool_right) / max(1, n),
+        # The configuration (size included) is the oracle's; "nothing fits" matches "nothing fits" whatever the tool.
+        "config_accuracy": sum(config_right) / max(1, n),
+        # Tool and configuration both the oracle's ("nothing fits" is right only with the right tool).
+        "plan_accuracy": sum(plan_right) / max(1, n),
+        "config_accuracy_given_tool": sum(plan_right) / max(1, sum(tool_right)),
+        "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
+        "latency_regret_ms": mean_regret,
+        "latency_regret_pct": 100 * mean_regret / max(1e-9, sum(oracle_lat) / max(1, len(oracle_lat))),
+        "infeasible_accuracy": sum((c.config_id is None) == (e.config_id is None)
+                                   for c, e in zip(choices, examples)) / max(1, n),
+        "num_infeasible": sum(e.config_id is None for e in examples),
+        "config_accuracy_by_case": accuracy_by_case(examples, choices),
+        "num_examples": n,
+        "tools": table.tool_names,
+        "confusion": confusion,
+        "worst_examples": wrong[:10],
+        "tool_accuracy_by_phrasing": tool_accuracy_by_phrasing(examples, choices, table.tool_names),
+    }
+
+
+def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    """The hand-written set: tool accuracy over every request; input-size and plan accuracy (tool,
+    size and configuration all the oracle's for the human labels) over those that state a size."""
+    sized = [i for i, e in enumerate(examples) if e.input_size]
+    m = planner_metrics([examples[i] for i in sized], [choices[i] for i in sized], table)
+    tool_right = [table.tool_names[c.tool_id] == e.tool for e, c in zip(examples, choices)]
+    categories: dict[str, dict] = {}
+    for i, e in enumerate(examples):
+        row = categories.setdefault(e.phrasing.split("/hand-")[1], {"n": 0, "tool": 0, "sized": 0, "plan": 0})
+        row["n"] += 1
+        row["tool"] += tool_right[i]
+        if e.input_size:
+            c = choices[i]
+            row["sized"] += 1
+            row["plan"] += tool_right[i] and c.config_id == e.config_id and c.input_size == e.input_size
+    return {
+        "num_requests": len(examples), "num_with_size": len(sized),
+        "tool_accuracy": sum(tool_right) / max(1, len(examples)),
+        "size_accuracy": sum(choices[i].input_size == examples[i].input_size for i in sized) / max(1, len(sized)),
+        "size_accuracy_given_tool": sum(tool_right[i] and choices[i].input_size == examples[i].input_size
+                                        for i in sized) / max(1, sum(tool_right[i] for i in sized)),
+        **{k: m[k] for k in ("plan_accuracy", "config_accuracy_given_tool", "infeasible_accuracy", "num_infeasible")},
+        "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
+        "by_category": {k: {"num_requests": r["n"], "tool_accuracy": r["tool"] / r["n"],
+                            "plan_accuracy": r["plan"] / r["sized"] if r["sized"] else None}
+                        for k, r in sorted(categories.items())},
+        "tools": table.tool_names, "confusion": planner_metrics(examples, choices, table)["confusion"],
+        "wrong_tool": [{"id": e.id, "task": e.task, "tool": e.tool, "chosen": table.tool_names[c.tool_id]}
+                       for e, c, right in zip(examples, choices, tool_right) if not right],
+    }

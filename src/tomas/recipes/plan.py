@@ -1,0 +1,144 @@
+"""Inference: a user task + the free resources -> a JSON resource plan.
+
+``tomas plan "Summarise this 40-page contract" --cpu-cores 8 --memory-gb 16 --gpu-sm 60
+--gpu-memory-gb 8 [--latency-budget-ms 900] [--json]``, or ``--batch FILE.jsonl`` (one
+``{"task", "free_resources": {...}, "latency_budget_ms"?}`` per line -> one plan per line).
+A plan always fits the free resources; when nothing of the chosen tool does, the answer
+says so and the exit code is ``EXIT_INFEASIBLE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tomas.data.profiling import RESOURCES
+from tomas.errors import DataError
+from tomas.inference import SCHEMA_VERSION, load_planner, parse_request, whole
+
+EXIT_INFEASIBLE = 3
+EXIT_BAD_LINES = 2  # --batch: at least one line was not a valid request (the others are planned)
+"""Version of the plan JSON written by ``tomas plan`` (bumped when a field changes meaning or goes)."""
+
+
+
+
+
+
+
+
+
+
+@dataclass
+class BadLine:
+    """A batch line that is not a valid request: answered by an error object on its own output line."""
+
+    error: str
+    id: object = None
+
+    def to_dict(self) -> dict:
+        return {"schema_version": SCHEMA_VERSION, **({"id": self.id} if self.id is not None else {}),
+                "error": self.error}
+
+
+def read_requests(path: str) -> list[dict | BadLine]:
+    """Batch input (``-`` = standard input): one JSON object per line. A bad line becomes a
+    ``BadLine`` (naming the line and the field) in place of its request; the others stand."""
+    if path == "-":
+        text = sys.stdin.read()
+    elif not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    else:
+        text = Path(path).read_text()
+    out: list[dict | BadLine] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError as e:
+            out.append(BadLine(f"{path}: line {n}: not valid JSON ({e.msg})"))
+            continue
+        try:
+            out.append(parse_request(r, f"{path}: line {n}"))
+        except DataError as e:
+            out.append(BadLine(str(e), r.get("id") if isinstance(r, dict) else None))
+    if not out:
+        raise DataError(f"{path}: no requests")
+    return out
+
+
+def print_plan(p: dict) -> None:
+    if not p["feasible"]:
+        print(f"✗ No feasible plan: {p['reason']} (tool {p['tool']}, confidence {p['tool_confidence']:.0%}).")
+        return
+    print(f"Tool: {p['tool']} (input size {p['input_size']}), config #{p['config_id']}, "
+          f"confidence {p['confidence']:.0%}")
+    print(f"  CPU cores {p['cpu_cores']}, memory {p['memory_gb']} GB, GPU SMs {p['gpu_sm']}, "
+          f"GPU memory {p['gpu_memory_gb']} GB -> expected latency {p['latency_ms']} ms"
+          + ("" if "meets_budget" not in p else f" ({'within' if p['meets_budget'] else 'over'} budget)"))
+    if "runner_up" in p:
+        r = p["runner_up"]
+        print(f"  Runner-up: config #{r['config_id']} ({r['cpu_cores']} cores, {r['memory_gb']} GB, "
+              f"{r['gpu_sm']} SMs, {r['gpu_memory_gb']} GB GPU) -> {r['latency_ms']} ms")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="tomas plan", description="Plan a tool and its resources for a task.")
+    p.add_argument("task", nargs="?", help="the task, in plain words")
+    for flag, key in (("--cpu-cores", "cpu_cores"), ("--memory-gb", "memory_gb"), ("--gpu-sm", "gpu_sm"),
+                      ("--gpu-memory-gb", "gpu_memory_gb")):
+        p.add_argument(flag, dest=key, type=float, help=f"free {key.replace('_', ' ')} (required with a task)")
+    p.add_argument("--latency-budget-ms", type=float, default=None)
+    p.add_argument("--batch", metavar="FILE.jsonl", help="plan every request in the file, - = standard input (JSONL "
+                                                         "out; a bad line gets an error line, exit 2)")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--planner_dir", default="assets/planner")
+    p.add_argument("--assets_dir", default=None, help="Phase 0 assets (default: the planner folder's copy)")
+    p.add_argument("--device", default="auto")
+    args = p.parse_args(argv)
+    if (args.task is None) == (args.batch is None):
+        p.error("give either a task or --batch FILE.jsonl")
+    if args.task is not None:
+        missing = [f"--{k.replace('_', '-')}" for k in RESOURCES if getattr(args, k) is None]
+        if missing:
+            p.error(f"the free resources are required: {' '.join(missing)}")
+        if any(getattr(args, k) < 0 for k in RESOURCES):
+            p.error("free resources must be ≥ 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.batch:
+        return plan_batch(args)
+    request = {"task": args.task, "free_resources": {k: whole(getattr(args, k)) for k in RESOURCES},
+               "latency_budget_ms": None if args.latency_budget_ms is None else whole(args.latency_budget_ms)}
+    planner = load_planner(args.planner_dir, args.device, args.assets_dir)
+    t0 = time.perf_counter()
+    plan = planner.plan([request])[0]
+    if args.json:
+        print(json.dumps(plan, indent=2))
+    else:
+        print_plan(plan)
+        print(f"(planned in {(time.perf_counter() - t0) * 1000:.0f} ms)")
+    return 0 if plan["feasible"] else EXIT_INFEASIBLE
+
+
+def plan_batch(args: argparse.Namespace) -> int:
+    """One output line per input line, in order: a plan, or ``{"id"?, "error"}`` for a bad line."""
+    items = read_requests(args.batch)
+    good = [r for r in items if isinstance(r, dict)]
+    planner = load_planner(args.planner_dir, args.device, args.assets_dir) if good else None
+    t0 = time.perf_counter()
+    plans = iter(planner.plan(good) if planner else [])
+    for item in items:
+        print(json.dumps(next(plans) if isinstance(item, dict) else item.to_dict()))
+    bad = len(items) - len(good)
+    print(f"planned {len(good)} requests in {time.perf_counter() - t0:.2f} s"
+          + (f"; {bad} bad line(s) answered with an error" if bad else ""), file=sys.stderr)
+    return EXIT_BAD_LINES if bad else 0

@@ -1,0 +1,78 @@
+"""Phase 0: self-encoding pre-training of the resource encoder.
+
+setup (data, frozen LLM, samples, encoder + prefix adapter) -> train (AdamW, early stop
+at target loss AND target exact match, checkpoints, resume) -> save (best encoder).
+
+Multi-process (``accelerate launch`` / ``torchrun``, data parallel): every process builds
+the same model; each optimizer step takes one GLOBAL batch of ``batch_size x processes``
+samples (``epoch_batches``), process ``r`` trains on its ``r::processes`` share, and the
+gradients are averaged by hand so the step equals a single process's step on the whole
+global batch. Epoch statistics are summed over processes, the exact-match check is
+sharded over them, so every process takes the same stop decision; only the main process
+logs, writes files and shows progress bars.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from tomas.artifacts.assets import BEST, METRICS
+from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
+from tomas.io import atomic_write
+from tomas.models.llm import resolve_device
+from tomas.training.phase0 import Phase0Trainer, main_process_log, setup
+
+
+def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -> str:
+    t, a = cfg.training, cfg.data.augmentation
+    lines = ["=" * 80, "TOMAS-LLM Encoder Pre-training", "=" * 80, f"Config: {config_file}", f"Device: {device}",
+             f"LLM Model: {cfg.model.llm_model}", f"Batch Size: {t.batch_size}", f"Learning Rate: {t.learning_rate}",
+             f"Max LM steps: {t.max_steps} (or {t.num_epochs} passes)", f"Target Loss: {t.target_loss}",
+             f"Target Exact Match: {t.target_exact_match:.0%}", f"Augmentation: {a.mode} (×{a.num_copies})", "=" * 80]
+    return "\n".join(lines)
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> dict:
+    log = main_process_log(cfg, log)
+    device = resolve_device(cfg.training.device)
+    log(header(cfg, config_file, device))
+    s = setup(cfg, log)
+    trainer = Phase0Trainer(s, log)
+    if cfg.training.resume:
+        trainer.resume(cfg.training.resume)
+    if trainer.acc.is_main_process:  # the metrics file always matches the run's history
+        metrics = Path(cfg.output_dir) / METRICS
+        atomic_write(metrics, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in trainer.history)))
+    log(f"[4/5] Training: anchor stage, then at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
+        f"({trainer.steps_per_epoch} steps/pass)...")
+    final = trainer.fit()
+    log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
+    return final
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    cfg, config_file = parse_config(PretrainConfig, argv, PRETRAIN_YAML)
+    log = main_process_log(cfg)
+    if config_file:
+        log(f"Loading configuration from: {config_file}")
+    pretrain(cfg, config_file, log)
+    return 0

@@ -1,0 +1,36 @@
+"""The folder layout is the architecture: recipes sit on the library, never on each other."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src/tomas"
+
+
+def tomas_imports(path: Path) -> set[str]:
+    """Every ``tomas.*`` module ``path`` imports, at the top or inside a function."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tomas"):
+            out.add(node.module)
+            out |= {f"{node.module}.{a.name}" for a in node.names}  # `from tomas.recipes import pretrain`
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("tomas")}
+    return out
+
+
+def test_no_recipe_imports_another_but_the_main_job():
+    recipes = {p.stem for p in (PACKAGE / "recipes").glob("*.py") if p.stem != "__init__"}
+    for path in (PACKAGE / "recipes").glob("*.py"):
+        if path.stem in ("run", "__init__"):
+            continue
+        others = {m for m in tomas_imports(path) if m.startswith("tomas.recipes.") and m.split(".")[2] in recipes}
+        assert not others, f"{path.name} imports {sorted(others)}"
+
+
+def test_the_library_never_imports_a_recipe():
+    for path in PACKAGE.rglob("*.py"):
+        if "recipes" in path.parts or path.name == "cli.py":  # the command line dispatches to recipes
+            continue
+        assert not [m for m in tomas_imports(path) if m.startswith("tomas.recipes")], path
