@@ -19,10 +19,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tomas.artifacts.planner import EVAL_REPORT as REPORT
-from tomas.artifacts.planner import HAND_REPORT
+from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT
 from tomas.data.planner import HAND_FILE
-from tomas.io import atomic_write, save_json
+from tomas.io import save_json
+from tomas.plots import png_figure
 
 TEST_KEYS = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool", "violations")
 HAND_KEYS = ("tool_accuracy", "size_accuracy", "plan_accuracy", "violations")
@@ -35,10 +35,10 @@ def run(args: list[str]) -> None:
 
 def one_seed(seed: int, out: Path, config: str, extra: list[str], hand_file: str) -> dict:
     folder = out / f"seed_{seed}"
-    if not (folder / REPORT).is_file() or not (folder / HAND_REPORT).is_file():
+    if not (folder / EVAL_REPORT).is_file() or not (folder / HAND_REPORT).is_file():
         run(["train", "--config", config, "--training.seed", str(seed), "--output_dir", str(folder), *extra])
         run(["evaluate-planner", "--planner_dir", str(folder), "--hand_file", hand_file])
-    test, hand = (json.loads((folder / name).read_text()) for name in (REPORT, HAND_REPORT))
+    test, hand = (json.loads((folder / name).read_text()) for name in (EVAL_REPORT, HAND_REPORT))
     meta = json.loads((folder / "planner.json").read_text())
     val = meta["validation"]
     return {"seed": seed, "train_wall_s": meta["train_wall_s"],
@@ -59,23 +59,16 @@ def mean_std(rows: list[dict]) -> dict:
 
 
 def plot(summary: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     bars = [(f"{split} {key.replace('_accuracy', '')}", summary["mean_std"][split][key])
             for split, keys in (("val", ("tool_accuracy", "config_accuracy")), ("test", ("tool_accuracy",
                                 "plan_accuracy")), ("hand", ("tool_accuracy", "size_accuracy", "plan_accuracy")))
             for key in keys]
-    fig, ax = plt.subplots(figsize=(9, 4))
-    ax.bar(range(len(bars)), [100 * b["mean"] for _, b in bars], yerr=[100 * b["std"] for _, b in bars], capsize=4)
-    ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=30, ha="right")
-    ax.set_ylabel(f"% (mean ± std over {len(summary['seeds'])} seeds)")
-    ax.set_ylim(0, 100)
-    fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    with png_figure(path, (9, 4)) as (fig, ax):
+        ax.bar(range(len(bars)), [100 * b["mean"] for _, b in bars], yerr=[100 * b["std"] for _, b in bars], capsize=4)
+        ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=30, ha="right")
+        ax.set_ylabel(f"% (mean ± std over {len(summary['seeds'])} seeds)")
+        ax.set_ylim(0, 100)
+        fig.tight_layout()
 
 
 def main(argv: list[str] | None = None) -> int:

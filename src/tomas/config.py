@@ -223,7 +223,6 @@ class PretrainConfig:
     """Where checkpoints, metrics and plots are written."""
 
 
-
 @dataclass
 class PlannerDataConfig(SourceDataConfig):
     tools: list[str] | None = None

@@ -66,6 +66,8 @@ def save_assets(weights: torch.Tensor, data: ToolData, output_dir: Path, log=pri
     log(f"  ✓ Saved tool mask map to {output_dir / MASK_MAP}\n    Tools: {len(data.tools)}")
 
 
+READBACK_REPORT = "eval_report.json"
+"""``tomas evaluate``'s report (its plot beside it, .png): the greedy read-back of every exported row."""
 BEST, STATE, METRICS, PLOT = "pretrained_encoder.pt", "train_state.pt", "pretrain_metrics.jsonl", "pretrain_curve.png"
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from tomas.artifacts.assets import READBACK_REPORT
 from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
 from tomas.data.pretrain_dataset import collate
 from tomas.errors import TomasError
@@ -113,10 +114,6 @@ def train_flops(shape: Shape, nonembedding: int, work: Work, trainable: int) -> 
     attention = 4 * shape.layers * shape.attention_dim * work.attention
     head = 2 * shape.hidden * shape.vocab * work.targets
     return (weights + attention + head) + (weights + 2 * attention + head) + 6 * trainable * work.samples
-
-
-
-
 
 
 def peak_gflops(shape: Shape, tokens: int, targets: int, dtype, device, min_time: float) -> tuple[float, str]:
@@ -276,7 +273,7 @@ def bench(cfg: PretrainConfig, opts: argparse.Namespace, log) -> dict:
     r = throughput(s, trainer, work, seconds, opts, log)
     to_target = None
     if opts.metrics:
-        report = opts.eval_report or str(Path(opts.metrics).parent / "eval_report.json")
+        report = opts.eval_report or str(Path(opts.metrics).parent / READBACK_REPORT)
         records = with_evaluation(read_records(opts.metrics), report)
         r["time_to_exact_match"] = time_to_exact_match(records)
         r["time_to_exact_match_basis"] = exact_match_basis(records)
@@ -284,8 +281,6 @@ def bench(cfg: PretrainConfig, opts: argparse.Namespace, log) -> dict:
     ratio = opts.projection_ratio if opts.projection_ratio is not None else r["ratio"]
     r["projection"] = projection(work, ratio, opts.projection_peak_tflops, r["trainable_params"], to_target)
     return r
-
-
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -14,43 +14,22 @@ import sys
 import time
 from pathlib import Path
 
+from tomas.artifacts.assets import READBACK_REPORT
 from tomas.data.pretrain_dataset import make_samples
 from tomas.eval.readback import greedy_generate, nearest_neighbour_check, score
-
-REPORT = "eval_report.json"  # its plot is written beside it, .png
-
-
-
-
-
-
-
-
-
-
-
-
+from tomas.plots import png_figure
 
 
 def plot_report(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from tomas.io import atomic_write
-
     fields = list(report["per_field"])
-    fig, ax = plt.subplots(figsize=(8, 4))
-    ax.bar(["EXACT", *fields], [100 * report["exact_match"], *(100 * report["per_field"][f] for f in fields)],
-           color=["tab:green"] + ["tab:blue"] * len(fields))
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title(f"Greedy read-back of {report['num_configs']} configurations")
-    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
-    fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    with png_figure(path, (8, 4)) as (fig, ax):
+        ax.bar(["EXACT", *fields], [100 * report["exact_match"], *(100 * report["per_field"][f] for f in fields)],
+               color=["tab:green"] + ["tab:blue"] * len(fields))
+        ax.set_ylim(0, 105)
+        ax.set_ylabel("accuracy (%)")
+        ax.set_title(f"Greedy read-back of {report['num_configs']} configurations")
+        ax.tick_params(axis="x", labelrotation=30)
+        fig.tight_layout()
 
 
 def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profiling_data: str, llm_model: str | None,
@@ -71,7 +50,7 @@ def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profilin
     report.update(train_wall_s=ckpt.get("train_wall_s"), eval_wall_s=round(time.perf_counter() - t0, 2),
                   nearest_neighbour=nearest_neighbour_check(model.encoder, rows, data),
                   checkpoint=str(encoder_checkpoint), epoch=ckpt.get("epoch"), llm_model=ckpt["llm_model"])
-    out = Path(output or Path(weights).parent / REPORT)
+    out = Path(output or Path(weights).parent / READBACK_REPORT)
     save_json(report, out)
     plot_report(report, out.with_suffix(".png"))
     return report | {"path": str(out)}

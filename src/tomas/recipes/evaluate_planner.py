@@ -24,23 +24,10 @@ from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT, write_model_card
 from tomas.data import load_tool_data
 from tomas.data.planner import HAND_FILE, load_handwritten, load_planner_examples
 from tomas.eval.planner import handwritten_metrics, planner_metrics, predict_examples
-from tomas.io import atomic_write, save_json
+from tomas.io import save_json
+from tomas.plots import png_figure
 
-REPORT, CONFUSION = EVAL_REPORT, "planner_confusion.png"
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+CONFUSION = "planner_confusion.png"
 
 
 def evaluate_handwritten(planner, data, path: str, batch_size: int) -> dict | None:
@@ -63,31 +50,24 @@ def evaluate_handwritten(planner, data, path: str, batch_size: int) -> dict | No
 
 
 def plot_confusion(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names, m = report["tools"], report["confusion"]
-    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 3, 1.0 * len(names) + 2.5))
-    ax.imshow(m, cmap="Blues")
-    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-    ax.set_yticks(range(len(names)), names)
-    for i, row in enumerate(m):
-        for j, v in enumerate(row):
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
-    ax.set_xlabel("chosen tool")
-    ax.set_ylabel("oracle tool")
-    ax.set_title(f"tool {report['tool_accuracy']:.1%} · config {report['config_accuracy']:.1%} · "
-                 f"violations {report['violations']}")
-    fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    with png_figure(path, (1.2 * len(names) + 3, 1.0 * len(names) + 2.5)) as (fig, ax):
+        ax.imshow(m, cmap="Blues")
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+        ax.set_yticks(range(len(names)), names)
+        for i, row in enumerate(m):
+            for j, v in enumerate(row):
+                ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+        ax.set_xlabel("chosen tool")
+        ax.set_ylabel("oracle tool")
+        ax.set_title(f"tool {report['tool_accuracy']:.1%} · config {report['config_accuracy']:.1%} · "
+                     f"violations {report['violations']}")
+        fig.tight_layout()
 
 
 def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch_size: int,
                      output_dir: str | None, hand_file: str | None = None) -> dict:
-    """The test split's report (``REPORT``); with ``hand_file``, also the hand-written set's
+    """The test split's report (``EVAL_REPORT``); with ``hand_file``, also the hand-written set's
     (``HAND_REPORT``, and under ``report["handwritten"]``)."""
     from tomas.inference import load_planner
 
@@ -108,11 +88,11 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
         save_json({**hand, "hand_file": hand_file}, out / HAND_REPORT)
         report["handwritten"] = {k: hand[k] for k in ("num_requests", "tool_accuracy", "size_accuracy",
                                                       "plan_accuracy", "violations")}
-    save_json(report, out / REPORT)
+    save_json(report, out / EVAL_REPORT)
     if out.resolve() == Path(planner_dir).resolve():
         write_model_card(out)  # the card quotes the report beside it
     plot_confusion(report, out / CONFUSION)
-    report["path"] = str(out / REPORT)
+    report["path"] = str(out / EVAL_REPORT)
     return report
 
 

@@ -32,10 +32,6 @@ def encode_all(encoder, data: ToolData, batch_size: int, device) -> torch.Tensor
     return torch.cat(rows)
 
 
-
-
-
-
 def export(encoder_checkpoint: str, tool_registry: str, profiling_data: str, llm_model: str | None,
            output_dir: str, batch_size: int, device: str, log=print) -> torch.Tensor:
     from tomas.models.llm import resolve_device

@@ -25,14 +25,6 @@ EXIT_BAD_LINES = 2  # --batch: at least one line was not a valid request (the ot
 """Version of the plan JSON written by ``tomas plan`` (bumped when a field changes meaning or goes)."""
 
 
-
-
-
-
-
-
-
-
 @dataclass
 class BadLine:
     """A batch line that is not a valid request: answered by an error object on its own output line."""

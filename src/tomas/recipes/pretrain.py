@@ -36,20 +36,6 @@ def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -
     return "\n".join(lines)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> dict:
     log = main_process_log(cfg, log)
     device = resolve_device(cfg.training.device)

@@ -32,7 +32,7 @@ from tomas.models.planner import READOUTS, budget_tensor, encode_prompts, free_t
 from tomas.training.planner import check_assets, config_rows, planner_loss, prompt_of, targets
 from tomas.training.schedule import seed_everything
 
-REPORT, CACHE = "probe_report.json", "probe_hidden.pt"
+PROBE_REPORT, CACHE = "probe_report.json", "probe_hidden.pt"
 SPLITS = ("train", "val", "test")
 
 
@@ -124,8 +124,8 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
         log(f"  {s}: tool {r['tool_accuracy']:.1%} · config {r['config_accuracy']:.1%} · size|tool "
             f"{r['size_accuracy_given_tool']:.1%} · config|tool,size {r['config_accuracy_given_tool_and_size']:.1%}"
             f" · violations {r['violations']} · regret {r['latency_regret_pct']:.1f}%")
-    save_json(report, probe_dir(cfg) / REPORT)
-    log(f"✓ {probe_dir(cfg) / REPORT}")
+    save_json(report, probe_dir(cfg) / PROBE_REPORT)
+    log(f"✓ {probe_dir(cfg) / PROBE_REPORT}")
     return report
 
 

@@ -29,7 +29,7 @@ from tomas.data.pretrain_dataset import PretrainSample, collate, make_samples
 from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
 from tomas.errors import TomasError
 from tomas.eval.readback import teacher_forced_exact_match
-from tomas.io import append_jsonl, atomic_write, save_torch
+from tomas.io import append_jsonl, save_torch
 from tomas.models.fields import check_layout, field_targets, layout_tokens, num_int_digits, value_layout
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.prefix import value_string
@@ -40,6 +40,7 @@ from tomas.models.self_encoding import (
     checkpoint_header,
     lm_forward,
 )
+from tomas.plots import png_figure
 from tomas.training.schedule import epoch_batches, lr_lambda, seed_everything
 
 
@@ -570,29 +571,22 @@ def flat(d: dict, prefix: str = "") -> dict:
 
 def plot_phase0_history(history: list[dict], path: Path) -> None:
     """Losses and exact match (sampled checks, full checks) against training wall time."""
-    import matplotlib
+    with png_figure(path, (8, 4.5)) as (fig, ax):
+        wall = [r["train_wall_s"] / 60 for r in history]
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+        def series(key: str, scale: float = 1.0):
+            return [(w, scale * r[key]) for w, r in zip(wall, history) if r.get(key) is not None] or [(0, float("nan"))]
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    wall = [r["train_wall_s"] / 60 for r in history]
-
-    def series(key: str, scale: float = 1.0):
-        return [(w, scale * r[key]) for w, r in zip(wall, history) if r.get(key) is not None] or [(0, float("nan"))]
-
-    ax.plot(*zip(*series("loss")), "o-", label="LM loss")
-    ax.plot(*zip(*series("anchor_loss")), "s--", label="anchor loss", alpha=0.6)
-    ax.set_yscale("log")
-    ax.set_xlabel("training wall time (min)")
-    ax.set_ylabel("loss")
-    ax2 = ax.twinx()
-    ax2.plot(*zip(*series("anchor_exact", 100)), "c.:", label="every slot right (%)")
-    ax2.plot(*zip(*series("check_exact", 100)), "g.:", label="sampled check exact (%)")
-    ax2.plot(*zip(*series("exact_match", 100)), "g^", markersize=9, label="all configurations exact (%)")
-    ax2.set_ylim(0, 101)
-    ax2.set_ylabel("exact match (%)")
-    fig.legend(loc="upper center", ncol=3, fontsize="small")
-    fig.tight_layout(rect=(0, 0, 1, 0.9))
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+        ax.plot(*zip(*series("loss")), "o-", label="LM loss")
+        ax.plot(*zip(*series("anchor_loss")), "s--", label="anchor loss", alpha=0.6)
+        ax.set_yscale("log")
+        ax.set_xlabel("training wall time (min)")
+        ax.set_ylabel("loss")
+        ax2 = ax.twinx()
+        ax2.plot(*zip(*series("anchor_exact", 100)), "c.:", label="every slot right (%)")
+        ax2.plot(*zip(*series("check_exact", 100)), "g.:", label="sampled check exact (%)")
+        ax2.plot(*zip(*series("exact_match", 100)), "g^", markersize=9, label="all configurations exact (%)")
+        ax2.set_ylim(0, 101)
+        ax2.set_ylabel("exact match (%)")
+        fig.legend(loc="upper center", ncol=3, fontsize="small")
+        fig.tight_layout(rect=(0, 0, 1, 0.9))

@@ -28,6 +28,7 @@ from tomas.io import atomic_write, save_torch
 from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm, resolve_device
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, render_prompt
+from tomas.plots import png_figure
 from tomas.training.schedule import bucketed_batches, lr_lambda, seed_everything
 
 LOG_EVERY = 10
@@ -278,22 +279,15 @@ class PlannerTrainer:
 
 
 def plot_planner_history(history: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.plot([r["step"] for r in history], [r["loss"] for r in history], "-", label="train loss")
-    ax.set_yscale("log")
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("loss")
-    ax2 = ax.twinx()
-    ev = [r for r in history if "val_tool_accuracy" in r]
-    for key, style in (("val_tool_accuracy", "g^-"), ("val_config_accuracy", "rs-")):
-        ax2.plot([r["step"] for r in ev], [100 * r[key] for r in ev], style, label=key.replace("_", " ") + " (%)")
-    ax2.set_ylim(0, 100)
-    fig.legend(loc="upper center", ncol=3)
-    fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    with png_figure(path, (8, 4.5)) as (fig, ax):
+        ax.plot([r["step"] for r in history], [r["loss"] for r in history], "-", label="train loss")
+        ax.set_yscale("log")
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel("loss")
+        ax2 = ax.twinx()
+        ev = [r for r in history if "val_tool_accuracy" in r]
+        for key, style in (("val_tool_accuracy", "g^-"), ("val_config_accuracy", "rs-")):
+            ax2.plot([r["step"] for r in ev], [100 * r[key] for r in ev], style, label=key.replace("_", " ") + " (%)")
+        ax2.set_ylim(0, 100)
+        fig.legend(loc="upper center", ncol=3)
+        fig.tight_layout()
