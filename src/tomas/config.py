@@ -230,11 +230,16 @@ class PlannerDataConfig(SourceDataConfig):
     train_file: str = "data/planner/train.jsonl"
     """Planner training examples (``tomas data generate-planner``)."""
     val_file: str = "data/planner/val.jsonl"
-    """Validation examples (same phrasings as training), evaluated during training."""
+    """Validation examples (their own held-out phrasings): every choice of checkpoint or preset is made on them."""
     test_file: str = "data/planner/test.jsonl"
     """Test examples (held-out phrasings), used by ``tomas evaluate-planner``."""
     assets_dir: str = "assets"
     """Phase 0 exports: config_weights.pt, config_lookup.json, tool_mask_map.json."""
+    train_fraction: float = 1.0
+    """Share of each tool's training examples used (a seeded draw): data-efficiency studies (issue 16)."""
+    holdout_configs: float = 0.0
+    """Share of each tool's configurations never seen as a training answer (a seeded draw): training examples
+    whose label is one of them are dropped; evaluation reports those labels apart (issue 16)."""
 
 
 @dataclass

@@ -29,7 +29,15 @@ from tomas.io import save_json, save_torch
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
 from tomas.models.planner import READOUTS, budget_tensor, encode_prompts, free_tensor, initial_rows
-from tomas.training.planner import check_assets, config_rows, planner_loss, prompt_of, targets
+from tomas.training.planner import (
+    check_assets,
+    config_rows,
+    heldout_configs,
+    planner_loss,
+    prompt_of,
+    select_training,
+    targets,
+)
 from tomas.training.schedule import seed_everything
 
 PROBE_REPORT, CACHE = "probe_report.json", "probe_hidden.pt"
@@ -84,7 +92,8 @@ def conditional_accuracies(examples: list[PlannerExample], choices: list[Choice]
             "config_accuracy_given_tool_and_size": right_config / max(1, len(right_size))}
 
 
-def probe(cfg: PlannerConfig, log=print) -> dict:
+def probe(cfg: PlannerConfig, log=print, save: bool = True) -> dict:
+    """``save``: write the report (an experiment grid keeps its own results file instead)."""
     seed_everything(cfg.training.seed)
     device = resolve_device(cfg.training.device)
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
@@ -93,6 +102,11 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
     files = {"train": cfg.data.train_file, "val": cfg.data.val_file, "test": cfg.data.test_file}
     examples = {s: load_planner_examples(files[s], data) for s in SPLITS}
     hidden, hidden_size = cached_hidden(cfg, examples, device, log)
+    # The regime's training examples (data.train_fraction, data.holdout_configs): rows of the cached states.
+    position = {e.id: i for i, e in enumerate(examples["train"])}
+    examples["train"] = select_training(examples["train"], cfg, table)
+    hidden["train"] = hidden["train"][[position[e.id] for e in examples["train"]]]
+    held = heldout_configs(cfg, table)
     seed_everything(cfg.training.seed)  # loading the LLM (first run only) may have drawn from the global RNG
     rows = initial_rows(cfg.model, config_rows(cfg, table, hidden_size), table)
     dec = HierarchicalDecoder(hidden_size, table, rows, config_features=cfg.model.config_features,
@@ -110,8 +124,8 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
         opt.zero_grad()
         loss.backward()
         opt.step()
-    report = {"llm_model": cfg.model.llm_model, "model": asdict(cfg.model), "steps": t.max_steps,
-              "batch_size": t.batch_size, "splits": {}}
+    report = {"llm_model": cfg.model.llm_model, "model": asdict(cfg.model), "data": asdict(cfg.data),
+              "steps": t.max_steps, "batch_size": t.batch_size, "num_train": len(examples["train"]), "splits": {}}
     for s in ("val", "test"):
         ex = examples[s]
         choices = dec.predict(hidden[s], free_tensor([e.free_resources for e in ex]),
@@ -119,13 +133,20 @@ def probe(cfg: PlannerConfig, log=print) -> dict:
         m = planner_metrics(ex, choices, table)
         report["splits"][s] = {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations",
                                                  "latency_regret_pct", "config_accuracy_by_case")}
-        report["splits"][s].update(conditional_accuracies(ex, choices, table))
+        report["splits"][s].update(conditional_accuracies(ex, choices, table), plan_accuracy=m["plan_accuracy"])
+        if held:  # requests whose oracle answer was never a training answer
+            pairs = [(e, c) for e, c in zip(ex, choices) if e.config_id in held]
+            unseen = planner_metrics([e for e, _ in pairs], [c for _, c in pairs], table)
+            report["splits"][s]["unseen_answers"] = {
+                "num_examples": len(pairs), "plan_accuracy": unseen["plan_accuracy"],
+                **conditional_accuracies([e for e, _ in pairs], [c for _, c in pairs], table)}
         r = report["splits"][s]
         log(f"  {s}: tool {r['tool_accuracy']:.1%} · config {r['config_accuracy']:.1%} · size|tool "
             f"{r['size_accuracy_given_tool']:.1%} · config|tool,size {r['config_accuracy_given_tool_and_size']:.1%}"
             f" · violations {r['violations']} · regret {r['latency_regret_pct']:.1f}%")
-    save_json(report, probe_dir(cfg) / PROBE_REPORT)
-    log(f"✓ {probe_dir(cfg) / PROBE_REPORT}")
+    if save:
+        save_json(report, probe_dir(cfg) / PROBE_REPORT)
+        log(f"✓ {probe_dir(cfg) / PROBE_REPORT}")
     return report
 
 

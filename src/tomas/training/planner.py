@@ -8,6 +8,7 @@ Loss = CE(tool) + λ·(CE(config among the gold tool's fitting configs of the go
 from __future__ import annotations
 
 import json
+import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -77,7 +78,7 @@ def setup(cfg: PlannerConfig, log=print) -> PlannerSetup:
     data = data.subset(cfg.data.tools) if cfg.data.tools else data
     table = ConfigTable.from_assets(cfg.data.assets_dir)
     check_assets(table, data, cfg.data.assets_dir)
-    train = load_planner_examples(cfg.data.train_file, data)
+    train = select_training(load_planner_examples(cfg.data.train_file, data), cfg, table)
     val = load_planner_examples(cfg.data.val_file, data)
     log(f"  ✓ {len(train)} training / {len(val)} validation examples, {len(data.tools)} tools, "
         f"{table.num_configs} configurations")
@@ -90,6 +91,36 @@ def setup(cfg: PlannerConfig, log=print) -> PlannerSetup:
         f"{n_train:,} trainable parameters")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
     return PlannerSetup(cfg, data, table, llm, model, train, val, device, train_ids)
+
+
+def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
+    """``data.holdout_configs`` of each tool's configuration ids, drawn with the training seed."""
+    if cfg.data.holdout_configs <= 0:
+        return set()
+    rng = random.Random(f"{cfg.training.seed}/holdout-configs")
+    held = set()
+    for ids in table.tool_mask_map().values():
+        held |= set(rng.sample(ids, round(len(ids) * cfg.data.holdout_configs)))
+    return held
+
+
+def select_training(examples: list[PlannerExample], cfg: PlannerConfig, table: ConfigTable) -> list[PlannerExample]:
+    """The training examples a run learns from: without those whose answer is a held-out
+    configuration, then ``data.train_fraction`` of each tool's (at least one), drawn with the training seed."""
+    d = cfg.data
+    if not 0 < d.train_fraction <= 1 or not 0 <= d.holdout_configs < 1:
+        raise DataError(f"data.train_fraction must be in (0, 1] (got {d.train_fraction}) and data.holdout_configs "
+                        f"in [0, 1) (got {d.holdout_configs})")
+    held = heldout_configs(cfg, table)
+    kept = [e for e in examples if e.config_id not in held]
+    if cfg.data.train_fraction >= 1:
+        return kept
+    rng = random.Random(f"{cfg.training.seed}/train-fraction")
+    chosen = []
+    for tool in dict.fromkeys(e.tool for e in kept):
+        own = [e for e in kept if e.tool == tool]
+        chosen += rng.sample(own, max(1, round(len(own) * cfg.data.train_fraction)))
+    return chosen
 
 
 def prompt_of(e: PlannerExample) -> str:

@@ -1,0 +1,160 @@
+"""Does Phase 0 pay off? Planner decoders over a grid of regimes x initialisations x seeds (issue 16).
+
+``python script/phase0_value.py --config experiments/phase0_value.yaml --output_dir runs/phase0_value``
+
+Each cell trains the planner's decoder alone on the frozen LLM's hidden states
+(``tomas probe-planner``: the states are computed once and cached, a cell takes seconds), once
+per seed, and records validation and test metrics; the LoRA is not the question here. The
+YAML names the base planner config and flags, the seeds, and experiments: each a grid of
+``PlannerConfig`` keys -> values (e.g. ``model.config_head_init: [phase0, random]``,
+``data.train_fraction: [0.01, 1.0]``). Also measured once: what the exported rows carry
+(``tomas.eval.rows.row_probe``) against random rows of the same shape.
+
+Writes ``cells.jsonl`` (one line per cell and seed, so an interrupted grid goes on where it
+stopped), ``results.json`` (mean and standard deviation per cell) and one PNG per experiment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import torch
+import yaml
+
+from tomas.config import PLANNER_YAML, PlannerConfig, parse_config
+from tomas.errors import TomasError
+from tomas.io import save_json
+from tomas.plots import png_figure
+
+METRICS = ("tool_accuracy", "plan_accuracy", "config_accuracy", "size_accuracy_given_tool",
+           "config_accuracy_given_tool_and_size")
+
+
+def read_grid(path: str) -> dict:
+    try:
+        spec = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise TomasError(f"{path}: cannot read the grid ({e})") from None
+    for key in ("seeds", "experiments"):
+        if key not in spec:
+            raise TomasError(f"{path}: missing key {key!r}")
+    for name, axes in spec["experiments"].items():
+        if not isinstance(axes, dict) or not all(isinstance(v, list) and v for v in axes.values()):
+            raise TomasError(f"{path}: experiments.{name}: expected a mapping of config key -> non-empty list")
+    return spec
+
+
+def cells(axes: dict) -> list[dict]:
+    keys = list(axes)
+    return [dict(zip(keys, values)) for values in itertools.product(*(axes[k] for k in keys))]
+
+
+def flags_of(cell: dict) -> list[str]:
+    return [arg for k, v in cell.items() for arg in (f"--{k}", json.dumps(v) if isinstance(v, bool) else str(v))]
+
+
+def run_cell(spec: dict, cell: dict, seed: int, out: Path) -> dict:
+    from tomas.recipes.probe_planner import probe  # the probe's training loop, called in-process per cell
+
+    argv = [*spec.get("flags", []), *flags_of(cell), "--training.seed", str(seed), "--output_dir", str(out)]
+    cfg, _ = parse_config(PlannerConfig, argv, spec.get("planner_config", PLANNER_YAML))
+    report = probe(cfg, log=lambda *_: None, save=False)
+    return {split: {k: v for k, v in report["splits"][split].items() if k in METRICS or k == "unseen_answers"}
+            for split in ("val", "test")} | {"num_train": report["num_train"]}
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Mean and sample standard deviation of every metric over the seeds of one cell."""
+    out: dict = {}
+    for split in ("val", "test"):
+        for key in METRICS:
+            values = [r[split][key] for r in rows]
+            out.setdefault(split, {})[key] = {"mean": statistics.mean(values),
+                                              "std": statistics.stdev(values) if len(values) > 1 else 0.0}
+        unseen = [r[split]["unseen_answers"]["plan_accuracy"] for r in rows if "unseen_answers" in r[split]]
+        if unseen:
+            out[split]["unseen_plan_accuracy"] = {"mean": statistics.mean(unseen),
+                                                  "std": statistics.stdev(unseen) if len(unseen) > 1 else 0.0}
+    return out
+
+
+def plot(name: str, results: list[dict], path: Path) -> None:
+    """Validation plan accuracy of every cell (mean ± std over seeds), one bar per cell."""
+    with png_figure(path, (max(6, 0.55 * len(results) + 2), 4.5)) as (fig, ax):
+        means = [100 * r["summary"]["val"]["plan_accuracy"]["mean"] for r in results]
+        stds = [100 * r["summary"]["val"]["plan_accuracy"]["std"] for r in results]
+        ax.bar(range(len(results)), means, yerr=stds, capsize=3)
+        ax.set_xticks(range(len(results)), [", ".join(f"{k.split('.')[-1]}={v}" for k, v in r["cell"].items())
+                                            for r in results], rotation=60, ha="right", fontsize=7)
+        ax.set_ylabel("validation plan accuracy (%)")
+        ax.set_ylim(0, 100)
+        ax.set_title(f"{name} (decoder probe, mean ± std over seeds)")
+        fig.tight_layout()
+
+
+def rows_report(spec: dict, out: Path) -> dict:
+    """What Phase 0's exported rows carry vs random rows of the same shape (``row_probe``)."""
+    from tomas.artifacts.assets import WEIGHTS, load_weights
+    from tomas.data import load_tool_data
+    from tomas.eval.rows import row_probe
+
+    cfg, _ = parse_config(PlannerConfig, [*spec.get("flags", []), "--output_dir", str(out)],
+                          spec.get("planner_config", PLANNER_YAML))
+    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    data = data.subset(cfg.data.tools) if cfg.data.tools else data
+    weights = torch.load(Path(cfg.data.assets_dir) / WEIGHTS, map_location="cpu", weights_only=True)
+    rows = load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), len(data.configs), weights["hidden_dim"])
+    random_rows = torch.randn(rows.shape, generator=torch.Generator().manual_seed(0)) * rows.std() + rows.mean()
+    return {"phase0_rows": row_probe(rows, data), "random_rows": row_probe(random_rows, data)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", default="experiments/phase0_value.yaml")
+    p.add_argument("--output_dir", default="runs/phase0_value")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    spec, out = read_grid(args.config), Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    done_path = out / "cells.jsonl"
+    done = {(r["experiment"], json.dumps(r["cell"], sort_keys=True), r["seed"]): r
+            for r in map(json.loads, done_path.read_text().splitlines() if done_path.is_file() else [])}
+    plan = [(name, cell, seed) for name, axes in spec["experiments"].items() for cell in cells(axes)
+            for seed in spec["seeds"]]
+    from tqdm.auto import tqdm
+
+    for name, cell, seed in tqdm(plan, desc="Cells"):
+        key = (name, json.dumps(cell, sort_keys=True), seed)
+        if key not in done:
+            done[key] = {"experiment": name, "cell": cell, "seed": seed, **run_cell(spec, cell, seed, out)}
+            with open(done_path, "a") as f:
+                f.write(json.dumps(done[key]) + "\n")
+    results: dict = {"config": args.config, "seeds": spec["seeds"], "rows": rows_report(spec, out), "experiments": {}}
+    for name, axes in spec["experiments"].items():
+        results["experiments"][name] = [
+            {"cell": cell, "summary": summarise([done[(name, json.dumps(cell, sort_keys=True), s)]
+                                                 for s in spec["seeds"]])} for cell in cells(axes)]
+        plot(name, results["experiments"][name], out / f"{name}.png")
+    save_json(results, out / "results.json")
+    for name, rows in results["experiments"].items():
+        print(f"{name}:")
+        for r in rows:
+            v = r["summary"]["val"]
+            unseen = v.get("unseen_plan_accuracy")
+            print(f"  {json.dumps(r['cell'])}: val plan {100 * v['plan_accuracy']['mean']:.1f} ± "
+                  f"{100 * v['plan_accuracy']['std']:.1f}"
+                  + (f" · unseen answers {100 * unseen['mean']:.1f} ± {100 * unseen['std']:.1f}" if unseen else ""))
+    print(f"Results: {out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except TomasError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
