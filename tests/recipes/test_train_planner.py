@@ -10,6 +10,7 @@ import torch
 from tomas.artifacts.assets import save_assets
 from tomas.data import load_tool_data
 from tomas.data.planner import generate_planner
+from tomas.errors import DataError
 from tomas.eval.planner import planner_metrics
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
 from tomas.training.planner import planner_loss, targets
@@ -132,3 +133,28 @@ def test_hand_written_metrics_score_size_only_where_stated(world):
     choices[0] = Choice((data.tool_id(hand[0].tool) + 1) % len(data.tools), None, 1.0, None, None, "small")
     m = handwritten_metrics(hand, choices, table)
     assert m["tool_accuracy"] == pytest.approx(2 / 3) and m["wrong_tool"][0]["id"] == hand[0].id
+
+
+def test_training_selection_holds_out_answers_and_subsamples_each_tool(world):
+    """data.holdout_configs: no training answer is a held-out configuration; data.train_fraction:
+    that share of each tool's examples; both seeded by the training seed."""
+    from tomas.config import PlannerConfig
+    from tomas.training.planner import heldout_configs, select_training
+
+    data, table, examples = world
+    cfg = PlannerConfig()
+    cfg.data.holdout_configs, cfg.data.train_fraction = 0.2, 0.5
+    held = heldout_configs(cfg, table)
+    for ids in table.tool_mask_map().values():
+        assert len(held & set(ids)) == round(0.2 * len(ids))
+    chosen = select_training(examples, cfg, table)
+    assert chosen and not [e for e in chosen if e.config_id in held]
+    for tool in {e.tool for e in examples}:
+        kept = [e for e in examples if e.tool == tool and e.config_id not in held]
+        assert sum(e.tool == tool for e in chosen) == max(1, round(0.5 * len(kept)))
+    assert [e.id for e in select_training(examples, cfg, table)] == [e.id for e in chosen]  # seeded
+    cfg.training.seed += 1
+    assert heldout_configs(cfg, table) != held
+    cfg.data.train_fraction = 0.0
+    with pytest.raises(DataError, match="data.train_fraction"):
+        select_training(examples, cfg, table)
