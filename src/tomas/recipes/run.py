@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tomas.artifacts.assets import BEST, WEIGHTS
 from tomas.config import PLANNER_YAML, PRETRAIN_YAML, PlannerConfig, PretrainConfig, parse_config
+from tomas.data.planner import HAND_FILE
 from tomas.io import save_json
 
 STATE, SUMMARY = "run_state.json", "run_summary.json"
@@ -163,22 +164,15 @@ class MainJob:
         return {k: final.get(k) for k in ("step", "train_wall_s", "val_tool_accuracy", "val_config_accuracy")}
 
     def evaluate_planner(self, cfg: PlannerConfig) -> dict:
-        from tomas.config import shipped
-        from tomas.data.planner import HAND_FILE
         from tomas.recipes.evaluate_planner import evaluate_planner
 
-        r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None, shipped(HAND_FILE))
+        r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None)
         print(f"  Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
               f"plan accuracy {r['plan_accuracy']:.2%} · violations {r['violations']} · "
               f"{r['num_examples']} examples of {cfg.data.test_file}")
-        if "handwritten" in r:
-            h = r["handwritten"]
-            print(f"  Hand-written requests: tool {h['tool_accuracy']:.2%} · input size {h['size_accuracy']:.2%} · "
-                  f"plan {h['plan_accuracy']:.2%} · violations {h['violations']} ({h['num_requests']} requests)")
         keep = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool", "violations",
                 "infeasible_accuracy", "latency_regret_pct", "num_examples", "train_wall_s")
-        hand = {f"hand_{k}": v for k, v in r.get("handwritten", {}).items() if k != "num_requests"}
-        return {k: r.get(k) for k in keep} | hand
+        return {k: r.get(k) for k in keep}
 
     def sample_plan(self, cfg: PlannerConfig) -> dict:
         """Plans the first held-out test request with the trained planner, as ``tomas plan`` would."""
@@ -200,9 +194,6 @@ class MainJob:
             "phase0_eval_wall_s": ev.get("eval_wall_s"), "planner_tool_accuracy": pe["tool_accuracy"],
             "planner_config_accuracy": pe["config_accuracy"], "planner_plan_accuracy": pe.get("plan_accuracy"),
             "planner_violations": pe["violations"],
-            # The hand-written test set (absent when the planner does not plan over its tools).
-            "planner_hand_tool_accuracy": pe.get("hand_tool_accuracy"),
-            "planner_hand_plan_accuracy": pe.get("hand_plan_accuracy"),
             "planner_train_wall_s": planner_meta.get("train_wall_s"),
             "total_wall_s": round(sum(s.get("wall_s", 0.0) for s in stages.values() if isinstance(s, dict)), 2),
             "num_configs": ev["num_configs"], "llm_model": self.cfg.model.llm_model,
@@ -222,6 +213,8 @@ class MainJob:
               f"--memory-gb {r['memory_gb']:g} --gpu-sm {r['gpu_sm']:g} --gpu-memory-gb {r['gpu_memory_gb']:g}"
               f"{flags}")
         print(f"  tomas evaluate-planner{flags}        # the full report and confusion matrix")
+        print(f"  tomas evaluate-planner{flags} --hand_file {HAND_FILE}   # + the hand-written requests "
+              "(default tools only)")
 
 
 def pop_stop_after(argv: list[str]) -> tuple[list[str], str | None]:
