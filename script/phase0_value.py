@@ -117,9 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--config", default="experiments/phase0_value.yaml")
     p.add_argument("--output_dir", default="runs/phase0_value")
+    p.add_argument("--rows_only", action="store_true", help="only what the rows carry (rows.json), no grid")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     spec, out = read_grid(args.config), Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if args.rows_only:
+        save_json(rows_report(spec, out), out / "rows.json")
+        print(f"Rows: {out / 'rows.json'}")
+        return 0
     done_path = out / "cells.jsonl"
     done = {(r["experiment"], json.dumps(r["cell"], sort_keys=True), r["seed"]): r
             for r in map(json.loads, done_path.read_text().splitlines() if done_path.is_file() else [])}
