@@ -3,13 +3,7 @@
 setup (data, frozen LLM, samples, encoder + prefix adapter) -> train (AdamW, early stop
 at target loss AND target exact match, checkpoints, resume) -> save (best encoder).
 
-Multi-process (``accelerate launch`` / ``torchrun``, data parallel): every process builds
-the same model; each optimizer step takes one GLOBAL batch of ``batch_size x processes``
-samples (``epoch_batches``), process ``r`` trains on its ``r::processes`` share, and the
-gradients are averaged by hand so the step equals a single process's step on the whole
-global batch. Epoch statistics are summed over processes, the exact-match check is
-sharded over them, so every process takes the same stop decision; only the main process
-logs, writes files and shows progress bars.
+Multi-process (``accelerate launch`` / ``torchrun``): see ``tomas.training.phase0``.
 """
 
 from __future__ import annotations
