@@ -64,8 +64,32 @@ def run_cell(spec: dict, cell: dict, seed: int, out: Path) -> dict:
     argv = [*spec.get("flags", []), *flags_of(cell), "--training.seed", str(seed), "--output_dir", str(out)]
     cfg, _ = parse_config(PlannerConfig, argv, spec.get("planner_config", PLANNER_YAML))
     report = probe(cfg, log=lambda *_: None, save=False)
-    return {split: {k: v for k, v in report["splits"][split].items() if k in METRICS or k == "unseen_answers"}
+    kept = (*METRICS, "unseen_answers", "latency_regret_pct")
+    return {split: {k: v for k, v in report["splits"][split].items() if k in kept}
             for split in ("val", "test")} | {"num_train": report["num_train"]}
+
+
+def init_name(cell: dict) -> str:
+    """The initialisation a cell compares: the config head's rows, prefixed ``live_`` for the live head."""
+    init = cell.get("model.config_head_init", "phase0")
+    return f"live_{init}" if cell.get("model.config_head") == "live" else init
+
+
+def flat_cells(done: dict) -> dict:
+    """Every cell and seed in the issue's flat format, test split (``regret``: mean latency regret in % of
+    the oracle's latency; ``unseen_plan_accuracy``: on requests whose answer was never a training answer)."""
+    out = []
+    for r in done.values():
+        test, cell = r["test"], r["cell"]
+        regime = ", ".join([r["experiment"]] + [f"{k.split('.')[-1]}={v}" for k, v in cell.items()
+                                                if k not in ("model.config_head_init", "model.config_head")])
+        row = {"regime": regime, "init": init_name(cell), "seed": r["seed"], "split": "test",
+               "tool_accuracy": test["tool_accuracy"], "config_accuracy": test["config_accuracy"],
+               "plan_accuracy": test["plan_accuracy"], "regret": test.get("latency_regret_pct")}
+        if "unseen_answers" in test:
+            row["unseen_plan_accuracy"] = test["unseen_answers"]["plan_accuracy"]
+        out.append(row)
+    return {"cells": out}
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -145,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  for s in spec["seeds"]])} for cell in cells(axes)]
         plot(name, results["experiments"][name], out / f"{name}.png")
     save_json(results, out / "results.json")
+    save_json(flat_cells(done), out / "cells.json")
     for name, rows in results["experiments"].items():
         print(f"{name}:")
         for r in rows:

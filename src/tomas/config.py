@@ -262,6 +262,10 @@ class PlannerModelConfig(LLMChoice):
     lora: LoraSettings = field(default_factory=LoraSettings)
     config_head_init: Literal["phase0", "random", "tool_mean"] = "phase0"
     """config_head rows: Phase 0's config_weights.pt, random, or each tool's mean Phase 0 row (ablation)."""
+    config_head: Literal["rows", "live"] = "rows"
+    """rows: one trainable row per configuration (a configuration never seen as an answer only learns to
+    lose); live: the rows stay as initialised and a trainable map of the prompt state scores them, so what
+    the planner learns on some configurations carries to every other one through their rows (docs/phase0_value.md)."""
     config_features: bool = True
     """Also rank each candidate by latency / meeting the budget / resource cost, weighed from the prompt."""
     feature_scale: float = 10.0

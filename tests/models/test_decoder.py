@@ -210,3 +210,31 @@ def test_feature_scorer_can_express_the_oracle(table):
     allowed = dec.allowed(tools, sizes, free_tensor([e.free_resources for e in examples]))
     chosen = dec.candidate_scores(out, allowed, budget_tensor([e.latency_budget_ms for e in examples])).argmax(-1)
     assert chosen.tolist() == [e.config_id for e in examples]
+
+
+def test_live_head_starts_as_the_row_head_and_trains_only_its_map(table):
+    """Same rows: the same first logits; a step moves the map, never the rows, and so also moves
+    the logits of configurations no example in the batch had as its answer."""
+    torch.manual_seed(0)
+    rows = torch.randn(table.num_configs, HIDDEN)
+    live = HierarchicalDecoder(HIDDEN, table, rows, live_rows=True)
+    fixed = HierarchicalDecoder(HIDDEN, table, rows)
+    hidden = torch.randn(4, HIDDEN)
+    assert torch.allclose(live.logits(hidden).config, fixed.logits(hidden).config, atol=1e-5)
+    assert "config_head.rows" in live.state_dict()  # saved with the heads: a loaded planner scores the same rows
+    before_rows, before = live.config_head.rows.clone(), live.logits(hidden).config.detach()
+    opt = torch.optim.SGD(live.parameters(), lr=0.5)
+    target = torch.zeros(4, dtype=torch.long)  # every example's answer: configuration 0
+    torch.nn.functional.cross_entropy(live.logits(hidden).config, target).backward()
+    opt.step()
+    assert torch.equal(live.config_head.rows, before_rows)
+    after = live.logits(hidden).config.detach()
+    assert not torch.allclose(after[:, 1:], before[:, 1:])  # never an answer, still moved
+
+
+def test_live_head_without_rows_draws_random_ones_and_checks_shapes(table):
+    torch.manual_seed(0)
+    live = HierarchicalDecoder(HIDDEN, table, None, live_rows=True)
+    assert live.config_head.rows.shape == (table.num_configs, HIDDEN)
+    with pytest.raises(DataError, match="does not match"):
+        HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs, HIDDEN + 1), live_rows=True)

@@ -22,7 +22,7 @@ from tomas.models.self_encoding import (
     lm_forward,
     self_encoder_from_checkpoint,
 )
-from tomas.training.phase0 import sample_anchor_ids
+from tomas.training.phase0_setup import sample_anchor_ids
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/other"
 

@@ -1,4 +1,5 @@
-"""Data-parallel pre-training: `accelerate launch` with 2 CPU processes (gloo), the spec's script unchanged.
+"""Data parallel, both trainers through one path (accelerate's DDP): `accelerate launch` with 2 CPU
+processes (gloo) of the spec's pre-training script and of the planner's, scripts unchanged.
 
 Accounting: one optimizer step = one GLOBAL batch of batch_size x processes samples, so an
 epoch has ceil(num_samples / (batch_size x processes)) steps, and 2 processes x batch 4 take
@@ -38,11 +39,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch(args: list[str]) -> subprocess.CompletedProcess:
+def launch(args: list[str], script: str = "script/pretrain_encoder.py") -> subprocess.CompletedProcess:
     """`accelerate launch` 2 processes; on timeout the whole process group (launcher + workers) is killed."""
     cmd = [sys.executable, "-m", "accelerate.commands.accelerate_cli", "launch", "--multi_gpu",
            "--num_processes", str(PROCESSES), "--num_machines", "1", "--mixed_precision", "no",
-           "--dynamo_backend", "no", "--main_process_port", str(free_port()), "script/pretrain_encoder.py", *args]
+           "--dynamo_backend", "no", "--main_process_port", str(free_port()), script, *args]
     proc = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -148,3 +149,27 @@ def test_anchor_stage_and_a_short_last_batch(pretrained, tmp_path):
     lm = [r for r in rs if r["stage"] == "lm"]
     assert [r["step"] - anchor_end for r in lm] == [1, 2] and all(r["loss"] > 0 for r in lm)
     assert rs[0]["loss"] is None
+
+
+@pytest.fixture(scope="module")
+def ddp_planner(planner_run, tmp_path_factory):
+    """The shared planner run's config, 2 processes x batch 4 (global batch 8, as the shared run's)."""
+    out = tmp_path_factory.mktemp("ddp_planner") / "planner"
+    result = launch(["--config", str(planner_run.config), "--output_dir", str(out), "--batch_size", str(BATCH)],
+                    script="script/train.py")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out, result
+
+
+def test_planner_takes_the_same_steps_as_one_process(ddp_planner, planner_run):
+    out, result = ddp_planner
+    got, want = records(out / "planner_metrics.jsonl"), records(planner_run.out / "planner_metrics.jsonl")
+    assert [r["step"] for r in got] == [r["step"] for r in want]
+    for g, w in zip(got, want):  # one schedule step per optimizer step, not per process
+        assert g["lr"] == pytest.approx(w["lr"], rel=1e-12)
+    # same global batches, DDP's mean gradient, the logged loss averaged over processes: the first
+    # record (mean of the first steps) agrees with one process's to float noise
+    assert got[0]["tool_loss"] == pytest.approx(want[0]["tool_loss"], rel=1e-3)
+    assert got[-1]["val_tool_accuracy"] == pytest.approx(want[-1]["val_tool_accuracy"], abs=0.15)
+    assert result.stdout.count("TOMAS-LLM Planner Training") == 1 and "Traceback" not in result.stderr
+    assert {"planner.json", "adapter_model.safetensors", "heads.safetensors"} <= {p.name for p in out.iterdir()}

@@ -46,7 +46,7 @@ def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | 
         model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
         for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
             os.replace(Path(tmp) / name, folder / name)
-    heads = {n: p.detach().cpu().contiguous() for n, p in model.decoder.named_parameters()}
+    heads = {n: t.detach().cpu().contiguous() for n, t in model.decoder.state_dict().items()}  # live rows too
     atomic_write(folder / HEADS, lambda p: save_file(heads, str(p)))
     for name in TABLE_FILES:
         source = Path(table_dir) / name
@@ -115,7 +115,7 @@ def load_heads(decoder, folder: str | Path) -> None:
     """The folder's head weights into ``decoder``, names and shapes checked first."""
     path = Path(folder) / HEADS
     weights = load_safetensors(path)
-    expected = {n: tuple(p.shape) for n, p in decoder.named_parameters()}
+    expected = {n: tuple(t.shape) for n, t in decoder.state_dict().items()}
     if set(weights) != set(expected):
         diff = sorted(set(expected) ^ set(weights))[:2]
         raise DataError(f"{path}: heads do not match the planner built from {META} "

@@ -140,6 +140,16 @@ def load_profiling(path: str | Path, tools: list[Tool]) -> list[Configuration]:
     return configs
 
 
+FIT_TOLERANCE = 1e-9
+"""A configuration fits free resources when each of ``RESOURCES`` it needs is at most free + this: the
+one fitting rule of the oracle (``fits``) and of the decoder's batched mask (``ConfigTable.fits``)."""
+
+
+def fits(needs: Sequence[float], free: Sequence[float]) -> bool:
+    """True when each need (``RESOURCES`` order) is at most the free amount (``FIT_TOLERANCE``)."""
+    return all(need <= have + FIT_TOLERANCE for need, have in zip(needs, free, strict=True))
+
+
 def resource_costs(tool_of: Sequence[object], requirements: Sequence[Sequence[float]]) -> list[float]:
     """Each configuration's resource cost, the oracle's tie-break under a latency budget:
     Σ over ``RESOURCES`` of its requirement / its tool's largest requirement of that resource

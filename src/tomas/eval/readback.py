@@ -74,6 +74,46 @@ def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, b
     return score(texts, data, exact=exact) | {"margins": margins}
 
 
+def sharded_exact_match(model, llm, data: ToolData, device, acc, cache=None, progress: str | None = None) -> dict:
+    """``teacher_forced_exact_match`` of ``data``'s configurations, each process checking its ``rank::processes``
+    share; every process gets the whole answer: exact_match, per_field, the ids still ``wrong`` and
+    ``margins`` (config id -> smallest logit gap of its description)."""
+    rank, world, configs = acc.process_index, acc.num_processes, data.configs
+    shard = ToolData(data.tools, configs[rank::world], data.fingerprint)
+    result = teacher_forced_exact_match(model, llm, shard, device, cache, progress=progress)
+    if world == 1:
+        margins = {c.config_id: m for c, m in zip(configs, result["margins"])}
+        return {**result, "wrong": sorted(result["failed_ids"]), "margins": margins}
+
+    def gathered(values: list[float]) -> list[float]:  # this process's entries in place, the others 0, summed
+        mine = torch.zeros(len(configs), dtype=torch.float64, device=device)
+        mine[rank::world] = torch.tensor(values, dtype=torch.float64, device=device)
+        return acc.reduce(mine, "sum").tolist()
+
+    fields, n = list(result["per_field"]), len(shard.configs)
+    counts = [n, result["exact_match"] * n, *(result["per_field"][f] * n for f in fields)]
+    total = acc.reduce(torch.tensor(counts, dtype=torch.float64, device=device), "sum").round().tolist()
+    failed = set(result["failed_ids"])
+    wrong = gathered([float(c.config_id in failed) for c in shard.configs])
+    return {"exact_match": total[1] / total[0], "per_field": {f: c / total[0] for f, c in zip(fields, total[2:])},
+            "wrong": sorted(c.config_id for c, w in zip(configs, wrong) if w),
+            "margins": {c.config_id: m for c, m in zip(configs, gathered(result["margins"]))}}
+
+
+@torch.no_grad()
+def anchor_exact_match(model, samples, anchors: torch.Tensor, llm, device, batch_size: int = 1024) -> float:
+    """Fraction of ``samples`` (the canonical ones: one per configuration) whose every slot names its value
+    token; ``anchors``: their slot targets, row for row."""
+    batch = collate(samples, llm.tokenizer.pad_token_id)
+    ok = []
+    for i in range(0, len(samples), batch_size):
+        part = slice(i, i + batch_size)
+        slots = model.adapter.expander(model.encoder(batch["tool_id"][part].to(device),
+                                                     batch["resources"][part].to(device)))
+        ok.append(model.adapter.anchor_loss(slots, anchors[part].to(device), llm.embeddings.weight)[1].all(1).cpu())
+    return torch.cat(ok).float().mean().item()
+
+
 def decode_until_eos(rows: list[list[int]], tokenizer) -> list[str]:
     eos = tokenizer.eos_token_id
     return [tokenizer.decode(r[: r.index(eos)] if eos in r else r, skip_special_tokens=True) for r in rows]

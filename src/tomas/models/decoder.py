@@ -27,7 +27,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from tomas.data.profiling import INPUT_SIZES, RESOURCES, resource_costs
+from tomas.data.profiling import FIT_TOLERANCE, INPUT_SIZES, RESOURCES, resource_costs
 from tomas.errors import DataError
 
 
@@ -115,8 +115,8 @@ class ConfigTable:
         return torch.stack(ranks, dim=-1).float()
 
     def fits(self, free: torch.Tensor) -> torch.Tensor:
-        """[batch, 4] free resources -> [batch, num_configs] bool: every requirement ≤ free."""
-        return (self.resources.unsqueeze(0) <= free.to(torch.float64).unsqueeze(1) + 1e-9).all(-1)
+        """[batch, 4] free resources -> [batch, num_configs] bool: ``profiling.fits`` for every pair."""
+        return (self.resources.unsqueeze(0) <= free.to(torch.float64).unsqueeze(1) + FIT_TOLERANCE).all(-1)
 
 
 NUM_FEATURES = 3
@@ -164,15 +164,40 @@ def rescale_rows(rows: torch.Tensor) -> torch.Tensor:
     return rows * (target / rows.norm(dim=1).mean().clamp_min(1e-12))
 
 
+class LiveConfigHead(nn.Module):
+    """Config logits from fixed rows: ``map(hidden) · rows``, ``map`` trainable (identity at start, so the
+    first logits equal a row head's with the same rows); the rows are a buffer, so a configuration that
+    is never an answer still moves with the ``map`` learned on the others."""
+
+    def __init__(self, rows: torch.Tensor):
+        super().__init__()
+        self.register_buffer("rows", rescale_rows(rows))
+        self.map = nn.Linear(rows.shape[1], rows.shape[1], bias=False)
+        with torch.no_grad():
+            self.map.weight.copy_(torch.eye(rows.shape[1]))
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.map(hidden) @ self.rows.T
+
+
 class HierarchicalDecoder(nn.Module):
     """``forward(hidden) -> (tool_logits, config_logits)``; ``predict`` applies the masks."""
 
     def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None,
-                 config_features: bool = False, feature_scale: float = 10.0):
+                 config_features: bool = False, feature_scale: float = 10.0, live_rows: bool = False):
+        """``live_rows``: a ``LiveConfigHead`` over ``config_rows`` (random ones when None)."""
         super().__init__()
+        if config_rows is not None and tuple(config_rows.shape) != (table.num_configs, hidden_size):
+            raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
+                            f"[{table.num_configs} configs, hidden {hidden_size}] of this planner")
         self.feature_scale = feature_scale
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
-        self.config_head = nn.Linear(hidden_size, table.num_configs)
+        if live_rows:
+            rows = torch.randn(table.num_configs, hidden_size) if config_rows is None else config_rows
+            self.config_head = LiveConfigHead(rows)
+            config_rows = None
+        else:
+            self.config_head = nn.Linear(hidden_size, table.num_configs)
         # Optional: the prompt's hidden state also chooses how to weigh each candidate's standing
         # among the allowed ones (latency rank, meets the budget, cost rank); zero-init = off at start.
         self.feature_head = nn.Linear(hidden_size, NUM_FEATURES) if config_features else None
@@ -180,9 +205,6 @@ class HierarchicalDecoder(nn.Module):
             nn.init.zeros_(self.feature_head.weight)
             nn.init.zeros_(self.feature_head.bias)
         if config_rows is not None:
-            if tuple(config_rows.shape) != (table.num_configs, hidden_size):
-                raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
-                                f"[{table.num_configs} configs, hidden {hidden_size}] of this planner")
             with torch.no_grad():
                 self.config_head.weight.copy_(rescale_rows(config_rows))
                 self.config_head.bias.zero_()

@@ -115,7 +115,7 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
         lm = get_peft_model(llm.model, lora)
     rows = initial_rows(cfg, config_rows, table)
     decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features,
-                                 feature_scale=cfg.feature_scale)
+                                 feature_scale=cfg.feature_scale, live_rows=cfg.config_head == "live")
     device = next(llm.model.parameters()).device
     return PlannerModel(lm, decoder.to(device), cfg.readout)
 

@@ -32,7 +32,8 @@ from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
 from tomas.data.pretrain_dataset import collate
 from tomas.errors import TomasError
 from tomas.perf import count_nonembedding, matmul_gflops, synchronize
-from tomas.training.phase0 import Phase0Setup, Phase0Trainer, setup
+from tomas.training.phase0 import Phase0Trainer
+from tomas.training.phase0_setup import Phase0Setup, setup
 from tomas.training.schedule import epoch_batches
 
 LEVELS = (0.5, 0.9, 0.99, 1.0)
@@ -201,7 +202,7 @@ def lm_samples_to(records: list[dict], batch_size: int) -> tuple[str, int] | Non
 # --- the benchmark -----------------------------------------------------------------------------
 def timed_steps(trainer: Phase0Trainer, warmup: int, steps: int) -> tuple[Work, float]:
     """Run ``warmup`` then ``steps`` real training steps (LM loss on); (work of the timed ones, seconds)."""
-    s, t = trainer.s, trainer.cfg.training
+    s, t = trainer.setup, trainer.cfg.training
     batches, epoch = [], 0
     while len(batches) < warmup + steps:
         batches += epoch_batches(len(s.samples), t.batch_size, t.seed, epoch)

@@ -3,12 +3,11 @@
 setup (data, frozen LLM, samples, encoder + prefix adapter) -> train (AdamW, early stop
 at target loss AND target exact match, checkpoints, resume) -> save (best encoder).
 
-Multi-process (``accelerate launch`` / ``torchrun``): see ``tomas.training.phase0``.
+Multi-process (``accelerate launch`` / ``torchrun``): see ``tomas.training.distributed`` and ``tomas.training.phase0``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,9 +15,10 @@ import torch
 
 from tomas.artifacts.assets import BEST, METRICS
 from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
-from tomas.io import atomic_write
-from tomas.models.llm import resolve_device
-from tomas.training.phase0 import Phase0Trainer, main_process_log, setup
+from tomas.training.distributed import main_process_log, make_accelerator, run_device, trackers
+from tomas.training.phase0 import Phase0Trainer
+from tomas.training.phase0_setup import setup
+from tomas.training.state import write_metrics
 
 
 def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -> str:
@@ -31,16 +31,16 @@ def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -
 
 
 def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> dict:
-    log = main_process_log(cfg, log)
-    device = resolve_device(cfg.training.device)
-    log(header(cfg, config_file, device))
-    s = setup(cfg, log)
-    trainer = Phase0Trainer(s, log)
+    acc = make_accelerator(cfg.training, trackers(cfg.logging), cfg.output_dir)
+    log = main_process_log(acc, log)
+    if config_file:
+        log(f"Loading configuration from: {config_file}")
+    log(header(cfg, config_file, run_device(cfg.training, acc)))
+    trainer = Phase0Trainer(setup(cfg, log, acc), log)
     if cfg.training.resume:
         trainer.resume(cfg.training.resume)
-    if trainer.acc.is_main_process:  # the metrics file always matches the run's history
-        metrics = Path(cfg.output_dir) / METRICS
-        atomic_write(metrics, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in trainer.history)))
+    if acc.is_main_process:  # the metrics file always matches the run's history
+        write_metrics(trainer.history, Path(cfg.output_dir) / METRICS)
     log(f"[4/5] Training: anchor stage, then at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
         f"({trainer.steps_per_epoch} steps/pass)...")
     final = trainer.fit()
@@ -51,8 +51,5 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     cfg, config_file = parse_config(PretrainConfig, argv, PRETRAIN_YAML)
-    log = main_process_log(cfg)
-    if config_file:
-        log(f"Loading configuration from: {config_file}")
-    pretrain(cfg, config_file, log)
+    pretrain(cfg, config_file)
     return 0

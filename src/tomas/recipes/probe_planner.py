@@ -92,56 +92,65 @@ def conditional_accuracies(examples: list[PlannerExample], choices: list[Choice]
             "config_accuracy_given_tool_and_size": right_config / max(1, len(right_size))}
 
 
-def probe(cfg: PlannerConfig, log=print, save: bool = True) -> dict:
-    """``save``: write the report (an experiment grid keeps its own results file instead)."""
-    seed_everything(cfg.training.seed)
-    device = resolve_device(cfg.training.device)
-    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
-    table = ConfigTable.from_assets(cfg.data.assets_dir)
-    check_assets(table, data, cfg.data.assets_dir)
-    files = {"train": cfg.data.train_file, "val": cfg.data.val_file, "test": cfg.data.test_file}
-    examples = {s: load_planner_examples(files[s], data) for s in SPLITS}
-    hidden, hidden_size = cached_hidden(cfg, examples, device, log)
-    # The regime's training examples (data.train_fraction, data.holdout_configs): rows of the cached states.
-    position = {e.id: i for i, e in enumerate(examples["train"])}
-    examples["train"] = select_training(examples["train"], cfg, table)
-    hidden["train"] = hidden["train"][[position[e.id] for e in examples["train"]]]
-    held = heldout_configs(cfg, table)
+def train_decoder(cfg: PlannerConfig, table: ConfigTable, hidden: torch.Tensor, gold: dict,
+                  log=print) -> HierarchicalDecoder:
+    """A fresh decoder trained alone on cached prompt states (``hidden``) with the planner's loss."""
     seed_everything(cfg.training.seed)  # loading the LLM (first run only) may have drawn from the global RNG
-    rows = initial_rows(cfg.model, config_rows(cfg, table, hidden_size), table)
-    dec = HierarchicalDecoder(hidden_size, table, rows, config_features=cfg.model.config_features,
-                              feature_scale=cfg.model.feature_scale)
-    opt = torch.optim.AdamW(dec.parameters(), lr=cfg.model.head_learning_rate,
-                            weight_decay=cfg.training.weight_decay)
-    gold = targets(examples["train"], data, torch.device("cpu"))
-    g = torch.Generator().manual_seed(cfg.training.seed)
-    t = cfg.training
-    log(f"  training the decoder alone: {t.max_steps} steps × batch {t.batch_size}, lr {cfg.model.head_learning_rate}")
-    for _ in range(t.max_steps):
-        idx = torch.randint(len(examples["train"]), (t.batch_size,), generator=g)
-        loss, _ = planner_loss(dec.logits(hidden["train"][idx]), dec, {k: v[idx] for k, v in gold.items()},
+    rows = initial_rows(cfg.model, config_rows(cfg, table, hidden.shape[-1]), table)
+    dec = HierarchicalDecoder(hidden.shape[-1], table, rows, config_features=cfg.model.config_features,
+                              feature_scale=cfg.model.feature_scale, live_rows=cfg.model.config_head == "live")
+    opt = torch.optim.AdamW(dec.parameters(), lr=cfg.model.head_learning_rate, weight_decay=cfg.training.weight_decay)
+    generator = torch.Generator().manual_seed(cfg.training.seed)
+    training = cfg.training
+    log(f"  training the decoder alone: {training.max_steps} steps × batch {training.batch_size}, "
+        f"lr {cfg.model.head_learning_rate}")
+    for _ in range(training.max_steps):
+        idx = torch.randint(len(hidden), (training.batch_size,), generator=generator)
+        loss, _ = planner_loss(dec.logits(hidden[idx]), dec, {k: v[idx] for k, v in gold.items()},
                                cfg.model.config_loss_weight)
         opt.zero_grad()
         loss.backward()
         opt.step()
+    return dec
+
+
+def split_report(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable, held: set[int]) -> dict:
+    """One split's metrics; with held-out configurations, also on the requests whose answer is one of them."""
+    m = planner_metrics(examples, choices, table)
+    report = {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations", "latency_regret_pct",
+                                "config_accuracy_by_case")}
+    report.update(conditional_accuracies(examples, choices, table), plan_accuracy=m["plan_accuracy"])
+    if held:  # requests whose oracle answer was never a training answer
+        pairs = [(e, c) for e, c in zip(examples, choices) if e.config_id in held]
+        unseen = planner_metrics([e for e, _ in pairs], [c for _, c in pairs], table)
+        report["unseen_answers"] = {"num_examples": len(pairs), "plan_accuracy": unseen["plan_accuracy"],
+                                    **conditional_accuracies([e for e, _ in pairs], [c for _, c in pairs], table)}
+    return report
+
+
+def probe(cfg: PlannerConfig, log=print, save: bool = True) -> dict:
+    """``save``: write the report (an experiment grid keeps its own results file instead)."""
+    seed_everything(cfg.training.seed)
+    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    table = ConfigTable.from_assets(cfg.data.assets_dir)
+    check_assets(table, data, cfg.data.assets_dir)
+    files = {"train": cfg.data.train_file, "val": cfg.data.val_file, "test": cfg.data.test_file}
+    examples = {split: load_planner_examples(files[split], data) for split in SPLITS}
+    hidden, _ = cached_hidden(cfg, examples, resolve_device(cfg.training.device), log)
+    # The regime's training examples (data.train_fraction, data.holdout_configs): rows of the cached states.
+    position = {e.id: i for i, e in enumerate(examples["train"])}
+    examples["train"] = select_training(examples["train"], cfg, table)
+    hidden["train"] = hidden["train"][[position[e.id] for e in examples["train"]]]
+    dec = train_decoder(cfg, table, hidden["train"], targets(examples["train"], data, torch.device("cpu")), log)
     report = {"llm_model": cfg.model.llm_model, "model": asdict(cfg.model), "data": asdict(cfg.data),
-              "steps": t.max_steps, "batch_size": t.batch_size, "num_train": len(examples["train"]), "splits": {}}
-    for s in ("val", "test"):
-        ex = examples[s]
-        choices = dec.predict(hidden[s], free_tensor([e.free_resources for e in ex]),
-                              budget_tensor([e.latency_budget_ms for e in ex]))
-        m = planner_metrics(ex, choices, table)
-        report["splits"][s] = {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations",
-                                                 "latency_regret_pct", "config_accuracy_by_case")}
-        report["splits"][s].update(conditional_accuracies(ex, choices, table), plan_accuracy=m["plan_accuracy"])
-        if held:  # requests whose oracle answer was never a training answer
-            pairs = [(e, c) for e, c in zip(ex, choices) if e.config_id in held]
-            unseen = planner_metrics([e for e, _ in pairs], [c for _, c in pairs], table)
-            report["splits"][s]["unseen_answers"] = {
-                "num_examples": len(pairs), "plan_accuracy": unseen["plan_accuracy"],
-                **conditional_accuracies([e for e, _ in pairs], [c for _, c in pairs], table)}
-        r = report["splits"][s]
-        log(f"  {s}: tool {r['tool_accuracy']:.1%} · config {r['config_accuracy']:.1%} · size|tool "
+              "steps": cfg.training.max_steps, "batch_size": cfg.training.batch_size,
+              "num_train": len(examples["train"]), "splits": {}}
+    for split in ("val", "test"):
+        chosen = examples[split]
+        choices = dec.predict(hidden[split], free_tensor([e.free_resources for e in chosen]),
+                              budget_tensor([e.latency_budget_ms for e in chosen]))
+        r = report["splits"][split] = split_report(chosen, choices, table, heldout_configs(cfg, table))
+        log(f"  {split}: tool {r['tool_accuracy']:.1%} · config {r['config_accuracy']:.1%} · size|tool "
             f"{r['size_accuracy_given_tool']:.1%} · config|tool,size {r['config_accuracy_given_tool_and_size']:.1%}"
             f" · violations {r['violations']} · regret {r['latency_regret_pct']:.1f}%")
     if save:

@@ -188,14 +188,10 @@ def error_message(errors: list[dict]) -> str:
 
 def create_app(planner, settings: ServeSettings | None = None):
     """The FastAPI app around a loaded planner (``tomas.inference.LoadedPlanner``)."""
-    from fastapi import FastAPI, Request
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, PlainTextResponse
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from fastapi import FastAPI
 
     settings = settings or ServeSettings()
     metrics = Metrics()
-    PlanRequest, BatchRequest = request_models(settings)
 
     def plan_batch(requests: list[dict]) -> list[dict]:
         metrics.prompt_tokens.inc(planner.prompt_tokens(requests))
@@ -212,33 +208,52 @@ def create_app(planner, settings: ServeSettings | None = None):
     app = FastAPI(title="TOMAS planner", version=str(SCHEMA_VERSION), lifespan=lifespan,
                   description="Plans a tool and the resources to run it with, always within the free resources.")
     app.state.metrics, app.state.batcher = metrics, batcher
+    add_guards(app, settings, metrics)
+    add_routes(app, planner, batcher, settings, metrics)
+    return app
 
-    def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-        return JSONResponse({"schema_version": SCHEMA_VERSION, "error": message}, status, headers=headers)
+
+def error_response(status: int, message: str, headers: dict | None = None):
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"schema_version": SCHEMA_VERSION, "error": message}, status, headers=headers)
+
+
+def add_guards(app, settings: ServeSettings, metrics: Metrics) -> None:
+    """Body limit, request metrics, and one-line errors (413, 422, 503, 500 without a traceback)."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
         t0, endpoint = time.perf_counter(), request.url.path
         size = request.headers.get("content-length")
         if size is not None and (not size.isdigit() or int(size) > settings.max_body_bytes):
-            response = error(413, f"body: larger than {settings.max_body_bytes} bytes")
+            response = error_response(413, f"body: larger than {settings.max_body_bytes} bytes")
         else:
             try:
                 response = await call_next(request)
             except Exception:  # noqa: BLE001 - the traceback goes to the log, never to the client
                 log.exception("unhandled error on %s", endpoint)
-                response = error(500, "internal error")
+                response = error_response(500, "internal error")
         metrics.requests.labels(endpoint, str(response.status_code)).inc()
         metrics.latency.labels(endpoint).observe(time.perf_counter() - t0)
         return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request, exc: RequestValidationError):
-        return error(422, error_message(exc.errors()))
+        return error_response(422, error_message(exc.errors()))
 
     @app.exception_handler(Overloaded)
     async def overloaded(_request, _exc):
-        return error(503, "overloaded: the queue is full, retry later", {"Retry-After": "1"})
+        return error_response(503, "overloaded: the queue is full, retry later", {"Retry-After": "1"})
+
+
+def add_routes(app, planner, batcher: MicroBatcher, settings: ServeSettings, metrics: Metrics) -> None:
+    from fastapi.responses import PlainTextResponse
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    PlanRequest, BatchRequest = request_models(settings)
 
     @app.post("/v1/plan", summary="Plan one request")
     async def plan(request: PlanRequest) -> dict:
@@ -261,8 +276,6 @@ def create_app(planner, settings: ServeSettings | None = None):
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def prometheus():
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    return app
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

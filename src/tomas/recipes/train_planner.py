@@ -11,15 +11,18 @@ import shlex
 import sys
 
 from tomas.config import PLANNER_YAML, PlannerConfig, parse_config
+from tomas.training.distributed import main_process_log, make_accelerator
 from tomas.training.planner import PlannerTrainer, setup
 
 
 def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print, command: str | None = None) -> dict:
     """``command``: how this training was started, for the planner's model card."""
+    acc = make_accelerator(cfg.training)
+    log = main_process_log(acc, log)
     log("=" * 80 + "\nTOMAS-LLM Planner Training\n" + "=" * 80)
     log(f"Config: {config_file}\nLLM Model: {cfg.model.llm_model}\nSteps: {cfg.training.max_steps} × batch "
         f"{cfg.training.batch_size}\nOutput: {cfg.output_dir}")
-    s = setup(cfg, log)
+    s = setup(cfg, log, acc)
     log("[3/4] Training...")
     final = PlannerTrainer(s, log, command or f"tomas train --config {config_file or PLANNER_YAML}").fit()
     log(f"[4/4] Done: best planner in {cfg.output_dir}; "

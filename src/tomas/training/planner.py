@@ -7,11 +7,11 @@ Loss = CE(tool) + λ·(CE(config among the gold tool's fitting configs of the go
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -25,12 +25,17 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.eval.planner import planner_metrics, predict_examples
-from tomas.io import atomic_write, save_torch
+from tomas.io import save_torch
 from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
-from tomas.models.llm import LoadedLLM, load_llm, resolve_device
+from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, render_prompt
-from tomas.plots import png_figure
-from tomas.training.schedule import bucketed_batches, lr_lambda, seed_everything
+from tomas.plots import plot_planner_history
+from tomas.training.distributed import Objective, barrier, make_accelerator, run_device
+from tomas.training.schedule import bucketed_batches, every, lr_lambda, seed_everything
+from tomas.training.state import load_state, restore, resume_file, stateful_dicts, write_metrics
+
+if TYPE_CHECKING:
+    from accelerate import Accelerator
 
 LOG_EVERY = 10
 
@@ -47,6 +52,8 @@ class PlannerSetup:
     device: torch.device
     train_ids: list[list[int]]
     """Token ids of every training prompt (tokenised once)."""
+    acc: Accelerator
+    """This process's accelerator: built once, here."""
 
 
 def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
@@ -68,9 +75,11 @@ def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Te
     return load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), table.num_configs, hidden)
 
 
-def setup(cfg: PlannerConfig, log=print) -> PlannerSetup:
+def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> PlannerSetup:
+    """``acc``: the run's accelerator, if the caller built it already (``make_accelerator``)."""
     seed_everything(cfg.training.seed)
-    device = resolve_device(cfg.training.device)
+    acc = acc or make_accelerator(cfg.training)
+    device = run_device(cfg.training, acc)
     if cfg.training.num_threads:
         torch.set_num_threads(cfg.training.num_threads)
     log("[1/4] Loading data and Phase 0 assets...")
@@ -90,7 +99,7 @@ def setup(cfg: PlannerConfig, log=print) -> PlannerSetup:
     log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
         f"{n_train:,} trainable parameters")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
-    return PlannerSetup(cfg, data, table, llm, model, train, val, device, train_ids)
+    return PlannerSetup(cfg, data, table, llm, model, train, val, device, train_ids, acc)
 
 
 def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
@@ -158,121 +167,119 @@ def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weigh
 
 
 class PlannerTrainer:
-    def __init__(self, s: PlannerSetup, log=print, command: str | None = None):
-        from accelerate import Accelerator
+    COUNTERS = ("step", "train_wall_s", "history", "best")
 
-        self.s, self.cfg, self.log, self.command = s, s.cfg, log, command
-        t = s.cfg.training
-        self.acc = Accelerator(cpu=s.device.type == "cpu", gradient_accumulation_steps=t.grad_accum,
-                               mixed_precision=t.mixed_precision if s.device.type == "cuda" else "no")
-        heads = list(s.model.decoder.parameters())
-        lora = [p for n, p in s.model.lm.named_parameters() if p.requires_grad]
-        opt = torch.optim.AdamW([{"params": lora, "lr": t.learning_rate},
-                                 {"params": heads, "lr": s.cfg.model.head_learning_rate}],
-                                weight_decay=t.weight_decay)
-        self.model, self.opt = self.acc.prepare(s.model, opt)
+    def __init__(self, setup: PlannerSetup, log=print, command: str | None = None):
+        self.setup, self.cfg, self.log, self.command, self.acc = setup, setup.cfg, log, command, setup.acc
+        training = setup.cfg.training
+        heads = list(setup.model.decoder.parameters())
+        lora = [p for n, p in setup.model.lm.named_parameters() if p.requires_grad]
+        opt = torch.optim.AdamW([{"params": lora, "lr": training.learning_rate},
+                                 {"params": heads, "lr": setup.cfg.model.head_learning_rate}],
+                                weight_decay=training.weight_decay)
+        # DDP over the model and its loss (``tomas.training.distributed``), as in Phase 0.
+        self.objective, self.opt = self.acc.prepare(Objective(setup.model, self.batch_loss), opt)
+        self.model = setup.model
         # Stepped by hand (once per optimizer step), not by accelerate (once per process).
-        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(t, t.max_steps))
-        self.out = Path(s.cfg.output_dir)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(training, training.max_steps))
+        self.out = Path(setup.cfg.output_dir)
         self.step, self.train_wall_s, self.history, self.best = 0, 0.0, [], None
-        self.micro = t.batch_size * self.acc.num_processes
-        self.lengths = [len(r) for r in s.train_ids]
-        self.per_epoch = len(bucketed_batches(self.lengths, self.micro, t.seed, 0))
+        self.micro = training.batch_size * self.acc.num_processes
+        self.lengths = [len(r) for r in setup.train_ids]
+        self.per_epoch = len(bucketed_batches(self.lengths, self.micro, training.seed, 0))
         self._epoch_cache: tuple[int, list[list[int]]] = (-1, [])
 
     def micro_batch(self, index: int) -> list[int]:
         """Micro-batch ``index`` of the seeded epoch stream: this process's share of its example ids."""
-        lengths, t = self.lengths, self.cfg.training
+        lengths, training = self.lengths, self.cfg.training
         epoch, k = divmod(index, self.per_epoch)
         if self._epoch_cache[0] != epoch:
-            self._epoch_cache = (epoch, bucketed_batches(lengths, self.micro, t.seed, epoch))
+            self._epoch_cache = (epoch, bucketed_batches(lengths, self.micro, training.seed, epoch))
         return self._epoch_cache[1][k][self.acc.process_index::self.acc.num_processes]
 
     def train_step(self) -> dict:
-        t = self.cfg.training
+        training = self.cfg.training
         parts_sum: dict[str, float] = {}
-        for k in range(t.grad_accum):
-            ids = self.micro_batch(self.step * t.grad_accum + k)
-            batch = pad_batch([self.s.train_ids[i] for i in ids], self.s.llm.tokenizer.pad_token_id, self.s.device)
-            examples = [self.s.train[i] for i in ids]
-            with self.acc.accumulate(self.model), self.acc.autocast():
-                # The forward goes through the (possibly DDP-wrapped) model so gradients sync.
-                out = self.model(**batch)
-                loss, parts = planner_loss(out, self.s.model.decoder,
-                                           targets(examples, self.s.data, self.s.device),
-                                           self.cfg.model.config_loss_weight)
+        for k in range(training.grad_accum):
+            ids = self.micro_batch(self.step * training.grad_accum + k)
+            setup = self.setup
+            batch = pad_batch([setup.train_ids[i] for i in ids], setup.llm.tokenizer.pad_token_id, setup.device)
+            examples = [self.setup.train[i] for i in ids]
+            with self.acc.accumulate(self.objective), self.acc.autocast():
+                loss, parts = self.objective(batch, targets(examples, self.setup.data, self.setup.device))
                 self.acc.backward(loss)
-                if self.acc.sync_gradients and t.grad_clip:
-                    self.acc.clip_grad_norm_(self.model.parameters(), t.grad_clip)
+                if self.acc.sync_gradients and training.grad_clip:
+                    self.acc.clip_grad_norm_(self.model.parameters(), training.grad_clip)
                 self.opt.step()
                 self.opt.zero_grad()
             for key, v in {"loss": loss.item(), **parts}.items():
-                parts_sum[key] = parts_sum.get(key, 0.0) + v / t.grad_accum
+                parts_sum[key] = parts_sum.get(key, 0.0) + v / training.grad_accum
         self.sched.step()
         self.step += 1
-        return parts_sum
+        return self.mean_over_processes(parts_sum)
+
+    def mean_over_processes(self, parts: dict[str, float]) -> dict[str, float]:
+        """The step's losses averaged over the processes: what is logged is the global batch's."""
+        if self.acc.num_processes == 1:
+            return parts
+        mean = self.acc.reduce(torch.tensor(list(parts.values()), dtype=torch.float64, device=self.setup.device),
+                               "mean")
+        return dict(zip(parts, mean.tolist()))
+
+    def batch_loss(self, model: PlannerModel, batch: dict, gold: dict) -> tuple[torch.Tensor, dict]:
+        return planner_loss(model(**batch), model.decoder, gold, self.cfg.model.config_loss_weight)
 
     def evaluate(self) -> dict:
-        s, limit = self.s, self.cfg.training.eval_limit
-        val = s.val[:limit] if limit else s.val
-        choices = predict_examples(self.acc.unwrap_model(self.model), s.llm.tokenizer, val, s.device,
+        setup, limit = self.setup, self.cfg.training.eval_limit
+        val = setup.val[:limit] if limit else setup.val
+        choices = predict_examples(self.model, setup.llm.tokenizer, val, setup.device,
                                    progress="Validating" if self.acc.is_main_process else None)
-        m = planner_metrics(val, choices, s.table)
+        m = planner_metrics(val, choices, setup.table)
         return {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms",
                                   "infeasible_accuracy")}
 
     # ---- checkpoints -------------------------------------------------------------------------
     def save_planner(self, record: dict) -> None:
         meta = {"config": asdict(self.cfg), "llm_model": self.cfg.model.llm_model, "step": self.step,
-                "data_fingerprint": self.s.data.fingerprint, "tool_names": self.s.table.tool_names,
-                "num_configs": self.s.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
+                "data_fingerprint": self.setup.data.fingerprint, "tool_names": self.setup.table.tool_names,
+                "num_configs": self.setup.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
                 "validation": record, "command": self.command}
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
-        save_planner_folder(self.out, self.acc.unwrap_model(self.model), meta, self.cfg.data.assets_dir)
+        save_planner_folder(self.out, self.model, meta, self.cfg.data.assets_dir)
 
     def save_state(self) -> None:
-        unwrapped = self.acc.unwrap_model(self.model)
-        save_torch({"step": self.step, "train_wall_s": self.train_wall_s, "history": self.history,
-                    "best": self.best, "weights": unwrapped.trainable_state_dict(),
-                    "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "data_fingerprint": self.s.data.fingerprint},
+        save_torch({**{key: getattr(self, key) for key in self.COUNTERS}, "weights": self.model.trainable_state_dict(),
+                    **stateful_dicts(optimizer=self.opt, scheduler=self.sched),
+                    "torch_rng": torch.get_rng_state(), "data_fingerprint": self.setup.data.fingerprint},
                    self.out / STATE)
 
-    def resume(self, path: str) -> None:
-        state_path = self.out / STATE if path == "auto" else Path(path)
-        if not state_path.is_file():
-            if path != "auto":
-                raise DataError(f"{state_path}: no planner state to resume from")
+    def resume(self, resume: str) -> None:
+        path = resume_file(resume, self.out / STATE, self.log)
+        if path is None:
             return
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
-        if state["data_fingerprint"] != self.s.data.fingerprint:
-            raise DataError(f"{state_path}: trained on other data (fingerprint differs); use another output_dir")
-        missing = self.acc.unwrap_model(self.model).load_state_dict(state["weights"], strict=False).unexpected_keys
-        if missing:
-            raise DataError(f"{state_path}: unexpected weights {missing[:3]} (other model settings?)")
-        self.opt.load_state_dict(state["optimizer"])
-        self.sched.load_state_dict(state["scheduler"])
+        state = load_state(path, self.setup.data.fingerprint, required="optimizer")
+        unexpected = self.model.load_state_dict(state["weights"], strict=False).unexpected_keys
+        if unexpected:
+            raise DataError(f"{path}: unexpected weights {unexpected[:3]} (other model settings?)")
+        restore(state, self, self.COUNTERS, optimizer=self.opt, scheduler=self.sched)
         torch.set_rng_state(state["torch_rng"])
-        self.step, self.train_wall_s = state["step"], state["train_wall_s"]
-        self.history, self.best = state["history"], state["best"]
-        self.log(f"  ✓ Resumed from {state_path} at step {self.step}")
+        self.log(f"  ✓ Resumed from {path} at step {self.step}")
 
     # ---- loop --------------------------------------------------------------------------------
     def record(self, r: dict) -> None:
         self.history.append(r)
         if self.acc.is_main_process:
-            atomic_write(self.out / METRICS, lambda p: p.write_text("".join(json.dumps(h) + "\n"
-                                                                            for h in self.history)))
+            write_metrics(self.history, self.out / METRICS)
 
     def end_eval(self, running: dict) -> None:
-        ev = self.evaluate()
+        result = self.evaluate()
         r = {"step": self.step, "train_wall_s": round(self.train_wall_s, 2), **running, **{f"val_{k}": v
-                                                                                         for k, v in ev.items()}}
+                                                                                         for k, v in result.items()}}
         self.record(r)
-        score = (ev["config_accuracy"], ev["tool_accuracy"])
+        score = (result["config_accuracy"], result["tool_accuracy"])
         if self.acc.is_main_process:
-            self.log(f"Step {self.step}/{self.cfg.training.max_steps} - val tool {ev['tool_accuracy']:.1%} - "
-                     f"config {ev['config_accuracy']:.1%} - violations {ev['violations']} - "
+            self.log(f"Step {self.step}/{self.cfg.training.max_steps} - val tool {result['tool_accuracy']:.1%} - "
+                     f"config {result['config_accuracy']:.1%} - violations {result['violations']} - "
                      f"{self.train_wall_s:.0f}s")
             if self.best is None or score > tuple(self.best):
                 self.best = list(score)
@@ -281,19 +288,19 @@ class PlannerTrainer:
             plot_planner_history(self.history, self.out / PLOT)
 
     def fit(self) -> dict:
-        t = self.cfg.training
-        if t.resume:
-            self.resume(t.resume)
-        self.model.train()
-        bar = tqdm(total=t.max_steps, initial=self.step, desc="Planner", disable=not self.acc.is_main_process)
+        training = self.cfg.training
+        if training.resume:
+            self.resume(training.resume)
+        self.objective.train()
+        bar = tqdm(total=training.max_steps, initial=self.step, desc="Planner", disable=not self.acc.is_main_process)
         sums, count, t0 = {}, 0, time.perf_counter()
-        while self.step < t.max_steps:
+        while self.step < training.max_steps:
             parts = self.train_step()
             sums = {k: sums.get(k, 0.0) + v for k, v in parts.items()}
             count += 1
             bar.update(1)
             bar.set_postfix(loss=f"{parts['loss']:.3f}")
-            is_eval = self.step == t.max_steps or (t.eval_every_steps and self.step % t.eval_every_steps == 0)
+            is_eval = self.step == training.max_steps or every(self.step, training.eval_every_steps)
             if self.step % LOG_EVERY == 0 or is_eval:
                 self.train_wall_s += time.perf_counter() - t0
                 running = {k: v / count for k, v in sums.items()} | {"lr": self.sched.get_last_lr()[0]}
@@ -302,23 +309,8 @@ class PlannerTrainer:
                 else:
                     self.record({"step": self.step, "train_wall_s": round(self.train_wall_s, 2), **running})
                 sums, count, t0 = {}, 0, time.perf_counter()
-            if self.acc.is_main_process and (is_eval or t.save_every_steps and self.step % t.save_every_steps == 0):
+            if self.acc.is_main_process and (is_eval or every(self.step, training.save_every_steps)):
                 self.save_state()
         bar.close()
-        self.acc.wait_for_everyone()
+        barrier(self.acc)
         return next((r for r in reversed(self.history) if "val_tool_accuracy" in r), {})
-
-
-def plot_planner_history(history: list[dict], path: Path) -> None:
-    with png_figure(path, (8, 4.5)) as (fig, ax):
-        ax.plot([r["step"] for r in history], [r["loss"] for r in history], "-", label="train loss")
-        ax.set_yscale("log")
-        ax.set_xlabel("optimizer step")
-        ax.set_ylabel("loss")
-        ax2 = ax.twinx()
-        ev = [r for r in history if "val_tool_accuracy" in r]
-        for key, style in (("val_tool_accuracy", "g^-"), ("val_config_accuracy", "rs-")):
-            ax2.plot([r["step"] for r in ev], [100 * r[key] for r in ev], style, label=key.replace("_", " ") + " (%)")
-        ax2.set_ylim(0, 100)
-        fig.legend(loc="upper center", ncol=3)
-        fig.tight_layout()

@@ -23,6 +23,11 @@ def epoch_batches(num_samples: int, batch_size: int, seed: int, epoch: int) -> l
     return [perm[i:i + batch_size] for i in range(0, num_samples, batch_size)]
 
 
+def every(step: int, interval: int) -> bool:
+    """True on every ``interval``-th step (never when ``interval`` is 0)."""
+    return bool(interval) and step % interval == 0
+
+
 def lr_lambda(t: OptimConfig, total_steps: int):
     """Warm-up, then the schedule over ``total_steps`` down to ``t.min_lr_ratio`` of the peak."""
 

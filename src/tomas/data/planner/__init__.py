@@ -22,7 +22,8 @@ no final full stop), and some state the input size as a number in other units
 (``numeric_cue``: "a 4032x3024 image", "a 45,000-word text", "twelve pages"). Validation and
 test get none of these: their tasks are held-out templates exactly as written.
 
-Modules: ``oracle`` (the label), ``phrasings`` (task texts and their held-out shares),
+Modules: ``oracle`` (the label), ``phrases`` (the hand-written bank), ``numeric`` (numeric size
+cues), ``text`` (task texts and their held-out shares),
 ``snapshots`` (free resources, budgets), ``splits`` (the seeded splits), ``files`` (the
 example schema, writing and loading). Their public names are re-exported here.
 
@@ -40,24 +41,20 @@ from tomas.data.planner.files import (
     load_planner_examples,
     write_planner,
 )
+from tomas.data.planner.numeric import numeric_cue, spelled
 from tomas.data.planner.oracle import fits, oracle_config
+from tomas.data.planner.phrases import GENERIC_CUES, PHRASE_BANK, REGISTRY_TEMPLATES, Phrasings
 from tomas.data.planner.snapshots import sample_budget, sample_free_resources
 from tomas.data.planner.splits import SPLITS, generate_planner, planner_stats
 from tomas.data.planner.text import (
     FRAMES,
-    GENERIC_CUES,
     HELDOUT_SHARES,
-    PHRASE_BANK,
-    REGISTRY_TEMPLATES,
-    Phrasings,
     bank_splits,
     heldout_templates,
-    numeric_cue,
     phrasings,
     render_registry_task,
     render_task,
     size_cues,
-    spelled,
     split_phrasings,
     vary_register,
 )

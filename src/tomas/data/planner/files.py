@@ -55,6 +55,21 @@ def _is_number(value: object) -> bool:
 def _check_line(obj: object, data: ToolData,
                 indexes: dict[str, ToolIndex]) -> str | tuple[str, str] | PlannerExample:
     """The example, or ``(field, problem)``, or a problem with the whole line."""
+    problem = _check_keys(obj) or _check_request(obj, indexes) or _check_label(obj, data)
+    if problem:
+        return problem
+    tool, size, budget = obj["tool"], obj["input_size"], obj["latency_budget_ms"]
+    free = {f: float(obj["free_resources"][f]) for f in RESOURCES}
+    budget = None if budget is None else float(budget)
+    expected = indexes[tool].choose(size, free, budget)
+    if obj["config_id"] != expected:
+        wanted = "null (nothing fits)" if expected is None else str(expected)
+        return "config_id", f"label disagrees with the oracle: expected {wanted}"
+    return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, obj["config_id"], obj["phrasing"])
+
+
+def _check_keys(obj: object) -> str | tuple[str, str] | None:
+    """Exactly ``KEYS``, and non-empty strings where strings belong."""
     if not isinstance(obj, dict):
         return f"expected a JSON object, got {type(obj).__name__}"
     for key in KEYS:
@@ -66,6 +81,11 @@ def _check_line(obj: object, data: ToolData,
     for key in ("id", "task", "phrasing"):
         if not isinstance(obj[key], str) or not obj[key].strip():
             return key, "expected a non-empty string"
+    return None
+
+
+def _check_request(obj: dict, indexes: dict[str, ToolIndex]) -> tuple[str, str] | None:
+    """A known tool and input size, free resources and a budget that make sense."""
     tool, size = obj["tool"], obj["input_size"]
     if not isinstance(tool, str) or tool not in indexes:
         return "tool", f"unknown tool {tool!r} (not in the tool registry)"
@@ -84,24 +104,24 @@ def _check_line(obj: object, data: ToolData,
     budget = obj["latency_budget_ms"]
     if budget is not None and (not _is_number(budget) or budget <= 0):
         return "latency_budget_ms", f"expected null or a positive number, got {budget!r}"
-    config_id = obj["config_id"]
-    if config_id is not None:
-        if not isinstance(config_id, int) or isinstance(config_id, bool):
-            return "config_id", f"expected null or an integer, got {config_id!r}"
-        if not 0 <= config_id < len(data.configs):
-            return "config_id", f"{config_id} is out of range (0..{len(data.configs) - 1})"
-        config = data.configs[config_id]
-        if config.tool != tool:
-            return "config_id", f"{config_id} belongs to tool {config.tool!r}, not {tool!r}"
-        if config.input_size != size:
-            return "config_id", f"{config_id} is a {config.input_size} configuration, not {size}"
-    free = {f: float(free[f]) for f in RESOURCES}
-    budget = None if budget is None else float(budget)
-    expected = indexes[tool].choose(size, free, budget)
-    if config_id != expected:
-        wanted = "null (nothing fits)" if expected is None else str(expected)
-        return "config_id", f"label disagrees with the oracle: expected {wanted}"
-    return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, config_id, obj["phrasing"])
+    return None
+
+
+def _check_label(obj: dict, data: ToolData) -> tuple[str, str] | None:
+    """``config_id``: null, or one of this tool's configurations of this input size."""
+    config_id, tool, size = obj["config_id"], obj["tool"], obj["input_size"]
+    if config_id is None:
+        return None
+    if not isinstance(config_id, int) or isinstance(config_id, bool):
+        return "config_id", f"expected null or an integer, got {config_id!r}"
+    if not 0 <= config_id < len(data.configs):
+        return "config_id", f"{config_id} is out of range (0..{len(data.configs) - 1})"
+    config = data.configs[config_id]
+    if config.tool != tool:
+        return "config_id", f"{config_id} belongs to tool {config.tool!r}, not {tool!r}"
+    if config.input_size != size:
+        return "config_id", f"{config_id} is a {config.input_size} configuration, not {size}"
+    return None
 
 
 HAND_FILE = "data/planner_handwritten/requests.jsonl"

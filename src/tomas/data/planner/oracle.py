@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from tomas.data import ToolData
+from tomas.data import ToolData, profiling
 from tomas.data.profiling import RESOURCES, Configuration, resource_costs
 
 
 def fits(config: Configuration, free: dict[str, float]) -> bool:
-    """True when each of ``RESOURCES`` of ``config`` is at most what ``free`` has."""
-    return all(getattr(config, f) <= free[f] for f in RESOURCES)
+    """True when ``config`` fits ``free`` (``profiling.fits``: each of ``RESOURCES`` at most what is free)."""
+    return profiling.fits([getattr(config, f) for f in RESOURCES], [free[f] for f in RESOURCES])
 
 
 class ToolIndex:

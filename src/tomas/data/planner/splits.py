@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from tomas.data import ToolData
 from tomas.data.planner import text
 from tomas.data.planner.files import PlannerExample
+from tomas.data.planner.numeric import numeric_cue
 from tomas.data.planner.oracle import ToolIndex
+from tomas.data.planner.phrases import REGISTRY_TEMPLATES
 from tomas.data.planner.snapshots import P_BUDGET, P_INFEASIBLE, sample_budget, sample_free_resources
 from tomas.data.planner.text import (
-    REGISTRY_TEMPLATES,
     heldout_templates,
-    numeric_cue,
     render_registry_task,
     render_task,
     split_phrasings,

@@ -1,0 +1,93 @@
+"""Phase 0 setup: what the trainer trains on (data, frozen LLM, samples and their slot anchors)
+and what it trains (encoder + prefix adapter), on this process's device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+
+from tomas.config import PretrainConfig
+from tomas.data import ToolData, load_tool_data
+from tomas.data.pretrain_dataset import PretrainSample, make_samples
+from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
+from tomas.errors import TomasError
+from tomas.models.fields import check_layout, field_targets, layout_tokens, num_int_digits, value_layout
+from tomas.models.llm import LoadedLLM, load_llm
+from tomas.models.prefix import value_string
+from tomas.models.self_encoding import SelfEncoder, build_self_encoder
+from tomas.training.distributed import make_accelerator, run_device, trackers
+from tomas.training.schedule import seed_everything
+
+if TYPE_CHECKING:
+    from accelerate import Accelerator
+
+
+@dataclass
+class Phase0Setup:
+    cfg: PretrainConfig
+    data: ToolData
+    llm: LoadedLLM
+    samples: list[PretrainSample]
+    anchors: torch.Tensor
+    """[num_samples, num_slots] token ids each slot is anchored to (pad-filled); fields mode: the field
+    classes of every sample ([num_samples, 2 + characters])."""
+    resources: torch.Tensor
+    """[num_configs, 6] canonical resource vectors (config order)."""
+    model: SelfEncoder
+    device: torch.device
+    acc: Accelerator
+    """This process's accelerator (processes, mixed precision, trackers): built once, here."""
+
+
+def load_data(cfg: PretrainConfig) -> ToolData:
+    data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
+    return data.subset(cfg.data.tools) if cfg.data.tools else data
+
+
+def sample_anchor_ids(samples: list[PretrainSample], tool_names: list[str], tokenizer, num_slots: int):
+    """Token ids of each sample's compact value string, padded to the slot count."""
+    rows = []
+    for s in samples:
+        fields = {"tool": tool_names[s.tool_id], "input_size": INPUT_SIZES[int(s.resources[0])],
+                  **dict(zip(NUMERIC_FIELDS, s.resources[1:]))}
+        rows.append(tokenizer(value_string(fields), add_special_tokens=False)["input_ids"])
+    k = num_slots or max(map(len, rows))
+    if max(map(len, rows)) > k:
+        raise TomasError(f"model.prefix.num_slots={k} is shorter than the longest value string "
+                         f"({max(map(len, rows))} tokens); use 0 (automatic) or more")
+    pad = tokenizer.pad_token_id
+    return torch.tensor([r + [pad] * (k - len(r)) for r in rows]), k
+
+
+def setup(cfg: PretrainConfig, log=print, acc: Accelerator | None = None) -> Phase0Setup:
+    """``acc``: the run's accelerator, if the caller built it already (``make_accelerator``)."""
+    seed_everything(cfg.training.seed)
+    acc = acc or make_accelerator(cfg.training, trackers(cfg.logging), cfg.output_dir)
+    device = run_device(cfg.training, acc)
+    if cfg.training.num_threads:
+        torch.set_num_threads(cfg.training.num_threads)
+    log("[1/5] Loading dataset...")
+    data = load_data(cfg)
+    log(f"[2/5] Loading LLM {cfg.model.llm_model} (frozen)...")
+    llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
+    aug = cfg.data.augmentation
+    samples = make_samples(data.configs, data.tool_names, llm.tokenizer, aug.mode, aug.num_copies,
+                           cfg.training.seed, aug.jitter)
+    log(f"  ✓ Loaded {len(samples)} samples from {len(data.configs)} configs")
+    log(f"  ✓ Augmentation factor: {aug.num_copies}×")
+    anchors, k = sample_anchor_ids(samples, data.tool_names, llm.tokenizer, cfg.model.prefix.num_slots)
+    resources = torch.tensor([c.vector() for c in data.configs])
+    log("[3/5] Building encoder (Stream A frozen, Stream B + fusion trainable)...")
+    vocab, layout = set(anchors.flatten().tolist()), None
+    if cfg.model.prefix.slot_mode == "fields":
+        layout = value_layout(llm.tokenizer, data.tool_names, num_int_digits(resources))
+        targets = field_targets(torch.tensor([x.tool_id for x in samples]),
+                                torch.tensor([x.resources for x in samples]), layout["num_int_digits"])
+        check_layout(layout, targets, anchors)
+        anchors, vocab = targets, vocab | layout_tokens(layout)
+    model = build_self_encoder(cfg, llm, data.tools, resources, k, sorted(vocab), layout).to(device)
+    n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    log(f"  ✓ hidden {llm.hidden_size}, {k} slots, {n_train / 1e6:.2f}M trainable parameters")
+    return Phase0Setup(cfg, data, llm, samples, anchors, resources, model, device, acc)
