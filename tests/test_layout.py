@@ -34,3 +34,39 @@ def test_the_library_never_imports_a_recipe():
         if "recipes" in path.parts or path.name == "cli.py":  # the command line dispatches to recipes
             continue
         assert not [m for m in tomas_imports(path) if m.startswith("tomas.recipes")], path
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    return ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+
+
+def imported_modules(path: Path, modules: set[str]) -> set[str]:
+    """The package modules ``path`` imports: ``from tomas.x import y`` is module ``tomas.x.y`` if there is
+    one (a submodule: its package is already initialising), else ``tomas.x``."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tomas"):
+            out |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                    for a in node.names}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return out & modules
+
+
+def test_no_import_cycle_even_through_imports_inside_functions():
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: imported_modules(path, set(modules)) - {name} for name, path in modules.items()}
+    state: dict[str, str] = {}  # depth-first search: "open" on the current path, "done" when fully explored
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = "open"
+        for other in sorted(graph[name]):
+            assert state.get(other) != "open", "import cycle: " + " -> ".join([*path, name, other])
+            if other not in state:
+                visit(other, [*path, name])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])

@@ -23,9 +23,9 @@ def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print,
     log(f"Config: {config_file}\nLLM Model: {cfg.model.llm_model}\nSteps: {cfg.training.max_steps} × batch "
         f"{cfg.training.batch_size}\nOutput: {cfg.output_dir}")
     s = setup(cfg, log, acc)
-    log("[3/4] Training...")
+    log("Training the planner...")
     final = PlannerTrainer(s, log, command or f"tomas train --config {config_file or PLANNER_YAML}").fit()
-    log(f"[4/4] Done: best planner in {cfg.output_dir}; "
+    log(f"Done: best planner in {cfg.output_dir}; "
         f"last validation tool {final.get('val_tool_accuracy', 0):.1%}, "
         f"config {final.get('val_config_accuracy', 0):.1%}")
     return final

@@ -82,7 +82,7 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     device = run_device(cfg.training, acc)
     if cfg.training.num_threads:
         torch.set_num_threads(cfg.training.num_threads)
-    log("[1/4] Loading data and Phase 0 assets...")
+    log("Loading data and Phase 0 assets...")
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
     data = data.subset(cfg.data.tools) if cfg.data.tools else data
     table = ConfigTable.from_assets(cfg.data.assets_dir)
@@ -91,7 +91,7 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     val = load_planner_examples(cfg.data.val_file, data)
     log(f"  ✓ {len(train)} training / {len(val)} validation examples, {len(data.tools)} tools, "
         f"{table.num_configs} configurations")
-    log(f"[2/4] Loading LLM {cfg.model.llm_model} (frozen) + LoRA r={cfg.model.lora.r} "
+    log(f"Loading LLM {cfg.model.llm_model} (frozen) + LoRA r={cfg.model.lora.r} "
         f"on {', '.join(cfg.model.lora.target_modules)}...")
     llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, config_rows(cfg, table, llm.hidden_size))
