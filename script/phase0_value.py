@@ -75,6 +75,22 @@ def init_name(cell: dict) -> str:
     return f"live_{init}" if cell.get("model.config_head") == "live" else init
 
 
+def read_cells(path: Path) -> dict:
+    """``cells.jsonl``: (experiment, cell, seed) -> its record."""
+    lines = path.read_text().splitlines() if path.is_file() else []
+    return {(r["experiment"], json.dumps(r["cell"], sort_keys=True), r["seed"]): r for r in map(json.loads, lines)}
+
+
+def collect(dirs: list[str], to: str) -> None:
+    """Every grid's cells in one flat file (``--collect``), each tagged with the grid folder it came from."""
+    cells_out = []
+    for folder in dirs:
+        for row in flat_cells(read_cells(Path(folder) / "cells.jsonl"))["cells"]:
+            cells_out.append({"grid": Path(folder).name, **row})
+    save_json({"cells": cells_out}, Path(to))
+    print(f"{len(cells_out)} cells -> {to}")
+
+
 def flat_cells(done: dict) -> dict:
     """Every cell and seed in the issue's flat format, test split (``regret``: mean latency regret in % of
     the oracle's latency; ``unseen_plan_accuracy``: on requests whose answer was never a training answer)."""
@@ -142,7 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default="experiments/phase0_value.yaml")
     p.add_argument("--output_dir", default="runs/phase0_value")
     p.add_argument("--rows_only", action="store_true", help="only what the rows carry (rows.json), no grid")
+    p.add_argument("--collect", nargs="+", metavar="DIR", help="merge these grids' cells into one flat file")
+    p.add_argument("--to", default="docs/results/phase0_value.json", help="the merged file (with --collect)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.collect:
+        collect(args.collect, args.to)
+        return 0
     spec, out = read_grid(args.config), Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     if args.rows_only:
@@ -150,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Rows: {out / 'rows.json'}")
         return 0
     done_path = out / "cells.jsonl"
-    done = {(r["experiment"], json.dumps(r["cell"], sort_keys=True), r["seed"]): r
-            for r in map(json.loads, done_path.read_text().splitlines() if done_path.is_file() else [])}
+    done = read_cells(done_path)
     plan = [(name, cell, seed) for name, axes in spec["experiments"].items() for cell in cells(axes)
             for seed in spec["seeds"]]
     from tqdm.auto import tqdm

@@ -260,8 +260,9 @@ class LoraSettings:
 @dataclass
 class PlannerModelConfig(LLMChoice):
     lora: LoraSettings = field(default_factory=LoraSettings)
-    config_head_init: Literal["phase0", "random", "tool_mean"] = "phase0"
-    """config_head rows: Phase 0's config_weights.pt, random, or each tool's mean Phase 0 row (ablation)."""
+    config_head_init: Literal["phase0", "random", "tool_mean", "features"] = "phase0"
+    """config_head rows: Phase 0's config_weights.pt, random, each tool's mean Phase 0 row (ablation), or a
+    fixed random projection of each configuration's fields (``models.planner.feature_rows``: a baseline)."""
     config_head: Literal["rows", "live"] = "rows"
     """rows: one trainable row per configuration (a configuration never seen as an answer only learns to
     lose); live: the rows stay as initialised and a trainable map of the prompt state scores them, so what

@@ -34,3 +34,19 @@ def test_readouts_are_float32_vectors_per_prompt(readout):
     states, mask = _padded([2, 4])
     out = READOUTS[readout](states.to(torch.bfloat16), mask)
     assert out.shape == (2, 5) and out.dtype == torch.float32
+
+
+def test_feature_rows_carry_the_table_linearly_and_are_fixed(default_data, tmp_path):
+    """The no-Phase-0 baseline's rows: every field linearly readable, the same rows on every call."""
+    from tomas.artifacts.assets import save_assets
+    from tomas.eval.rows import row_probe
+    from tomas.models.decoder import ConfigTable
+    from tomas.models.planner import feature_rows
+
+    save_assets(torch.zeros(len(default_data.configs), 4), default_data, tmp_path, log=lambda *_: None)
+    table = ConfigTable.from_assets(tmp_path)
+    rows = feature_rows(table, 64)
+    assert rows.shape == (len(default_data.configs), 64) and torch.equal(rows, feature_rows(table, 64))
+    report = row_probe(rows.double(), default_data)
+    assert all(r2 > 0.99 for r2 in report["r2"].values()), report["r2"]
+    assert report["accuracy"] == {"tool": 1.0, "input_size": 1.0}

@@ -40,6 +40,9 @@ experiments:
     assert sorted(c["plan_accuracy"] for c in flat) == sorted(by_line.values())
     assert all(set(c) >= {"regime", "init", "seed", "tool_accuracy", "config_accuracy", "plan_accuracy", "regret"}
                for c in flat)
+    merged = tmp_path / "merged.json"
+    assert cli(["script/phase0_value.py", "--collect", str(out), "--to", str(merged)]).returncode == 0
+    assert [{k: v for k, v in c.items() if k != "grid"} for c in json.loads(merged.read_text())["cells"]] == flat
     again = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
     assert again.returncode == 0 and len((out / "cells.jsonl").read_text().splitlines()) == len(lines)  # resumed
 

@@ -11,6 +11,12 @@ from tomas.data.registry import Tool, load_registry
 from tomas.errors import DataError
 
 
+def tool_mask_map(tool_names: list[str], tool_of: list[str]) -> dict[str, list[int]]:
+    """Tool name -> the ids of its configurations, ascending (``tool_of[i]``: configuration i's tool name);
+    the one definition behind ``tool_mask_map.json``, the data's map and the exported table's."""
+    return {name: [i for i, tool in enumerate(tool_of) if tool == name] for name in tool_names}
+
+
 @dataclass(frozen=True)
 class ToolData:
     """A validated registry and profiling table, and a fingerprint of both files' content."""
@@ -27,8 +33,7 @@ class ToolData:
         return self.tool_names.index(name)
 
     def tool_mask_map(self) -> dict[str, list[int]]:
-        """Tool name -> sorted config ids of that tool."""
-        return {t.name: [c.config_id for c in self.configs if c.tool == t.name] for t in self.tools}
+        return tool_mask_map(self.tool_names, [c.tool for c in self.configs])
 
     def subset(self, tool_names: list[str]) -> ToolData:
         """Only the configurations of ``tool_names`` (ids renumbered; for quick runs)."""

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from tomas.data import tool_mask_map
 from tomas.data.profiling import FIT_TOLERANCE, INPUT_SIZES, RESOURCES, resource_costs
 from tomas.errors import DataError
 
@@ -52,7 +53,7 @@ class ConfigTable:
         return len(self.lookup)
 
     def tool_mask_map(self) -> dict[str, list[int]]:
-        return {t: torch.nonzero(self.tool_of == i).flatten().tolist() for i, t in enumerate(self.tool_names)}
+        return tool_mask_map(self.tool_names, [self.tool_names[i] for i in self.tool_of.tolist()])
 
     @classmethod
     def from_assets(cls, assets_dir: str | Path) -> ConfigTable:

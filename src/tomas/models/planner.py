@@ -12,11 +12,12 @@ import warnings
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
 from tomas.config import PlannerModelConfig
-from tomas.data.profiling import RESOURCES
+from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.templates import format_number
 from tomas.models.decoder import Choice, ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
@@ -90,9 +91,23 @@ def tool_mean_rows(rows: torch.Tensor, table: ConfigTable) -> torch.Tensor:
     return out
 
 
-def initial_rows(cfg: PlannerModelConfig, config_rows: torch.Tensor | None, table: ConfigTable
-                 ) -> torch.Tensor | None:
-    """The config head's starting rows per ``cfg.config_head_init`` (None = nn.Linear's random init)."""
+def feature_rows(table: ConfigTable, hidden_size: int) -> torch.Tensor:
+    """Each configuration's fields (tool and input size one-hot; resources and latency standardised)
+    through a fixed random projection to ``hidden_size``: rows that carry the table's numbers linearly,
+    as Phase 0's do, without Phase 0 (the baseline that asks what its training adds)."""
+    numbers = torch.cat([table.resources, table.latency[:, None]], 1).float()
+    numbers = (numbers - numbers.mean(0)) / numbers.std(0).clamp_min(1e-12)
+    fields = torch.cat([F.one_hot(table.tool_of, len(table.tool_names)).float(),
+                        F.one_hot(table.size_of, len(INPUT_SIZES)).float(), numbers], 1)
+    projection = torch.randn(fields.shape[1], hidden_size, generator=torch.Generator().manual_seed(0))
+    return fields @ projection / math.sqrt(fields.shape[1])
+
+
+def initial_rows(cfg: PlannerModelConfig, config_rows: torch.Tensor | None, table: ConfigTable,
+                 hidden_size: int) -> torch.Tensor | None:
+    """The config head's starting rows per ``cfg.config_head_init`` (None = random)."""
+    if cfg.config_head_init == "features":
+        return feature_rows(table, hidden_size)
     if cfg.config_head_init == "random" or config_rows is None:
         return None
     return tool_mean_rows(config_rows, table) if cfg.config_head_init == "tool_mean" else config_rows
@@ -113,7 +128,7 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
         # peft reads transformers' deprecated `is_gradient_checkpointing` alias: noise nobody here can act on.
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
         lm = get_peft_model(llm.model, lora)
-    rows = initial_rows(cfg, config_rows, table)
+    rows = initial_rows(cfg, config_rows, table, llm.hidden_size)
     decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features,
                                  feature_scale=cfg.feature_scale, live_rows=cfg.config_head == "live")
     device = next(llm.model.parameters()).device
@@ -142,7 +157,14 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
     return out
 
 
+def pad_prompts(rows: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+    """Tokenised prompts as one right-padded batch (the readout sees only the real tokens)."""
+    width = max(map(len, rows))
+    ids = torch.tensor([r + [pad_id] * (width - len(r)) for r in rows], device=device)
+    mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=device)
+    return {"input_ids": ids, "attention_mask": mask}
+
+
 def encode_prompts(tokenizer, prompts: Sequence[str], device: torch.device) -> dict[str, torch.Tensor]:
-    """Right-padded token batch (the last real token is where the decoder reads)."""
-    batch = tokenizer(list(prompts), padding=True, return_tensors="pt", padding_side="right")
-    return {"input_ids": batch["input_ids"].to(device), "attention_mask": batch["attention_mask"].to(device)}
+    """Prompts -> ``pad_prompts`` batch: training, planning and the probe pad the same way."""
+    return pad_prompts(tokenizer(list(prompts))["input_ids"], tokenizer.pad_token_id, device)

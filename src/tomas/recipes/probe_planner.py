@@ -96,7 +96,7 @@ def train_decoder(cfg: PlannerConfig, table: ConfigTable, hidden: torch.Tensor, 
                   log=print) -> HierarchicalDecoder:
     """A fresh decoder trained alone on cached prompt states (``hidden``) with the planner's loss."""
     seed_everything(cfg.training.seed)  # loading the LLM (first run only) may have drawn from the global RNG
-    rows = initial_rows(cfg.model, config_rows(cfg, table, hidden.shape[-1]), table)
+    rows = initial_rows(cfg.model, config_rows(cfg, table, hidden.shape[-1]), table, hidden.shape[-1])
     dec = HierarchicalDecoder(hidden.shape[-1], table, rows, config_features=cfg.model.config_features,
                               feature_scale=cfg.model.feature_scale, live_rows=cfg.model.config_head == "live")
     opt = torch.optim.AdamW(dec.parameters(), lr=cfg.model.head_learning_rate, weight_decay=cfg.training.weight_decay)

@@ -28,7 +28,7 @@ from tomas.eval.planner import planner_metrics, predict_examples
 from tomas.io import save_torch
 from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm
-from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, render_prompt
+from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, pad_prompts, render_prompt
 from tomas.plots import plot_planner_history
 from tomas.training.distributed import Objective, barrier, make_accelerator, run_device
 from tomas.training.schedule import bucketed_batches, every, lr_lambda, seed_everything
@@ -69,8 +69,8 @@ def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
 
 
 def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Tensor | None:
-    """Phase 0's exported rows, unless the config head starts random."""
-    if cfg.model.config_head_init == "random":
+    """Phase 0's exported rows, unless the config head starts from other rows (random, features)."""
+    if cfg.model.config_head_init in ("random", "features"):
         return None
     return load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), table.num_configs, hidden)
 
@@ -136,13 +136,6 @@ def prompt_of(e: PlannerExample) -> str:
     return render_prompt(e.task, e.free_resources, e.latency_budget_ms)
 
 
-def pad_batch(rows: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
-    width = max(map(len, rows))
-    ids = torch.tensor([r + [pad_id] * (width - len(r)) for r in rows], device=device)
-    mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=device)
-    return {"input_ids": ids, "attention_mask": mask}
-
-
 def targets(examples: list[PlannerExample], data: ToolData, device: torch.device) -> dict[str, torch.Tensor]:
     return {"tool": torch.tensor([data.tool_id(e.tool) for e in examples], device=device),
             "size": torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples], device=device),
@@ -203,7 +196,7 @@ class PlannerTrainer:
         for k in range(training.grad_accum):
             ids = self.micro_batch(self.step * training.grad_accum + k)
             setup = self.setup
-            batch = pad_batch([setup.train_ids[i] for i in ids], setup.llm.tokenizer.pad_token_id, setup.device)
+            batch = pad_prompts([setup.train_ids[i] for i in ids], setup.llm.tokenizer.pad_token_id, setup.device)
             examples = [self.setup.train[i] for i in ids]
             with self.acc.accumulate(self.objective), self.acc.autocast():
                 loss, parts = self.objective(batch, targets(examples, self.setup.data, self.setup.device))
