@@ -158,3 +158,16 @@ def test_training_selection_holds_out_answers_and_subsamples_each_tool(world):
     cfg.data.train_fraction = 0.0
     with pytest.raises(DataError, match="data.train_fraction"):
         select_training(examples, cfg, table)
+
+
+def test_unseen_answer_metrics_count_only_requests_whose_answer_was_held_out(world):
+    from tomas.eval.planner import unseen_answer_metrics
+
+    data, table, examples = world
+    feasible = [e for e in examples if e.config_id is not None][:4]
+    held = {feasible[0].config_id, feasible[1].config_id}
+    right = [_choice(data.tool_id(e.tool), e.config_id) for e in feasible]
+    wrong_first = [_choice(data.tool_id(feasible[0].tool), None), *right[1:]]
+    assert unseen_answer_metrics(feasible, right, table, held)["plan_accuracy"] == 1.0
+    m = unseen_answer_metrics(feasible, wrong_first, table, held)
+    assert m["num_examples"] == sum(e.config_id in held for e in feasible) and m["plan_accuracy"] < 1.0

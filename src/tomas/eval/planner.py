@@ -124,3 +124,22 @@ def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], t
         "wrong_tool": [{"id": e.id, "task": e.task, "tool": e.tool, "chosen": table.tool_names[c.tool_id]}
                        for e, c, right in zip(examples, choices, tool_right) if not right],
     }
+
+
+def conditional_accuracies(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    """Input-size accuracy where the tool is right; config accuracy where tool and size are right."""
+    right_tool = [(e, c) for e, c in zip(examples, choices) if table.tool_names[c.tool_id] == e.tool]
+    right_size = [(e, c) for e, c in right_tool if c.input_size == e.input_size]
+    right_config = sum(c.config_id == e.config_id for e, c in right_size)
+    return {"size_accuracy_given_tool": len(right_size) / max(1, len(right_tool)),
+            "config_accuracy_given_tool_and_size": right_config / max(1, len(right_size))}
+
+
+def unseen_answer_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable,
+                          held: set[int]) -> dict:
+    """Plan accuracy (and the conditional accuracies) on the requests whose oracle answer is one of the
+    ``held`` configurations: never a training answer (``data.holdout_configs``)."""
+    pairs = [(e, c) for e, c in zip(examples, choices) if e.config_id in held]
+    chosen, picked = [e for e, _ in pairs], [c for _, c in pairs]
+    return {"num_examples": len(pairs), "plan_accuracy": planner_metrics(chosen, picked, table)["plan_accuracy"],
+            **conditional_accuracies(chosen, picked, table)}

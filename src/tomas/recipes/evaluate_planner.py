@@ -23,9 +23,10 @@ from pathlib import Path
 from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT, write_model_card
 from tomas.data import load_tool_data
 from tomas.data.planner import HAND_FILE, load_handwritten, load_planner_examples
-from tomas.eval.planner import handwritten_metrics, planner_metrics, predict_examples
+from tomas.eval.planner import handwritten_metrics, planner_metrics, predict_examples, unseen_answer_metrics
 from tomas.io import save_json
 from tomas.plots import png_figure
+from tomas.training.planner import heldout_configs
 
 CONFUSION = "planner_confusion.png"
 
@@ -80,6 +81,9 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
                                progress="Evaluating")
     report = planner_metrics(examples, choices, planner.table)
+    if cfg.data.holdout_configs > 0:  # trained without some answers: how it does on exactly those
+        held = heldout_configs(cfg, planner.table)
+        report["unseen_answers"] = unseen_answer_metrics(examples, choices, planner.table, held)
     report["train_wall_s"] = planner.meta.get("train_wall_s")
     report["test_file"] = test_file or cfg.data.test_file
     out = Path(output_dir or planner_dir)

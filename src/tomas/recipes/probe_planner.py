@@ -24,7 +24,7 @@ import torch
 from tomas.config import PLANNER_YAML, PlannerConfig, parse_config
 from tomas.data import load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
-from tomas.eval.planner import planner_metrics
+from tomas.eval.planner import conditional_accuracies, planner_metrics, unseen_answer_metrics
 from tomas.io import save_json, save_torch
 from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
@@ -83,15 +83,6 @@ def probe_dir(cfg: PlannerConfig) -> Path:
     return Path(cfg.output_dir) / "probe"
 
 
-def conditional_accuracies(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
-    """Input-size accuracy where the tool is right; config accuracy where tool and size are right."""
-    right_tool = [(e, c) for e, c in zip(examples, choices) if table.tool_names[c.tool_id] == e.tool]
-    right_size = [(e, c) for e, c in right_tool if c.input_size == e.input_size]
-    right_config = sum(c.config_id == e.config_id for e, c in right_size)
-    return {"size_accuracy_given_tool": len(right_size) / max(1, len(right_tool)),
-            "config_accuracy_given_tool_and_size": right_config / max(1, len(right_size))}
-
-
 def train_decoder(cfg: PlannerConfig, table: ConfigTable, hidden: torch.Tensor, gold: dict,
                   log=print) -> HierarchicalDecoder:
     """A fresh decoder trained alone on cached prompt states (``hidden``) with the planner's loss."""
@@ -120,11 +111,8 @@ def split_report(examples: list[PlannerExample], choices: list[Choice], table: C
     report = {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations", "latency_regret_pct",
                                 "config_accuracy_by_case")}
     report.update(conditional_accuracies(examples, choices, table), plan_accuracy=m["plan_accuracy"])
-    if held:  # requests whose oracle answer was never a training answer
-        pairs = [(e, c) for e, c in zip(examples, choices) if e.config_id in held]
-        unseen = planner_metrics([e for e, _ in pairs], [c for _, c in pairs], table)
-        report["unseen_answers"] = {"num_examples": len(pairs), "plan_accuracy": unseen["plan_accuracy"],
-                                    **conditional_accuracies([e for e, _ in pairs], [c for _, c in pairs], table)}
+    if held:
+        report["unseen_answers"] = unseen_answer_metrics(examples, choices, table, held)
     return report
 
 
