@@ -101,8 +101,7 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     ``legacy``: read a format-1 folder (``planner.safetensors``), for ``tomas convert-planner``."""
     folder = Path(planner_dir)
     if legacy:
-        meta = json.loads((folder / artifacts.META).read_text())
-        meta["config"].setdefault("model", {}).setdefault("readout", "last")
+        meta = artifacts.with_old_defaults(json.loads((folder / artifacts.META).read_text()))
     else:
         meta = artifacts.read_meta(folder)
     cfg = from_dict(PlannerConfig, meta["config"])

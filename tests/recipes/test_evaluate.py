@@ -83,3 +83,26 @@ def test_teacher_forced_check_lists_every_failure(pretrained):
     # Exact exactly when every target token, end-of-sequence included, beats every other token.
     failed = set(ok["failed_ids"])
     assert [m > 0 for m in ok["margins"]] == [c.config_id not in failed for c in data.configs]
+
+
+def test_row_alone_puts_one_vector_where_the_slots_were(pretrained, tmp_path):
+    """The spec's literal reading: prompt, soft prompt, the row as ONE input vector, prompt end; and the
+    `tomas evaluate --row_alone --limit` report covers exactly the sampled configurations."""
+    from tomas.eval.readback import RowAlone
+    from tomas.recipes.evaluate import evaluate
+
+    model, llm = _model(pretrained)
+    adapter = model.adapter
+    rows = torch.randn(3, llm.hidden_size)
+    prefix, _ = RowAlone(adapter)(rows, llm.embeddings)
+    assert prefix.shape[1] == len(adapter.prompt_before) + len(adapter.soft_prompt) + 1 + len(adapter.prompt_after)
+    assert torch.equal(prefix[:, len(adapter.prompt_before) + len(adapter.soft_prompt)], rows)
+    assets = tmp_path / "assets"
+    from tomas.recipes.export import export
+
+    export(str(pretrained.out / "pretrained_encoder.pt"), str(pretrained.registry), str(pretrained.profiling), "tiny",
+           str(assets), 8, "cpu", log=lambda *_: None)
+    report = evaluate(str(pretrained.out / "pretrained_encoder.pt"), str(assets / "config_weights.pt"),
+                      str(pretrained.registry), str(pretrained.profiling), None, "cpu", 8, None, row_alone=True, limit=5)
+    assert report["row_alone"] and report["num_configs"] == 5
+    assert report["path"].endswith("eval_report_row_alone.json") and 0.0 <= report["exact_match"] <= 1.0

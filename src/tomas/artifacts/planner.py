@@ -75,8 +75,15 @@ def read_meta(folder: str | Path) -> dict:
     if missing:
         raise DataError(f"{folder}: incomplete planner folder ({', '.join(missing)} missing); "
                         "copy the folder again or retrain")
-    # Checkpoints written before `model.readout` existed were trained on the last token's state.
-    meta["config"].setdefault("model", {}).setdefault("readout", "last")
+    return with_old_defaults(meta)
+
+
+def with_old_defaults(meta: dict) -> dict:
+    """A planner written before a model setting existed was trained as it was then: on the last token's
+    state (``readout``), with a row config head (``config_head``)."""
+    model = meta["config"].setdefault("model", {})
+    model.setdefault("readout", "last")
+    model.setdefault("config_head", "rows")
     return meta
 
 

@@ -156,6 +156,31 @@ def greedy_generate(adapter, rows: torch.Tensor, llm, max_new_tokens: int, batch
     return texts
 
 
+class RowAlone(torch.nn.Module):
+    """The pre-training prompt with each exported row as ONE input vector where the expander's slots
+    were (the spec's literal reading: "one vector in the LLM's input space"); drop-in for the
+    ``PrefixAdapter`` in ``greedy_generate``."""
+
+    def __init__(self, adapter):
+        super().__init__()
+        self.adapter = adapter
+
+    @property
+    def prompt_before(self) -> torch.Tensor:
+        return self.adapter.prompt_before
+
+    @property
+    def soft_prompt(self) -> torch.Tensor:
+        return self.adapter.soft_prompt
+
+    def forward(self, v: torch.Tensor, embed, with_prompt_before: bool = True, with_soft_prompt: bool = True):
+        b, dtype = v.shape[0], embed.weight.dtype
+        parts = [embed(self.prompt_before).expand(b, -1, -1)] if with_prompt_before else []
+        parts += [self.soft_prompt.expand(b, -1, -1)] if with_soft_prompt else []
+        parts += [v[:, None, :], embed(self.adapter.prompt_after).expand(b, -1, -1)]
+        return torch.cat([x.to(dtype) for x in parts], dim=1), None
+
+
 @torch.no_grad()
 def nearest_neighbour_check(encoder, rows: torch.Tensor, data: ToolData, seed: int = 0, scale: float = 0.01) -> float:
     """Fraction of configurations whose jittered-input vector is closest (cosine) to its own row."""

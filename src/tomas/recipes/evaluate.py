@@ -14,9 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 from tomas.artifacts.assets import READBACK_REPORT
+from tomas.data import ToolData
 from tomas.data.pretrain_dataset import make_samples
-from tomas.eval.readback import greedy_generate, nearest_neighbour_check, score
+from tomas.eval.readback import RowAlone, greedy_generate, nearest_neighbour_check, score
 from tomas.plots import png_figure
 
 
@@ -33,24 +36,31 @@ def plot_report(report: dict, path: Path) -> None:
 
 
 def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profiling_data: str, llm_model: str | None,
-             device: str, batch_size: int, output: str | None) -> dict:
+             device: str, batch_size: int, output: str | None, row_alone: bool = False, limit: int = 0) -> dict:
+    """``row_alone``: each row as one input vector, no expander (``RowAlone``); ``limit``: a seeded
+    sample of that many configurations instead of all."""
     from tomas.artifacts.assets import load_checkpoint_for, load_weights
     from tomas.io import save_json
     from tomas.models.llm import load_llm, resolve_device
 
     ckpt, model, data = load_checkpoint_for(encoder_checkpoint, tool_registry, profiling_data, llm_model)
     rows = load_weights(weights, len(data.configs), model.encoder.hidden_size)
+    if 0 < limit < len(data.configs):
+        ids = sorted(torch.randperm(len(data.configs), generator=torch.Generator().manual_seed(0))[:limit].tolist())
+        rows, data = rows[ids], ToolData(data.tools, [data.configs[i] for i in ids], data.fingerprint)
     dev = resolve_device(device)
     llm = load_llm(ckpt["llm_model"], dev, seed=ckpt["config"]["training"]["seed"])
     model.to(dev).eval()
     max_len = max(len(s.target_ids) for s in make_samples(data.configs, data.tool_names, llm.tokenizer)) + 4
     t0 = time.perf_counter()
-    texts = greedy_generate(model.adapter, rows, llm, max_len, batch_size)
+    texts = greedy_generate(RowAlone(model.adapter) if row_alone else model.adapter, rows, llm, max_len, batch_size)
     report = score(texts, data)
-    report.update(train_wall_s=ckpt.get("train_wall_s"), eval_wall_s=round(time.perf_counter() - t0, 2),
+    report.update(row_alone=row_alone, train_wall_s=ckpt.get("train_wall_s"),
+                  eval_wall_s=round(time.perf_counter() - t0, 2),
                   nearest_neighbour=nearest_neighbour_check(model.encoder, rows, data),
                   checkpoint=str(encoder_checkpoint), epoch=ckpt.get("epoch"), llm_model=ckpt["llm_model"])
-    out = Path(output or Path(weights).parent / READBACK_REPORT)
+    default = READBACK_REPORT.replace(".json", "_row_alone.json") if row_alone else READBACK_REPORT
+    out = Path(output or Path(weights).parent / default)
     save_json(report, out)
     plot_report(report, out.with_suffix(".png"))
     return report | {"path": str(out)}
@@ -66,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="auto")
     p.add_argument("--batch_size", type=int, default=128, help="rows generated at once (128: fastest on a 2-core CPU)")
     p.add_argument("--output", default=None, help="report path (default: eval_report.json beside the weights)")
+    p.add_argument("--row_alone", action="store_true",
+                   help="each row as ONE input vector, no expander (the spec's literal reading)")
+    p.add_argument("--limit", type=int, default=0, help="a seeded sample of this many configurations (0 = all)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     r = evaluate(**vars(args))
     print(f"Exact match: {r['exact_match']:.2%} of {r['num_configs']} configurations "
