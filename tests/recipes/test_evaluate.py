@@ -103,6 +103,7 @@ def test_row_alone_puts_one_vector_where_the_slots_were(pretrained, tmp_path):
     export(str(pretrained.out / "pretrained_encoder.pt"), str(pretrained.registry), str(pretrained.profiling), "tiny",
            str(assets), 8, "cpu", log=lambda *_: None)
     report = evaluate(str(pretrained.out / "pretrained_encoder.pt"), str(assets / "config_weights.pt"),
-                      str(pretrained.registry), str(pretrained.profiling), None, "cpu", 8, None, row_alone=True, limit=5)
+                      str(pretrained.registry), str(pretrained.profiling), None, "cpu", 8, None,
+                      row_alone=True, limit=5)
     assert report["row_alone"] and report["num_configs"] == 5
     assert report["path"].endswith("eval_report_row_alone.json") and 0.0 <= report["exact_match"] <= 1.0

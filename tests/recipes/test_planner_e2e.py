@@ -345,29 +345,27 @@ def test_an_old_format_planner_says_how_to_convert_and_converts(planner_run, cli
     assert json.loads(ours.stdout) == json.loads(original.stdout)
 
 
-def test_a_live_head_planner_saves_its_rows_and_plans_after_loading(planner_run, cli, tmp_path):
-    """`--model.config_head live`: the fixed rows are Phase 0's (rescaled), saved with the heads, and a
-    loaded planner plans with them; a planner.json from before the option loads as a row head."""
+def test_the_live_head_saves_its_rows_and_an_older_planner_loads_as_a_row_head(planner_run, cli, tmp_path):
+    """The default `model.config_head: live`: the fixed rows are Phase 0's (rescaled) and saved with the heads;
+    a planner.json from before the option (no `config_head`) loads as the row head it was trained with."""
     from tomas.artifacts.assets import WEIGHTS, load_weights
     from tomas.inference import load_planner
     from tomas.models.decoder import LiveConfigHead, rescale_rows
 
-    out = tmp_path / "live"
-    r = cli(["script/train.py", "--config", str(planner_run.config), "--output_dir", str(out),
-             "--model.config_head", "live", "--training.max_steps", "10"])
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    loaded = load_planner(str(out), "cpu")
+    loaded = load_planner(str(planner_run.out), "cpu")
     head = loaded.model.decoder.config_head
     rows = load_weights(str(planner_run.assets / WEIGHTS), loaded.table.num_configs, head.rows.shape[1])
     assert isinstance(head, LiveConfigHead) and torch.allclose(head.rows, rescale_rows(rows))
+    out = tmp_path / "rows"
+    r = cli(["script/train.py", "--config", str(planner_run.config), "--output_dir", str(out),
+             "--model.config_head", "rows", "--training.max_steps", "10"])
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    meta = json.loads((out / "planner.json").read_text())
+    del meta["config"]["model"]["config_head"]
+    (out / "planner.json").write_text(json.dumps(meta))
+    assert isinstance(load_planner(str(out), "cpu").model.decoder.config_head, torch.nn.Linear)
     plan = cli(["script/inference.py", "Transcribe this hour-long interview recording", "--cpu-cores", "4",
                 "--memory-gb", "4", "--gpu-sm", "20", "--gpu-memory-gb", "2", "--json", "--planner_dir", str(out),
                 "--device", "cpu"])
     assert plan.returncode == 0, plan.stderr
     assert json.loads(plan.stdout)["tool"] in loaded.table.tool_names
-    meta = json.loads((planner_run.out / "planner.json").read_text())
-    del meta["config"]["model"]["config_head"]
-    for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors"):
-        (tmp_path / name).write_bytes((planner_run.out / name).read_bytes())
-    (tmp_path / "planner.json").write_text(json.dumps(meta))
-    assert isinstance(load_planner(str(tmp_path), "cpu").model.decoder.config_head, torch.nn.Linear)

@@ -167,7 +167,9 @@ def write_model_card(folder: str | Path) -> Path:
              "configuration to run it with.", "", "```python", "from tomas import Planner",
              f'planner = Planner.from_pretrained("{folder.name}")', "```", "",
              "## Base model", f"- {source}; LoRA r={cfg['model']['lora']['r']}, "
-             f"top {cfg['model']['lora']['top_layers']} blocks ({ADAPTER_CONFIG}, peft format)", "",
+             f"top {cfg['model']['lora']['top_layers']} blocks ({ADAPTER_CONFIG}, peft format)",
+             f"- config head: {cfg['model'].get('config_head', 'rows')} over {cfg['model']['config_head_init']} rows "
+             f"({HEADS})", "",
              "## Data", f"- tools: {', '.join(meta['tool_names'])}",
              f"- data fingerprint (registry + profiling table): `{meta['data_fingerprint']}`",
              f"- training examples: `{cfg['data']['train_file']}`", "",
