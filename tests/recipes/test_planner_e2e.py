@@ -323,14 +323,17 @@ def test_an_old_format_planner_says_how_to_convert_and_converts(planner_run, cli
 
     from tomas.inference import load_planner
 
+    source = tmp_path / "rows"  # format 1 predates the live head: its planners had row heads
+    trained = cli(["script/train.py", "--config", str(planner_run.config), "--output_dir", str(source),
+                   "--model.config_head", "rows", "--training.max_steps", "10"])
+    assert trained.returncode == 0, trained.stderr[-2000:]
     folder = tmp_path / "old"
-    shutil.copytree(planner_run.out, folder)
-    save_file(load_planner(str(planner_run.out), "cpu").model.trainable_state_dict(),
-              str(folder / "planner.safetensors"))
+    shutil.copytree(source, folder)
+    save_file(load_planner(str(source), "cpu").model.trainable_state_dict(), str(folder / "planner.safetensors"))
     for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors", "README.md"):
         (folder / name).unlink()
     meta = json.loads((folder / "planner.json").read_text())
-    del meta["format_version"]
+    del meta["format_version"], meta["config"]["model"]["config_head"]  # neither existed then
     (folder / "planner.json").write_text(json.dumps(meta))
     request = ["Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "20", "--gpu-memory-gb", "4",
                "--json", "--device", "cpu"]
@@ -340,8 +343,7 @@ def test_an_old_format_planner_says_how_to_convert_and_converts(planner_run, cli
     converted = cli([*TOMAS, "convert-planner", "--planner_dir", str(folder)])
     assert converted.returncode == 0, converted.stderr
     assert not (folder / "planner.safetensors").exists() and (folder / "README.md").is_file()
-    ours, original = (cli(["script/inference.py", *request, "--planner_dir", str(d)])
-                      for d in (folder, planner_run.out))
+    ours, original = (cli(["script/inference.py", *request, "--planner_dir", str(d)]) for d in (folder, source))
     assert json.loads(ours.stdout) == json.loads(original.stdout)
 
 
