@@ -47,9 +47,7 @@ def save_torch(obj: Any, path: str | Path) -> Path:
     return atomic_write(path, lambda p: torch.save(obj, p))
 
 
-def append_jsonl(record: dict, path: str | Path) -> None:
-    """Append one metrics record; a line is small enough to be written whole."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as f:
-        f.write(json.dumps(record) + "\n")
+def save_jsonl(records: list[dict], path: str | Path) -> Path:
+    """One JSON line per record, the whole file rewritten atomically (a metrics history after a resume
+    is exactly the run's history)."""
+    return atomic_write(path, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in records)))

@@ -15,10 +15,10 @@ import torch
 
 from tomas.artifacts.assets import BEST, METRICS
 from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
+from tomas.io import save_jsonl
 from tomas.training.distributed import main_process_log, make_accelerator, run_device, trackers
 from tomas.training.phase0 import Phase0Trainer
 from tomas.training.phase0_setup import setup
-from tomas.training.state import write_metrics
 
 
 def header(cfg: PretrainConfig, config_file: str | None, device: torch.device) -> str:
@@ -40,7 +40,7 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
     if cfg.training.resume:
         trainer.resume(cfg.training.resume)
     if acc.is_main_process:  # the metrics file always matches the run's history
-        write_metrics(trainer.history, Path(cfg.output_dir) / METRICS)
+        save_jsonl(trainer.history, Path(cfg.output_dir) / METRICS)
     log(f"[4/5] Training: anchor stage, then at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
         f"({trainer.steps_per_epoch} steps/pass)...")
     final = trainer.fit()

@@ -25,18 +25,15 @@ from tomas.data import ToolData
 from tomas.data.pretrain_dataset import collate
 from tomas.errors import TomasError
 from tomas.eval.readback import anchor_exact_match, sharded_exact_match
-from tomas.io import save_torch
+from tomas.io import save_jsonl, save_torch
 from tomas.models.self_encoding import PromptCache, SelfEncoder, checkpoint_header, lm_forward
 from tomas.plots import plot_phase0_history
 from tomas.training.distributed import Objective, barrier, flat, init_trackers
 from tomas.training.phase0_setup import Phase0Setup
 from tomas.training.schedule import epoch_batches, every, lr_lambda
-from tomas.training.state import load_state, restore, resume_file, stateful_dicts, write_metrics
+from tomas.training.state import load_state, restore, resume_file, stateful_dicts
 
 WINDOW_KEYS = ("loss_sum", "anchor_sum", "count", "correct", "anchor_correct")
-
-
-STAGES = ("anchor", "lm", "check", "repair", "done")
 
 
 class Phase0Trainer:
@@ -380,7 +377,7 @@ class Phase0Trainer:
         self.history.append(r)
         self.window = dict.fromkeys(WINDOW_KEYS, 0.0)
         if self.acc.is_main_process:
-            write_metrics(self.history, self.out / METRICS)
+            save_jsonl(self.history, self.out / METRICS)
             if self.acc.log_with:
                 self.acc.log({k: v for k, v in flat(r).items() if isinstance(v, (int, float))}, step=r["step"])
             plot_phase0_history(self.history, self.out / PLOT)

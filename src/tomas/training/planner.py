@@ -25,14 +25,14 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.eval.planner import planner_metrics, predict_examples
-from tomas.io import save_torch
+from tomas.io import save_jsonl, save_torch
 from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, pad_prompts, render_prompt
 from tomas.plots import plot_planner_history
 from tomas.training.distributed import Objective, barrier, make_accelerator, run_device
 from tomas.training.schedule import bucketed_batches, every, lr_lambda, seed_everything
-from tomas.training.state import load_state, restore, resume_file, stateful_dicts, write_metrics
+from tomas.training.state import load_state, restore, resume_file, stateful_dicts
 
 if TYPE_CHECKING:
     from accelerate import Accelerator
@@ -262,7 +262,7 @@ class PlannerTrainer:
     def record(self, r: dict) -> None:
         self.history.append(r)
         if self.acc.is_main_process:
-            write_metrics(self.history, self.out / METRICS)
+            save_jsonl(self.history, self.out / METRICS)
 
     def end_eval(self, running: dict) -> None:
         result = self.evaluate()

@@ -1,15 +1,13 @@
 """Training state for exact resume, one format for both trainers: counters, optimizers and
-schedulers in a ``torch.save`` dict (``weights_only``-loadable), metrics rewritten whole."""
+schedulers in a ``torch.save`` dict (``weights_only``-loadable)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
 from tomas.errors import TomasError
-from tomas.io import atomic_write
 
 
 def resume_file(resume: str, default: Path, log=print) -> Path | None:
@@ -46,8 +44,3 @@ def restore(state: dict, owner, counters: tuple[str, ...], **objects) -> None:
         obj.load_state_dict(state[name])
     for key in counters:
         setattr(owner, key, state[key])
-
-
-def write_metrics(history: list[dict], path: Path) -> None:
-    """The whole history as JSON lines, rewritten atomically: after a resume the file is the run's history."""
-    atomic_write(path, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in history)))
