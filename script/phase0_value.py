@@ -64,7 +64,8 @@ def run_cell(spec: dict, cell: dict, seed: int, out: Path) -> dict:
     argv = [*spec.get("flags", []), *flags_of(cell), "--training.seed", str(seed), "--output_dir", str(out)]
     cfg, _ = parse_config(PlannerConfig, argv, spec.get("planner_config", PLANNER_YAML))
     report = probe(cfg, log=lambda *_: None, save=False)
-    kept = (*METRICS, "unseen_answers", "latency_regret_pct")
+    kept = (*METRICS, "unseen_answers", "latency_regret_pct", "preference_accuracy", "plan_accuracy_by_preference",
+            "preference_plan_accuracy", "new_tool", "old_tools")
     return {split: {k: v for k, v in report["splits"][split].items() if k in kept}
             for split in ("val", "test")} | {"num_train": report["num_train"]}
 
@@ -91,6 +92,28 @@ def collect(dirs: list[str], to: str) -> None:
     print(f"{len(cells_out)} cells -> {to}")
 
 
+def extras(split: dict) -> dict[str, float]:
+    """A split's regime-specific metrics, flat: on requests whose answer was never a training answer
+    (``unseen_plan_accuracy``); of a tool added after training (``new_tool_*``: its requests' tool and plan
+    accuracy, and plan accuracy with its tool forced; ``old_tools_*``: the other tools' plan accuracy before
+    and after it was added); of preferences in words (``preference_accuracy``: the preference read right;
+    ``preference_plan_accuracy``: plan accuracy on the requests that state one)."""
+    out = {}
+    if "unseen_answers" in split:
+        out["unseen_plan_accuracy"] = split["unseen_answers"]["plan_accuracy"]
+    if "new_tool" in split:
+        new = split["new_tool"]
+        out |= {"new_tool_tool_accuracy": new["tool_accuracy"], "new_tool_plan_accuracy": new["plan_accuracy"],
+                "new_tool_plan_accuracy_given_tool": new["plan_accuracy_given_tool"],
+                "old_tools_plan_accuracy_before": split["old_tools"]["plan_accuracy_before"],
+                "old_tools_plan_accuracy_after": split["old_tools"]["plan_accuracy_after"]}
+    if "preference_accuracy" in split:
+        out["preference_accuracy"] = split["preference_accuracy"]
+    if "preference_plan_accuracy" in split:
+        out["preference_plan_accuracy"] = split["preference_plan_accuracy"]
+    return out
+
+
 def flat_cells(done: dict) -> dict:
     """Every cell and seed in the issue's flat format, test split (``regret``: mean latency regret in % of
     the oracle's latency; ``unseen_plan_accuracy``: on requests whose answer was never a training answer)."""
@@ -102,9 +125,7 @@ def flat_cells(done: dict) -> dict:
         row = {"regime": regime, "init": init_name(cell), "seed": r["seed"], "split": "test",
                "tool_accuracy": test["tool_accuracy"], "config_accuracy": test["config_accuracy"],
                "plan_accuracy": test["plan_accuracy"], "regret": test.get("latency_regret_pct")}
-        if "unseen_answers" in test:
-            row["unseen_plan_accuracy"] = test["unseen_answers"]["plan_accuracy"]
-        out.append(row)
+        out.append(row | extras(test))
     return {"cells": out}
 
 
@@ -116,10 +137,11 @@ def summarise(rows: list[dict]) -> dict:
             values = [r[split][key] for r in rows]
             out.setdefault(split, {})[key] = {"mean": statistics.mean(values),
                                               "std": statistics.stdev(values) if len(values) > 1 else 0.0}
-        unseen = [r[split]["unseen_answers"]["plan_accuracy"] for r in rows if "unseen_answers" in r[split]]
-        if unseen:
-            out[split]["unseen_plan_accuracy"] = {"mean": statistics.mean(unseen),
-                                                  "std": statistics.stdev(unseen) if len(unseen) > 1 else 0.0}
+        flat = [extras(r[split]) for r in rows]
+        for key in flat[0]:
+            values = [f[key] for f in flat]
+            out[split][key] = {"mean": statistics.mean(values),
+                               "std": statistics.stdev(values) if len(values) > 1 else 0.0}
     return out
 
 
@@ -147,6 +169,8 @@ def rows_report(spec: dict, out: Path) -> dict:
                           spec.get("planner_config", PLANNER_YAML))
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
     data = data.subset(cfg.data.tools) if cfg.data.tools else data
+    if cfg.data.new_tool:  # the assets are those of the other tools
+        data = data.subset([t for t in data.tool_names if t != cfg.data.new_tool])
     weights = torch.load(Path(cfg.data.assets_dir) / WEIGHTS, map_location="cpu", weights_only=True)
     rows = load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), len(data.configs), weights["hidden_dim"])
     random_rows = torch.randn(rows.shape, generator=torch.Generator().manual_seed(0)) * rows.std() + rows.mean()
@@ -194,10 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}:")
         for r in rows:
             v = r["summary"]["val"]
-            unseen = v.get("unseen_plan_accuracy")
-            print(f"  {json.dumps(r['cell'])}: val plan {100 * v['plan_accuracy']['mean']:.1f} ± "
-                  f"{100 * v['plan_accuracy']['std']:.1f}"
-                  + (f" · unseen answers {100 * unseen['mean']:.1f} ± {100 * unseen['std']:.1f}" if unseen else ""))
+            print(f"  {json.dumps(r['cell'])}: val " + " · ".join(
+                f"{key} {100 * v[key]['mean']:.1f} ± {100 * v[key]['std']:.1f}"
+                for key in ("plan_accuracy", *(k for k in v if k not in METRICS))))
     print(f"Results: {out / 'results.json'}")
     return 0
 

@@ -43,13 +43,20 @@ def one_seed(seed: int, out: Path, config: str, extra: list[str], hand_file: str
     val = meta["validation"]
     return {"seed": seed, "train_wall_s": meta["train_wall_s"],
             "val": {"tool_accuracy": val["val_tool_accuracy"], "config_accuracy": val["val_config_accuracy"]},
-            "test": {k: test[k] for k in TEST_KEYS} | unseen(test), "hand": {k: hand[k] for k in HAND_KEYS},
+            "test": {k: test[k] for k in TEST_KEYS} | unseen(test) | preferences(test),
+            "hand": {k: hand[k] for k in HAND_KEYS} | preferences(hand),
             "hand_by_category": {k: v["tool_accuracy"] for k, v in hand["by_category"].items()}}
 
 
 def unseen(test: dict) -> dict:
     """Plan accuracy on the requests whose answer was never a training answer (runs with data.holdout_configs)."""
     return {"unseen_plan_accuracy": test["unseen_answers"]["plan_accuracy"]} if "unseen_answers" in test else {}
+
+
+def preferences(report: dict) -> dict:
+    """How preferences in words were read (``preference_accuracy``) and honoured (plan accuracy on the
+    requests that state one), for planners that read them."""
+    return {k: report[k] for k in ("preference_accuracy", "preference_plan_accuracy") if k in report}
 
 
 def mean_std(rows: list[dict]) -> dict:

@@ -34,6 +34,7 @@ class PlanResult:
     meets_budget: bool | None  # None without a latency budget
     reason: str | None
     plan: dict  # the full JSON plan, as `tomas plan --json` prints it
+    preference: dict | None = None  # {"name", "says", "confidence"}: the preference in words it applied
 
     def to_dict(self) -> dict:
         return dict(self.plan)
@@ -48,7 +49,8 @@ class PlanResult:
                    latency_ms=plan.get("latency_ms"), tool_confidence=plan["tool_confidence"],
                    runner_up_tool=plan.get("runner_up_tool"),
                    confidence=plan.get("confidence"), runner_up=plan.get("runner_up"),
-                   meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan)
+                   meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan,
+                   preference=plan.get("preference"))
 
 
 class Planner:

@@ -56,7 +56,8 @@ def cmd_data(argv: list[str]) -> int:
         for split, path in write_planner(splits, args.output_dir).items():
             stats = planner_stats(splits[split])
             print(f"✓ Wrote {len(splits[split])} examples to {path} "
-                  f"({stats['infeasible']:.1%} infeasible, {stats['budgeted']:.1%} with a latency budget)")
+                  f"({stats['infeasible']:.1%} infeasible, {stats['budgeted']:.1%} with a latency budget, "
+                  f"{stats['preference']:.1%} stating a preference)")
         return 0
     rows = generate_profiling(load_registry(args.tool_registry), seed=args.seed)
     write_profiling(rows, args.output)
@@ -108,6 +109,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "evaluate-planner": (_stage("evaluate_planner"), "planner accuracy vs the oracle on the test split"),
     "probe-planner": (_stage("probe_planner"), "train the decoder alone on frozen hidden states (fast check)"),
     "plan": (_stage("plan"), "plan a tool and its resources for a task (JSON resource plan)"),
+    "add-tool": (_stage("add_tool"), "add a tool to a trained planner (rows from Phase 0's encoder, <= 50 examples)"),
     "convert-planner": (cmd_convert_planner, "rewrite an old-format planner folder in the current format"),
     "serve": (_stage("serve"), "the planner as an HTTP service (micro-batched, Prometheus /metrics)"),
 }

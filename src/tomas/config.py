@@ -240,6 +240,15 @@ class PlannerDataConfig(SourceDataConfig):
     holdout_configs: float = 0.0
     """Share of each tool's configurations never seen as a training answer (a seeded draw): training examples
     whose label is one of them are dropped; evaluation reports those labels apart (issue 16)."""
+    new_tool: str | None = None
+    """(``tomas probe-planner``) Treat this tool as added after training: the decoder trains on the other
+    tools (``assets_dir``: a Phase 0 export without it; its configurations come last in the profiling
+    table), then gets it as ``tomas add-tool`` adds one, from ``new_tool_examples`` of its training examples;
+    the report gives its requests' metrics apart (issue 16)."""
+    new_tool_examples: int = 50
+    """Training examples of ``new_tool`` its tool-head row is fitted on (0 = none: only its rows are added)."""
+    new_tool_encoder: str = "assets/pretrained_encoder.pt"
+    """Phase 0 encoder (trained without ``new_tool``) that gives its configurations their rows."""
 
 
 @dataclass
@@ -270,6 +279,10 @@ class PlannerModelConfig(LLMChoice):
     configuration, the spec's head (a configuration never seen as an answer only learns to lose)."""
     config_features: bool = True
     """Also rank each candidate by latency / meeting the budget / resource cost, weighed from the prompt."""
+    preferences: bool = True
+    """Read preferences in words ("leave most of the GPU free", ``data.planner.preferences``): a preference
+    head says which one the request states (the plan reports it) and the feature scorer also ranks each
+    candidate by the GPU and CPU cores it takes."""
     feature_scale: float = 10.0
     """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
     zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""

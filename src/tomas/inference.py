@@ -6,6 +6,7 @@ The one code path behind the Python API (``tomas.Planner``), ``tomas plan`` and 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import torch
 
 from tomas.artifacts import planner as artifacts
 from tomas.config import PlannerConfig, from_dict
+from tomas.data.planner.preferences import PREFERENCES
 from tomas.data.profiling import RESOURCES
 from tomas.errors import DataError
 from tomas.models.decoder import Choice, ConfigTable
@@ -75,6 +77,9 @@ class LoadedPlanner:
                 "task": request["task"], "free_resources": {k: whole(v) for k, v in request["free_resources"].items()},
                 "latency_budget_ms": request.get("latency_budget_ms"), "feasible": c.config_id is not None,
                 "tool": tool, "input_size": c.input_size, "tool_confidence": round(c.tool_prob, 4)}
+        if c.preference_prob is not None:  # a planner that reads preferences says which one it applied
+            plan["preference"] = None if c.preference is None else {
+                "name": c.preference, "says": PREFERENCES[c.preference].says, "confidence": round(c.preference_prob, 4)}
         if c.runner_up_tool is not None:  # what else the request may have meant, and how likely
             plan["runner_up_tool"] = {"tool": self.table.tool_names[c.runner_up_tool],
                                       "confidence": round(c.runner_up_tool_prob, 4)}
@@ -139,3 +144,42 @@ def parse_request(r: object, where: str) -> dict:
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
         raise DataError(f"{where}: field latency_budget_ms: must be a number > 0")
     return r
+
+
+@dataclass
+class BadLine:
+    """A batch line that is not a valid request: answered by an error object on its own output line."""
+
+    error: str
+    id: object = None
+
+    def to_dict(self) -> dict:
+        return {"schema_version": SCHEMA_VERSION, **({"id": self.id} if self.id is not None else {}),
+                "error": self.error}
+
+
+def read_requests(path: str) -> list[dict | BadLine]:
+    """Batch input (``-`` = standard input): one JSON object per line. A bad line becomes a
+    ``BadLine`` (naming the line and the field) in place of its request; the others stand."""
+    if path == "-":
+        text = sys.stdin.read()
+    elif not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    else:
+        text = Path(path).read_text()
+    out: list[dict | BadLine] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError as e:
+            out.append(BadLine(f"{path}: line {n}: not valid JSON ({e.msg})"))
+            continue
+        try:
+            out.append(parse_request(r, f"{path}: line {n}"))
+        except DataError as e:
+            out.append(BadLine(str(e), r.get("id") if isinstance(r, dict) else None))
+    if not out:
+        raise DataError(f"{path}: no requests")
+    return out

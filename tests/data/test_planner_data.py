@@ -34,6 +34,7 @@ from tomas.data.planner import (
     write_planner,
 )
 from tomas.data.planner import text as planner_text
+from tomas.data.planner.preferences import PREFERENCES, preference_phrases
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.data.registry import Tool
 from tomas.errors import DataError
@@ -132,6 +133,56 @@ BUDGET_TABLE = [
 ])
 def test_budget_semantics(free, budget, expected):
     assert oracle_config(_data(BUDGET_TABLE), "t", "small", free, budget) == expected
+
+
+@pytest.mark.parametrize(("preference", "free", "budget", "expected"), [
+    ("spare_gpu", _free(8, 8, 40, 4), None, 0),  # GPU shares 0, 1, 2, 2, .75, 1.25: the CPU-only one
+    ("spare_gpu", _free(8, 8, 40, 4), 50, 4),  # 1-5 meet it: the least GPU of those (.75)
+    ("spare_gpu", _free(8, 8, 40, 4), 10, 0),  # none meets it: the least GPU of all that fit
+    ("few_cores", _free(8, 8, 40, 4), None, 4),  # 0, 4, 5 take 1 core: lower latency (4, 5) -> lower id
+    ("few_cores", _free(8, 8, 40, 4), 30, 2),  # only 2 and 3 meet it, 4 cores each: latency tie -> lower id
+    ("fastest", _free(8, 8, 40, 4), 200, 2),  # without the preference: 0 (least resources)
+    ("fastest", _free(2, 2, 10, 1), None, 1),
+    ("spare_gpu", _free(0.5, 64, 80, 8), None, None),  # nothing fits, whatever the preference
+])
+def test_preference_semantics(preference, free, budget, expected):
+    assert oracle_config(_data(BUDGET_TABLE), "t", "small", free, budget, preference) == expected
+
+
+def test_preferences_are_stated_in_words_and_change_labels(default_data, default_splits):
+    """About P_PREFERENCE of every split states one, in that split's own phrasings, and many labels change."""
+    for split in SPLITS:
+        stated = [e for e in default_splits[split] if e.preference is not None]
+        assert 0.2 < len(stated) / len(default_splits[split]) < 0.4
+        assert {e.preference for e in stated} == set(PREFERENCES)
+        for e in stated:
+            assert any(e.task.endswith(p) for p in preference_phrases(e.preference, split))
+    stated = [e for e in default_splits["train"] if e.preference is not None]
+    changed = [e for e in stated
+               if e.config_id != oracle_config(default_data, e.tool, e.input_size, e.free_resources,
+                                               e.latency_budget_ms)]
+    assert 0.3 * len(stated) < len(changed) < 0.8 * len(stated)
+    phrases = {s: {p for n in PREFERENCES for p in preference_phrases(n, s)} for s in SPLITS}
+    assert not phrases["train"] & phrases["test"] and not phrases["val"] & phrases["test"]
+
+
+def test_a_file_without_preferences_still_loads_and_an_unknown_one_is_refused(tmp_path, default_data,
+                                                                              default_splits):
+    plain = next(e for e in default_splits["val"] if e.preference is None)
+    assert "preference" not in json.loads(plain.to_json())
+    line = json.loads(next(e for e in default_splits["val"] if e.preference is not None and e.config_id
+                           != oracle_config(default_data, e.tool, e.input_size, e.free_resources,
+                                            e.latency_budget_ms)).to_json())
+    path = tmp_path / "val.jsonl"
+    path.write_text(plain.to_json() + "\n" + json.dumps(line) + "\n")
+    loaded = load_planner_examples(path, default_data)
+    assert [e.preference for e in loaded] == [None, line["preference"]]
+    path.write_text(json.dumps({**line, "preference": "cheap"}) + "\n")
+    with pytest.raises(DataError, match=r"line 1: field preference: unknown preference 'cheap'"):
+        load_planner_examples(path, default_data)
+    path.write_text(json.dumps({**line, "preference": None}) + "\n")  # the label honours the preference
+    with pytest.raises(DataError, match="label disagrees with the oracle"):
+        load_planner_examples(path, default_data)
 
 
 def test_resource_cost_uses_the_tools_maxima_over_all_sizes():
@@ -319,7 +370,8 @@ def test_frames_name_no_tool_resource_or_size():
 def test_labels_are_the_oracles_and_diverse(which, default_data, other_data, default_splits, other_splits):
     data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
     for e in (e for s in SPLITS for e in splits[s]):
-        assert e.config_id == oracle_config(data, e.tool, e.input_size, e.free_resources, e.latency_budget_ms)
+        assert e.config_id == oracle_config(data, e.tool, e.input_size, e.free_resources, e.latency_budget_ms,
+                                            e.preference)
     for tool, ids in data.tool_mask_map().items():
         labels = {e.config_id for e in splits["train"] if e.tool == tool}
         assert None in labels and len(labels - {None}) >= min(20, len(ids) - 1), tool
@@ -334,7 +386,8 @@ def test_infeasible_and_budget_shares(which, default_splits, other_splits):
 
 
 def test_budgets_bind_sometimes_and_sometimes_cannot_be_met(default_data, default_splits):
-    budgeted = [e for e in default_splits["train"] if e.latency_budget_ms is not None and e.config_id is not None]
+    budgeted = [e for e in default_splits["train"] if e.latency_budget_ms is not None and e.config_id is not None
+                and e.preference is None]
     fastest = [oracle_config(default_data, e.tool, e.input_size, e.free_resources, None) for e in budgeted]
     unmet = [e for e in budgeted if default_data.configs[e.config_id].latency_ms > e.latency_budget_ms]
     changed = [e for e, f in zip(budgeted, fastest) if f != e.config_id]
@@ -399,7 +452,7 @@ def test_files_round_trip_through_the_loader(which, default_data, other_data, de
     written = write_planner(splits, tmp_path)
     for split in SPLITS:
         lines = written[split].read_text().splitlines()
-        assert all(tuple(json.loads(line)) == KEYS for line in lines)
+        assert all(tuple(json.loads(line)) in (KEYS, KEYS[:-1]) for line in lines)  # preference only when stated
         assert load_planner_examples(written[split], data) == splits[split]
 
 
@@ -413,7 +466,7 @@ def test_cli_generate_planner(other_files, other_data, tmp_path, capsys):
     assert len(lines) == 3
     for line, split, n in zip(lines, SPLITS, (120, 30, 60)):
         assert re.fullmatch(rf"✓ Wrote {n} examples to {re.escape(str(out / split))}\.jsonl \(\d+\.\d% infeasible, "
-                            rf"\d+\.\d% with a latency budget\)", line), line
+                            rf"\d+\.\d% with a latency budget, \d+\.\d% stating a preference\)", line), line
     assert sorted(p.name for p in out.iterdir()) == ["test.jsonl", "train.jsonl", "val.jsonl"]  # no temp files
     expected = generate_planner(other_data, seed=3, **SMALL)
     assert {s: load_planner_examples(out / f"{s}.jsonl", other_data) for s in SPLITS} == expected
@@ -549,12 +602,26 @@ def test_the_hand_written_set_loads_with_oracle_labels(default_data, repo_root, 
     for e in examples:
         if e.input_size:  # the configuration label is the oracle's for the human tool and size
             assert e.config_id == oracle_config(default_data, e.tool, e.input_size, e.free_resources,
-                                                e.latency_budget_ms)
+                                                e.latency_budget_ms, e.preference)
         else:
             assert e.config_id is None
     assert sum(not e.input_size for e in examples) < 0.25 * len(examples)
     generated = {e.task for s in SPLITS for e in default_splits[s]}
     assert not [e.task for e in examples if e.task in generated]  # written apart from the generator
+
+
+def test_hand_written_preferences_are_worded_apart_from_the_bank(default_data, repo_root):
+    """Requests that state a preference in the writer's own words: no run of four words from the bank."""
+    from tomas.data.planner import load_handwritten
+
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z']+", text.lower())
+        return {tuple(words[i:i + 4]) for i in range(len(words) - 3)}
+
+    stated = [e for e in load_handwritten(repo_root / HAND, default_data) if e.preference]
+    assert len(stated) >= 30 and {e.preference for e in stated} == set(PREFERENCES)
+    bank = set().union(*(grams(p) for pref in PREFERENCES.values() for p in pref.phrases))
+    assert not [e.task for e in stated if grams(e.task) & bank]
 
 
 @pytest.mark.parametrize(("edit", "message"), [

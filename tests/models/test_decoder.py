@@ -189,21 +189,31 @@ def test_feature_scorer_does_not_vote_on_the_input_size(table):
     assert choice.config_id == min(ids, key=lambda i: float(table.latency[i]))
 
 
-def test_feature_scorer_can_express_the_oracle(table):
-    """Features mean what they say: one fixed weighting of them reproduces the oracle's choice
-    (fastest; with a budget, least resources among those meeting it) on generated examples."""
+@pytest.mark.parametrize(("preference", "weights"), [
+    # latency rank, meets the budget, cost rank[, GPU-share rank, cores rank]
+    (None, [-0.01, 100.0, -1.0]),
+    (None, [-0.01, 100.0, -1.0, 0.0, 0.0]),
+    ("fastest", [-1.0, 0.0, 0.0, 0.0, 0.0]),
+    ("spare_gpu", [0.0, 100.0, 0.0, -1.0, 0.0]),
+    ("few_cores", [0.0, 100.0, 0.0, 0.0, -1.0]),
+])
+def test_feature_scorer_can_express_the_oracle(table, preference, weights):
+    """Features mean what they say: one fixed weighting of them per preference reproduces the oracle's
+    choice (fastest; with a budget, least resources among those meeting it; least GPU or cores) on
+    generated examples, with and without the preference features."""
     from tomas.data.planner import generate_planner
     from tomas.models.planner import budget_tensor, free_tensor
 
     data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
-    examples = [e for e in generate_planner(data, seed=1, train_per_tool=60, val_per_tool=0,
-                                            test_per_tool=0)["train"] if e.config_id is not None]
-    assert any(e.latency_budget_ms is not None for e in examples)
-    dec = HierarchicalDecoder(HIDDEN, table, config_features=True)
+    examples = [e for e in generate_planner(data, seed=1, train_per_tool=300, val_per_tool=0,
+                                            test_per_tool=0)["train"]
+                if e.config_id is not None and e.preference == preference]
+    assert sum(e.latency_budget_ms is not None for e in examples) > 5
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=True, preferences=len(weights) > 3)
     with torch.no_grad():
         for p in dec.parameters():
             p.zero_()
-        dec.feature_head.bias.copy_(torch.tensor([-0.01, 100.0, -1.0]))  # latency rank, meets, cost rank
+        dec.feature_head.bias.copy_(torch.tensor(weights))
         out = dec.logits(torch.zeros(len(examples), HIDDEN))
     tools = torch.tensor([data.tool_id(e.tool) for e in examples])
     sizes = torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples])

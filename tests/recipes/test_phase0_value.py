@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 
 def test_grid_writes_every_cell_and_seed_and_resumes(planner_run, cli, tmp_path):
@@ -53,3 +56,72 @@ def test_a_bad_grid_is_one_error_line(cli, tmp_path):
     r = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(tmp_path / "o")], timeout=120)
     assert r.returncode == 2 and r.stderr.strip() == (f"error: {grid}: experiments.x: expected a mapping of "
                                                       "config key -> non-empty list")
+
+
+def test_new_tool_grid_adds_the_last_tool_after_training(planner_run, pretrained, cli, tmp_path):
+    """data.new_tool: the decoder learns the first two tools, the third is added after training. Without
+    examples it is never chosen and the old tools' plans do not move; with some it is chosen."""
+    import torch
+
+    from tomas.artifacts.assets import save_assets
+    from tomas.data import load_tool_data
+
+    data = load_tool_data(pretrained.registry, pretrained.profiling)
+    old = data.subset(data.tool_names[:-1])
+    assets = tmp_path / "assets"
+    save_assets(torch.zeros(len(old.configs), 8), old, assets, log=lambda *_: None)  # the table; rows unused
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"""\
+planner_config: {planner_run.config}
+flags: [--training.max_steps, "30", --data.assets_dir, {assets}, --data.new_tool, {data.tool_names[-1]}]
+seeds: [0]
+experiments:
+  new_tool:
+    model.config_head_init: [random, features]
+    data.new_tool_examples: [0, 20]
+""")
+    out = tmp_path / "grid"
+    r = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    flat = json.loads((out / "cells.json").read_text())["cells"]
+    assert len(flat) == 4
+    for c in flat:
+        if "new_tool_examples=0" in c["regime"]:
+            assert c["new_tool_tool_accuracy"] == 0
+            assert c["old_tools_plan_accuracy_after"] == c["old_tools_plan_accuracy_before"]
+        else:
+            assert c["new_tool_tool_accuracy"] > 0.05  # the tiny random LLM tells tools apart poorly
+        assert 0 <= c["new_tool_plan_accuracy_given_tool"] <= 1
+    grid.write_text(f"""\
+planner_config: {planner_run.config}
+flags: [--data.assets_dir, {assets}, --data.new_tool, {data.tool_names[-1]}, --data.new_tool_encoder,
+        {pretrained.out / 'pretrained_encoder.pt'}]
+seeds: [0]
+experiments:
+  new_tool: {{model.config_head_init: [phase0]}}
+""")
+    r = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(tmp_path / "o")], timeout=600)
+    assert r.returncode == 2 and "trained on" in r.stderr  # an encoder that saw the new tool is refused
+
+
+GRIDS = sorted((Path(__file__).resolve().parents[2] / "experiments").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("grid", GRIDS, ids=[g.name for g in GRIDS])
+def test_every_shipped_grid_parses_cell_by_cell(grid, repo_root):
+    """Each cell of every shipped experiment grid is a valid planner config (typos fail here, not hours in)."""
+    import importlib.util
+
+    from tomas.config import PlannerConfig, parse_config
+
+    spec_ = importlib.util.spec_from_file_location("phase0_value", repo_root / "script/phase0_value.py")
+    runner = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(runner)
+    spec = runner.read_grid(str(grid))
+    for axes in spec["experiments"].values():
+        for cell in runner.cells(axes):
+            cfg, _ = parse_config(PlannerConfig, [*spec.get("flags", []), *runner.flags_of(cell)],
+                                  str(repo_root / spec["planner_config"]))
+            for key, value in cell.items():
+                section, name = key.split(".")
+                assert getattr(getattr(cfg, section), name) == value

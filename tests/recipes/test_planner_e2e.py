@@ -4,6 +4,7 @@ generate-planner -> export (Phase 0 assets) -> train -> evaluate-planner -> plan
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 import torch
@@ -71,6 +72,9 @@ def test_evaluate_planner_report(planner_run, cli):
     assert 0 <= report["config_accuracy"] <= 1 and 0 <= report["tool_accuracy"] <= 1
     assert sum(map(sum, report["confusion"])) == len(test_lines)
     assert (planner_run.out / "planner_confusion.png").stat().st_size > 1000
+    stated = Counter(json.loads(line).get("preference") or "none" for line in test_lines)
+    assert {k: v["num_examples"] for k, v in report["plan_accuracy_by_preference"].items()} == stated
+    assert len(stated) > 1 and 0 <= report["preference_accuracy"] <= 1
 
 
 def test_evaluate_planner_on_a_hand_written_set(planner_run, cli, tmp_path):
@@ -103,6 +107,8 @@ def test_plan_json_fits_the_free_resources(planner_run, cli):
     lookup = json.loads((planner_run.assets / "config_lookup.json").read_text())
     mask = json.loads((planner_run.assets / "tool_mask_map.json").read_text())
     assert plan["schema_version"] == 1 and plan["free_resources"] == free  # 4, not 4.0
+    # the preference it read from the words (this task states none), or none
+    assert plan["preference"] is None or set(plan["preference"]) == {"name", "says", "confidence"}
     assert all(isinstance(v, int) for v in plan["free_resources"].values())
     if plan["feasible"]:
         assert r.returncode == 0

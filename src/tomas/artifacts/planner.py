@@ -56,6 +56,22 @@ def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | 
     write_model_card(folder)
 
 
+def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: dict) -> None:
+    """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder`` (may be
+    ``source``): the same LoRA, the extended heads and table, ``meta`` (written last), the model card."""
+    folder, source = Path(folder), Path(source)
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.resolve() != source.resolve():
+        for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
+            atomic_write(folder / name, lambda p, src=source / name: p.write_bytes(src.read_bytes()))
+    heads = {n: t.detach().cpu().contiguous() for n, t in decoder.state_dict().items()}
+    atomic_write(folder / HEADS, lambda p: save_file(heads, str(p)))
+    save_json({str(i): e for i, e in table.lookup.items()}, folder / TABLE_FILES[0])
+    save_json(table.tool_mask_map(), folder / TABLE_FILES[1])
+    save_json({"format_version": FORMAT_VERSION, **meta}, folder / META)
+    write_model_card(folder)
+
+
 def read_meta(folder: str | Path) -> dict:
     """``planner.json`` of a complete, current-format planner folder, or one ``DataError`` line."""
     folder = Path(folder)
@@ -80,10 +96,11 @@ def read_meta(folder: str | Path) -> dict:
 
 def with_old_defaults(meta: dict) -> dict:
     """A planner written before a model setting existed was trained as it was then: on the last token's
-    state (``readout``), with a row config head (``config_head``)."""
+    state (``readout``), with a row config head (``config_head``), without reading preferences."""
     model = meta["config"].setdefault("model", {})
     model.setdefault("readout", "last")
     model.setdefault("config_head", "rows")
+    model.setdefault("preferences", False)
     return meta
 
 
@@ -147,8 +164,9 @@ def load_legacy_weights(model, folder: str | Path) -> None:
 # --------------------------------------------------------------------------- model card
 
 _LIMITS = """\
-- Plans only over the tools and configurations in `config_lookup.json`; a new tool or profiling
-  table needs Phase 0 and the planner trained again.
+- Plans only over the tools and configurations in `config_lookup.json`. `tomas add-tool` adds a tool
+  after training (its rows from Phase 0's encoder, a tool-head row from at most 50 examples; measured
+  in `docs/phase0_value.md`); a new profiling table for the old tools needs Phase 0 and the planner again.
 - Trained on generated English requests (templates, see `docs/planner.md`); accuracy on
   requests written differently is lower, see the reports of the project's hand-written test set.
 - A plan always fits the free resources it was given; it is only as good as the profiling table's latencies."""
@@ -185,5 +203,8 @@ def write_model_card(folder: str | Path) -> Path:
         r = json.loads(report.read_text())
         lines.append(f"- test ({r.get('test_file', 'test split')}, {r['num_examples']} requests): "
                      f"tool {r['tool_accuracy']:.1%}, plan {r['plan_accuracy']:.1%}, violations {r['violations']}")
+    for added in meta.get("added_tools", []):
+        lines.append(f"- added after training: `{added['tool']}` ({added['num_configs']} configurations, tool-head "
+                     f"row from {added['num_examples']} examples: {added['examples']})")
     lines += ["", "## Limits", _LIMITS, ""]
     return atomic_write(folder / CARD, lambda p: p.write_text("\n".join(lines)))

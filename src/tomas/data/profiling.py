@@ -150,19 +150,21 @@ def fits(needs: Sequence[float], free: Sequence[float]) -> bool:
     return all(need <= have + FIT_TOLERANCE for need, have in zip(needs, free, strict=True))
 
 
-def resource_costs(tool_of: Sequence[object], requirements: Sequence[Sequence[float]]) -> list[float]:
+def resource_costs(tool_of: Sequence[object], requirements: Sequence[Sequence[float]],
+                   only: Sequence[str] = RESOURCES) -> list[float]:
     """Each configuration's resource cost, the oracle's tie-break under a latency budget:
     Σ over ``RESOURCES`` of its requirement / its tool's largest requirement of that resource
     (resources a tool never uses are skipped), summed in ``RESOURCES`` order so that every
-    caller gets the same float, bit for bit. ``tool_of[i]`` is configuration i's tool."""
+    caller gets the same float, bit for bit. ``tool_of[i]`` is configuration i's tool.
+    ``only``: sum over these resources alone (a preference's cost, e.g. the GPU's share)."""
     tops: dict[object, list[float]] = {}
     for tool, row in zip(tool_of, requirements):
         tops[tool] = [max(a, b) for a, b in zip(tops.get(tool, row), row)]
     costs = []
     for tool, row in zip(tool_of, requirements):
         cost = 0.0
-        for value, top in zip(row, tops[tool]):
-            if top > 0:
+        for name, value, top in zip(RESOURCES, row, tops[tool]):
+            if top > 0 and name in only:
                 cost += value / top
         costs.append(cost)
     return costs

@@ -55,6 +55,28 @@ def tool_accuracy_by_phrasing(examples: list[PlannerExample], choices: list[Choi
     return dict(sorted(out.items(), key=lambda kv: (kv[1]["tool_accuracy"], kv[0])))
 
 
+def preference_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    """How preferences in words are read and honoured: ``preference_accuracy`` = the preference head names
+    the request's preference, or none when it states none (absent without a preference head); per
+    preference stated (``none`` = no preference), the examples and their plan accuracy
+    (tool and configuration both the oracle's, which honours the preference); ``preference_plan_accuracy``:
+    plan accuracy over every request that states one (absent when none does)."""
+    out: dict = {}
+    if choices and choices[0].preference_prob is not None:
+        out["preference_accuracy"] = sum(c.preference == e.preference for e, c in zip(examples, choices)) / max(
+            1, len(examples))
+    groups: dict[str, list] = {}
+    for e, c in zip(examples, choices):
+        groups.setdefault(e.preference or "none", []).append(
+            table.tool_names[c.tool_id] == e.tool and c.config_id == e.config_id)
+    out["plan_accuracy_by_preference"] = {k: {"num_examples": len(v), "plan_accuracy": sum(v) / len(v)}
+                                          for k, v in sorted(groups.items())}
+    stated = [right for k, v in groups.items() if k != "none" for right in v]
+    if stated:
+        out["preference_plan_accuracy"] = sum(stated) / len(stated)
+    return out
+
+
 def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
     n = len(examples)
     gold_tool = [table.tool_names.index(e.tool) for e in examples]
@@ -91,6 +113,7 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
         "confusion": confusion,
         "worst_examples": wrong[:10],
         "tool_accuracy_by_phrasing": tool_accuracy_by_phrasing(examples, choices, table.tool_names),
+        **preference_metrics(examples, choices, table),
     }
 
 
@@ -115,7 +138,8 @@ def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], t
         "size_accuracy": sum(choices[i].input_size == examples[i].input_size for i in sized) / max(1, len(sized)),
         "size_accuracy_given_tool": sum(tool_right[i] and choices[i].input_size == examples[i].input_size
                                         for i in sized) / max(1, sum(tool_right[i] for i in sized)),
-        **{k: m[k] for k in ("plan_accuracy", "config_accuracy_given_tool", "infeasible_accuracy", "num_infeasible")},
+        **{k: m[k] for k in ("plan_accuracy", "config_accuracy_given_tool", "infeasible_accuracy", "num_infeasible",
+                             "preference_accuracy", "preference_plan_accuracy") if k in m},
         "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
         "by_category": {k: {"num_requests": r["n"], "tool_accuracy": r["tool"] / r["n"],
                             "plan_accuracy": r["plan"] / r["sized"] if r["sized"] else None}

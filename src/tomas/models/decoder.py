@@ -12,7 +12,9 @@ tool = argmax(tool_logits); input size = the size with the most config-head prob
 among the tool's configurations; config = argmax over the tool's configurations of that size
 that fit, scored by the config head plus (optionally) a feature scorer: a small head that reads
 the same hidden state and weighs each candidate's latency rank, whether it meets the request's
-latency budget and its resource-cost rank among those that do.
+latency budget and its resource-cost rank among those that do (and, reading preferences, its rank
+by GPU share and by CPU cores). A preference head says which preference in words the request
+states (``data.planner.preferences``): what the plan reports it applied.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import torch
 from torch import nn
 
 from tomas.data import tool_mask_map
+from tomas.data.planner.preferences import PREFERENCE_NAMES, PREFERENCES
 from tomas.data.profiling import FIT_TOLERANCE, INPUT_SIZES, RESOURCES, resource_costs
 from tomas.errors import DataError
 
@@ -74,16 +77,44 @@ class ConfigTable:
         for i, entry in lookup.items():
             if tool_of[i] < 0 or tool_names[tool_of[i]] != entry["tool_name"]:
                 raise DataError(f"{mask_path}: config {i} ({entry['tool_name']}) is not listed under its tool")
+        return cls.from_lookup(tool_names, lookup)
+
+    @classmethod
+    def from_lookup(cls, tool_names: list[str], lookup: dict[int, dict]) -> ConfigTable:
+        """The table of ``lookup`` (ids 0..n-1, entries as in ``config_lookup.json``) over ``tool_names``."""
+        tool_of = torch.tensor([tool_names.index(lookup[i]["tool_name"]) for i in range(len(lookup))])
         size_of = torch.tensor([INPUT_SIZES.index(lookup[i]["input_size"]) for i in range(len(lookup))])
         resources = torch.tensor([[float(lookup[i][r]) for r in RESOURCES] for i in range(len(lookup))],
                                  dtype=torch.float64)
         latency = torch.tensor([float(lookup[i]["latency_ms"]) for i in range(len(lookup))], dtype=torch.float64)
         return cls(tool_names, lookup, tool_of, size_of, resources, latency)
 
+    def with_tool(self, tool_name: str, entries: list[dict]) -> ConfigTable:
+        """This table plus a tool added after training: its ``config_lookup.json`` entries get the ids
+        ``num_configs``.. in order, so every id the planner knew keeps its meaning."""
+        if tool_name in self.tool_names:
+            raise DataError(f"{tool_name}: already one of this planner's tools")
+        if not entries or any(e["tool_name"] != tool_name for e in entries):
+            raise DataError(f"{tool_name}: expected its configurations, got {len(entries)} entries of other tools")
+        lookup = self.lookup | {self.num_configs + k: dict(e) for k, e in enumerate(entries)}
+        return ConfigTable.from_lookup([*self.tool_names, tool_name], lookup)
+
     @cached_property
     def resource_cost(self) -> torch.Tensor:
         """[num_configs] float64: the oracle's ``resource_costs`` of every configuration."""
         return torch.tensor(resource_costs(self.tool_of.tolist(), self.resources.tolist()), dtype=torch.float64)
+
+    def preference_order(self, name: str) -> torch.Tensor:
+        """Config ids by the preference's resource cost (ties -> lower latency -> lower id, as the oracle)."""
+        cost = torch.tensor(resource_costs(self.tool_of.tolist(), self.resources.tolist(),
+                                           PREFERENCES[name].resources), dtype=torch.float64)
+        by_latency = self.latency_order
+        return by_latency[torch.argsort(cost[by_latency], stable=True)]
+
+    @cached_property
+    def preference_orders(self) -> list[torch.Tensor]:
+        """``preference_order`` of each preference that spends least of some resources (``PREFERENCE_FEATURES``)."""
+        return [self.preference_order(name) for name in PREFERENCE_FEATURES]
 
     @cached_property
     def latency_order(self) -> torch.Tensor:
@@ -96,11 +127,14 @@ class ConfigTable:
         by_latency = self.latency_order
         return by_latency[torch.argsort(self.resource_cost[by_latency], stable=True)]
 
-    def candidate_features(self, allowed: torch.Tensor, budget: torch.Tensor | None) -> torch.Tensor:
-        """[batch, num_configs, NUM_FEATURES] how each allowed configuration compares with the others
-        allowed for its request: latency rank (0 = fastest), whether it meets the request's latency
-        budget (``budget`` [batch] ms, NaN = none), and resource-cost rank among those that meet it
-        (0 = least; 0 where it does not meet it). Zero outside ``allowed``.
+    def candidate_features(self, allowed: torch.Tensor, budget: torch.Tensor | None,
+                           preferences: bool = False) -> torch.Tensor:
+        """[batch, num_configs, num_features(preferences)] how each allowed configuration compares with
+        the others allowed for its request: latency rank (0 = fastest), whether it meets the request's
+        latency budget (``budget`` [batch] ms, NaN = none), and resource-cost rank among those that meet
+        it (0 = least; 0 where it does not meet it). With ``preferences``, also its rank by each
+        ``PREFERENCE_FEATURES`` preference's cost among the preference's candidates (those that meet the
+        budget, all allowed when none does; 0 elsewhere). Zero outside ``allowed``.
 
         Ranks rather than values: the oracle's rule is lexicographic (meet the budget, then least
         resources; else fastest), which integer ranks express with margins of at least one weight
@@ -113,6 +147,9 @@ class ConfigTable:
             meets = allowed & (self.latency.unsqueeze(0) <= budget.to(torch.float64).unsqueeze(1))
         ranks = [_ranks_within(allowed, self.latency_order), meets.to(torch.float64),
                  _ranks_within(meets, self.cost_order)]
+        if preferences:
+            pool = torch.where(meets.any(1, keepdim=True), meets, allowed)
+            ranks += [_ranks_within(pool, order) for order in self.preference_orders]
         return torch.stack(ranks, dim=-1).float()
 
     def fits(self, free: torch.Tensor) -> torch.Tensor:
@@ -121,7 +158,15 @@ class ConfigTable:
 
 
 NUM_FEATURES = 3
-"""Per-candidate features the feature scorer weighs (``ConfigTable.candidate_features``)."""
+"""Per-candidate features the feature scorer weighs (``ConfigTable.candidate_features``) without preferences."""
+
+
+PREFERENCE_FEATURES = tuple(n for n in PREFERENCE_NAMES if PREFERENCES[n].resources)
+"""Preferences with a resource cost of their own: one more candidate feature each (``fastest`` is latency rank)."""
+
+
+def num_features(preferences: bool) -> int:
+    return NUM_FEATURES + (len(PREFERENCE_FEATURES) if preferences else 0)
 
 
 def _ranks_within(mask: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
@@ -138,7 +183,9 @@ class DecoderLogits(NamedTuple):
     config: torch.Tensor
     """[batch, num_configs] config head: the input size is read from its mass per size."""
     feature_weights: torch.Tensor | None
-    """[batch, NUM_FEATURES] the feature scorer's weights for this request (None without one)."""
+    """[batch, num_features] the feature scorer's weights for this request (None without one)."""
+    preference: torch.Tensor | None = None
+    """[batch, 1 + len(PREFERENCE_NAMES)] preference head: none, then each preference (None without one)."""
 
 
 @dataclass(frozen=True)
@@ -156,13 +203,19 @@ class Choice:
     runner_up_tool: int | None = None
     """Second most probable tool (None with a single tool): where to look when ``tool_prob`` is low."""
     runner_up_tool_prob: float | None = None
+    preference: str | None = None
+    """The preference the request states per the preference head (None: none, or no preference head)."""
+    preference_prob: float | None = None
+    """The preference head's probability of its answer (``preference``, or no preference)."""
 
 
-def rescale_rows(rows: torch.Tensor) -> torch.Tensor:
-    """Centre the rows and scale them to a default ``nn.Linear`` init's mean row norm."""
-    rows = rows.float() - rows.float().mean(0, keepdim=True)
+def rescale_rows(rows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+    """Centre the rows and scale them to a default ``nn.Linear`` init's mean row norm; with ``reference``,
+    by the centre and scale that do so for ``reference`` (rows added later land in the same space)."""
+    ref = (rows if reference is None else reference).float()
+    centre = ref.mean(0, keepdim=True)
     target = 1 / math.sqrt(3)  # row norm of nn.Linear's U(±1/sqrt(in)) init, whatever `in` is
-    return rows * (target / rows.norm(dim=1).mean().clamp_min(1e-12))
+    return (rows.float() - centre) * (target / (ref - centre).norm(dim=1).mean().clamp_min(1e-12))
 
 
 class LiveConfigHead(nn.Module):
@@ -185,8 +238,10 @@ class HierarchicalDecoder(nn.Module):
     """``forward(hidden) -> (tool_logits, config_logits)``; ``predict`` applies the masks."""
 
     def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None,
-                 config_features: bool = False, feature_scale: float = 10.0, live_rows: bool = False):
-        """``live_rows``: a ``LiveConfigHead`` over ``config_rows`` (random ones when None)."""
+                 config_features: bool = False, feature_scale: float = 10.0, live_rows: bool = False,
+                 preferences: bool = False):
+        """``live_rows``: a ``LiveConfigHead`` over ``config_rows`` (random ones when None); ``preferences``:
+        a preference head, and the feature scorer also ranks by each preference's resources."""
         super().__init__()
         if config_rows is not None and tuple(config_rows.shape) != (table.num_configs, hidden_size):
             raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
@@ -201,10 +256,12 @@ class HierarchicalDecoder(nn.Module):
             self.config_head = nn.Linear(hidden_size, table.num_configs)
         # Optional: the prompt's hidden state also chooses how to weigh each candidate's standing
         # among the allowed ones (latency rank, meets the budget, cost rank); zero-init = off at start.
-        self.feature_head = nn.Linear(hidden_size, NUM_FEATURES) if config_features else None
+        self.preferences = preferences
+        self.feature_head = nn.Linear(hidden_size, num_features(preferences)) if config_features else None
         if self.feature_head is not None:
             nn.init.zeros_(self.feature_head.weight)
             nn.init.zeros_(self.feature_head.bias)
+        self.preference_head = nn.Linear(hidden_size, 1 + len(PREFERENCE_NAMES)) if preferences else None
         if config_rows is not None:
             with torch.no_grad():
                 self.config_head.weight.copy_(rescale_rows(config_rows))
@@ -215,7 +272,8 @@ class HierarchicalDecoder(nn.Module):
 
     def logits(self, hidden: torch.Tensor) -> DecoderLogits:
         weights = self.feature_scale * self.feature_head(hidden) if self.feature_head is not None else None
-        return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights)
+        preference = self.preference_head(hidden) if self.preference_head is not None else None
+        return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights, preference)
 
     def candidate_scores(self, out: DecoderLogits, allowed: torch.Tensor,
                          latency_budget: torch.Tensor | None = None) -> torch.Tensor:
@@ -223,7 +281,7 @@ class HierarchicalDecoder(nn.Module):
         plus, with a feature scorer, its weighting of ``ConfigTable.candidate_features``."""
         scores = out.config.float()
         if out.feature_weights is not None:
-            feats = self.table.candidate_features(allowed, latency_budget).to(scores.device)
+            feats = self.table.candidate_features(allowed, latency_budget, self.preferences).to(scores.device)
             # Elementwise, not einsum: autocast would run a matmul in bf16 and round ranks × weights.
             scores = scores + (feats * out.feature_weights.float().unsqueeze(1)).sum(-1)
         return scores.masked_fill(~allowed, -math.inf)
@@ -248,16 +306,18 @@ class HierarchicalDecoder(nn.Module):
 
     @torch.no_grad()
     def predict(self, hidden: torch.Tensor, free_resources: torch.Tensor | None = None,
-                latency_budget: torch.Tensor | None = None) -> list[Choice]:
+                latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
-        ``latency_budget`` [batch] ms (NaN = none) only informs the feature scorer, it masks nothing.
+        ``latency_budget`` [batch] ms (NaN = none) only informs the feature scorer, it masks nothing;
+        ``tools`` [batch]: decode with these tools instead of the tool head's (evaluation: the config
+        head's part alone).
         """
         out = self.logits(hidden)
         tool_probs = out.tool.float().softmax(-1)
         tool_top = tool_probs.topk(min(2, tool_probs.shape[-1]), dim=-1)
-        tool_ids = tool_top.indices[:, 0]
+        tool_ids = tool_top.indices[:, 0] if tools is None else tools.to(tool_top.indices.device)
         size_ids = self.size_log_probs(out.config, tool_ids).argmax(-1)
         allowed = self.allowed(tool_ids, size_ids, free_resources)
         scores = self.candidate_scores(out, allowed, latency_budget)
@@ -265,6 +325,7 @@ class HierarchicalDecoder(nn.Module):
         # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
         # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
         top = scores.topk(min(2, scores.shape[-1]), dim=-1)
+        wishes = self.read_preferences(out)
         choices = []
         for b in range(hidden.shape[0]):
             n_allowed = int(allowed[b].sum())
@@ -276,5 +337,15 @@ class HierarchicalDecoder(nn.Module):
                                   input_size=INPUT_SIZES[int(size_ids[b])],
                                   runner_up_tool=int(tool_top.indices[b, 1]) if tool_top.indices.shape[1] > 1 else None,
                                   runner_up_tool_prob=float(tool_top.values[b, 1]) if tool_top.indices.shape[1] > 1
-                                  else None))
+                                  else None, **wishes[b]))
         return choices
+
+    @staticmethod
+    def read_preferences(out: DecoderLogits) -> list[dict]:
+        """Per request ``{"preference", "preference_prob"}`` from the preference head (empty without one)."""
+        if out.preference is None:
+            return [{} for _ in range(out.tool.shape[0])]
+        probs = out.preference.float().softmax(-1)
+        best = probs.argmax(-1)
+        return [{"preference": (None, *PREFERENCE_NAMES)[int(i)], "preference_prob": float(p[i])}
+                for i, p in zip(best, probs)]

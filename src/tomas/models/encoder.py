@@ -118,7 +118,11 @@ class ResourceEncoder(nn.Module):
         return self.tool_vectors.shape[1]
 
     def forward(self, tool_id: torch.Tensor, resources: torch.Tensor) -> torch.Tensor:
-        stream_a = self.tool_vectors[tool_id]
+        return self.encode(self.tool_vectors[tool_id], resources)
+
+    def encode(self, stream_a: torch.Tensor, resources: torch.Tensor) -> torch.Tensor:
+        """[batch, hidden] Stream A vectors + [batch, 6] resources -> [batch, hidden]: also for a tool
+        the encoder never saw (its Stream A from ``tool_anchor_vectors``)."""
         stream_b = self.resource_mlp(self.featurizer(resources))
         tokens = torch.stack([stream_a, stream_b], dim=1)
         fused = self.norm(tokens + self.fusion(tokens, tokens, tokens, need_weights=False)[0]).mean(1)

@@ -113,6 +113,14 @@ def initial_rows(cfg: PlannerModelConfig, config_rows: torch.Tensor | None, tabl
     return tool_mean_rows(config_rows, table) if cfg.config_head_init == "tool_mean" else config_rows
 
 
+def build_decoder(cfg: PlannerModelConfig, hidden_size: int, table: ConfigTable,
+                  rows: torch.Tensor | None) -> HierarchicalDecoder:
+    """The decoder ``cfg`` describes, its config head starting from ``rows`` (None = random)."""
+    return HierarchicalDecoder(hidden_size, table, rows, config_features=cfg.config_features,
+                               feature_scale=cfg.feature_scale, live_rows=cfg.config_head == "live",
+                               preferences=cfg.preferences)
+
+
 def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
                   config_rows: torch.Tensor | None) -> PlannerModel:
     """Wrap the frozen LLM with LoRA and add the decoder (config head from ``config_rows`` per
@@ -129,8 +137,7 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
         lm = get_peft_model(llm.model, lora)
     rows = initial_rows(cfg, config_rows, table, llm.hidden_size)
-    decoder = HierarchicalDecoder(llm.hidden_size, table, rows, config_features=cfg.config_features,
-                                 feature_scale=cfg.feature_scale, live_rows=cfg.config_head == "live")
+    decoder = build_decoder(cfg, llm.hidden_size, table, rows)
     device = next(llm.model.parameters()).device
     return PlannerModel(lm, decoder.to(device), cfg.readout)
 
@@ -155,6 +162,18 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
             out[i] = choice
     model.train(was_training)
     return out
+
+
+@torch.no_grad()
+def prompt_states(model: PlannerModel, tokenizer, prompts: Sequence[str], device: torch.device,
+                  batch_size: int = 32) -> torch.Tensor:
+    """[len(prompts), hidden] the vectors the decoder reads for ``prompts`` (CPU), batched."""
+    was_training = model.training
+    model.eval()
+    rows = [model.last_hidden(**encode_prompts(tokenizer, prompts[i:i + batch_size], device)).cpu()
+            for i in range(0, len(prompts), batch_size)]
+    model.train(was_training)
+    return torch.cat(rows)
 
 
 def pad_prompts(rows: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:

@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
           f"latency regret {r['latency_regret_ms']:.1f} ms ({r['latency_regret_pct']:.2f}% of oracle mean) · "
           f"{r['num_examples']} examples")
     print("Config accuracy by case: " + ", ".join(f"{k} {v:.1%}" for k, v in r["config_accuracy_by_case"].items()))
+    if "preference_accuracy" in r:
+        print(f"Preferences in words: read right {r['preference_accuracy']:.1%}; plan accuracy by preference: "
+              + ", ".join(f"{k} {v['plan_accuracy']:.1%} ({v['num_examples']})"
+                          for k, v in r["plan_accuracy_by_preference"].items()))
     misread = [(k, v) for k, v in r["tool_accuracy_by_phrasing"].items() if v["tool_accuracy"] < 1][:5]
     for phrasing, row in misread:
         print(f"  misread phrasing {phrasing}: tool {row['tool_accuracy']:.0%} of {row['num_examples']}, chosen "

@@ -13,55 +13,13 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from tomas.data.profiling import RESOURCES
-from tomas.errors import DataError
-from tomas.inference import SCHEMA_VERSION, load_planner, parse_request, whole
+from tomas.inference import load_planner, read_requests, whole
 
 EXIT_INFEASIBLE = 3
 EXIT_BAD_LINES = 2  # --batch: at least one line was not a valid request (the others are planned)
 """Version of the plan JSON written by ``tomas plan`` (bumped when a field changes meaning or goes)."""
-
-
-@dataclass
-class BadLine:
-    """A batch line that is not a valid request: answered by an error object on its own output line."""
-
-    error: str
-    id: object = None
-
-    def to_dict(self) -> dict:
-        return {"schema_version": SCHEMA_VERSION, **({"id": self.id} if self.id is not None else {}),
-                "error": self.error}
-
-
-def read_requests(path: str) -> list[dict | BadLine]:
-    """Batch input (``-`` = standard input): one JSON object per line. A bad line becomes a
-    ``BadLine`` (naming the line and the field) in place of its request; the others stand."""
-    if path == "-":
-        text = sys.stdin.read()
-    elif not Path(path).is_file():
-        raise DataError(f"{path}: no such file")
-    else:
-        text = Path(path).read_text()
-    out: list[dict | BadLine] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-        except json.JSONDecodeError as e:
-            out.append(BadLine(f"{path}: line {n}: not valid JSON ({e.msg})"))
-            continue
-        try:
-            out.append(parse_request(r, f"{path}: line {n}"))
-        except DataError as e:
-            out.append(BadLine(str(e), r.get("id") if isinstance(r, dict) else None))
-    if not out:
-        raise DataError(f"{path}: no requests")
-    return out
 
 
 def print_plan(p: dict) -> None:
@@ -73,6 +31,9 @@ def print_plan(p: dict) -> None:
     print(f"  CPU cores {p['cpu_cores']}, memory {p['memory_gb']} GB, GPU SMs {p['gpu_sm']}, "
           f"GPU memory {p['gpu_memory_gb']} GB -> expected latency {p['latency_ms']} ms"
           + ("" if "meets_budget" not in p else f" ({'within' if p['meets_budget'] else 'over'} budget)"))
+    if p.get("preference"):
+        print(f"  Preference applied: {p['preference']['says']} (read from your words, "
+              f"{p['preference']['confidence']:.0%})")
     if "runner_up" in p:
         r = p["runner_up"]
         print(f"  Runner-up: config #{r['config_id']} ({r['cpu_cores']} cores, {r['memory_gb']} GB, "

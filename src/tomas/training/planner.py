@@ -22,6 +22,7 @@ from tomas.artifacts.planner import METRICS, PLOT, STATE, save_planner_folder
 from tomas.config import PlannerConfig
 from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
+from tomas.data.planner.preferences import preference_class
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.eval.planner import planner_metrics, predict_examples
@@ -141,12 +142,13 @@ def targets(examples: list[PlannerExample], data: ToolData, device: torch.device
             "size": torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples], device=device),
             "config": torch.tensor([-1 if e.config_id is None else e.config_id for e in examples], device=device),
             "free": free_tensor([e.free_resources for e in examples]),
-            "budget": budget_tensor([e.latency_budget_ms for e in examples])}
+            "budget": budget_tensor([e.latency_budget_ms for e in examples]),
+            "preference": torch.tensor([preference_class(e.preference) for e in examples], device=device)}
 
 
 def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weight: float
                  ) -> tuple[torch.Tensor, dict]:
-    """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool))."""
+    """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool)) [+ CE(preference)]."""
     tool_loss = F.cross_entropy(out.tool.float(), gold["tool"])
     size_loss = -dec.size_log_probs(out.config, gold["tool"]).gather(1, gold["size"][:, None]).mean()
     feasible = gold["config"] >= 0
@@ -156,7 +158,12 @@ def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weigh
         scores = dec.candidate_scores(out, allowed, gold["budget"])
         config_loss = F.cross_entropy(scores[feasible], gold["config"][feasible])
     loss = tool_loss + weight * (config_loss + size_loss)
-    return loss, {"tool_loss": tool_loss.item(), "config_loss": config_loss.item(), "size_loss": size_loss.item()}
+    parts = {"tool_loss": tool_loss.item(), "config_loss": config_loss.item(), "size_loss": size_loss.item()}
+    if out.preference is not None:
+        preference_loss = F.cross_entropy(out.preference.float(), gold["preference"])
+        loss = loss + preference_loss
+        parts["preference_loss"] = preference_loss.item()
+    return loss, parts
 
 
 class PlannerTrainer:

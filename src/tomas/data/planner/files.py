@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tomas.data import ToolData
 from tomas.data.planner.oracle import ToolIndex
+from tomas.data.planner.preferences import check_preference
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.registry import _read_text
 from tomas.errors import DataError
@@ -30,13 +31,18 @@ class PlannerExample:
     latency_budget_ms: float | None
     config_id: int | None
     phrasing: str
+    preference: str | None = None
+    """The preference the task states (``preferences.PREFERENCES``), None = none; the label honours it."""
 
     def to_json(self) -> str:
-        """One JSONL line, keys in field order."""
-        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)}, ensure_ascii=False)
+        """One JSONL line, keys in field order (``preference`` only when there is one)."""
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)
+                           if f.name not in OPTIONAL or getattr(self, f.name) is not None}, ensure_ascii=False)
 
 
 KEYS = tuple(f.name for f in fields(PlannerExample))
+OPTIONAL = ("preference",)
+"""Keys a line may leave out (files written before preferences existed have none)."""
 
 
 def write_planner(splits: dict[str, list[PlannerExample]], out_dir: str | Path) -> dict[str, Path]:
@@ -61,11 +67,13 @@ def _check_line(obj: object, data: ToolData,
     tool, size, budget = obj["tool"], obj["input_size"], obj["latency_budget_ms"]
     free = {f: float(obj["free_resources"][f]) for f in RESOURCES}
     budget = None if budget is None else float(budget)
-    expected = indexes[tool].choose(size, free, budget)
+    preference = obj.get("preference")
+    expected = indexes[tool].choose(size, free, budget, preference)
     if obj["config_id"] != expected:
         wanted = "null (nothing fits)" if expected is None else str(expected)
         return "config_id", f"label disagrees with the oracle: expected {wanted}"
-    return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, obj["config_id"], obj["phrasing"])
+    return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, obj["config_id"], obj["phrasing"],
+                          preference)
 
 
 def _check_keys(obj: object) -> str | tuple[str, str] | None:
@@ -73,15 +81,16 @@ def _check_keys(obj: object) -> str | tuple[str, str] | None:
     if not isinstance(obj, dict):
         return f"expected a JSON object, got {type(obj).__name__}"
     for key in KEYS:
-        if key not in obj:
+        if key not in obj and key not in OPTIONAL:
             return key, "missing"
     for key in obj:
         if key not in KEYS:
-            return key, f"unexpected key (expected exactly {', '.join(KEYS)})"
+            return key, f"unexpected key (expected {', '.join(KEYS)}; {', '.join(OPTIONAL)} optional)"
     for key in ("id", "task", "phrasing"):
         if not isinstance(obj[key], str) or not obj[key].strip():
             return key, "expected a non-empty string"
-    return None
+    problem = check_preference(obj.get("preference"))
+    return ("preference", problem) if problem else None
 
 
 def _check_request(obj: dict, indexes: dict[str, ToolIndex]) -> tuple[str, str] | None:
@@ -129,7 +138,8 @@ HAND_FILE = "data/planner_handwritten/requests.jsonl"
 
 
 HAND_KEYS = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size", "category")
-"""A line of the hand-written test set (``data/planner_handwritten/requests.jsonl``)."""
+"""A line of the hand-written test set (``data/planner_handwritten/requests.jsonl``); it may also say
+the ``preference`` its task states."""
 
 
 def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
@@ -148,8 +158,9 @@ def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise DataError(f"{path}: line {n}: not valid JSON ({e.msg})") from None
-        if not isinstance(obj, dict) or set(obj) != set(HAND_KEYS):
-            raise DataError(f"{path}: line {n}: expected an object with exactly {', '.join(HAND_KEYS)}")
+        if not isinstance(obj, dict) or set(obj) - {"preference"} != set(HAND_KEYS):
+            raise DataError(f"{path}: line {n}: expected an object with exactly {', '.join(HAND_KEYS)} "
+                            "(and optionally preference)")
         tool, size, category = obj["tool"], obj["input_size"], obj["category"]
         if not isinstance(category, str) or not category:
             raise DataError(f"{path}: line {n}: field category: expected a non-empty string")
@@ -159,14 +170,16 @@ def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
         full.pop("category")
         if tool in indexes and stand_in in indexes[tool].by_size and _is_number_dict(obj["free_resources"]):
             full["config_id"] = indexes[tool].choose(stand_in, {f: float(obj["free_resources"][f])
-                                                                for f in RESOURCES}, obj["latency_budget_ms"])
+                                                                for f in RESOURCES}, obj["latency_budget_ms"],
+                                                     obj.get("preference") if check_preference(
+                                                         obj.get("preference")) is None else None)
         checked = _check_line(full, data, indexes)
         if not isinstance(checked, PlannerExample):
             where = f"field {checked[0]}: {checked[1]}" if isinstance(checked, tuple) else checked
             raise DataError(f"{path}: line {n}: {where}")
         out.append(checked if size is not None else
                    PlannerExample(checked.id, checked.task, tool, "", checked.free_resources,
-                                  checked.latency_budget_ms, None, checked.phrasing))
+                                  checked.latency_budget_ms, None, checked.phrasing, checked.preference))
     if not out:
         raise DataError(f"{path}: no requests")
     return out

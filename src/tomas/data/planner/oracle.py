@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from tomas.data import ToolData, profiling
+from tomas.data.planner.preferences import PREFERENCES
 from tomas.data.profiling import RESOURCES, Configuration, resource_costs
 
 
@@ -20,21 +21,29 @@ class ToolIndex:
         self.by_size: dict[str, list[Configuration]] = {}
         for c in configs:
             self.by_size.setdefault(c.input_size, []).append(c)
-        costs = resource_costs([tool] * len(configs), [[getattr(c, f) for f in RESOURCES] for c in configs])
+        requirements = [[getattr(c, f) for f in RESOURCES] for c in configs]
+        costs = resource_costs([tool] * len(configs), requirements)
         self.cost = {c.config_id: cost for c, cost in zip(configs, costs)}
+        self.preference_cost = {name: dict(zip((c.config_id for c in configs),
+                                               resource_costs([tool] * len(configs), requirements, p.resources)))
+                                for name, p in PREFERENCES.items()}
 
-    def choose(self, size: str, free: dict[str, float], budget: float | None) -> int | None:
+    def choose(self, size: str, free: dict[str, float], budget: float | None,
+               preference: str | None = None) -> int | None:
         fitting = [c for c in self.by_size.get(size, []) if fits(c, free)]
         if not fitting:
             return None
         meeting = [c for c in fitting if budget is not None and c.latency_ms <= budget]
-        if meeting:
+        if preference is not None and preference != "fastest":
+            cost = self.preference_cost[preference]
+            return min(meeting or fitting, key=lambda c: (cost[c.config_id], c.latency_ms, c.config_id)).config_id
+        if meeting and preference is None:
             return min(meeting, key=lambda c: (self.cost[c.config_id], c.latency_ms, c.config_id)).config_id
         return min(fitting, key=lambda c: (c.latency_ms, c.config_id)).config_id
 
 
 def oracle_config(data: ToolData, tool: str, input_size: str, free: dict[str, float],
-                  latency_budget_ms: float | None) -> int | None:
+                  latency_budget_ms: float | None, preference: str | None = None) -> int | None:
     """The configuration a planner should pick; ``None`` when none of the tool's fits (infeasible).
 
     Candidates are ``tool``'s configurations of ``input_size`` that ``fits`` ``free``.
@@ -48,5 +57,8 @@ def oracle_config(data: ToolData, tool: str, input_size: str, free: dict[str, fl
       id. This leaves the rest of the machine to other jobs once the user's deadline is met.
       If no candidate meets the budget, the fastest candidate (as without a budget): the
       closest the machine can get to the deadline.
+    * With a ``preference`` (``preferences.PREFERENCES``): ``fastest`` -> the fastest candidate;
+      any other -> among the candidates that meet the budget (all when none does or there is no
+      budget) the one with the least of the preference's resources, ties -> lower latency -> lower id.
     """
-    return ToolIndex(data, tool).choose(input_size, free, latency_budget_ms)
+    return ToolIndex(data, tool).choose(input_size, free, latency_budget_ms, preference)

@@ -12,6 +12,7 @@ from tomas.data.planner.files import PlannerExample
 from tomas.data.planner.numeric import numeric_cue
 from tomas.data.planner.oracle import ToolIndex
 from tomas.data.planner.phrases import REGISTRY_TEMPLATES
+from tomas.data.planner.preferences import add_preference, draw_preference, preference_phrases
 from tomas.data.planner.snapshots import P_BUDGET, P_INFEASIBLE, sample_budget, sample_free_resources
 from tomas.data.planner.text import (
     heldout_templates,
@@ -32,6 +33,8 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int) -
     # Wording variation draws from its own stream, so the snapshots and labels do not depend on it
     # (its knobs are read as text.P_*, where a test can turn them off).
     wording = random.Random(f"{seed}/{split}/{tool.name}/wording") if split == "train" else None
+    # Preferences too (every split): the examples without one are the same as before preferences existed.
+    wish = random.Random(f"{seed}/{split}/{tool.name}/preference")
     bank, templates = split_phrasings(tool, split, seed), heldout_templates(tool, seed)[split]
     sizes = [s for s in INPUT_SIZES if s in index.by_size]
     examples = []
@@ -51,9 +54,13 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int) -
         configs = index.by_size[size]
         free = sample_free_resources(configs, rng, infeasible=rng.random() < P_INFEASIBLE)
         budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
+        preference = draw_preference(wish)
+        if preference is not None:
+            task = add_preference(task, wish.choice(preference_phrases(preference, split, seed)))
         examples.append(PlannerExample(
             id=f"{split}/{tool.name}/{k:04d}", task=task, tool=tool.name, input_size=size, free_resources=free,
-            latency_budget_ms=budget, config_id=index.choose(size, free, budget), phrasing=phrasing))
+            latency_budget_ms=budget, config_id=index.choose(size, free, budget, preference), phrasing=phrasing,
+            preference=preference))
     return examples
 
 
@@ -74,7 +81,9 @@ def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, v
 
 
 def planner_stats(examples: Sequence[PlannerExample]) -> dict[str, float]:
-    """Shares of infeasible examples (``config_id`` null) and of examples with a latency budget."""
+    """Shares of infeasible examples (``config_id`` null), of examples with a latency budget and of
+    examples that state a preference."""
     n = max(len(examples), 1)
     return {"infeasible": sum(e.config_id is None for e in examples) / n,
-            "budgeted": sum(e.latency_budget_ms is not None for e in examples) / n}
+            "budgeted": sum(e.latency_budget_ms is not None for e in examples) / n,
+            "preference": sum(e.preference is not None for e in examples) / n}

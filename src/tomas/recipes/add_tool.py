@@ -1,0 +1,156 @@
+"""Add a tool to a trained planner, without training Phase 0 or the planner again.
+
+``tomas add-tool NAME --tool_registry R --profiling_data P [--planner_dir assets/planner]
+[--encoder_checkpoint assets/pretrained_encoder.pt] [--examples FILE.jsonl] [--output_dir DIR]``
+
+NAME must be in the registry and the profiling table (the planner's own tools too: their requests
+are the replay the new tool-head row is fitted against). Its configurations get rows from Phase 0's
+encoder and its tool-head row is fitted on ``--examples`` (at most 50 requests, ``tomas plan --batch``
+lines) or, without them, on 50 requests generated from its registry entry (``training.new_tool``).
+Then ``tomas plan --planner_dir DIR`` plans over it like any other tool.
+
+setup (planner, data, encoder) -> rows -> fit the tool-head row -> save (``planner.json`` last)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+
+from tomas.artifacts.planner import save_with_added_tool
+from tomas.data import ToolData, load_tool_data
+from tomas.data.planner import generate_planner
+from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
+from tomas.errors import DataError
+from tomas.inference import BadLine, LoadedPlanner, load_planner, read_requests
+from tomas.models.decoder import ConfigTable, LiveConfigHead, rescale_rows
+from tomas.models.planner import prompt_states, render_prompt
+from tomas.training.new_tool import (
+    MAX_EXAMPLES,
+    encoder_rows,
+    extend_decoder,
+    fit_tool_row,
+    load_encoder,
+    new_rows_like,
+    new_tool_stream_a,
+)
+
+REPLAY_PER_TOOL = 40
+"""Generated requests per old tool that the new tool-head row learns to lose against."""
+
+
+def configs_of(table: ConfigTable, ids: list[int]) -> list[Configuration]:
+    """``config_lookup.json`` entries as ``Configuration``s (what the encoder reads)."""
+    return [Configuration(i, table.lookup[i]["tool_name"], table.lookup[i]["input_size"],
+                          *(float(table.lookup[i][r]) for r in RESOURCES), float(table.lookup[i]["latency_ms"]))
+            for i in ids]
+
+
+def old_raw_rows(planner: LoadedPlanner, encoder, tool_names: list[str]) -> torch.Tensor:
+    """The encoder's rows of the planner's configurations, checked against the rows its config head holds."""
+    table = planner.table
+    if tool_names != table.tool_names:
+        raise DataError(f"encoder checkpoint: trained on tools {tool_names}, the planner has {table.tool_names} "
+                        "(pass the Phase 0 checkpoint whose export the planner was trained on)")
+    with torch.no_grad():
+        raw = torch.cat([encoder(table.tool_of[i:i + 256], torch.tensor(
+            [c.vector() for c in configs_of(table, list(range(i, min(i + 256, table.num_configs))))]))
+            for i in range(0, table.num_configs, 256)])
+    head = planner.model.decoder.config_head
+    if isinstance(head, LiveConfigHead) and not torch.allclose(rescale_rows(raw), head.rows.cpu(), atol=1e-4):
+        raise DataError("encoder checkpoint: its rows are not the ones this planner's config head holds "
+                        "(pass the Phase 0 checkpoint whose export the planner was trained on)")
+    return raw
+
+
+def example_prompts(path: str | None, tool, configs: list[Configuration], seed: int) -> tuple[list[str], str]:
+    """(prompts, where they came from): the user's requests, or requests generated from the registry."""
+    if path is not None:
+        requests = read_requests(path)
+        bad = next((r for r in requests if isinstance(r, BadLine)), None)
+        if bad is not None:
+            raise DataError(bad.error)
+        if len(requests) > MAX_EXAMPLES:
+            raise DataError(f"{path}: {len(requests)} requests, at most {MAX_EXAMPLES}")
+        return [render_prompt(r["task"], r["free_resources"], r.get("latency_budget_ms")) for r in requests], path
+    own = ToolData([tool], [replace(c, config_id=k) for k, c in enumerate(configs)], tool.name)
+    generated = generate_planner(own, seed=seed, train_per_tool=MAX_EXAMPLES, val_per_tool=0, test_per_tool=0)["train"]
+    return ([render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in generated],
+            "generated from its registry entry")
+
+
+def replay_prompts(data: ToolData, tool_names: list[str], seed: int) -> tuple[list[str], torch.Tensor]:
+    """Generated requests for the planner's own tools (their registry entries must be in ``data``)."""
+    missing = [t for t in tool_names if t not in data.tool_names]
+    if missing:
+        raise DataError(f"tool registry: lacks the planner's tool(s) {', '.join(missing)} (pass the registry "
+                        "with every tool, old and new)")
+    examples = generate_planner(data.subset(tool_names), seed=seed, train_per_tool=REPLAY_PER_TOOL,
+                                val_per_tool=0, test_per_tool=0)["train"]
+    return ([render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in examples],
+            torch.tensor([tool_names.index(e.tool) for e in examples]))
+
+
+def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: str, encoder_checkpoint: str,
+             examples: str | None, output_dir: str | None, device: str = "auto", log=print) -> dict:
+    log(f"Loading the planner {planner_dir} and the data...")
+    planner = load_planner(planner_dir, device)
+    data = load_tool_data(tool_registry, profiling_data)
+    if name not in data.tool_names:
+        raise DataError(f"{tool_registry}: no tool {name!r}")
+    configs = [c for c in data.configs if c.tool == name]
+    if not configs:
+        raise DataError(f"{profiling_data}: no configurations of {name!r}")
+    table = planner.table.with_tool(name, [c.lookup_entry() for c in configs])
+    seed = planner.cfg.training.seed
+    model_cfg = planner.cfg.model
+    if model_cfg.config_head_init != "phase0":
+        raise DataError(f"{planner_dir}: config head rows from {model_cfg.config_head_init}, not Phase 0: "
+                        "a new tool's rows come from Phase 0's encoder")
+    log(f"Rows for {len(configs)} configurations of {name} from {encoder_checkpoint}...")
+    encoder, info = load_encoder(encoder_checkpoint, planner.meta["llm_model"])
+    llm = SimpleNamespace(embeddings=planner.model.lm.get_input_embeddings(), tokenizer=planner.tokenizer)
+    stream_a = new_tool_stream_a(llm, data.tools[data.tool_id(name)], info["anchor_description"]).cpu()
+    new_rows = new_rows_like(old_raw_rows(planner, encoder, info["tool_names"]), encoder_rows(encoder, stream_a,
+                                                                                               configs))
+    decoder = extend_decoder(planner.model.decoder, table, new_rows.to(planner.device))
+    prompts, source = example_prompts(examples, data.tools[data.tool_id(name)], configs, seed)
+    replay, replay_tools = replay_prompts(data, planner.table.tool_names, seed)
+    log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
+    states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
+    fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools, seed=seed)
+    meta = dict(planner.meta, tool_names=table.tool_names, num_configs=table.num_configs)
+    meta["added_tools"] = [*planner.meta.get("added_tools", []), {
+        "tool": name, "num_configs": len(configs), "num_examples": len(prompts), "examples": source,
+        "encoder_checkpoint": str(encoder_checkpoint), "sizes": sorted({c.input_size for c in configs},
+                                                                       key=INPUT_SIZES.index)}]
+    out = output_dir or planner_dir
+    save_with_added_tool(out, planner_dir, decoder, table, meta)
+    log(f"✓ {out}: {len(table.tool_names)} tools, {table.num_configs} configurations "
+        f"(plan with `tomas plan --planner_dir {out} ...`)")
+    return meta["added_tools"][-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="tomas add-tool", description=__doc__.splitlines()[0])
+    p.add_argument("name", help="the tool, as named in the registry and the profiling table")
+    p.add_argument("--tool_registry", required=True, help="registry with every tool, old and new")
+    p.add_argument("--profiling_data", required=True, help="profiling table with the new tool's rows")
+    p.add_argument("--planner_dir", default="assets/planner")
+    p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt",
+                   help="Phase 0's encoder, the one whose export the planner was trained on")
+    p.add_argument("--examples", default=None, help=f"at most {MAX_EXAMPLES} requests for the new tool "
+                                                    "(JSONL as `tomas plan --batch`); default: generated")
+    p.add_argument("--output_dir", default=None, help="where the extended planner goes (default: --planner_dir)")
+    p.add_argument("--device", default="auto")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.output_dir and Path(args.output_dir).resolve() == Path(args.planner_dir).resolve():
+        args.output_dir = None
+    add_tool(args.name, args.planner_dir, args.tool_registry, args.profiling_data, args.encoder_checkpoint,
+             args.examples, args.output_dir, args.device)
+    return 0

@@ -1,0 +1,121 @@
+"""A tool added after the planner was trained (``tomas add-tool``; measured in docs/phase0_value.md).
+
+- Its configurations join the table after the old ones (``ConfigTable.with_tool``), so every id the
+  planner knew keeps its meaning.
+- Their config-head rows come from Phase 0's trained encoder (``encoder_rows``): Stream A from the
+  frozen LLM's embeddings of the new name, as for every tool, Stream B from each configuration's
+  resources, then the same centring and scale as the rows the planner was trained with
+  (``rescale_rows(new, reference=old)``). The live config head's map, learned on the other tools,
+  scores them as they are: the config head is not retrained.
+- The tool head gets one new row (``extend_decoder``), fitted on the new tool's examples (at most
+  ``MAX_EXAMPLES``) against a replay of the other tools' requests, every other weight frozen
+  (``fit_tool_row``): the old tools' plans change only where the new tool now wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from tomas.data.profiling import Configuration
+from tomas.errors import DataError
+from tomas.models.decoder import ConfigTable, HierarchicalDecoder, LiveConfigHead, rescale_rows
+from tomas.models.encoder import ResourceEncoder, tool_anchor_vectors
+
+MAX_EXAMPLES = 50
+"""Examples of the new tool a user is asked for at most (none: generated from its registry entry)."""
+
+
+def load_encoder(path: str, llm_model: str) -> tuple[ResourceEncoder, dict]:
+    """Phase 0's encoder from its checkpoint (one ``DataError`` line when it is not one, or is another LLM's)."""
+    from pathlib import Path
+
+    from tomas.models.self_encoding import self_encoder_from_checkpoint
+
+    if not Path(path).is_file():
+        raise DataError(f"{path}: encoder checkpoint not found (Phase 0's pretrained_encoder.pt)")
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if ckpt.get("format") != "tomas.pretrained_encoder/1":
+        raise DataError(f"{path}: not a TOMAS encoder checkpoint")
+    if ckpt["llm_model"] != llm_model:
+        raise DataError(f"{path}: an encoder for LLM {ckpt['llm_model']!r}, the planner's is {llm_model!r}")
+    model, cfg = self_encoder_from_checkpoint(ckpt)
+    return model.encoder.eval(), {"tool_names": ckpt["tool_names"], "anchor_description":
+                                  cfg.model.encoder.anchor_description}
+
+
+@torch.no_grad()
+def encoder_rows(encoder: ResourceEncoder, stream_a: torch.Tensor, configs: Sequence[Configuration]) -> torch.Tensor:
+    """[len(configs), hidden] the encoder's vectors of ``configs``, all of one tool whose Stream A is ``stream_a``."""
+    resources = torch.tensor([c.vector() for c in configs])
+    return encoder.encode(stream_a.float().expand(len(configs), -1), resources).float()
+
+
+def new_tool_stream_a(llm, tool, anchor_description: bool) -> torch.Tensor:
+    """Stream A of a tool the encoder never saw: the frozen LLM's embeddings of its name (``llm``: anything
+    with ``embeddings`` and ``tokenizer``, as ``LoadedLLM``)."""
+    return tool_anchor_vectors(llm, [tool], anchor_description)[0]
+
+
+def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch.Tensor) -> HierarchicalDecoder:
+    """``dec`` over ``table`` (its own table plus one tool): the old weights as they were, ``new_rows`` (in
+    the head's row space) for the new configurations, and a new tool-head row that starts never chosen."""
+    old = dec.table
+    if table.tool_names[:-1] != old.tool_names or table.num_configs != old.num_configs + len(new_rows):
+        raise DataError(f"{table.tool_names[-1]}: the extended table must be this planner's plus the new tool")
+    live = isinstance(dec.config_head, LiveConfigHead)
+    out = HierarchicalDecoder(dec.tool_head.in_features, table, None, config_features=dec.feature_head is not None,
+                              feature_scale=dec.feature_scale, live_rows=live, preferences=dec.preferences)
+    state = dec.state_dict()
+    weight, bias = state["tool_head.weight"], state["tool_head.bias"]
+    state["tool_head.weight"] = torch.cat([weight, torch.zeros_like(weight[:1])])
+    state["tool_head.bias"] = torch.cat([bias, bias.min(0, keepdim=True).values - 10.0])  # fitted by fit_tool_row
+    new_rows = new_rows.to(weight)
+    if live:
+        state["config_head.rows"] = torch.cat([state["config_head.rows"], new_rows])
+    else:
+        state["config_head.weight"] = torch.cat([state["config_head.weight"], new_rows])
+        state["config_head.bias"] = torch.cat([state["config_head.bias"], torch.zeros(len(new_rows)).to(weight)])
+    out.load_state_dict(state)
+    return out.to(weight.device)
+
+
+def new_rows_like(old_raw: torch.Tensor, new_raw: torch.Tensor) -> torch.Tensor:
+    """The new tool's raw rows in the planner's row space: the affine map that made its rows from ``old_raw``."""
+    return rescale_rows(new_raw, reference=old_raw)
+
+
+def fit_tool_row(dec: HierarchicalDecoder, hidden_new: torch.Tensor, hidden_old: torch.Tensor,
+                 tools_old: torch.Tensor, steps: int = 300, lr: float = 3e-2, batch_size: int = 32,
+                 seed: int = 0) -> None:
+    """Train the last tool-head row alone: CE over all tools on batches that draw the new tool's prompt
+    states (``hidden_new``) with probability 1/num_tools (the share each tool has in planner data) and
+    the other tools' (``hidden_old``, labels ``tools_old``) otherwise."""
+    if not len(hidden_new):
+        return
+    head = dec.tool_head
+    new_id = head.out_features - 1
+    # From "as likely as an average tool" (not extend_decoder's "never chosen"): Adam's steps are small.
+    weight = torch.zeros_like(head.weight[new_id]).requires_grad_(True)
+    bias = head.bias[:new_id].detach().mean().clone().requires_grad_(True)
+    opt = torch.optim.Adam([weight, bias], lr=lr)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        is_new = torch.rand(batch_size, generator=g) < 1 / head.out_features
+        new_idx = torch.randint(len(hidden_new), (batch_size,), generator=g)
+        old_idx = torch.randint(len(hidden_old), (batch_size,), generator=g)
+        states = torch.where(is_new[:, None], hidden_new[new_idx], hidden_old[old_idx])
+        labels = torch.where(is_new, new_id, tools_old[old_idx])
+        # The old rows' logits are constants here: only the new row's weight and bias get gradients.
+        with torch.no_grad():
+            old_logits = head(states)[:, :new_id]
+        logits = torch.cat([old_logits, (states @ weight + bias)[:, None]], 1)
+        loss = F.cross_entropy(logits, labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        head.weight[new_id] = weight
+        head.bias[new_id] = bias

@@ -1,0 +1,91 @@
+"""`tomas add-tool`: a tool added to the shared tiny planner after training is planned over like the others."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from tomas.data import load_tool_data
+from tomas.data.planner import generate_planner
+from tomas.data.profiling import RESOURCES
+
+TOMAS = ["-m", "tomas.cli"]
+
+NEW = {"name": "audio_denoising", "description": "Removes background noise and hum from a speech or music recording."}
+
+
+@pytest.fixture(scope="module")
+def extended(planner_run, pretrained, cli, tmp_path_factory):
+    """The tiny planner plus ``audio_denoising`` (its profiling rows: speech_to_text's, 1.5x slower)."""
+    root = tmp_path_factory.mktemp("add_tool")
+    registry, profiling = root / "tools.json", root / "profiling.csv"
+    registry.write_text(json.dumps([*json.loads(pretrained.registry.read_text()), NEW]))
+    lines = pretrained.profiling.read_text().strip().splitlines()
+    new_rows = [line.split(",") for line in lines[1:] if line.startswith("speech_to_text,")]
+    new_rows = [",".join([NEW["name"], *r[1:-1], str(float(r[-1]) * 1.5)]) for r in new_rows]
+    profiling.write_text("\n".join([*lines, *new_rows]) + "\n")
+    out = root / "planner"
+    result = cli([*TOMAS, "add-tool", NEW["name"], "--tool_registry", str(registry), "--profiling_data",
+                  str(profiling), "--planner_dir", str(planner_run.out), "--encoder_checkpoint",
+                  str(pretrained.out / "pretrained_encoder.pt"), "--output_dir", str(out), "--device", "cpu"])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return root, registry, profiling, out, len(new_rows)
+
+
+def test_the_folder_holds_the_new_tool_after_the_old_ids(planner_run, extended):
+    _, _, _, out, num_new = extended
+    old_lookup = json.loads((planner_run.out / "config_lookup.json").read_text())
+    lookup = json.loads((out / "config_lookup.json").read_text())
+    mask = json.loads((out / "tool_mask_map.json").read_text())
+    meta = json.loads((out / "planner.json").read_text())
+    assert len(lookup) == len(old_lookup) + num_new
+    assert all(lookup[k] == v for k, v in old_lookup.items())  # every old id keeps its meaning
+    assert mask[NEW["name"]] == list(range(len(old_lookup), len(lookup)))
+    assert meta["tool_names"][-1] == NEW["name"] and meta["num_configs"] == len(lookup)
+    assert meta["added_tools"][0]["num_examples"] == 50 and "registry" in meta["added_tools"][0]["examples"]
+    assert (out / "adapter_model.safetensors").read_bytes() == (planner_run.out / "adapter_model.safetensors"
+                                                                ).read_bytes()
+    assert NEW["name"] in (out / "README.md").read_text()
+
+
+def test_plans_pick_the_new_tool_for_its_requests_and_keep_the_old_ones(planner_run, extended, cli):
+    """Requests generated for each tool with another seed: the new tool's are planned with it, every plan
+    fits and is one of the chosen tool's configurations, and the old tools' requests mostly keep their tool."""
+    root, registry, profiling, out, _ = extended
+    data = load_tool_data(registry, profiling)
+    tests = generate_planner(data, seed=7, train_per_tool=0, val_per_tool=0, test_per_tool=20)["test"]
+    batch = root / "requests.jsonl"
+    batch.write_text("".join(json.dumps({"id": e.id, "task": e.task, "free_resources": e.free_resources}) + "\n"
+                             for e in tests))
+    plans = {}
+    for name, folder in (("before", planner_run.out), ("after", out)):
+        r = cli([*TOMAS, "plan", "--batch", str(batch), "--planner_dir", str(folder), "--device", "cpu"])
+        assert r.returncode == 0, r.stderr
+        plans[name] = [json.loads(line) for line in r.stdout.splitlines()]
+    lookup = json.loads((out / "config_lookup.json").read_text())
+    for e, p in zip(tests, plans["after"]):
+        if p["feasible"]:
+            entry = lookup[str(p["config_id"])]
+            assert entry["tool_name"] == p["tool"] and all(entry[k] <= e.free_resources[k] for k in RESOURCES)
+    new = [p["tool"] == NEW["name"] for e, p in zip(tests, plans["after"]) if e.tool == NEW["name"]]
+    assert sum(new) / len(new) >= 0.7
+    kept = [a["tool"] == b["tool"] for e, a, b in zip(tests, plans["after"], plans["before"]) if e.tool != NEW["name"]]
+    assert sum(kept) / len(kept) >= 0.8
+
+
+def test_add_tool_refuses_bad_input_in_one_line(planner_run, pretrained, extended, cli):
+    root, registry, profiling, _, _ = extended
+    base = [*TOMAS, "add-tool", "--tool_registry", str(registry), "--profiling_data", str(profiling),
+            "--planner_dir", str(planner_run.out), "--encoder_checkpoint",
+            str(pretrained.out / "pretrained_encoder.pt"), "--output_dir", str(root / "unused"), "--device", "cpu"]
+    too_many = root / "many.jsonl"
+    rng = random.Random(0)
+    too_many.write_text("".join(json.dumps({"task": f"clean recording {rng.random()}", "free_resources": {
+        r: 8 for r in RESOURCES}}) + "\n" for _ in range(51)))
+    for extra, message in (([NEW["name"].upper()], "no tool"), (["speech_to_text"], "already one of this planner"),
+                           ([NEW["name"], "--examples", str(too_many)], "at most 50")):
+        r = cli([*base, *extra])
+        assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (root / "unused").exists()
