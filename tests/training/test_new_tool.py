@@ -78,7 +78,7 @@ def test_fit_tool_row_learns_the_new_tool_and_moves_nothing_else(tables):
         hidden_old[:, 1] = torch.where(tools_old == 0, 2.0, -2.0)
     hidden_new = torch.randn(10, HIDDEN) + direction
     state = {k: v.clone() for k, v in ext.state_dict().items()}
-    fit_tool_row(ext, hidden_new, hidden_old, tools_old, seed=0)
+    fit_tool_row(ext, hidden_new, hidden_old, tools_old)
     for name, value in ext.state_dict().items():
         if name.startswith("tool_head"):
             assert torch.equal(value[:-1], state[name][:-1]), name

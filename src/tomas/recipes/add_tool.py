@@ -123,8 +123,11 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     replay, replay_tools = replay_prompts(data, planner.table.tool_names, seed)
     log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
     states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
-    fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools, seed=seed)
+    fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools)
     meta = dict(planner.meta, tool_names=table.tool_names, num_configs=table.num_configs)
+    # The data the planner now plans over: evaluating it reads this registry and table.
+    meta["config"] = {**meta["config"], "data": {**meta["config"]["data"], "tool_registry": str(tool_registry),
+                                                 "profiling_data": str(profiling_data)}}
     meta["added_tools"] = [*planner.meta.get("added_tools", []), {
         "tool": name, "num_configs": len(configs), "num_examples": len(prompts), "examples": source,
         "encoder_checkpoint": str(encoder_checkpoint), "sizes": sorted({c.input_size for c in configs},

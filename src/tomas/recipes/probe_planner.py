@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
+from tqdm.auto import tqdm
 
 from tomas.artifacts.assets import WEIGHTS, load_weights
 from tomas.config import PLANNER_YAML, PlannerConfig, parse_config
@@ -69,7 +70,7 @@ def frozen_states(llm: LoadedLLM, prompts: list[str], readout: str, device: torc
     """[len(prompts), hidden] float32 prompt vectors (per ``model.readout``) of the frozen LLM (CPU)."""
     body, pool = llm.model.get_decoder(), READOUTS[readout]
     rows = []
-    for i in range(0, len(prompts), batch_size):
+    for i in tqdm(range(0, len(prompts), batch_size), desc="Encoding prompts", leave=False):
         batch = encode_prompts(llm.tokenizer, prompts[i:i + batch_size], device)
         rows.append(pool(body(**batch).last_hidden_state, batch["attention_mask"]).cpu())
     return torch.cat(rows)
@@ -229,7 +230,7 @@ def new_tool_decoder(cfg: PlannerConfig, data: ToolData, examples: dict, hidden:
     own = [position[e.id] for e in examples["train"] if e.tool == tool]
     picked = random.Random(f"{cfg.training.seed}/new-tool-examples").sample(own, min(cfg.data.new_tool_examples,
                                                                                      len(own)))
-    fit_tool_row(dec, hidden["train"][picked], hidden_old, gold["tool"], seed=cfg.training.seed)
+    fit_tool_row(dec, hidden["train"][picked], hidden_old, gold["tool"])
     log(f"  {tool} added after training: {len(picked)} of its examples, rows from {cfg.model.config_head_init}")
     return full, dec, base, len(train)
 

@@ -9,7 +9,7 @@
   scores them as they are: the config head is not retrained.
 - The tool head gets one new row (``extend_decoder``), fitted on the new tool's examples (at most
   ``MAX_EXAMPLES``) against a replay of the other tools' requests, every other weight frozen
-  (``fit_tool_row``): the old tools' plans change only where the new tool now wins.
+  (``fit_tool_row``, a convex fit): the old tools' plans change only where the new tool now wins.
 """
 
 from __future__ import annotations
@@ -88,34 +88,33 @@ def new_rows_like(old_raw: torch.Tensor, new_raw: torch.Tensor) -> torch.Tensor:
 
 
 def fit_tool_row(dec: HierarchicalDecoder, hidden_new: torch.Tensor, hidden_old: torch.Tensor,
-                 tools_old: torch.Tensor, steps: int = 300, lr: float = 3e-2, batch_size: int = 32,
-                 seed: int = 0) -> None:
-    """Train the last tool-head row alone: CE over all tools on batches that draw the new tool's prompt
-    states (``hidden_new``) with probability 1/num_tools (the share each tool has in planner data) and
-    the other tools' (``hidden_old``, labels ``tools_old``) otherwise."""
+                 tools_old: torch.Tensor, new_share: float = 0.5, l2: float = 1e-3, max_iter: int = 200) -> None:
+    """Fit the last tool-head row alone: cross-entropy over all tools, the other rows' logits held fixed,
+    the new tool's prompt states (``hidden_new``) weighing ``new_share`` of the loss and the other tools'
+    (``hidden_old``, labels ``tools_old``) the rest, plus ``l2``·|row|². Convex in the one row, so a
+    full-batch L-BFGS solves it deterministically (no learning rate, no seed). The defaults were chosen
+    on validation tool accuracy over all tools (docs/phase0_value.md); Adam on batches of 10-50 examples
+    overfitted them (2-30% of the new tool's validation requests)."""
     if not len(hidden_new):
         return
     head = dec.tool_head
     new_id = head.out_features - 1
-    # From "as likely as an average tool" (not extend_decoder's "never chosen"): Adam's steps are small.
+    with torch.no_grad():  # the old rows' logits are constants here
+        fixed_new, fixed_old = head(hidden_new)[:, :new_id], head(hidden_old)[:, :new_id]
     weight = torch.zeros_like(head.weight[new_id]).requires_grad_(True)
     bias = head.bias[:new_id].detach().mean().clone().requires_grad_(True)
-    opt = torch.optim.Adam([weight, bias], lr=lr)
-    g = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        is_new = torch.rand(batch_size, generator=g) < 1 / head.out_features
-        new_idx = torch.randint(len(hidden_new), (batch_size,), generator=g)
-        old_idx = torch.randint(len(hidden_old), (batch_size,), generator=g)
-        states = torch.where(is_new[:, None], hidden_new[new_idx], hidden_old[old_idx])
-        labels = torch.where(is_new, new_id, tools_old[old_idx])
-        # The old rows' logits are constants here: only the new row's weight and bias get gradients.
-        with torch.no_grad():
-            old_logits = head(states)[:, :new_id]
-        logits = torch.cat([old_logits, (states @ weight + bias)[:, None]], 1)
-        loss = F.cross_entropy(logits, labels)
+    targets_new = torch.full((len(hidden_new),), new_id, dtype=torch.long)
+    opt = torch.optim.LBFGS([weight, bias], lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
         opt.zero_grad()
+        new = F.cross_entropy(torch.cat([fixed_new, (hidden_new @ weight + bias)[:, None]], 1), targets_new)
+        old = F.cross_entropy(torch.cat([fixed_old, (hidden_old @ weight + bias)[:, None]], 1), tools_old)
+        loss = new_share * new + (1 - new_share) * old + l2 * weight.square().sum()
         loss.backward()
-        opt.step()
+        return loss
+
+    opt.step(closure)
     with torch.no_grad():
         head.weight[new_id] = weight
         head.bias[new_id] = bias
