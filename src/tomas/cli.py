@@ -45,6 +45,9 @@ def cmd_data(argv: list[str]) -> int:
     g.add_argument("--seed", type=int, default=0)
     for split, count in (("train", 400), ("val", 50), ("test", 100)):
         g.add_argument(f"--{split}_per_tool", type=int, default=count)
+    g.add_argument("--preference_share", type=float, default=0.0,
+                   help="share of tasks that state a preference in words (0.3 trains a planner that reads them: "
+                        "with --model.preferences true; docs/planner.md)")
     args = p.parse_args(argv)
     if args.what == "generate-planner":
         from tomas.data import load_tool_data
@@ -52,7 +55,8 @@ def cmd_data(argv: list[str]) -> int:
 
         data = load_tool_data(args.tool_registry, args.profiling_data)
         splits = generate_planner(data, seed=args.seed, train_per_tool=args.train_per_tool,
-                                  val_per_tool=args.val_per_tool, test_per_tool=args.test_per_tool)
+                                  val_per_tool=args.val_per_tool, test_per_tool=args.test_per_tool,
+                                  preference_share=args.preference_share)
         for split, path in write_planner(splits, args.output_dir).items():
             stats = planner_stats(splits[split])
             print(f"✓ Wrote {len(splits[split])} examples to {path} "

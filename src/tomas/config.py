@@ -279,10 +279,12 @@ class PlannerModelConfig(LLMChoice):
     configuration, the spec's head (a configuration never seen as an answer only learns to lose)."""
     config_features: bool = True
     """Also rank each candidate by latency / meeting the budget / resource cost, weighed from the prompt."""
-    preferences: bool = True
+    preferences: bool = False
     """Read preferences in words ("leave most of the GPU free", ``data.planner.preferences``): a preference
-    head says which one the request states (the plan reports it) and the feature scorer also ranks each
-    candidate by the GPU and CPU cores it takes."""
+    head says which one the request states, the feature scorer also ranks each candidate by the GPU and CPU
+    cores it takes and is routed by that preference, and the plan reports it. For planner data that states
+    preferences (``tomas data generate-planner --preference_share 0.3``); off by default, because such data
+    costs plain requests plan accuracy (docs/phase0_value.md)."""
     feature_scale: float = 10.0
     """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
     zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""

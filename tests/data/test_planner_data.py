@@ -34,7 +34,7 @@ from tomas.data.planner import (
     write_planner,
 )
 from tomas.data.planner import text as planner_text
-from tomas.data.planner.preferences import PREFERENCES, preference_phrases
+from tomas.data.planner.preferences import P_PREFERENCE, PREFERENCES, preference_phrases
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.data.registry import Tool
 from tomas.errors import DataError
@@ -45,6 +45,12 @@ SMALL = {"train_per_tool": 40, "val_per_tool": 10, "test_per_tool": 20}
 @pytest.fixture(scope="module")
 def default_splits(default_data):
     return generate_planner(default_data)
+
+
+@pytest.fixture(scope="module")
+def preference_splits(default_data):
+    """The default data with P_PREFERENCE of every split stating a preference (a planner that reads them)."""
+    return generate_planner(default_data, preference_share=P_PREFERENCE)
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +155,14 @@ def test_preference_semantics(preference, free, budget, expected):
     assert oracle_config(_data(BUDGET_TABLE), "t", "small", free, budget, preference) == expected
 
 
-def test_preferences_are_stated_in_words_and_change_labels(default_data, default_splits):
-    """About P_PREFERENCE of every split states one, in that split's own phrasings, and many labels change."""
+def test_preferences_are_stated_in_words_and_change_labels(default_data, default_splits, preference_splits):
+    """About P_PREFERENCE of every split states one, in that split's own phrasings, and many labels change;
+    the other examples are those of the shipped data (share 0: no preference anywhere)."""
+    assert not [e for s in SPLITS for e in default_splits[s] if e.preference is not None]
+    for split in SPLITS:
+        plain = {e.id: e for e in default_splits[split]}
+        assert all(e == plain[e.id] for e in preference_splits[split] if e.preference is None)
+    default_splits = preference_splits
     for split in SPLITS:
         stated = [e for e in default_splits[split] if e.preference is not None]
         assert 0.2 < len(stated) / len(default_splits[split]) < 0.4
@@ -167,7 +179,8 @@ def test_preferences_are_stated_in_words_and_change_labels(default_data, default
 
 
 def test_a_file_without_preferences_still_loads_and_an_unknown_one_is_refused(tmp_path, default_data,
-                                                                              default_splits):
+                                                                              preference_splits):
+    default_splits = preference_splits
     plain = next(e for e in default_splits["val"] if e.preference is None)
     assert "preference" not in json.loads(plain.to_json())
     line = json.loads(next(e for e in default_splits["val"] if e.preference is not None and e.config_id

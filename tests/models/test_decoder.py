@@ -205,8 +205,8 @@ def test_feature_scorer_can_express_the_oracle(table, preference, weights):
     from tomas.models.planner import budget_tensor, free_tensor
 
     data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
-    examples = [e for e in generate_planner(data, seed=1, train_per_tool=300, val_per_tool=0,
-                                            test_per_tool=0)["train"]
+    examples = [e for e in generate_planner(data, seed=1, train_per_tool=300, val_per_tool=0, test_per_tool=0,
+                                            preference_share=0.3)["train"]
                 if e.config_id is not None and e.preference == preference]
     assert sum(e.latency_budget_ms is not None for e in examples) > 5
     dec = HierarchicalDecoder(HIDDEN, table, config_features=True, preferences=len(weights) > 3)
@@ -248,3 +248,42 @@ def test_live_head_without_rows_draws_random_ones_and_checks_shapes(table):
     assert live.config_head.rows.shape == (table.num_configs, HIDDEN)
     with pytest.raises(DataError, match="does not match"):
         HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs, HIDDEN + 1), live_rows=True)
+
+
+def test_preferences_route_the_scorer_and_the_plan_reports_the_route(table):
+    """Reading preferences: each preference's offset alone reproduces the oracle for its examples when the
+    example is routed by its preference (training), and planning routes by the preference head and reports it."""
+    from tomas.data.planner import generate_planner
+    from tomas.data.planner.preferences import PREFERENCE_NAMES, preference_class
+    from tomas.models.decoder import PREFERENCE_SCALE
+    from tomas.models.planner import budget_tensor, free_tensor
+
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    examples = [e for e in generate_planner(data, seed=1, train_per_tool=300, val_per_tool=0, test_per_tool=0,
+                                            preference_share=0.3)["train"] if e.config_id is not None]
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=True, preferences=True)
+    oracle = {None: [-0.01, 100.0, -1.0, 0.0, 0.0], "fastest": [-1.0, 0.0, 0.0, 0.0, 0.0],
+              "spare_gpu": [0.0, 100.0, 0.0, -1.0, 0.0], "few_cores": [0.0, 100.0, 0.0, 0.0, -1.0]}
+    with torch.no_grad():
+        for p in dec.parameters():
+            p.zero_()
+        for name, w in oracle.items():
+            dec.preference_weights[preference_class(name)] = torch.tensor(w) / (dec.feature_scale * PREFERENCE_SCALE)
+        out = dec.logits(torch.zeros(len(examples), HIDDEN))
+    tools = torch.tensor([data.tool_id(e.tool) for e in examples])
+    sizes = torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples])
+    allowed = dec.allowed(tools, sizes, free_tensor([e.free_resources for e in examples]))
+    budgets = budget_tensor([e.latency_budget_ms for e in examples])
+    routes = torch.tensor([preference_class(e.preference) for e in examples])
+    chosen = dec.candidate_scores(out, allowed, budgets, routes).argmax(-1)
+    assert chosen.tolist() == [e.config_id for e in examples]
+    assert len({e.preference for e in examples}) == 1 + len(PREFERENCE_NAMES)
+    with torch.no_grad():  # the head reads "few_cores" for every request: planning routes by it and says so
+        dec.preference_head.bias[preference_class("few_cores")] = 5.0
+    hidden = torch.zeros(len(examples), HIDDEN)
+    choices = dec.predict(hidden, free_tensor([e.free_resources for e in examples]), budgets, tools)
+    few = [c.config_id for c, e in zip(choices, examples)
+           if e.preference == "few_cores" and c.input_size == e.input_size]
+    assert all(c.preference == "few_cores" and c.preference_prob > 0.9 for c in choices)
+    assert few and few == [e.config_id for c, e in zip(choices, examples)
+                           if e.preference == "few_cores" and c.input_size == e.input_size]

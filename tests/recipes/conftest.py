@@ -171,6 +171,7 @@ model:
   llm_model: tiny
   lora: {{r: 4, alpha: 8}}
   head_learning_rate: 1.0e-2
+  preferences: true        # the data states preferences (--preference_share 0.3): the planner reads them
 training:
   batch_size: 8
   max_steps: {MAX_STEPS}
@@ -192,7 +193,7 @@ def planner_run(pretrained, tmp_path_factory) -> PlannerRun:
     cli = run_cli
     gen = cli([*TOMAS, "data", "generate-planner", "--tool_registry", str(pretrained.registry), "--profiling_data",
                str(pretrained.profiling), "--output_dir", str(data), "--train_per_tool", "60", "--val_per_tool", "10",
-               "--test_per_tool", "20"])
+               "--test_per_tool", "20", "--preference_share", "0.3"])
     assert gen.returncode == 0, gen.stderr
     ckpt = pretrained.out / "pretrained_encoder.pt"
     exp = cli(["script/export_classifier_weights.py", "--encoder_checkpoint", str(ckpt),

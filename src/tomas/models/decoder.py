@@ -165,6 +165,11 @@ PREFERENCE_FEATURES = tuple(n for n in PREFERENCE_NAMES if PREFERENCES[n].resour
 """Preferences with a resource cost of their own: one more candidate feature each (``fastest`` is latency rank)."""
 
 
+PREFERENCE_SCALE = 100.0
+"""Extra multiplier on the per-preference weightings (zero-initialised, ``head_learning_rate``): the oracle's
+rule is lexicographic (meeting the budget outweighs any rank), which needs weights of ~100 rank units."""
+
+
 def num_features(preferences: bool) -> int:
     return NUM_FEATURES + (len(PREFERENCE_FEATURES) if preferences else 0)
 
@@ -183,9 +188,13 @@ class DecoderLogits(NamedTuple):
     config: torch.Tensor
     """[batch, num_configs] config head: the input size is read from its mass per size."""
     feature_weights: torch.Tensor | None
-    """[batch, num_features] the feature scorer's weights for this request (None without one)."""
+    """[batch, num_features] the feature scorer's weights for this request (None without one); reading
+    preferences, those of the preference the preference head reads (``route_weights`` of its argmax)."""
     preference: torch.Tensor | None = None
     """[batch, 1 + len(PREFERENCE_NAMES)] preference head: none, then each preference (None without one)."""
+    route_weights: torch.Tensor | None = None
+    """[batch, 1 + len(PREFERENCE_NAMES), num_features] the scorer's weights under each preference (training
+    routes each example by its stated preference, planning by the preference head's)."""
 
 
 @dataclass(frozen=True)
@@ -256,12 +265,19 @@ class HierarchicalDecoder(nn.Module):
             self.config_head = nn.Linear(hidden_size, table.num_configs)
         # Optional: the prompt's hidden state also chooses how to weigh each candidate's standing
         # among the allowed ones (latency rank, meets the budget, cost rank); zero-init = off at start.
-        self.preferences = preferences
+        self.preferences, self.config_features = preferences, config_features
+        self.preference_head = nn.Linear(hidden_size, 1 + len(PREFERENCE_NAMES)) if preferences else None
+        # Reading preferences, the scorer's weights are routed by preference (none first): a linear map of
+        # the prompt state plus a learned offset per preference. Training routes by the stated preference,
+        # planning by the preference head's reading (what the plan reports): one weighting per preference
+        # reproduces the oracle, which one linear map alone learns poorly once preferences switch it
+        # (docs/phase0_value.md, "Preferences in words").
         self.feature_head = nn.Linear(hidden_size, num_features(preferences)) if config_features else None
         if self.feature_head is not None:
             nn.init.zeros_(self.feature_head.weight)
             nn.init.zeros_(self.feature_head.bias)
-        self.preference_head = nn.Linear(hidden_size, 1 + len(PREFERENCE_NAMES)) if preferences else None
+        self.preference_weights = (nn.Parameter(torch.zeros(1 + len(PREFERENCE_NAMES), num_features(preferences)))
+                                   if preferences and config_features else None)
         if config_rows is not None:
             with torch.no_grad():
                 self.config_head.weight.copy_(rescale_rows(config_rows))
@@ -271,19 +287,27 @@ class HierarchicalDecoder(nn.Module):
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
 
     def logits(self, hidden: torch.Tensor) -> DecoderLogits:
-        weights = self.feature_scale * self.feature_head(hidden) if self.feature_head is not None else None
         preference = self.preference_head(hidden) if self.preference_head is not None else None
-        return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights, preference)
+        weights = routes = None
+        if self.feature_head is not None:
+            weights = self.feature_scale * self.feature_head(hidden)
+        if self.preference_weights is not None:
+            routes = weights.unsqueeze(1) + self.feature_scale * PREFERENCE_SCALE * self.preference_weights
+            weights = routes[torch.arange(len(hidden), device=hidden.device), preference.argmax(-1)]
+        return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights, preference, routes)
 
-    def candidate_scores(self, out: DecoderLogits, allowed: torch.Tensor,
-                         latency_budget: torch.Tensor | None = None) -> torch.Tensor:
+    def candidate_scores(self, out: DecoderLogits, allowed: torch.Tensor, latency_budget: torch.Tensor | None = None,
+                         preference: torch.Tensor | None = None) -> torch.Tensor:
         """[batch, num_configs] scores of the allowed configurations, -inf elsewhere: the config head
         plus, with a feature scorer, its weighting of ``ConfigTable.candidate_features``."""
         scores = out.config.float()
-        if out.feature_weights is not None:
+        weights = out.feature_weights
+        if preference is not None and out.route_weights is not None:  # [batch] classes: route by them
+            weights = out.route_weights[torch.arange(len(preference), device=preference.device), preference]
+        if weights is not None:
             feats = self.table.candidate_features(allowed, latency_budget, self.preferences).to(scores.device)
             # Elementwise, not einsum: autocast would run a matmul in bf16 and round ranks × weights.
-            scores = scores + (feats * out.feature_weights.float().unsqueeze(1)).sum(-1)
+            scores = scores + (feats * weights.float().unsqueeze(1)).sum(-1)
         return scores.masked_fill(~allowed, -math.inf)
 
     def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:

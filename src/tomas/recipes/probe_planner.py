@@ -41,14 +41,7 @@ from tomas.models.planner import (
     free_tensor,
     initial_rows,
 )
-from tomas.training.new_tool import (
-    encoder_rows,
-    extend_decoder,
-    fit_tool_row,
-    load_encoder,
-    new_rows_like,
-    new_tool_stream_a,
-)
+from tomas.training import new_tool
 from tomas.training.planner import (
     check_assets,
     config_rows,
@@ -197,15 +190,15 @@ def new_tool_rows(cfg: PlannerConfig, data: ToolData, table: ConfigTable, num_ol
         return torch.randn(table.num_configs, hidden_size, generator=torch.Generator().manual_seed(cfg.training.seed))
     if init != "phase0":
         raise DataError(f"data.new_tool: model.config_head_init must be phase0, random or features, not {init}")
-    encoder, info = load_encoder(cfg.data.new_tool_encoder, cfg.model.llm_model)
+    encoder, info = new_tool.load_encoder(cfg.data.new_tool_encoder, cfg.model.llm_model)
     if info["tool_names"] != table.tool_names[:-1]:
         raise DataError(f"{cfg.data.new_tool_encoder}: trained on {info['tool_names']}, not the planner's old tools")
     old = load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), num_old, hidden_size)
     key = (cfg.model.llm_model, table.tool_names[-1], info["anchor_description"])
     if key not in _STREAM_A:
         llm = load_llm(cfg.model.llm_model, torch.device("cpu"), seed=cfg.training.seed)
-        _STREAM_A[key] = new_tool_stream_a(llm, data.tools[-1], info["anchor_description"])
-    return torch.cat([old, encoder_rows(encoder, _STREAM_A[key], data.configs[num_old:])])
+        _STREAM_A[key] = new_tool.new_tool_stream_a(llm, data.tools[-1], info["anchor_description"])
+    return torch.cat([old, new_tool.encoder_rows(encoder, _STREAM_A[key], data.configs[num_old:])])
 
 
 def new_tool_decoder(cfg: PlannerConfig, data: ToolData, examples: dict, hidden: dict, log=print
@@ -226,11 +219,11 @@ def new_tool_decoder(cfg: PlannerConfig, data: ToolData, examples: dict, hidden:
     hidden_old = hidden["train"][[position[e.id] for e in train]]
     gold = targets(train, data, torch.device("cpu"))
     base = train_decoder(cfg, old, hidden_old, gold, log, rows=raw[:n])
-    dec = extend_decoder(base, full, new_rows_like(raw[:n], raw[n:]))
+    dec = new_tool.extend_decoder(base, full, new_tool.new_rows_like(raw[:n], raw[n:]))
     own = [position[e.id] for e in examples["train"] if e.tool == tool]
     picked = random.Random(f"{cfg.training.seed}/new-tool-examples").sample(own, min(cfg.data.new_tool_examples,
                                                                                      len(own)))
-    fit_tool_row(dec, hidden["train"][picked], hidden_old, gold["tool"])
+    new_tool.fit_tool_row(dec, hidden["train"][picked], hidden_old, gold["tool"])
     log(f"  {tool} added after training: {len(picked)} of its examples, rows from {cfg.model.config_head_init}")
     return full, dec, base, len(train)
 

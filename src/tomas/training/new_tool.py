@@ -66,7 +66,7 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
     if table.tool_names[:-1] != old.tool_names or table.num_configs != old.num_configs + len(new_rows):
         raise DataError(f"{table.tool_names[-1]}: the extended table must be this planner's plus the new tool")
     live = isinstance(dec.config_head, LiveConfigHead)
-    out = HierarchicalDecoder(dec.tool_head.in_features, table, None, config_features=dec.feature_head is not None,
+    out = HierarchicalDecoder(dec.tool_head.in_features, table, None, config_features=dec.config_features,
                               feature_scale=dec.feature_scale, live_rows=live, preferences=dec.preferences)
     state = dec.state_dict()
     weight, bias = state["tool_head.weight"], state["tool_head.bias"]

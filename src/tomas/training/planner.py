@@ -155,7 +155,7 @@ def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weigh
     config_loss = torch.zeros((), device=tool_loss.device)
     if feasible.any():
         allowed = dec.allowed(gold["tool"], gold["size"], gold["free"])
-        scores = dec.candidate_scores(out, allowed, gold["budget"])
+        scores = dec.candidate_scores(out, allowed, gold["budget"], gold["preference"])
         config_loss = F.cross_entropy(scores[feasible], gold["config"][feasible])
     loss = tool_loss + weight * (config_loss + size_loss)
     parts = {"tool_loss": tool_loss.item(), "config_loss": config_loss.item(), "size_loss": size_loss.item()}

@@ -57,7 +57,9 @@ PREFERENCE_NAMES: tuple[str, ...] = tuple(PREFERENCES)
 
 
 P_PREFERENCE = 0.30
-"""Share of planner examples (every split) whose task states a preference."""
+"""Share of planner examples (every split) whose task states a preference, in data generated for a planner
+that reads them (``tomas data generate-planner --preference_share``); the shipped data has none (0):
+measured in docs/phase0_value.md, planners trained on such data plan plain requests worse."""
 
 
 def check_preference(name: object) -> str | None:
@@ -79,9 +81,9 @@ def add_preference(task: str, phrase: str) -> str:
     return f"{task}{'' if task.endswith(('.', '?', '!')) else '.'} {phrase}"
 
 
-def draw_preference(rng: random.Random) -> str | None:
-    """A preference for ``P_PREFERENCE`` of the draws, else None."""
-    return rng.choice(PREFERENCE_NAMES) if rng.random() < P_PREFERENCE else None
+def draw_preference(rng: random.Random, share: float) -> str | None:
+    """A preference for ``share`` of the draws, else None."""
+    return rng.choice(PREFERENCE_NAMES) if rng.random() < share else None
 
 
 def preference_class(name: str | None) -> int:

@@ -28,7 +28,8 @@ from tomas.errors import DataError
 SPLITS = ("train", "val", "test")
 
 
-def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int) -> list[PlannerExample]:
+def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
+              preference_share: float = 0.0) -> list[PlannerExample]:
     rng = random.Random(f"{seed}/{split}/{tool.name}")
     # Wording variation draws from its own stream, so the snapshots and labels do not depend on it
     # (its knobs are read as text.P_*, where a test can turn them off).
@@ -54,7 +55,7 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int) -
         configs = index.by_size[size]
         free = sample_free_resources(configs, rng, infeasible=rng.random() < P_INFEASIBLE)
         budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
-        preference = draw_preference(wish)
+        preference = draw_preference(wish, preference_share)
         if preference is not None:
             task = add_preference(task, wish.choice(preference_phrases(preference, split, seed)))
         examples.append(PlannerExample(
@@ -65,18 +66,22 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int) -
 
 
 def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, val_per_tool: int = 50,
-                     test_per_tool: int = 100) -> dict[str, list[PlannerExample]]:
+                     test_per_tool: int = 100, preference_share: float = 0.0) -> dict[str, list[PlannerExample]]:
     """Split name -> examples, tool-major. Validation and test use only their own held-out templates,
-    cues and slot values (``heldout_templates``, ``split_phrasings``)."""
+    cues and slot values (``heldout_templates``, ``split_phrasings``). ``preference_share`` of every
+    split's tasks state a preference in words (``preferences``; e.g. ``P_PREFERENCE``); the rest are the
+    same whatever the share."""
     counts = {"train": train_per_tool, "val": val_per_tool, "test": test_per_tool}
     for split, count in counts.items():
         if count < 0:
             raise DataError(f"{split}_per_tool: expected a count >= 0, got {count}")
+    if not 0 <= preference_share <= 1:
+        raise DataError(f"preference_share: expected a share in [0, 1], got {preference_share}")
     splits: dict[str, list[PlannerExample]] = {s: [] for s in SPLITS}
     for tool in data.tools:
         index = ToolIndex(data, tool.name)
         for split in SPLITS:
-            splits[split] += _examples(index, tool, split, counts[split], seed)
+            splits[split] += _examples(index, tool, split, counts[split], seed, preference_share)
     return splits
 
 
