@@ -10,7 +10,7 @@ from tomas.artifacts.assets import save_assets
 from tomas.data import load_tool_data
 from tomas.errors import DataError
 from tomas.models.decoder import ConfigTable, HierarchicalDecoder, rescale_rows
-from tomas.training.new_tool import extend_decoder, fit_tool_row, new_rows_like
+from tomas.training.new_tool import extend_decoder, fit_tool_row
 
 FIXTURE = "tests/fixtures/other"
 HIDDEN = 16
@@ -39,7 +39,7 @@ def test_with_tool_appends_ids_and_refuses_a_known_tool(tables):
 
 def test_new_rows_land_where_the_old_rows_were_rescaled():
     raw = torch.randn(30, HIDDEN) * 3 + 1
-    assert torch.allclose(new_rows_like(raw, raw[:5]), rescale_rows(raw)[:5], atol=1e-6)
+    assert torch.allclose(rescale_rows(raw[:5], reference=raw), rescale_rows(raw)[:5], atol=1e-6)
 
 
 @pytest.mark.parametrize("live", [True, False])

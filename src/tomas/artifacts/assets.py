@@ -22,17 +22,21 @@ WEIGHTS, WEIGHTS_ST, LOOKUP, MASK_MAP = ("config_weights.pt", "config_weights.sa
                                          "tool_mask_map.json")
 
 
-def load_checkpoint_for(path: str, tool_registry: str, profiling_data: str, llm_model: str | None):
-    """Load an encoder checkpoint and the data it must match; refuse mismatches."""
-    from tomas.artifacts.assets import check_compatible
-    from tomas.models.self_encoding import self_encoder_from_checkpoint
-
+def read_checkpoint(path: str) -> dict:
+    """An encoder checkpoint's contents (one-line error when it is missing or unreadable)."""
     if not Path(path).is_file():
         raise TomasError(f"{path}: encoder checkpoint not found (run `tomas pretrain` first)")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         raise TomasError(f"{path}: cannot read checkpoint ({e.__class__.__name__})") from None
+
+
+def load_checkpoint_for(path: str, tool_registry: str, profiling_data: str, llm_model: str | None):
+    """Load an encoder checkpoint and the data it must match; refuse mismatches."""
+    from tomas.models.self_encoding import self_encoder_from_checkpoint
+
+    ckpt = read_checkpoint(path)
     data = load_tool_data(tool_registry, profiling_data)
     tools = ckpt.get("config", {}).get("data", {}).get("tools")
     data = data.subset(tools) if tools else data
@@ -75,13 +79,14 @@ def epoch_checkpoint_name(epoch: int) -> str:
     return f"encoder_checkpoint_epoch{epoch}.pt"
 
 
-def check_compatible(ckpt: dict, path, llm_name: str, fingerprint: str) -> None:
-    """Refuse a checkpoint trained for another LLM or on other data (one-line errors)."""
+def check_compatible(ckpt: dict, path, llm_name: str, fingerprint: str | None) -> None:
+    """Refuse a checkpoint trained for another LLM or on other data (one-line errors; ``fingerprint``
+    None: any data, e.g. rows for a tool the encoder never saw)."""
     if ckpt.get("format") != "tomas.pretrained_encoder/1":
         raise TomasError(f"{path}: not a TOMAS encoder checkpoint")
     if ckpt["llm_model"] != llm_name:
         raise TomasError(f"{path}: trained for LLM {ckpt['llm_model']!r}, not {llm_name!r} (pass --llm_model "
                          f"{ckpt['llm_model']})")
-    if ckpt["data_fingerprint"] != fingerprint:
+    if fingerprint is not None and ckpt["data_fingerprint"] != fingerprint:
         raise TomasError(f"{path}: trained on other registry/profiling data (fingerprint "
                          f"{ckpt['data_fingerprint']} != {fingerprint}); re-train or pass the data it was trained on")

@@ -36,7 +36,6 @@ from tomas.training.new_tool import (
     extend_decoder,
     fit_tool_row,
     load_encoder,
-    new_rows_like,
     new_tool_stream_a,
 )
 
@@ -98,14 +97,14 @@ def replay_prompts(data: ToolData, tool_names: list[str], seed: int) -> tuple[li
 
 def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: str, encoder_checkpoint: str,
              examples: str | None, output_dir: str | None, device: str = "auto", log=print) -> dict:
-    log(f"Loading the planner {planner_dir} and the data...")
-    planner = load_planner(planner_dir, device)
-    data = load_tool_data(tool_registry, profiling_data)
+    data = load_tool_data(tool_registry, profiling_data)  # checked before the (slow) planner loads
     if name not in data.tool_names:
         raise DataError(f"{tool_registry}: no tool {name!r}")
     configs = [c for c in data.configs if c.tool == name]
     if not configs:
         raise DataError(f"{profiling_data}: no configurations of {name!r}")
+    log(f"Loading the planner {planner_dir}...")
+    planner = load_planner(planner_dir, device)
     table = planner.table.with_tool(name, [c.lookup_entry() for c in configs])
     seed = planner.cfg.training.seed
     model_cfg = planner.cfg.model
@@ -116,8 +115,8 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     encoder, info = load_encoder(encoder_checkpoint, planner.meta["llm_model"])
     llm = SimpleNamespace(embeddings=planner.model.lm.get_input_embeddings(), tokenizer=planner.tokenizer)
     stream_a = new_tool_stream_a(llm, data.tools[data.tool_id(name)], info["anchor_description"]).cpu()
-    new_rows = new_rows_like(old_raw_rows(planner, encoder, info["tool_names"]), encoder_rows(encoder, stream_a,
-                                                                                               configs))
+    new_rows = rescale_rows(encoder_rows(encoder, stream_a, configs),
+                            reference=old_raw_rows(planner, encoder, info["tool_names"]))
     decoder = extend_decoder(planner.model.decoder, table, new_rows.to(planner.device))
     prompts, source = example_prompts(examples, data.tools[data.tool_id(name)], configs, seed)
     replay, replay_tools = replay_prompts(data, planner.table.tool_names, seed)

@@ -30,7 +30,7 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.errors import DataError
 from tomas.eval.planner import conditional_accuracies, planner_metrics, unseen_answer_metrics
 from tomas.io import save_json, save_torch
-from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
+from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder, rescale_rows
 from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
 from tomas.models.planner import (
     READOUTS,
@@ -219,7 +219,7 @@ def new_tool_decoder(cfg: PlannerConfig, data: ToolData, examples: dict, hidden:
     hidden_old = hidden["train"][[position[e.id] for e in train]]
     gold = targets(train, data, torch.device("cpu"))
     base = train_decoder(cfg, old, hidden_old, gold, log, rows=raw[:n])
-    dec = new_tool.extend_decoder(base, full, new_tool.new_rows_like(raw[:n], raw[n:]))
+    dec = new_tool.extend_decoder(base, full, rescale_rows(raw[n:], reference=raw[:n]))
     own = [position[e.id] for e in examples["train"] if e.tool == tool]
     picked = random.Random(f"{cfg.training.seed}/new-tool-examples").sample(own, min(cfg.data.new_tool_examples,
                                                                                      len(own)))

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from tomas.data.profiling import Configuration
 from tomas.errors import DataError
-from tomas.models.decoder import ConfigTable, HierarchicalDecoder, LiveConfigHead, rescale_rows
+from tomas.models.decoder import ConfigTable, HierarchicalDecoder, LiveConfigHead
 from tomas.models.encoder import ResourceEncoder, tool_anchor_vectors
 
 MAX_EXAMPLES = 50
@@ -29,18 +29,12 @@ MAX_EXAMPLES = 50
 
 
 def load_encoder(path: str, llm_model: str) -> tuple[ResourceEncoder, dict]:
-    """Phase 0's encoder from its checkpoint (one ``DataError`` line when it is not one, or is another LLM's)."""
-    from pathlib import Path
-
+    """Phase 0's encoder from its checkpoint (one error line when it is not one, or is another LLM's)."""
+    from tomas.artifacts.assets import check_compatible, read_checkpoint
     from tomas.models.self_encoding import self_encoder_from_checkpoint
 
-    if not Path(path).is_file():
-        raise DataError(f"{path}: encoder checkpoint not found (Phase 0's pretrained_encoder.pt)")
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if ckpt.get("format") != "tomas.pretrained_encoder/1":
-        raise DataError(f"{path}: not a TOMAS encoder checkpoint")
-    if ckpt["llm_model"] != llm_model:
-        raise DataError(f"{path}: an encoder for LLM {ckpt['llm_model']!r}, the planner's is {llm_model!r}")
+    ckpt = read_checkpoint(path)
+    check_compatible(ckpt, path, llm_model, fingerprint=None)  # any data: the point is a tool it never saw
     model, cfg = self_encoder_from_checkpoint(ckpt)
     return model.encoder.eval(), {"tool_names": ckpt["tool_names"], "anchor_description":
                                   cfg.model.encoder.anchor_description}
@@ -80,11 +74,6 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
         state["config_head.bias"] = torch.cat([state["config_head.bias"], torch.zeros(len(new_rows)).to(weight)])
     out.load_state_dict(state)
     return out.to(weight.device)
-
-
-def new_rows_like(old_raw: torch.Tensor, new_raw: torch.Tensor) -> torch.Tensor:
-    """The new tool's raw rows in the planner's row space: the affine map that made its rows from ``old_raw``."""
-    return rescale_rows(new_raw, reference=old_raw)
 
 
 def fit_tool_row(dec: HierarchicalDecoder, hidden_new: torch.Tensor, hidden_old: torch.Tensor,
