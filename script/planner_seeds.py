@@ -4,10 +4,11 @@
 
 Per seed, one after the other (two trainings never share the CPU): ``tomas train --config
 configs/train_planner.yaml --training.seed S --output_dir OUT/seed_S <flags after -->``, then
-``tomas evaluate-planner`` on the test split and the hand-written set. A seed whose reports
-exist is not run again, so an interrupted sweep goes on where it stopped. Writes
-``OUT/summary.json`` (every seed's figures and their mean and standard deviation) and
-``OUT/summary.png``.
+``tomas evaluate-planner`` in each size mode (``SIZE_MODES``: numbers read exactly, the learned reading
+alone, the size given as the input's facts) on validation (what choices are made on), the test split
+and both hand-written sets (``OUT/seed_S/<mode>/``). A seed whose reports exist is not run again, so
+an interrupted sweep goes on where it stopped. Writes ``OUT/summary.json`` (every seed's figures and
+their mean and standard deviation) and ``OUT/summary.png``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT
-from tomas.data.planner import HAND_FILE
+from tomas.artifacts.planner import EVAL_REPORT
+from tomas.data.planner import HAND_FILES
 from tomas.io import save_json
 from tomas.plots import png_figure
+from tomas.recipes.evaluate_planner import hand_report_name
 
-TEST_KEYS = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool", "violations")
-HAND_KEYS = ("tool_accuracy", "size_accuracy", "plan_accuracy", "violations")
+TEST_KEYS = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool",
+             "size_accuracy_given_tool", "violations")
+HAND_KEYS = ("tool_accuracy", "size_accuracy", "size_accuracy_given_tool", "plan_accuracy", "violations")
+SIZE_MODES = ("numbers", "off", "given")
 
 
 def run(args: list[str]) -> None:
@@ -33,19 +37,39 @@ def run(args: list[str]) -> None:
     subprocess.run([sys.executable, "-m", "tomas.cli", *args], check=True)
 
 
-def one_seed(seed: int, out: Path, config: str, extra: list[str], hand_file: str) -> dict:
+def evaluate(folder: Path, mode: str, hand_files: list[str]) -> dict:
+    """Validation, test and hand-written reports of the planner in ``folder`` with input sizes read per ``mode``."""
+    out = folder / mode
+    if not (out / "val" / EVAL_REPORT).is_file():
+        run(["evaluate-planner", "--planner_dir", str(folder), "--size_mode", mode, "--output_dir", str(out / "val"),
+             "--test_file", str(json.loads((folder / "planner.json").read_text())["config"]["data"]["val_file"])])
+    if not (out / EVAL_REPORT).is_file():
+        run(["evaluate-planner", "--planner_dir", str(folder), "--size_mode", mode, "--output_dir", str(out),
+             "--hand_file", *hand_files])
+    val, test = (json.loads(p.read_text()) for p in (out / "val" / EVAL_REPORT, out / EVAL_REPORT))
+    row = {"val": {k: val[k] for k in TEST_KEYS}, "test": {k: test[k] for k in TEST_KEYS} | unseen(test)
+           | preferences(test)}
+    for n, hand_file in enumerate(hand_files):
+        hand = json.loads((out / hand_report_name(hand_file, n == 0)).read_text())
+        name = "hand" if n == 0 else f"hand{n + 1}"
+        row[name] = {k: hand[k] for k in HAND_KEYS} | preferences(hand)
+        row[name] |= {f"{stated}_{k}": v[k] for stated, v in hand.get("by_size_stated", {}).items()
+                      for k in ("size_accuracy_given_tool", "plan_accuracy")}
+        row[f"{name}_by_category"] = {k: v["tool_accuracy"] for k, v in hand["by_category"].items()}
+        row[f"{name}_by_category_plan"] = {k: v["plan_accuracy"] for k, v in hand["by_category"].items()
+                                           if v["plan_accuracy"] is not None}
+        row[name]["config_accuracy_given_tool_and_size"] = hand["config_accuracy_given_tool_and_size"]
+    return row
+
+
+def one_seed(seed: int, out: Path, config: str, extra: list[str], hand_files: list[str]) -> dict:
     folder = out / f"seed_{seed}"
-    if not (folder / EVAL_REPORT).is_file() or not (folder / HAND_REPORT).is_file():
-        run(["train", "--config", config, "--training.seed", str(seed), "--output_dir", str(folder), *extra])
-        run(["evaluate-planner", "--planner_dir", str(folder), "--hand_file", hand_file])
-    test, hand = (json.loads((folder / name).read_text()) for name in (EVAL_REPORT, HAND_REPORT))
+    if not (folder / "planner.json").is_file():  # an interrupted training resumes from its state
+        run(["train", "--config", config, "--training.seed", str(seed), "--output_dir", str(folder),
+             "--training.resume", "auto", *extra])
     meta = json.loads((folder / "planner.json").read_text())
-    val = meta["validation"]
     return {"seed": seed, "train_wall_s": meta["train_wall_s"],
-            "val": {"tool_accuracy": val["val_tool_accuracy"], "config_accuracy": val["val_config_accuracy"]},
-            "test": {k: test[k] for k in TEST_KEYS} | unseen(test) | preferences(test),
-            "hand": {k: hand[k] for k in HAND_KEYS} | preferences(hand),
-            "hand_by_category": {k: v["tool_accuracy"] for k, v in hand["by_category"].items()}}
+            **{mode: evaluate(folder, mode, hand_files) for mode in SIZE_MODES}}
 
 
 def unseen(test: dict) -> dict:
@@ -60,21 +84,22 @@ def preferences(report: dict) -> dict:
 
 
 def mean_std(rows: list[dict]) -> dict:
-    """{split: {metric: {"mean", "std"}}} over the seeds (sample standard deviation)."""
+    """{mode: {split: {metric: {"mean", "std"}}}} over the seeds (sample standard deviation)."""
     out: dict = {}
-    for split in ("val", "test", "hand"):
-        for key in rows[0][split]:
-            values = [r[split][key] for r in rows]
-            out.setdefault(split, {})[key] = {"mean": statistics.mean(values),
-                                              "std": statistics.stdev(values) if len(values) > 1 else 0.0}
+    for mode in SIZE_MODES:
+        for split, metrics in rows[0][mode].items():
+            for key in metrics:
+                values = [r[mode][split][key] for r in rows if key in r[mode][split]]
+                out.setdefault(mode, {}).setdefault(split, {})[key] = {
+                    "mean": statistics.mean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0}
     return out
 
 
 def plot(summary: dict, path: Path) -> None:
-    bars = [(f"{split} {key.replace('_accuracy', '')}", summary["mean_std"][split][key])
-            for split, keys in (("val", ("tool_accuracy", "config_accuracy")), ("test", ("tool_accuracy",
-                                "plan_accuracy")), ("hand", ("tool_accuracy", "size_accuracy", "plan_accuracy")))
-            for key in keys]
+    shipped = summary["mean_std"]["numbers"]
+    bars = [(f"{split} {key.replace('_accuracy', '')}", shipped[split][key])
+            for split in ("val", "test", "hand", "hand2") if split in shipped
+            for key in ("tool_accuracy", "plan_accuracy")]
     with png_figure(path, (9, 4)) as (fig, ax):
         ax.bar(range(len(bars)), [100 * b["mean"] for _, b in bars], yerr=[100 * b["std"] for _, b in bars], capsize=4)
         ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=30, ha="right")
@@ -90,17 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output_dir", required=True)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--config", default="configs/train_planner.yaml")
-    p.add_argument("--hand_file", default=HAND_FILE)
+    p.add_argument("--hand_file", nargs="+", default=list(HAND_FILES))
     args = p.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     out = Path(args.output_dir)
     rows = [one_seed(seed, out, args.config, extra, args.hand_file) for seed in args.seeds]
     summary = {"config": args.config, "flags": extra, "seeds": args.seeds, "runs": rows, "mean_std": mean_std(rows)}
     save_json(summary, out / "summary.json")
     plot(summary, out / "summary.png")
-    for split, metrics in summary["mean_std"].items():
-        print(f"{split:>5}: " + " · ".join(f"{k} {100 * v['mean']:.1f} ± {100 * v['std']:.1f}"
-                                            for k, v in metrics.items() if k != "violations")
-              + (f" · violations {metrics['violations']['mean']:g}" if "violations" in metrics else ""))
+    for mode, splits in summary["mean_std"].items():
+        for split, metrics in splits.items():
+            print(f"{mode:>7} {split:>5}: " + " · ".join(f"{k} {100 * v['mean']:.1f} ± {100 * v['std']:.1f}"
+                                                        for k, v in metrics.items() if k != "violations")
+                  + (f" · violations {metrics['violations']['mean']:g}" if "violations" in metrics else ""))
     print(f"Summary: {out / 'summary.json'}")
     return 0
 

@@ -105,3 +105,23 @@ def test_run_guarded_passes_other_exceptions_through():
     with pytest.raises(RuntimeError):
         run_guarded(boom, [])
     assert run_guarded(lambda argv: len(argv), ["a", "b"]) == 2
+
+
+def test_cli_bad_size_definitions(small_data, repo_root):
+    """An ``input_sizes`` whose classes overlap is one line naming the file, the tool and the field."""
+    entries = json.loads(small_data.registry.read_text())
+    entries[0]["input_sizes"] = {"small": {"max_megapixels": 16}, "medium": {"max_megapixels": 0.5}, "large": {}}
+    small_data.write_registry(entries)
+    message = _expected_message(small_data)
+    assert message.startswith(f"{small_data.registry}: tool #1 (image_classification): field 'input_sizes'")
+    assert "overlap or are out of order" in message
+    _assert_user_error(_validate(small_data.registry, small_data.profiling, repo_root), message)
+
+
+def test_cli_prints_the_size_definitions(small_data, repo_root):
+    entries = json.loads(small_data.registry.read_text())
+    entries[0]["input_sizes"] = {"small": {"max_megapixels": 0.5}, "medium": {"max_megapixels": 16}, "large": {}}
+    small_data.write_registry(entries)
+    r = _validate(small_data.registry, small_data.profiling, repo_root)
+    assert r.returncode == 0 and "sizes (megapixels): small ≤ 0.5, medium ≤ 16, large above" in r.stdout
+    assert "sizes: from words only" in r.stdout  # the other tool has none

@@ -11,6 +11,7 @@ print(result.tool, result.resources, result.latency_ms)      # or result.to_dict
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ class PlanResult:
     reason: str | None
     plan: dict  # the full JSON plan, as `tomas plan --json` prints it
     preference: dict | None = None  # {"name", "says", "confidence"}: the preference in words it applied
+    size_source: str = "words"  # "input" (the caller's facts), "number" (read exactly from the task) or "words"
+    size_confidence: float = 1.0  # P(input_size) given the tool; 1.0 when facts or a number decided
 
     def to_dict(self) -> dict:
         return dict(self.plan)
@@ -50,7 +53,8 @@ class PlanResult:
                    runner_up_tool=plan.get("runner_up_tool"),
                    confidence=plan.get("confidence"), runner_up=plan.get("runner_up"),
                    meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan,
-                   preference=plan.get("preference"))
+                   preference=plan.get("preference"), size_source=plan["size_source"],
+                   size_confidence=plan["size_confidence"])
 
 
 class Planner:
@@ -71,12 +75,21 @@ class Planner:
         return list(self._loaded.table.tool_names)
 
     def plan(self, task: str, free_resources: Mapping[str, float], latency_budget_ms: float | None = None,
-             id: object = None) -> PlanResult:
+             id: object = None, input: str | os.PathLike | Mapping | None = None,
+             input_size: str | None = None) -> PlanResult:
+        """``input``: the input itself (a path: an image's pixels or a text file's words are read) or facts
+        about it (``{"width", "height"}``, ``megapixels``, ``bytes``, ``words``, ``pages``, ``seconds``,
+        ``frames``); ``input_size``: its class, when the caller knows it. Either makes the size exact."""
         request = {"task": task, "free_resources": dict(free_resources), "latency_budget_ms": latency_budget_ms}
+        if input is not None:
+            request["input"] = dict(input) if isinstance(input, Mapping) else {"path": os.fspath(input)}
+        if input_size is not None:
+            request["input_size"] = input_size
         return self.plan_batch([request if id is None else {"id": id, **request}])[0]
 
     def plan_batch(self, requests: Sequence[Mapping], batch_size: int = 32) -> list[PlanResult]:
-        """Requests as ``tomas plan --batch`` lines (``{"id"?, "task", "free_resources", "latency_budget_ms"?}``);
+        """Requests as ``tomas plan --batch`` lines (``{"id"?, "task", "free_resources", "latency_budget_ms"?,
+        "input"?, "input_size"?}``);
         a malformed one raises ``DataError`` naming its index and field before anything is planned."""
         from tomas.inference import parse_request
 

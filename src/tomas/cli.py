@@ -22,9 +22,13 @@ def cmd_validate(argv: list[str]) -> int:
     data = load_tool_data(args.tool_registry, args.profiling_data)
     print(f"✓ {args.tool_registry}: {len(data.tools)} tools")
     print(f"✓ {args.profiling_data}: {len(data.configs)} configurations")
-    for tool, ids in data.tool_mask_map().items():
+    for tool, (name, ids) in zip(data.tools, data.tool_mask_map().items()):
         lat = [data.configs[i].latency_ms for i in ids]
-        print(f"  {tool:<28} {len(ids):>5} configs  latency {min(lat):g}–{max(lat):g} ms")
+        sizes = tool.input_sizes
+        said = (f"  sizes ({sizes.unit}): " + ", ".join(f"{s} ≤ {top:g}" if top else f"{s} above"
+                                                        for s, top in sizes.bounds)
+                if sizes else "  sizes: from words only")
+        print(f"  {name:<28} {len(ids):>5} configs  latency {min(lat):g}–{max(lat):g} ms{said}")
     return 0
 
 

@@ -295,6 +295,11 @@ class PlannerModelConfig(LLMChoice):
     """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
     head_learning_rate: float = 2.0e-3
     """Learning rate of the two heads (LoRA uses training.learning_rate)."""
+    size_reader: Literal["numbers", "off"] = "numbers"
+    """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
+    exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned
+    reading); ``off`` = the learned reading alone. The input's facts decide either way (chosen on
+    validation: docs/planner.md)."""
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -15,7 +16,9 @@ import torch
 from tomas.artifacts import planner as artifacts
 from tomas.config import PlannerConfig, from_dict
 from tomas.data.planner.preferences import PREFERENCES
-from tomas.data.profiling import RESOURCES
+from tomas.data.profiling import INPUT_SIZES, RESOURCES
+from tomas.data.size_reader import SizeHint, facts_quantities, size_hints
+from tomas.data.sizes import SizeClasses, parse_input_sizes
 from tomas.errors import DataError
 from tomas.models.decoder import Choice, ConfigTable
 from tomas.models.llm import load_llm, resolve_device
@@ -42,13 +45,34 @@ class LoadedPlanner:
     table: ConfigTable
     device: torch.device
 
+    @cached_property
+    def size_classes(self) -> list[SizeClasses | None]:
+        """Each tool's input-size definitions (saved from the registry; None: sizes from words only)."""
+        saved = self.meta.get("input_sizes") or {}
+        return [parse_input_sizes(saved[t], f"{artifacts.META}: {t}") if saved.get(t) else None
+                for t in self.table.tool_names]
+
+    @cached_property
+    def tool_sizes(self) -> list[tuple[str, ...]]:
+        """Each tool's profiled input sizes, smallest first."""
+        return [tuple(sorted({e["input_size"] for e in self.table.lookup.values() if e["tool_name"] == t},
+                             key=INPUT_SIZES.index)) for t in self.table.tool_names]
+
+    def hints(self, request: dict) -> list[SizeHint]:
+        """What the request's input facts, given size or numbers say of each tool's input size."""
+        facts = request.get("input")
+        facts = facts_quantities(facts) if isinstance(facts, dict) else None
+        return size_hints(request["task"], self.size_classes, self.tool_sizes, facts, request.get("input_size"),
+                          numbers=self.cfg.model.size_reader == "numbers")
+
     @torch.no_grad()
     def plan(self, requests: list[dict], batch_size: int = 32) -> list[dict]:
-        """``[{"task", "free_resources", "latency_budget_ms"}]`` -> one plan dict each."""
+        """``[{"task", "free_resources", "latency_budget_ms"?, "input"?, "input_size"?}]`` -> one plan dict each."""
+        hints = [self.hints(r) for r in requests]
         choices = predict_requests(self.model, self.tokenizer, [(r["task"], r["free_resources"],
                                                                   r.get("latency_budget_ms")) for r in requests],
-                                   self.device, batch_size)
-        return [self.describe(r, c) for r, c in zip(requests, choices)]
+                                   self.device, batch_size, size_hints=hints)
+        return [self.describe(r, c, h[c.tool_id]) for r, c, h in zip(requests, choices, hints)]
 
     def prompt_tokens(self, requests: list[dict]) -> int:
         """Tokens the LLM reads for ``requests`` (the service's compute accounting)."""
@@ -71,12 +95,13 @@ class LoadedPlanner:
                 "intermediate_size": c.intermediate_size, "num_layers": c.num_hidden_layers,
                 "nonembedding_params": count_nonembedding(base)}
 
-    def describe(self, request: dict, c: Choice) -> dict:
+    def describe(self, request: dict, c: Choice, hint: SizeHint | None = None) -> dict:
         tool = self.table.tool_names[c.tool_id]
         plan = {"schema_version": SCHEMA_VERSION, **({"id": request["id"]} if "id" in request else {}),
                 "task": request["task"], "free_resources": {k: whole(v) for k, v in request["free_resources"].items()},
                 "latency_budget_ms": request.get("latency_budget_ms"), "feasible": c.config_id is not None,
-                "tool": tool, "input_size": c.input_size, "tool_confidence": round(c.tool_prob, 4)}
+                "tool": tool, "input_size": c.input_size, "tool_confidence": round(c.tool_prob, 4),
+                **size_report(c, hint)}
         if c.preference_prob is not None:  # a planner that reads preferences says which one it applied
             plan["preference"] = None if c.preference is None else {
                 "name": c.preference, "says": PREFERENCES[c.preference].says, "confidence": round(c.preference_prob, 4)}
@@ -97,6 +122,21 @@ class LoadedPlanner:
             plan["runner_up"] = {"config_id": c.runner_up, **{r: whole(ru[r]) for r in RESOURCES},
                                  "latency_ms": ru["latency_ms"]}
         return plan
+
+
+SIZE_SURE = 0.9
+"""Below this size confidence a plan names the runner-up size too."""
+
+
+def size_report(c: Choice, hint: SizeHint | None) -> dict:
+    """Where the plan's input size came from and how sure it is: ``size_source`` "input" (the caller's
+    facts), "number" (a number in the request, read exactly) or "words" (the learned reading)."""
+    out = {"size_source": hint.source if hint else "words", "size_confidence": round(c.size_prob, 4)}
+    if hint and hint.read:
+        out["size_read_from"] = hint.read
+    if c.size_prob < SIZE_SURE and c.runner_up_size is not None:
+        out["runner_up_size"] = c.runner_up_size
+    return out
 
 
 def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None = None,
@@ -143,6 +183,16 @@ def parse_request(r: object, where: str) -> dict:
     budget = r.get("latency_budget_ms")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
         raise DataError(f"{where}: field latency_budget_ms: must be a number > 0")
+    size = r.get("input_size")
+    if size is not None and size not in INPUT_SIZES:
+        raise DataError(f"{where}: field input_size: expected one of {', '.join(INPUT_SIZES)}, got {size!r}")
+    if r.get("input") is not None:
+        if not isinstance(r["input"], dict):
+            raise DataError(f"{where}: field input: expected an object (path, width and height, words, ...)")
+        try:
+            facts_quantities(r["input"])  # checked here, read again when planning
+        except DataError as e:
+            raise DataError(f"{where}: {e}") from None
     return r
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -28,7 +29,6 @@ from tomas.data.planner import (
     render_registry_task,
     render_task,
     size_cues,
-    spelled,
     split_phrasings,
     vary_register,
     write_planner,
@@ -37,6 +37,8 @@ from tomas.data.planner import text as planner_text
 from tomas.data.planner.preferences import P_PREFERENCE, PREFERENCES, preference_phrases
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.data.registry import Tool
+from tomas.data.size_reader import read_quantities, stated_size
+from tomas.data.sizes import parse_input_sizes
 from tomas.errors import DataError
 
 SMALL = {"train_per_tool": 40, "val_per_tool": 10, "test_per_tool": 20}
@@ -240,35 +242,38 @@ def _sizes_mentioned(tool: Tool, task: str) -> set[str]:
     return {size for size, cues in size_cues(tool).items() if any(c.lower() in task.lower() for c in cues)}
 
 
-def _number(text: str) -> float:
-    words = {spelled(n): n for n in range(1, 100)}
-    text = text.replace(",", "")
-    return words[text] if text in words else float(text[:-1]) * 1000 if text.endswith("k") else float(text)
-
-
-def _numeric_size(units: str, cue: str) -> float:
-    """What a numeric cue says, in megapixels (images) or words (texts; a page = 300 words)."""
-    num = r"([0-9][0-9,.]*k?|[a-z]+(?:-[a-z]+)?)"
-    if units == "image":
-        if m := re.search(r"(\d+)(?:x| x |×| by )(\d+)", cue):
-            return int(m.group(1)) * int(m.group(2)) / 1e6
-        if m := re.search(r"([0-9.]+)(?:-megapixel| MP| megapixels)", cue):
-            return float(m.group(1))
-        m = re.search(r"([0-9.]+) (KB|MB|GB)", cue)  # a JPEG: ~0.4 MB per megapixel; TIFF/raw: ~6 MB
-        kb = float(m.group(1)) * {"KB": 1, "MB": 1e3, "GB": 1e6}[m.group(2)]
-        return kb / 400 if kb < 1e5 else kb / 6000
-    if m := re.search(num + r"(?:-page| pages)", cue):
-        return 300 * _number(m.group(1))
-    return _number(re.search(num + r"(?:-word| words)", cue).group(1))
-
-
-@pytest.mark.parametrize("units", ["image", "text"])
-def test_numeric_cues_say_their_size_class_and_no_other(units):
-    """Every class's numbers lie in its own range, with a gap to the next (a number never says two sizes)."""
+@pytest.mark.parametrize("tool_index", [0, 1])  # an image tool and a text tool of the shipped registry
+def test_numeric_cues_say_their_size_class_and_no_other(default_data, tool_index):
+    """Every number drawn for a class reads back (``size_reader``) as that class under the tool's definitions."""
+    tool = default_data.tools[tool_index]
     rng = random.Random(0)
-    ranges = {size: [_numeric_size(units, numeric_cue(units, size, rng)) for _ in range(400)] for size in INPUT_SIZES}
-    assert max(ranges["small"]) < min(ranges["medium"]) and max(ranges["medium"]) < min(ranges["large"])
-    assert all(len(set(v)) > 20 for v in ranges.values())  # varied, not a handful of fixed phrases
+    for size in INPUT_SIZES:
+        cues = [numeric_cue(tool.input_sizes, size, rng) for _ in range(400)]
+        read = [stated_size(read_quantities(c), tool.input_sizes).sizes for c in cues]
+        assert [c for c, r in zip(cues, read) if r != (size,)] == []
+        assert len(set(cues)) > 100  # varied, not a handful of fixed phrases
+
+
+@pytest.mark.parametrize("bank", ["image", "text"])
+def test_every_bank_cue_agrees_with_the_shipped_definitions(default_data, bank):
+    """A cue that states a number carries the label the registry's definitions give it; a words-only cue
+    states none (its label is the bank's)."""
+    tool = next(t for t in default_data.tools if phrasings(t).units == bank)
+    for size, cues in phrasings(tool).cues.items():
+        for cue in cues:
+            said = stated_size(read_quantities(cue), tool.input_sizes).sizes
+            assert said in ((), (size,)), (cue, size, said)
+    assert size_cues(tool) == phrasings(tool).cues  # nothing relabelled: the bank already agrees
+
+
+def test_cue_labels_follow_the_definitions(default_data):
+    """A registry that draws the line elsewhere moves the numeric cues, not the words-only ones."""
+    tool = next(t for t in default_data.tools if phrasings(t).units == "image")
+    moved = dataclasses.replace(tool, input_sizes=parse_input_sizes(
+        {"small": {"max_megapixels": 10}, "medium": {"max_megapixels": 40}, "large": {}}, "t"))
+    cues = size_cues(moved)
+    assert "a 4K photo" in cues["small"] and "an 8K image" in cues["medium"] and "a tiny icon" in cues["small"]
+    assert "a phone photo" in cues["medium"]
 
 
 @pytest.mark.parametrize("which", ["default", "other"])
@@ -281,11 +286,11 @@ def test_every_task_carries_exactly_its_size_cue(which, default_data, other_data
         for e in splits[split]:
             said = _sizes_mentioned(tools[e.tool], e.task)
             assert "{" not in e.task and "}" not in e.task
-            if split == "train" and not said and phrasings(tools[e.tool]).units:
+            if split == "train" and not said and tools[e.tool].input_sizes:
                 numeric += 1
                 continue
             assert said == {e.input_size}, e
-    units = [e for e in splits["train"] if phrasings(tools[e.tool]).units]
+    units = [e for e in splits["train"] if tools[e.tool].input_sizes]
     assert not units or 0.2 < numeric / len(units) < 0.4  # P_NUMERIC of the training tasks of image/text tools
 
 
@@ -324,8 +329,10 @@ def test_validation_and_test_phrasings_are_held_out(which, default_data, other_d
 
 @pytest.mark.parametrize("which", ["default", "other"])
 def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_data, default_splits, other_splits):
-    """No cue, question or language of a validation or test task is ever in a training task."""
+    """No cue, question or language of a validation or test task is ever in a training task, of any tool
+    (the image tools share one cue bank, the text tools another)."""
     data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    every_train_text = " ".join(e.task.lower() for e in splits["train"])
     for tool in data.tools:
         banks = {split: split_phrasings(tool, split) for split in SPLITS}
         for size in INPUT_SIZES:
@@ -338,6 +345,8 @@ def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_d
                                                                                      for v in vs))}
             assert all(any(v in e.task.lower() for v in values) for e in own)
             assert not [v for v in values if v in train_text], (tool.name, split)
+            cues = {c.lower() for c in sum(banks[split].cues.values(), ())}
+            assert not [c for c in cues if re.search(rf"\b{re.escape(c)}\b", every_train_text)], (tool.name, split)
 
 
 def test_wording_variation_is_training_only_and_leaves_labels_alone(other_data, monkeypatch):

@@ -28,7 +28,9 @@ def test_data_error_is_a_user_error():
 def test_shipped_registry_loads_in_file_order(default_files):
     entries = json.loads(default_files[0].read_text())
     tools = load_registry(default_files[0])
-    assert tools == [Tool(e["name"], e["description"].strip()) for e in entries]
+    assert [(t.name, t.description) for t in tools] == [(e["name"], e["description"].strip()) for e in entries]
+    assert [t.input_sizes.to_json() for t in tools] == [
+        {s: {k: float(v) for k, v in d.items()} for s, d in e["input_sizes"].items()} for e in entries]
 
 
 def test_other_registry_loads(other_files):

@@ -101,6 +101,48 @@ def test_input_size_is_the_most_probable_mass(table):
         assert torch.allclose(lp.exp(), torch.tensor(mass), atol=1e-5)
 
 
+def test_known_sizes_decide_and_narrow_the_size(table):
+    """``size_allowed``: one allowed size is the size (confidence 1, even against the head); several narrow the
+    head's reading to them, renormalised; the configuration is always of the size chosen."""
+    torch.manual_seed(3)
+    dec = HierarchicalDecoder(HIDDEN, table)
+    hidden = torch.randn(9, HIDDEN) * 5
+    free_choice = dec.predict(hidden)
+    n_tools = len(table.tool_names)
+    for k, size in enumerate(INPUT_SIZES):
+        allowed = torch.zeros(9, n_tools, len(INPUT_SIZES), dtype=torch.bool)
+        allowed[:, :, k] = True
+        for b, c in enumerate(dec.predict(hidden, size_allowed=allowed)):
+            assert c.input_size == size and c.size_prob == pytest.approx(1.0) and c.runner_up_size is None
+            assert c.tool_id == free_choice[b].tool_id  # the size never moves the tool
+            assert c.config_id is None or INPUT_SIZES[int(table.size_of[c.config_id])] == size
+    two = torch.ones(9, n_tools, len(INPUT_SIZES), dtype=torch.bool)
+    two[:, :, 1] = False  # small or large
+    config = dec.logits(hidden).config
+    for b, c in enumerate(dec.predict(hidden, size_allowed=two)):
+        mass = dec.size_log_probs(config[b:b + 1], torch.tensor([c.tool_id]))[0].exp()
+        expect = "small" if mass[0] >= mass[2] else "large"
+        assert c.input_size == expect and c.runner_up_size == ({"small", "large"} - {expect}).pop()
+        k = INPUT_SIZES.index(expect)
+        assert c.size_prob == pytest.approx(float(mass[k] / (mass[0] + mass[2])), rel=1e-4)
+
+
+def test_a_known_size_the_tool_lacks_means_nothing_fits(tmp_path):
+    """A size the tool has no configurations of is still the answer's size, and nothing fits."""
+    (tmp_path / "tools.json").write_text('[{"name": "a", "description": "d"}, {"name": "b", "description": "d"}]')
+    rows = ["a,small,2,4,20,2,10", "a,medium,2,4,20,2,20", "b,small,2,4,20,2,30", "b,large,2,4,20,2,40"]
+    (tmp_path / "profiling.csv").write_text("tool,input_size,cpu_core,cpu_mem_gb,gpu_sm,gpu_mem_gb,latency_ms\n"
+                                            + "\n".join(rows) + "\n")
+    data = load_tool_data(tmp_path / "tools.json", tmp_path / "profiling.csv")
+    save_assets(torch.randn(len(data.configs), HIDDEN), data, tmp_path / "assets", log=lambda *_: None)
+    small = ConfigTable.from_assets(tmp_path / "assets")
+    dec = HierarchicalDecoder(HIDDEN, small)
+    allowed = torch.zeros(4, 2, len(INPUT_SIZES), dtype=torch.bool)
+    allowed[:, :, INPUT_SIZES.index("large")] = True
+    choices = dec.predict(torch.randn(4, HIDDEN), tools=torch.tensor([0, 0, 1, 1]), size_allowed=allowed)
+    assert [(c.input_size, c.config_id) for c in choices] == [("large", None)] * 2 + [("large", 3)] * 2
+
+
 def test_unlimited_resources_keep_only_tool_and_size_masks(table):
     """Without free resources every configuration of the chosen tool and size is a candidate:
     the choice is the best-scoring of them, whichever resources it needs."""

@@ -92,7 +92,7 @@ def test_evaluate_planner_on_a_hand_written_set(planner_run, cli, tmp_path):
     assert report["num_requests"] == 2 and report["num_with_size"] == 1 and report["violations"] == 0
     assert set(report["by_category"]) == {"plain", "short"} and report["hand_file"] == str(hand)
     summary = json.loads((tmp_path / "planner_eval_report.json").read_text())["handwritten"]
-    assert summary["tool_accuracy"] == report["tool_accuracy"] and "Hand-written set: tool" in r.stdout
+    assert summary["tool_accuracy"] == report["tool_accuracy"] and f"Hand-written {hand}: tool" in r.stdout
 
 
 def _plan(cli, planner_run, *args):
@@ -118,6 +118,29 @@ def test_plan_json_fits_the_free_resources(planner_run, cli):
         assert plan["latency_ms"] == entry["latency_ms"] and 0 < plan["confidence"] <= 1
     else:
         assert r.returncode == 3
+
+
+def test_plan_reads_the_input_size_from_the_caller(planner_run, cli, tmp_path):
+    """--input-size is the plan's size whatever the tool; --input reads the file (an image's pixels here, for the
+    fixture's pose_estimation, defined in pixels); an unreadable input is one error line, exit 2."""
+    free = ["--cpu-cores", "8", "--memory-gb", "16", "--gpu-sm", "40", "--gpu-memory-gb", "8", "--json"]
+    lookup = json.loads((planner_run.assets / "config_lookup.json").read_text())
+    plan = json.loads(_plan(cli, planner_run, "Find the joints", "--input-size", "large", *free).stdout)
+    assert plan["input_size"] == "large" and plan["size_source"] == "input"
+    assert plan["config_id"] is None or lookup[str(plan["config_id"])]["input_size"] == "large"
+    from PIL import Image
+
+    Image.new("RGB", (6000, 4000)).save(tmp_path / "big.png")
+    plan = json.loads(_plan(cli, planner_run, "Find the joints", "--input", str(tmp_path / "big.png"), *free).stdout)
+    if plan["tool"] == "pose_estimation":
+        assert (plan["input_size"], plan["size_source"], plan["size_read_from"]) == (
+            "large", "input", "6000x4000 pixels (big.png)")
+    else:  # a tool with no pixel definitions reads its size from the words
+        assert plan["size_source"] == "words"
+    (tmp_path / "song.mp3").write_bytes(b"x")
+    r = _plan(cli, planner_run, "Find the joints", "--input", str(tmp_path / "song.mp3"), *free)
+    assert r.returncode == 2 and "song.mp3: unknown input type '.mp3'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not r.stdout
 
 
 def test_plan_with_nothing_free_is_infeasible_with_exit_3(planner_run, cli):

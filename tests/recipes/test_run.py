@@ -71,6 +71,10 @@ def test_summary_and_the_sample_plan(job, pretrained):
     assert summary["total_wall_s"] >= summary["phase0_train_wall_s"] > 0
     assert (out / "planner" / "adapter_model.safetensors").is_file() and (out / "planner" / "README.md").is_file()
     assert '"tool":' in second.stdout and "Go on with:" in second.stdout and "tomas plan " in second.stdout
+    # the sample is a request something fits, checked against the oracle; the hand-written sets of the
+    # default tools are skipped for this registry, so none is summarised
+    assert isinstance(summary["sample_plan_right"], bool) and ("the oracle's plan:" in second.stdout)
+    assert summary["planner_handwritten"] == {}
 
 
 def test_the_printed_plan_command_works(job, cli):

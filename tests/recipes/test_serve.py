@@ -93,7 +93,23 @@ def test_batch_answers_in_order(client):
     assert body["schema_version"] == 1 and [p["id"] for p in body["results"]] == [0, 1, 2]
 
 
+def test_the_input_facts_or_size_make_the_size_exact(client, planner_run):
+    """``input_size`` decides the size whatever the tool; facts decide it for a tool defined in their dimension
+    (the fixture's pose_estimation: pixels) and say so; every plan says where its size came from."""
+    r = client.post("/v1/plan", json={"task": "Where are the joints?", "free_resources": FREE, "input_size": "large"})
+    assert r.status_code == 200 and r.json()["input_size"] == "large" and r.json()["size_source"] == "input"
+    r = client.post("/v1/plan", json={"task": "Where are the joints?", "free_resources": FREE,
+                                      "input": {"width": 64, "height": 64}})
+    plan = r.json()
+    assert r.status_code == 200 and plan["size_source"] in ("input", "words") and 0 < plan["size_confidence"] <= 1
+    if plan["tool"] == "pose_estimation":
+        assert plan["input_size"] == "small" and plan["size_source"] == "input" and plan["size_read_from"] == "64x64"
+
+
 @pytest.mark.parametrize("body, status, message", [
+    ({"task": "x", "free_resources": FREE, "input": {"width": 3}}, 422, "field input: "),
+    ({"task": "x", "free_resources": FREE, "input": {"path": "/etc/passwd"}}, 422, "field input.path: Extra inputs"),
+    ({"task": "x", "free_resources": FREE, "input_size": "huge"}, 422, "field input_size: "),
     ({"task": "x", "free_resources": {**FREE, "gpu_sm": -1}}, 422, "field free_resources.gpu_sm: "),
     ({"task": "x", "free_resources": {k: v for k, v in FREE.items() if k != "memory_gb"}}, 422,
      "field free_resources.memory_gb: Field required"),

@@ -67,9 +67,9 @@ def test_infeasible_examples_train_tool_and_size_only(world):
     assert parts["config_loss"] == 0.0 and parts["size_loss"] > 0
 
 
-def _choice(tool_id, config_id):
+def _choice(tool_id, config_id, input_size="small"):
     return Choice(tool_id=tool_id, config_id=config_id, tool_prob=1.0, config_prob=1.0, runner_up=None,
-                  input_size="small")
+                  input_size=input_size)
 
 
 def test_metrics_against_the_oracle(world):
@@ -79,11 +79,11 @@ def test_metrics_against_the_oracle(world):
     exs = feasible + infeasible
     lat = {i: v["latency_ms"] for i, v in table.lookup.items()}
     slower = max(table.tool_mask_map()[feasible[1].tool], key=lambda i: lat[i])
-    choices = [_choice(data.tool_id(feasible[0].tool), feasible[0].config_id),   # right
+    choices = [_choice(data.tool_id(feasible[0].tool), feasible[0].config_id, feasible[0].input_size),   # right
                _choice(data.tool_id(feasible[1].tool), slower),                  # slowest of the tool
                _choice((data.tool_id(feasible[2].tool) + 1) % len(data.tools), None),  # wrong tool, no plan
-               _choice(data.tool_id(feasible[3].tool), feasible[3].config_id),   # right
-               _choice(data.tool_id(infeasible[0].tool), None)]                   # right: infeasible
+               _choice(data.tool_id(feasible[3].tool), feasible[3].config_id, feasible[3].input_size),   # right
+               _choice(data.tool_id(infeasible[0].tool), None, infeasible[0].input_size)]  # right: infeasible
     m = planner_metrics(exs, choices, table)
     assert m["num_examples"] == 5 and m["num_infeasible"] == 1
     assert m["tool_accuracy"] == pytest.approx(4 / 5)
@@ -105,7 +105,7 @@ def test_plan_accuracy_needs_the_right_tool(world):
     infeasible = next(e for e in examples if e.config_id is None)
     feasible = next(e for e in examples if e.config_id is not None)
     wrong_tool = (data.tool_id(infeasible.tool) + 1) % len(data.tools)
-    choices = [_choice(wrong_tool, None), _choice(data.tool_id(feasible.tool), feasible.config_id)]
+    choices = [_choice(wrong_tool, None), _choice(data.tool_id(feasible.tool), feasible.config_id, feasible.input_size)]
     m = planner_metrics([infeasible, feasible], choices, table)
     assert m["config_accuracy"] == 1.0  # "nothing fits" matched, whatever the tool
     assert m["plan_accuracy"] == 0.5  # a plan needs the right tool as well
@@ -166,8 +166,8 @@ def test_unseen_answer_metrics_count_only_requests_whose_answer_was_held_out(wor
     data, table, examples = world
     feasible = [e for e in examples if e.config_id is not None][:4]
     held = {feasible[0].config_id, feasible[1].config_id}
-    right = [_choice(data.tool_id(e.tool), e.config_id) for e in feasible]
-    wrong_first = [_choice(data.tool_id(feasible[0].tool), None), *right[1:]]
+    right = [_choice(data.tool_id(e.tool), e.config_id, e.input_size) for e in feasible]
+    wrong_first = [_choice(data.tool_id(feasible[0].tool), None, feasible[0].input_size), *right[1:]]
     assert unseen_answer_metrics(feasible, right, table, held)["plan_accuracy"] == 1.0
     m = unseen_answer_metrics(feasible, wrong_first, table, held)
     assert m["num_examples"] == sum(e.config_id in held for e in feasible) and m["plan_accuracy"] < 1.0

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tomas.data.registry import Tool, _read_text
+from tomas.data.sizes import INPUT_SIZES  # noqa: F401  (re-export: the profiling column's values)
 from tomas.errors import DataError
 
-INPUT_SIZES: tuple[str, ...] = ("small", "medium", "large")
 """Input-size labels, in order; the index is the label's numeric code."""
 
 RESOURCES = ("cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb")
@@ -137,6 +137,11 @@ def load_profiling(path: str | Path, tools: list[Tool]) -> list[Configuration]:
     for t in tools:
         if t.name not in used:
             raise DataError(f"{path}: tool {t.name!r} from the registry has no profiling rows")
+        defined = [size for size, _ in t.input_sizes.bounds] if t.input_sizes else None
+        profiled = [size for size in INPUT_SIZES if any(c.tool == t.name and c.input_size == size for c in configs)]
+        if defined is not None and defined != profiled:
+            raise DataError(f"{path}: tool {t.name!r}: the registry's input_sizes define {', '.join(defined)}; "
+                            f"its profiling rows have {', '.join(profiled)}")
     return configs
 
 

@@ -1,4 +1,5 @@
-"""The tool registry: a JSON list of ``{"name", "description"}`` objects."""
+"""The tool registry: a JSON list of ``{"name", "description", "input_sizes"?}`` objects
+(``input_sizes``: the tool's size classes in a unit of its inputs, ``tomas.data.sizes``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from tomas.data.sizes import SizeClasses, parse_input_sizes
 from tomas.errors import DataError
 
 
@@ -13,6 +15,8 @@ from tomas.errors import DataError
 class Tool:
     name: str
     description: str
+    input_sizes: SizeClasses | None = None
+    """The input-size classes as data; None: the tool's sizes are read from words only."""
 
 
 def _read_text(path: Path) -> str:
@@ -55,5 +59,6 @@ def load_registry(path: str | Path) -> list[Tool]:
         if name in first_seen:
             raise DataError(f"{where}: duplicate name {name!r} (first at tool #{first_seen[name]})")
         first_seen[name] = i
-        tools.append(Tool(name=name, description=description.strip()))
+        sizes = parse_input_sizes(entry["input_sizes"], f"{where} ({name})") if "input_sizes" in entry else None
+        tools.append(Tool(name=name, description=description.strip(), input_sizes=sizes))
     return tools

@@ -8,15 +8,52 @@ from collections import Counter
 import torch
 
 from tomas.data.planner import PlannerExample
+from tomas.data.profiling import INPUT_SIZES
+from tomas.data.registry import Tool
+from tomas.data.size_reader import SizeHint, size_hints
 from tomas.models.decoder import Choice, ConfigTable
 from tomas.models.planner import PlannerModel, free_tensor, predict_requests
 
 
 def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
-                     batch_size: int = 32, progress: str | None = None) -> list[Choice]:
-    """Hierarchical masked decoding for every example, batched (``progress``: a progress bar's label)."""
+                     batch_size: int = 32, progress: str | None = None,
+                     hints: list[list[SizeHint]] | None = None) -> list[Choice]:
+    """Hierarchical masked decoding for every example, batched (``progress``: a progress bar's label;
+    ``hints``: ``example_hints``)."""
     return predict_requests(model, tokenizer, [(e.task, e.free_resources, e.latency_budget_ms) for e in examples],
-                            device, batch_size, progress)
+                            device, batch_size, progress, size_hints=hints)
+
+
+SIZE_MODES = ("numbers", "off", "given")
+"""How evaluation treats the input size: ``numbers`` = read numbers in the request exactly (the shipped
+planner), ``off`` = the learned reading alone, ``given`` = the example's size passed as the input's facts
+(what a caller with the file in hand gets)."""
+
+
+def example_hints(examples: list[PlannerExample], tools: list[Tool], table: ConfigTable,
+                  mode: str = "numbers") -> list[list[SizeHint]]:
+    """Per example, one ``SizeHint`` per tool of ``table`` (``tools``: the registry entries, for their sizes)."""
+    classes = {t.name: t.input_sizes for t in tools}
+    per_tool = [classes.get(name) for name in table.tool_names]
+    sizes = [tuple(s for k, s in enumerate(INPUT_SIZES) if bool(((table.tool_of == i) & (table.size_of == k)).any()))
+             for i in range(len(table.tool_names))]
+    return [size_hints(e.task, per_tool, sizes, input_size=e.input_size if mode == "given" and e.input_size else None,
+                       numbers=mode != "off") for e in examples]
+
+
+def by_size_source(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable,
+                   hints: list[list[SizeHint]] | None) -> dict[str, dict]:
+    """Per size source of the plan (input / number / words), the examples and their plan accuracy."""
+    groups: dict[str, list[bool]] = {}
+    for k, (e, c) in enumerate(zip(examples, choices)):
+        source = hints[k][c.tool_id].source if hints else "words"
+        groups.setdefault(source, []).append(plan_right(e, c, table))
+    return {k: {"num_examples": len(v), "plan_accuracy": sum(v) / len(v)} for k, v in sorted(groups.items())}
+
+
+def plan_right(e: PlannerExample, c: Choice, table: ConfigTable) -> bool:
+    """Tool, input size and configuration all the oracle's ("nothing fits" with the right tool and size)."""
+    return table.tool_names[c.tool_id] == e.tool and c.input_size == e.input_size and c.config_id == e.config_id
 
 
 def is_violation(choice: Choice, example: PlannerExample, table: ConfigTable) -> bool:
@@ -93,14 +130,14 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
              for e, c in zip(examples, choices) if c.config_id != e.config_id or table.tool_names[c.tool_id] != e.tool]
     tool_right = [g == c.tool_id for g, c in zip(gold_tool, choices)]
     config_right = [c.config_id == e.config_id for c, e in zip(choices, examples)]
-    plan_right = [t and c for t, c in zip(tool_right, config_right)]
+    plan_ok = [plan_right(e, c, table) for e, c in zip(examples, choices)]
     return {
         "tool_accuracy": sum(tool_right) / max(1, n),
         # The configuration (size included) is the oracle's; "nothing fits" matches "nothing fits" whatever the tool.
         "config_accuracy": sum(config_right) / max(1, n),
-        # Tool and configuration both the oracle's ("nothing fits" is right only with the right tool).
-        "plan_accuracy": sum(plan_right) / max(1, n),
-        "config_accuracy_given_tool": sum(plan_right) / max(1, sum(tool_right)),
+        # Tool, input size and configuration all the oracle's ("nothing fits" right only with the right tool and size).
+        "plan_accuracy": sum(plan_ok) / max(1, n),
+        "config_accuracy_given_tool": sum(plan_ok) / max(1, sum(tool_right)),
         "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
         "latency_regret_ms": mean_regret,
         "latency_regret_pct": 100 * mean_regret / max(1e-9, sum(oracle_lat) / max(1, len(oracle_lat))),
@@ -117,7 +154,29 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
     }
 
 
-def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+def size_breakdowns(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable, tool_right: list[bool],
+                    hints: list[list[SizeHint]] | None, stated: dict[str, str] | None) -> dict:
+    """Over the requests that state a size: plan accuracy per size source of the plan, and, where the set
+    says how each request states its size (``stated``: id -> "number" / "words"), size accuracy given the
+    right tool and plan accuracy per way of stating it."""
+    sized = [i for i, e in enumerate(examples) if e.input_size]
+    out = {"plan_accuracy_by_size_source": by_size_source([examples[i] for i in sized], [choices[i] for i in sized],
+                                                          table, [hints[i] for i in sized] if hints else None)}
+    if stated:
+        groups: dict[str, list[int]] = {}
+        for i in sized:
+            groups.setdefault(stated.get(examples[i].id, "unknown"), []).append(i)
+        out["by_size_stated"] = {k: {
+            "num_requests": len(ids), "tool_accuracy": sum(tool_right[i] for i in ids) / len(ids),
+            "size_accuracy_given_tool": sum(tool_right[i] and choices[i].input_size == examples[i].input_size
+                                            for i in ids) / max(1, sum(tool_right[i] for i in ids)),
+            "plan_accuracy": sum(plan_right(examples[i], choices[i], table) for i in ids) / len(ids)}
+            for k, ids in sorted(groups.items())}
+    return out
+
+
+def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable,
+                        hints: list[list[SizeHint]] | None = None, stated: dict[str, str] | None = None) -> dict:
     """The hand-written set: tool accuracy over every request; input-size and plan accuracy (tool,
     size and configuration all the oracle's for the human labels) over those that state a size."""
     sized = [i for i, e in enumerate(examples) if e.input_size]
@@ -131,7 +190,7 @@ def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], t
         if e.input_size:
             c = choices[i]
             row["sized"] += 1
-            row["plan"] += tool_right[i] and c.config_id == e.config_id and c.input_size == e.input_size
+            row["plan"] += plan_right(e, c, table)
     return {
         "num_requests": len(examples), "num_with_size": len(sized),
         "tool_accuracy": sum(tool_right) / max(1, len(examples)),
@@ -140,6 +199,9 @@ def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], t
                                         for i in sized) / max(1, sum(tool_right[i] for i in sized)),
         **{k: m[k] for k in ("plan_accuracy", "config_accuracy_given_tool", "infeasible_accuracy", "num_infeasible",
                              "preference_accuracy", "preference_plan_accuracy") if k in m},
+        **size_breakdowns(examples, choices, table, tool_right, hints, stated),
+        "config_accuracy_given_tool_and_size": conditional_accuracies(
+            [examples[i] for i in sized], [choices[i] for i in sized], table)["config_accuracy_given_tool_and_size"],
         "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
         "by_category": {k: {"num_requests": r["n"], "tool_accuracy": r["tool"] / r["n"],
                             "plan_accuracy": r["plan"] / r["sized"] if r["sized"] else None}

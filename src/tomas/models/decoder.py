@@ -216,6 +216,10 @@ class Choice:
     """The preference the request states per the preference head (None: none, or no preference head)."""
     preference_prob: float | None = None
     """The preference head's probability of its answer (``preference``, or no preference)."""
+    size_prob: float = 1.0
+    """P(input size | tool) among the sizes still allowed (1.0 when one size was known)."""
+    runner_up_size: str | None = None
+    """The next most probable allowed size (None when only one was allowed)."""
 
 
 def rescale_rows(rows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
@@ -330,19 +334,28 @@ class HierarchicalDecoder(nn.Module):
 
     @torch.no_grad()
     def predict(self, hidden: torch.Tensor, free_resources: torch.Tensor | None = None,
-                latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None) -> list[Choice]:
+                latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None,
+                size_allowed: torch.Tensor | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
         ``latency_budget`` [batch] ms (NaN = none) only informs the feature scorer, it masks nothing;
         ``tools`` [batch]: decode with these tools instead of the tool head's (evaluation: the config
-        head's part alone).
+        head's part alone); ``size_allowed`` [batch, num_tools, len(INPUT_SIZES)] bool: the sizes each tool's
+        input may have (what the request's facts or numbers say; None = any): the size is the most probable
+        allowed one, even one the tool has no configurations of (then nothing fits).
         """
         out = self.logits(hidden)
         tool_probs = out.tool.float().softmax(-1)
         tool_top = tool_probs.topk(min(2, tool_probs.shape[-1]), dim=-1)
         tool_ids = tool_top.indices[:, 0] if tools is None else tools.to(tool_top.indices.device)
-        size_ids = self.size_log_probs(out.config, tool_ids).argmax(-1)
+        size_logp = self.size_log_probs(out.config, tool_ids)
+        if size_allowed is not None:
+            mask = size_allowed.to(size_logp.device)[torch.arange(len(tool_ids), device=size_logp.device), tool_ids]
+            size_logp = torch.where(mask, size_logp.clamp_min(-1e30), -math.inf)
+        size_probs = size_logp.softmax(-1).nan_to_num(0.0)
+        size_top = size_logp.topk(2, dim=-1)
+        size_ids = size_top.indices[:, 0]
         allowed = self.allowed(tool_ids, size_ids, free_resources)
         scores = self.candidate_scores(out, allowed, latency_budget)
         probs = scores.softmax(-1).nan_to_num(0.0)
@@ -359,6 +372,9 @@ class HierarchicalDecoder(nn.Module):
                                   config_prob=float(probs[b, best]) if n_allowed else None,
                                   runner_up=second if n_allowed > 1 else None,
                                   input_size=INPUT_SIZES[int(size_ids[b])],
+                                  size_prob=float(size_probs[b, size_ids[b]]),
+                                  runner_up_size=INPUT_SIZES[int(size_top.indices[b, 1])]
+                                  if size_top.values[b, 1] > -math.inf else None,
                                   runner_up_tool=int(tool_top.indices[b, 1]) if tool_top.indices.shape[1] > 1 else None,
                                   runner_up_tool_prob=float(tool_top.values[b, 1]) if tool_top.indices.shape[1] > 1
                                   else None, **wishes[b]))

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from tomas.config import PlannerModelConfig
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
+from tomas.data.size_reader import SizeHint
 from tomas.data.templates import format_number
 from tomas.models.decoder import Choice, ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
@@ -142,12 +143,20 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
     return PlannerModel(lm, decoder.to(device), cfg.readout)
 
 
+def size_allowed_tensor(hints: Sequence[Sequence[SizeHint]]) -> torch.Tensor:
+    """[requests, tools, len(INPUT_SIZES)] bool: the sizes each request's hints allow per tool."""
+    return torch.tensor([[[size in h.allowed for size in INPUT_SIZES] for h in per_tool] for per_tool in hints],
+                        dtype=torch.bool)
+
+
 @torch.no_grad()
 def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[str, dict, float | None]],
-                     device: torch.device, batch_size: int = 32, progress: str | None = None) -> list[Choice]:
+                     device: torch.device, batch_size: int = 32, progress: str | None = None,
+                     size_hints: Sequence[Sequence[SizeHint]] | None = None) -> list[Choice]:
     """(task, free resources, latency budget or None) per request -> the decoder's masked ``Choice``s, batched.
 
-    ``progress``: the label of a progress bar (None = no bar)."""
+    ``progress``: the label of a progress bar (None = no bar); ``size_hints``: per request, one
+    ``SizeHint`` per tool (what its facts or numbers say of the input size; None = nothing)."""
     was_training = model.training
     model.eval()
     prompts = [render_prompt(*r) for r in requests]
@@ -156,8 +165,9 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
     for start in tqdm(range(0, len(order), batch_size), desc=progress, disable=not progress, leave=False):
         idx = order[start:start + batch_size]
         batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
+        sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
         choices = model.decoder.predict(model.last_hidden(**batch), free_tensor([requests[i][1] for i in idx]),
-                                        budget_tensor([requests[i][2] for i in idx]))
+                                        budget_tensor([requests[i][2] for i in idx]), size_allowed=sizes)
         for i, choice in zip(idx, choices):
             out[i] = choice
     model.train(was_training)

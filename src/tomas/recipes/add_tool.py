@@ -124,6 +124,8 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
     fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools)
     meta = dict(planner.meta, tool_names=table.tool_names, num_configs=table.num_configs)
+    new = data.tools[data.tool_id(name)].input_sizes
+    meta["input_sizes"] = {**(planner.meta.get("input_sizes") or {}), name: new.to_json() if new else None}
     # The data the planner now plans over: evaluating it reads this registry and table.
     meta["config"] = {**meta["config"], "data": {**meta["config"]["data"], "tool_registry": str(tool_registry),
                                                  "profiling_data": str(profiling_data)}}

@@ -9,8 +9,11 @@ infeasible-detection accuracy (the plan says "nothing fits" exactly when the ora
 latency regret: mean over examples where both have a plan of max(0, latency(chosen) −
 latency(oracle)) in ms, and as % of the oracle's mean latency.
 
-``--hand_file``: also the hand-written test set (``handwritten_metrics``), whose labels are a
+``--hand_file``: also the hand-written test sets (``handwritten_metrics``), whose labels are a
 tool and, when the request states one, an input size; the configuration label is the oracle's.
+``--size_mode``: ``numbers`` (the planner as shipped: numbers in a request read exactly), ``off`` (the
+learned size reading alone) or ``given`` (each example's size passed as the input's facts, as a caller
+with the file in hand gets it); default: the planner's ``model.size_reader``.
 """
 
 from __future__ import annotations
@@ -22,8 +25,17 @@ from pathlib import Path
 
 from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT, write_model_card
 from tomas.data import load_tool_data
-from tomas.data.planner import HAND_FILE, load_handwritten, load_planner_examples
-from tomas.eval.planner import handwritten_metrics, planner_metrics, predict_examples, unseen_answer_metrics
+from tomas.data.planner import HAND_FILES, load_handwritten, load_planner_examples
+from tomas.eval.planner import (
+    SIZE_MODES,
+    by_size_source,
+    conditional_accuracies,
+    example_hints,
+    handwritten_metrics,
+    planner_metrics,
+    predict_examples,
+    unseen_answer_metrics,
+)
 from tomas.io import save_json
 from tomas.plots import png_figure
 from tomas.training.planner import heldout_configs
@@ -31,7 +43,13 @@ from tomas.training.planner import heldout_configs
 CONFUSION = "planner_confusion.png"
 
 
-def evaluate_handwritten(planner, data, path: str, batch_size: int) -> dict | None:
+def size_stated(path: str) -> dict[str, str]:
+    """id -> how the request states its size ("number" / "words"), for sets that say (``size_stated``)."""
+    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    return {r["id"]: r["size_stated"] for r in rows if isinstance(r, dict) and "size_stated" in r}
+
+
+def evaluate_handwritten(planner, data, path: str, batch_size: int, size_mode: str) -> dict | None:
     """``handwritten_metrics`` of ``planner`` on the set at ``path``; None (said) when the set names
     tools the planner does not plan over (a planner of another registry or a subset of it)."""
     named = set()
@@ -45,9 +63,10 @@ def evaluate_handwritten(planner, data, path: str, batch_size: int) -> dict | No
         return None
     examples = load_handwritten(path, data)
     print(f"Evaluating on {len(examples)} hand-written requests of {path}...")
+    hints = example_hints(examples, data.tools, planner.table, size_mode)
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
-                               progress="Hand-written set")
-    return handwritten_metrics(examples, choices, planner.table)
+                               progress="Hand-written set", hints=hints)
+    return handwritten_metrics(examples, choices, planner.table, hints, size_stated(path))
 
 
 def plot_confusion(report: dict, path: Path) -> None:
@@ -66,10 +85,16 @@ def plot_confusion(report: dict, path: Path) -> None:
         fig.tight_layout()
 
 
+def hand_report_name(path: str, first: bool) -> str:
+    """The first set's report is ``HAND_REPORT``; another's is named after its folder (``planner_<folder>_report.json``,
+    without a second "planner_")."""
+    return HAND_REPORT if first else f"planner_{Path(path).parent.name.removeprefix('planner_')}_report.json"
+
+
 def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch_size: int,
-                     output_dir: str | None, hand_file: str | None = None) -> dict:
-    """The test split's report (``EVAL_REPORT``); with ``hand_file``, also the hand-written set's
-    (``HAND_REPORT``, and under ``report["handwritten"]``)."""
+                     output_dir: str | None, hand_files: list[str] | None = None, size_mode: str | None = None) -> dict:
+    """The test split's report (``EVAL_REPORT``); with ``hand_files``, also each hand-written set's
+    (``hand_report_name``; summaries under ``report["handwritten_sets"]``, the first's under ``"handwritten"``)."""
     from tomas.inference import load_planner
 
     planner = load_planner(planner_dir, device)
@@ -77,21 +102,31 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
     data = data.subset(cfg.data.tools) if cfg.data.tools else data
     examples = load_planner_examples(test_file or cfg.data.test_file, data)
-    print(f"Evaluating {planner_dir} on {len(examples)} examples of {test_file or cfg.data.test_file}...")
+    size_mode = size_mode or cfg.model.size_reader
+    print(f"Evaluating {planner_dir} on {len(examples)} examples of {test_file or cfg.data.test_file} "
+          f"(input size: {size_mode})...")
+    hints = example_hints(examples, data.tools, planner.table, size_mode)
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
-                               progress="Evaluating")
+                               progress="Evaluating", hints=hints)
     report = planner_metrics(examples, choices, planner.table)
+    report["size_mode"] = size_mode
+    report["plan_accuracy_by_size_source"] = by_size_source(examples, choices, planner.table, hints)
+    report.update(conditional_accuracies(examples, choices, planner.table))
     if cfg.data.holdout_configs > 0:  # trained without some answers: how it does on exactly those
         held = heldout_configs(cfg, planner.table)
         report["unseen_answers"] = unseen_answer_metrics(examples, choices, planner.table, held)
     report["train_wall_s"] = planner.meta.get("train_wall_s")
     report["test_file"] = test_file or cfg.data.test_file
     out = Path(output_dir or planner_dir)
-    hand = evaluate_handwritten(planner, data, hand_file, batch_size) if hand_file else None
-    if hand is not None:
-        save_json({**hand, "hand_file": hand_file}, out / HAND_REPORT)
-        report["handwritten"] = {k: hand[k] for k in ("num_requests", "tool_accuracy", "size_accuracy",
-                                                      "plan_accuracy", "violations")}
+    for n, hand_file in enumerate(hand_files or []):
+        hand = evaluate_handwritten(planner, data, hand_file, batch_size, size_mode)
+        if hand is None:
+            continue
+        save_json({**hand, "hand_file": hand_file, "size_mode": size_mode}, out / hand_report_name(hand_file, n == 0))
+        summary = {k: hand[k] for k in ("num_requests", "tool_accuracy", "size_accuracy", "size_accuracy_given_tool",
+                                        "plan_accuracy", "violations", "by_size_stated") if k in hand}
+        report.setdefault("handwritten_sets", {})[hand_file] = summary
+        report.setdefault("handwritten", summary)
     save_json(report, out / EVAL_REPORT)
     if out.resolve() == Path(planner_dir).resolve():
         write_model_card(out)  # the card quotes the report beside it
@@ -105,13 +140,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--planner_dir", default="assets/planner", help="folder written by `tomas train`")
     p.add_argument("--test_file", default=None, help="planner JSONL (default: the training config's test_file)")
     p.add_argument("--output_dir", default=None, help="where the report goes (default: planner_dir)")
-    p.add_argument("--hand_file", default=None,
-                   help=f"also the hand-written test set, e.g. {HAND_FILE} (report: {HAND_REPORT})")
+    p.add_argument("--hand_file", nargs="+", default=None,
+                   help=f"also hand-written test sets, e.g. {' '.join(HAND_FILES)} (reports: {HAND_REPORT}, "
+                        "then planner_<folder>_report.json)")
+    p.add_argument("--size_mode", choices=SIZE_MODES, default=None,
+                   help="numbers: read sizes stated as numbers exactly; off: the learned reading alone; given: "
+                        "each example's size passed as the input's facts (default: the planner's model.size_reader)")
     p.add_argument("--batch_size", type=int, default=32)
     p.add_argument("--device", default="auto")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir,
-                         args.hand_file)
+                         args.hand_file, args.size_mode)
     print(f"Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
           f"plan accuracy {r['plan_accuracy']:.2%} "
           f"(config {r['config_accuracy_given_tool']:.2%} given the right tool) · "
@@ -127,10 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     for phrasing, row in misread:
         print(f"  misread phrasing {phrasing}: tool {row['tool_accuracy']:.0%} of {row['num_examples']}, chosen "
               + ", ".join(f"{t} {n}" for t, n in row["chosen"].items()))
-    if "handwritten" in r:
-        h = r["handwritten"]
-        print(f"Hand-written set: tool {h['tool_accuracy']:.2%} of {h['num_requests']} · input size "
-              f"{h['size_accuracy']:.2%} · plan {h['plan_accuracy']:.2%} (of those stating a size) · "
-              f"violations {h['violations']}")
+    print("Plan accuracy by size source: " + ", ".join(f"{k} {v['plan_accuracy']:.1%} ({v['num_examples']})"
+                                                       for k, v in r["plan_accuracy_by_size_source"].items()))
+    for path, h in r.get("handwritten_sets", {}).items():
+        print(f"Hand-written {path}: tool {h['tool_accuracy']:.2%} of {h['num_requests']} · input size "
+              f"{h['size_accuracy']:.2%} ({h['size_accuracy_given_tool']:.2%} given the right tool) · plan "
+              f"{h['plan_accuracy']:.2%} (of those stating a size) · violations {h['violations']}")
     print(f"Report: {r['path']}")
     return 0

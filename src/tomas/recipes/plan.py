@@ -2,7 +2,8 @@
 
 ``tomas plan "Summarise this 40-page contract" --cpu-cores 8 --memory-gb 16 --gpu-sm 60
 --gpu-memory-gb 8 [--latency-budget-ms 900] [--json]``, or ``--batch FILE.jsonl`` (one
-``{"task", "free_resources": {...}, "latency_budget_ms"?}`` per line -> one plan per line).
+``{"task", "free_resources": {...}, "latency_budget_ms"?, "input"?, "input_size"?}`` per line -> one plan
+per line). ``--input FILE`` (an image or a text file) or ``--input-size`` makes the input size exact.
 A plan always fits the free resources; when nothing of the chosen tool does, the answer
 says so and the exit code is ``EXIT_INFEASIBLE``.
 """
@@ -14,19 +15,27 @@ import json
 import sys
 import time
 
-from tomas.data.profiling import RESOURCES
-from tomas.inference import load_planner, read_requests, whole
+from tomas.data.profiling import INPUT_SIZES, RESOURCES
+from tomas.inference import load_planner, parse_request, read_requests, whole
 
 EXIT_INFEASIBLE = 3
 EXIT_BAD_LINES = 2  # --batch: at least one line was not a valid request (the others are planned)
 """Version of the plan JSON written by ``tomas plan`` (bumped when a field changes meaning or goes)."""
 
 
+def size_said(p: dict) -> str:
+    """Where the input size came from, for people: "read from '12 MP'", "from your words, 74%; else large"."""
+    if p["size_source"] != "words":
+        return f"{'given' if p['size_source'] == 'input' else 'read'}: {p.get('size_read_from', '')}".rstrip(": ")
+    other = f"; else {p['runner_up_size']}" if "runner_up_size" in p else ""
+    return f"from your words, {p['size_confidence']:.0%}{other}"
+
+
 def print_plan(p: dict) -> None:
     if not p["feasible"]:
         print(f"✗ No feasible plan: {p['reason']} (tool {p['tool']}, confidence {p['tool_confidence']:.0%}).")
         return
-    print(f"Tool: {p['tool']} (input size {p['input_size']}), config #{p['config_id']}, "
+    print(f"Tool: {p['tool']} (input size {p['input_size']}, {size_said(p)}), config #{p['config_id']}, "
           f"confidence {p['confidence']:.0%}")
     print(f"  CPU cores {p['cpu_cores']}, memory {p['memory_gb']} GB, GPU SMs {p['gpu_sm']}, "
           f"GPU memory {p['gpu_memory_gb']} GB -> expected latency {p['latency_ms']} ms"
@@ -47,6 +56,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                       ("--gpu-memory-gb", "gpu_memory_gb")):
         p.add_argument(flag, dest=key, type=float, help=f"free {key.replace('_', ' ')} (required with a task)")
     p.add_argument("--latency-budget-ms", type=float, default=None)
+    p.add_argument("--input", metavar="FILE", default=None,
+                   help="the input itself: an image (its pixel dimensions) or a text file (its word count) "
+                        "makes the input size exact")
+    p.add_argument("--input-size", choices=INPUT_SIZES, default=None, help="the input's size class, when known")
     p.add_argument("--batch", metavar="FILE.jsonl", help="plan every request in the file, - = standard input (JSONL "
                                                          "out; a bad line gets an error line, exit 2)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
@@ -71,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         return plan_batch(args)
     request = {"task": args.task, "free_resources": {k: whole(getattr(args, k)) for k in RESOURCES},
                "latency_budget_ms": None if args.latency_budget_ms is None else whole(args.latency_budget_ms)}
+    if args.input is not None:
+        request["input"] = {"path": args.input}
+    if args.input_size is not None:
+        request["input_size"] = args.input_size
+    parse_request(request, "tomas plan")  # a bad input file fails in one line before the planner loads
     planner = load_planner(args.planner_dir, args.device, args.assets_dir)
     t0 = time.perf_counter()
     plan = planner.plan([request])[0]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tomas.artifacts.assets import BEST, WEIGHTS
 from tomas.config import PLANNER_YAML, PRETRAIN_YAML, PlannerConfig, PretrainConfig, parse_config
-from tomas.data.planner import HAND_FILE
+from tomas.data.planner import HAND_FILES
 from tomas.io import save_json
 
 STATE, SUMMARY = "run_state.json", "run_summary.json"
@@ -112,7 +112,7 @@ class MainJob:
         pe = self.stage(7, "evaluate_planner", "Planner evaluation on the held-out phrasings",
                         lambda: self.evaluate_planner(planner_cfg))
         sample = self.stage(8, "plan", "A sample plan", lambda: self.sample_plan(planner_cfg))
-        summary = self.summary(p0, ev, pe, planner_cfg)
+        summary = {**self.summary(p0, ev, pe, planner_cfg), "sample_plan_right": sample.get("right")}
         save_json(summary, out / SUMMARY)
         self.closing(summary, sample, planner_cfg)
         return summary
@@ -166,24 +166,35 @@ class MainJob:
     def evaluate_planner(self, cfg: PlannerConfig) -> dict:
         from tomas.recipes.evaluate_planner import evaluate_planner
 
-        r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None)
+        r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None, list(HAND_FILES))
         print(f"  Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
               f"plan accuracy {r['plan_accuracy']:.2%} · violations {r['violations']} · "
               f"{r['num_examples']} examples of {cfg.data.test_file}")
+        for path, h in r.get("handwritten_sets", {}).items():
+            print(f"  Hand-written {path}: tool {h['tool_accuracy']:.2%} · plan {h['plan_accuracy']:.2%}")
         keep = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool", "violations",
                 "infeasible_accuracy", "latency_regret_pct", "num_examples", "train_wall_s")
-        return {k: r.get(k) for k in keep}
+        hand = {path: {k: h[k] for k in ("tool_accuracy", "plan_accuracy", "violations")}
+                for path, h in r.get("handwritten_sets", {}).items()}
+        return {**{k: r.get(k) for k in keep}, "handwritten": hand}
 
     def sample_plan(self, cfg: PlannerConfig) -> dict:
-        """Plans the first held-out test request with the trained planner, as ``tomas plan`` would."""
+        """Plans the first held-out test request that something fits with the trained planner, as ``tomas plan``
+        would, and says whether it is the oracle's plan."""
         from tomas.inference import load_planner
 
-        first = json.loads(Path(cfg.data.test_file).read_text().splitlines()[0])
+        lines = [json.loads(line) for line in Path(cfg.data.test_file).read_text().splitlines()]
+        first = next((e for e in lines if e["config_id"] is not None), lines[0])  # a request something fits
         request = {"task": first["task"], "free_resources": first["free_resources"],
                    "latency_budget_ms": first.get("latency_budget_ms")}
         plan = load_planner(cfg.output_dir, cfg.training.device).plan([request])[0]
         print(json.dumps(plan, indent=2))
-        return {"request": request, "plan": plan}
+        right = (plan["tool"], plan["input_size"], plan["config_id"]) == (first["tool"], first["input_size"],
+                                                                         first["config_id"])
+        print(f"  {'✓ the oracle' if right else '✗ not the oracle'}'s plan: {first['tool']}, "
+              f"{first['input_size']} input, config {first['config_id']}")
+        return {"request": request, "plan": plan, "oracle": {k: first[k] for k in ("tool", "input_size", "config_id")},
+                "right": right}
 
     # --- the end -------------------------------------------------------------------------
     def summary(self, p0: dict, ev: dict, pe: dict, planner_cfg: PlannerConfig) -> dict:
@@ -194,6 +205,7 @@ class MainJob:
             "phase0_eval_wall_s": ev.get("eval_wall_s"), "planner_tool_accuracy": pe["tool_accuracy"],
             "planner_config_accuracy": pe["config_accuracy"], "planner_plan_accuracy": pe.get("plan_accuracy"),
             "planner_violations": pe["violations"],
+            "planner_handwritten": pe.get("handwritten", {}),
             "planner_train_wall_s": planner_meta.get("train_wall_s"),
             "total_wall_s": round(sum(s.get("wall_s", 0.0) for s in stages.values() if isinstance(s, dict)), 2),
             "num_configs": ev["num_configs"], "llm_model": self.cfg.model.llm_model,
@@ -213,8 +225,8 @@ class MainJob:
               f"--memory-gb {r['memory_gb']:g} --gpu-sm {r['gpu_sm']:g} --gpu-memory-gb {r['gpu_memory_gb']:g}"
               f"{flags}")
         print(f"  tomas evaluate-planner{flags}        # the full report and confusion matrix")
-        print(f"  tomas evaluate-planner{flags} --hand_file {HAND_FILE}   # + the hand-written requests "
-              "(default tools only)")
+        print(f"  tomas evaluate-planner{flags} --hand_file {' '.join(HAND_FILES)}   # + the hand-written "
+              "requests (default tools only)")
 
 
 def pop_stop_after(argv: list[str]) -> tuple[list[str], str | None]:

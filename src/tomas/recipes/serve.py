@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from tomas.inference import MAX_TASK_CHARS, SCHEMA_VERSION
 
@@ -138,7 +138,7 @@ class MicroBatcher:
 
 def request_models(settings: ServeSettings):
     """(PlanRequest, BatchRequest) pydantic models: validation, and the OpenAPI schema."""
-    from pydantic import BaseModel, ConfigDict, Field, field_validator
+    from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
     Amount = Annotated[int | float, Field(ge=0)]
 
@@ -149,14 +149,39 @@ def request_models(settings: ServeSettings):
         gpu_sm: Amount
         gpu_memory_gb: Amount
 
+    Positive = Annotated[int | float, Field(gt=0)]
+
+    class InputFacts(BaseModel):
+        """What the caller knows of the input (the service cannot read the caller's files: send the numbers)."""
+
+        model_config = ConfigDict(extra="forbid", strict=True)
+        width: Positive | None = None
+        height: Positive | None = None
+        megapixels: Positive | None = None
+        bytes: Positive | None = None
+        words: Positive | None = None
+        pages: Positive | None = None
+        seconds: Positive | None = None
+        frames: Positive | None = None
+
+        @model_validator(mode="after")
+        def some_fact(self):
+            if (self.width is None) != (self.height is None):
+                raise ValueError("width and height go together")
+            if not self.model_dump(exclude_none=True):
+                raise ValueError("give width and height, megapixels, bytes, words, pages, seconds or frames")
+            return self
+
     class PlanRequest(BaseModel):
-        """One request: the same object as a `tomas plan --batch` line."""
+        """One request: the same object as a `tomas plan --batch` line (``input``: facts, not a path)."""
 
         model_config = ConfigDict(extra="forbid", strict=True)
         id: str | int | None = None
         task: str = Field(min_length=1, max_length=settings.max_task_chars)
         free_resources: FreeResources
-        latency_budget_ms: Annotated[int | float, Field(gt=0)] | None = None
+        latency_budget_ms: Positive | None = None
+        input: InputFacts | None = None
+        input_size: Literal["small", "medium", "large"] | None = None
 
         @field_validator("task")
         @classmethod
@@ -168,6 +193,10 @@ def request_models(settings: ServeSettings):
         def as_request(self) -> dict:
             r = {"task": self.task, "free_resources": self.free_resources.model_dump(),
                  "latency_budget_ms": self.latency_budget_ms}
+            if self.input is not None:
+                r["input"] = self.input.model_dump(exclude_none=True)
+            if self.input_size is not None:
+                r["input_size"] = self.input_size
             return r if self.id is None else {"id": self.id, **r}
 
     class BatchRequest(BaseModel):

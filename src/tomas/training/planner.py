@@ -243,7 +243,10 @@ class PlannerTrainer:
         meta = {"config": asdict(self.cfg), "llm_model": self.cfg.model.llm_model, "step": self.step,
                 "data_fingerprint": self.setup.data.fingerprint, "tool_names": self.setup.table.tool_names,
                 "num_configs": self.setup.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
-                "validation": record, "command": self.command}
+                "validation": record, "command": self.command,
+                # The registry's size definitions travel with the planner: it reads stated sizes through them.
+                "input_sizes": {t.name: t.input_sizes.to_json() if t.input_sizes else None
+                                for t in self.setup.data.tools}}
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
         save_planner_folder(self.out, self.model, meta, self.cfg.data.assets_dir)
 

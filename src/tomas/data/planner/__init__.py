@@ -34,6 +34,7 @@ changing one split's size leaves the other splits' examples unchanged.
 
 from tomas.data.planner.files import (
     HAND_FILE,
+    HAND_FILES,
     HAND_KEYS,
     KEYS,
     PlannerExample,
@@ -59,7 +60,7 @@ from tomas.data.planner.text import (
     vary_register,
 )
 
-__all__ = ["FRAMES", "GENERIC_CUES", "HAND_FILE", "HAND_KEYS", "HELDOUT_SHARES", "KEYS", "PHRASE_BANK",
+__all__ = ["FRAMES", "GENERIC_CUES", "HAND_FILE", "HAND_FILES", "HAND_KEYS", "HELDOUT_SHARES", "KEYS", "PHRASE_BANK",
            "REGISTRY_TEMPLATES", "SPLITS", "PlannerExample", "Phrasings", "bank_splits", "fits", "generate_planner",
            "heldout_templates", "load_handwritten", "load_planner_examples", "numeric_cue", "oracle_config",
            "phrasings", "planner_stats", "render_registry_task", "render_task", "sample_budget",

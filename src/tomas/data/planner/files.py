@@ -137,6 +137,10 @@ HAND_FILE = "data/planner_handwritten/requests.jsonl"
 """The shipped hand-written test set (default registry's tools): evaluation only, never training or selection."""
 
 
+HAND_FILES = (HAND_FILE, "data/planner_handwritten2/requests.jsonl")
+"""Both shipped hand-written sets; the second (issue 22) states sizes as people do, written apart from the banks."""
+
+
 HAND_KEYS = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size", "category")
 """A line of the hand-written test set (``data/planner_handwritten/requests.jsonl``); it may also say
 the ``preference`` its task states."""
@@ -158,9 +162,9 @@ def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise DataError(f"{path}: line {n}: not valid JSON ({e.msg})") from None
-        if not isinstance(obj, dict) or set(obj) - {"preference"} != set(HAND_KEYS):
+        if not isinstance(obj, dict) or set(obj) - {"preference", "size_stated"} != set(HAND_KEYS):
             raise DataError(f"{path}: line {n}: expected an object with exactly {', '.join(HAND_KEYS)} "
-                            "(and optionally preference)")
+                            "(and optionally preference, size_stated)")
         tool, size, category = obj["tool"], obj["input_size"], obj["category"]
         if not isinstance(category, str) or not category:
             raise DataError(f"{path}: line {n}: field category: expected a non-empty string")
@@ -168,6 +172,7 @@ def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
         stand_in = size if size is not None or tool not in indexes else next(iter(indexes[tool].by_size))
         full = {**obj, "input_size": stand_in, "phrasing": f"{tool}/hand-{category}", "config_id": None}
         full.pop("category")
+        full.pop("size_stated", None)
         if tool in indexes and stand_in in indexes[tool].by_size and _is_number_dict(obj["free_resources"]):
             full["config_id"] = indexes[tool].choose(stand_in, {f: float(obj["free_resources"][f])
                                                                 for f in RESOURCES}, obj["latency_budget_ms"],

@@ -1,5 +1,6 @@
 """Size cues that state the input size as a number in other units (pixel dimensions, megapixels,
-file sizes, word and page counts, numbers in words), for training tasks (``text.P_NUMERIC``).
+named resolutions, file sizes, word, page and character counts, durations, numbers in words), for training tasks
+(``text.P_NUMERIC``), drawn inside the class a tool's ``input_sizes`` define.
 """
 
 from __future__ import annotations
@@ -8,20 +9,28 @@ import math
 import random
 import re
 
-# Sizes as numbers in other units, for training tasks (``P_NUMERIC``). The ranges sit inside the
-# classes the hand-written cue banks above draw, with gaps between them so no number is ambiguous:
-# images small <= 200 px a side, medium 1.5-14 megapixels, large >= 30 megapixels; texts small
-# <= 150 words, medium 2,500-8,000 words (8-30 pages), large >= 90,000 words (200+ pages).
-_MEGAPIXELS = {"small": (0.0006, 0.04), "medium": (1.5, 14.0), "large": (30.0, 400.0)}
+from tomas.data.sizes import BYTES_PER_MEGAPIXEL, UNITS, WORDS_PER_PAGE, SizeClasses
+
+MARGIN = 1.3
+"""Numbers are drawn at least this factor inside their class's bounds, so rounding never crosses one."""
 
 
-_IMAGE_KB = {"small": (2, 40), "medium": (900, 6000), "large": (150_000, 2_000_000)}
+SPAN = (400.0, 40.0)
+"""The smallest class starts SPAN[0] times below its top, an open largest class ends SPAN[1] times above
+its bottom (log-uniform draws in between)."""
 
 
-_WORDS = {"small": (5, 150), "medium": (2500, 8000), "large": (90_000, 600_000)}
+def class_range(classes: SizeClasses, size: str) -> tuple[float, float]:
+    """(low, high) in the dimension's base unit (megapixels, words) to draw ``size`` from."""
+    factor = UNITS[classes.unit][1]
+    tops = [top for _, top in classes.bounds]
+    i = [s for s, _ in classes.bounds].index(size)
+    low = tops[i - 1] * factor * MARGIN if i else tops[i] * factor / SPAN[0]
+    high = tops[i] * factor / MARGIN if tops[i] is not None else tops[i - 1] * factor * SPAN[1]
+    return low, high
 
 
-_PAGES = {"medium": (8, 30), "large": (200, 1500)}
+_RESOLUTIONS = {"480p": 0.41, "720p": 0.92, "1080p": 2.07, "full-HD": 2.07, "1440p": 3.69, "4K": 8.29, "8K": 33.2}
 
 
 _ASPECTS = ((1, 1), (4, 3), (3, 2), (16, 9), (5, 4))
@@ -57,6 +66,7 @@ def _count(n: int, rng: random.Random) -> str:
 def _article(phrase: str) -> str:
     """"a" or "an" + ``phrase``, by how its first word sounds: an 8K, an 11-page, an image; a 1,100-word."""
     first = re.split(r"[\s×x-]", phrase, maxsplit=1)[0].replace(",", "")
+    first = re.match(r"\d*", first).group(0) or first  # "8K" sounds like "8"
     if first.isdigit():
         vowel = first.startswith("8") or first[:2] in ("11", "18") and len(first) % 3 == 2
     else:
@@ -70,20 +80,28 @@ def _roundish(value: float) -> int:
     return max(1, int(round(value, -digits)))
 
 
-def _image_cue(size: str, rng: random.Random) -> str:
+def _log_uniform(low: float, high: float, rng: random.Random) -> float:
+    return math.exp(rng.uniform(math.log(low), math.log(high)))
+
+
+def _image_cue(classes: SizeClasses, size: str, rng: random.Random) -> str:
     noun = rng.choice(_IMAGE_NOUNS)
-    form = rng.choice(("dims", "dims", "file") + (("megapixels",) if size != "small" else ()))
+    low, high = class_range(classes, size)
+    named = [name for name, mp in _RESOLUTIONS.items() if low <= mp <= high]
+    form = rng.choice(("dims", "dims", "file", "megapixels") + (("named",) if named else ()))
+    if form == "named":
+        return _article(f"{rng.choice(named)} {noun}")
     if form == "file":
-        kb = _roundish(math.exp(rng.uniform(*map(math.log, _IMAGE_KB[size]))))
+        kb = _roundish(_log_uniform(low, high, rng) * BYTES_PER_MEGAPIXEL / 1000)
         amount = f"{kb} KB" if kb < 1000 else f"{_roundish(kb / 1000)} MB" if kb < 1_000_000 else f"{kb / 1e6:.1f} GB"
         return _article(f"{amount} {noun}")
-    mp = math.exp(rng.uniform(*map(math.log, _MEGAPIXELS[size])))
-    if form == "megapixels":
-        value = f"{mp:.0f}" if mp >= 10 else f"{mp:.1f}".rstrip("0").rstrip(".")
+    mp = _log_uniform(low, high, rng)
+    if form == "megapixels" and mp >= 0.05:
+        value = f"{mp:.0f}" if mp >= 10 else f"{mp:.2g}"
         return _article(rng.choice((f"{value}-megapixel {noun}", f"{value} MP {noun}",
                                     f"{noun} of {value} megapixels")))
     a, b = rng.choice(_ASPECTS)
-    step = 2 if size == "small" else 8
+    step = 2 if mp < 0.1 else 8
     w = max(step, round(math.sqrt(mp * 1e6 * a / b) / step) * step)
     h = max(step, round(w * b / a / step) * step)
     w, h = (w, h) if rng.random() < 0.7 else (h, w)
@@ -91,18 +109,39 @@ def _image_cue(size: str, rng: random.Random) -> str:
     return _article(rng.choice((f"{dims} {noun}", f"{noun} of {dims} pixels", f"{dims}-pixel {noun}")))
 
 
-def _text_cue(size: str, rng: random.Random) -> str:
+def _text_cue(classes: SizeClasses, size: str, rng: random.Random) -> str:
     noun = rng.choice(_TEXT_NOUNS)
-    if size in _PAGES and rng.random() < 0.4:
-        pages = _count(rng.randint(*_PAGES[size]), rng)
+    low, high = class_range(classes, size)
+    if high >= 2 * WORDS_PER_PAGE and rng.random() < 0.4:
+        pages = _count(_roundish(_log_uniform(max(2.0, low / WORDS_PER_PAGE), high / WORDS_PER_PAGE, rng)), rng)
         return rng.choice((_article(f"{pages}-page {noun}"), _article(f"{noun} of {pages} pages"),
                            f"{pages} pages of text"))
-    low, high = _WORDS[size]
-    words = _count(_roundish(math.exp(rng.uniform(math.log(low), math.log(high)))), rng)
+    if high <= 20_000 and rng.random() < 0.2:
+        chars = _roundish(_log_uniform(low * 6, high * 6, rng))
+        return rng.choice((_article(f"{chars:,}-character {noun}"), f"{chars:,} characters of text"))
+    words = _count(_roundish(_log_uniform(max(5.0, low), high, rng)), rng)
     return rng.choice((_article(f"{words}-word {noun}"), _article(f"{noun} of {words} words"), f"{words} words of text",
                        _article(f"{noun} (about {words} words)")))
 
 
-def numeric_cue(units: str, size: str, rng: random.Random) -> str:
-    """A size cue that states ``size`` as a number: "a 4032x3024 photo", "a forty-page report"."""
-    return _image_cue(size, rng) if units == "image" else _text_cue(size, rng)
+_CLIP_NOUNS = ("clip", "recording", "video", "audio file", "track", "voice memo")
+
+
+def _duration_cue(classes: SizeClasses, size: str, rng: random.Random) -> str:
+    seconds = _log_uniform(*class_range(classes, size), rng)
+    noun = rng.choice(_CLIP_NOUNS)
+    if seconds < 120:
+        n = _count(max(1, round(seconds)), rng)
+        return rng.choice((_article(f"{n}-second {noun}"), f"{n} seconds of {noun}"))
+    if seconds < 3 * 3600:
+        n = _count(max(2, round(seconds / 60)), rng)
+        return rng.choice((_article(f"{n}-minute {noun}"), _article(f"{noun} of {n} minutes")))
+    n = _count(round(seconds / 3600), rng)
+    return rng.choice((_article(f"{n}-hour {noun}"), f"{n} hours of {noun}"))
+
+
+def numeric_cue(classes: SizeClasses, size: str, rng: random.Random) -> str:
+    """A size cue that states ``size`` of ``classes`` as a number: "a 4032x3024 photo", "a forty-page
+    report", "a 90-minute recording"."""
+    cue = {"area": _image_cue, "length": _text_cue, "duration": _duration_cue}[classes.dimension]
+    return cue(classes, size, rng)

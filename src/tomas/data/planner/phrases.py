@@ -8,23 +8,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 IMAGE_CUES: dict[str, tuple[str, ...]] = {
-    "small": ("a 64x64 thumbnail", "a tiny icon", "a 32x32 favicon", "a 128x128 avatar", "a small 100x100 sprite",
-              "a 96x96 emoji image", "a postage-stamp-sized 80x60 preview"),
+    "small": ("a 64x64 thumbnail", "a tiny icon", "a 128x128 avatar", "a small 100x100 sprite",
+              "a 96x96 emoji image", "a postage-stamp-sized 80x60 preview", "a thumbnail", "an app icon",
+              "a chat avatar", "a pixel-art sprite", "a little toolbar glyph", "a low-res preview image",
+              "a 40 KB PNG", "a small 320x240 still", "a map-marker graphic", "a cropped face thumbnail",
+              "a tiny logo", "a button graphic", "a 0.2-megapixel crop", "a contact-list picture",
+              "a game tile sprite", "a badge-sized graphic", "a 150-pixel square image", "a mini product thumbnail"),
     "medium": ("a 1080p photo", "a 12-megapixel photo", "a 1920x1080 screenshot", "an 8-megapixel snapshot",
-               "a full-HD video frame", "a 3000x4000 phone picture", "a 10-megapixel product shot"),
-    "large": ("a 4K photo", "a 50-megapixel panorama", "an 8K image", "a 100-megapixel aerial shot",
-              "a 7680x4320 scan", "a 60-megapixel studio photo", "a gigapixel-class satellite tile"),
+               "a full-HD video frame", "a 3000x4000 phone picture", "a 10-megapixel product shot",
+               "a phone photo", "a smartphone snapshot", "a desktop screenshot", "a holiday snapshot",
+               "a product photo", "a frame from a video", "a scanned receipt", "an ordinary digital photo",
+               "a selfie", "a dashcam frame", "a security-camera still", "a blog header image", "a 4K photo",
+               "a 3 MB JPEG", "a 2560x1440 render", "a 720p frame", "a 5-megapixel picture",
+               "a photo straight off my phone", "a social-media photo"),
+    "large": ("a 50-megapixel panorama", "an 8K image", "a 100-megapixel aerial shot", "a 7680x4320 scan",
+              "a 60-megapixel studio photo", "a gigapixel-class satellite tile", "a gigantic stitched panorama",
+              "a high-resolution satellite tile", "a medium-format camera shot", "an aerial survey mosaic",
+              "a whole-slide microscopy image", "a drone orthomosaic", "a museum-grade scan of a painting",
+              "an astronomical survey image", "a print-resolution scan of a wall map", "a giant mosaic",
+              "an uncompressed raw from a high-end camera", "a 45 MB TIFF", "a 9000x6000 raw photo",
+              "a 120-megapixel capture", "a full-resolution medium-format raw", "a city-scale aerial photo"),
 }
+"""Size cues of the image tools. A cue that states a number ("a 4K photo") takes its label from the
+tool's ``input_sizes`` (``text.size_cues``); a test checks every label here agrees with the shipped
+definitions. Words-only cues are labelled by hand."""
 
 
 TEXT_CUES: dict[str, tuple[str, ...]] = {
-    "small": ("a two-sentence note", "a short paragraph", "a single tweet", "a 50-word blurb", "a one-line message",
-              "a quick three-line email", "a 100-word product blurb"),
+    "small": ("a two-sentence note", "a short paragraph", "a 50-word blurb", "a one-line message",
+              "a quick three-line email", "a 100-word product blurb", "a text message", "a short product blurb",
+              "a brief comment", "a chat message", "a couple of sentences", "a short customer review", "a headline",
+              "a sticky note", "a short bio", "an SMS", "a brief reply", "a slogan", "a short forum post",
+              "a menu item description", "a push notification", "a 400-word cover letter", "a postcard"),
     "medium": ("a 10-page article", "a 3,000-word essay", "a 15-page research paper", "a 5,000-word blog post",
-               "a 12-page meeting transcript", "a 20-page contract", "a magazine feature of about 4,000 words"),
+               "a 12-page meeting transcript", "a 20-page contract", "a magazine feature of about 4,000 words",
+               "a magazine feature", "a long blog post", "a research paper", "a meeting transcript", "a contract",
+               "a white paper", "a detailed report", "a long newsletter", "a conference paper", "a policy document",
+               "a lengthy email thread", "a book chapter", "a court ruling", "a grant proposal", "a technical spec",
+               "an in-depth essay", "a 30-page tender"),
     "large": ("a 300-page report", "an entire book", "a 500-page novel", "a 200,000-word manuscript",
-              "a 1,000-page legal archive", "a whole year of meeting minutes", "an 800-page technical manual"),
+              "a 1,000-page legal archive", "a whole year of meeting minutes", "an 800-page technical manual",
+              "a novel", "a technical manual", "a full textbook", "a multi-volume report", "a company's entire wiki",
+              "an annual report with every appendix", "a biography", "the complete works of an author",
+              "a trilogy", "a decade of board minutes", "an archive of ten years of emails", "a book-length memoir",
+              "an encyclopedia volume", "a 60,000-word draft", "a 150-page policy handbook"),
 }
+"""Size cues of the text tools (labels as for ``IMAGE_CUES``)."""
 
 
 GENERIC_CUES: dict[str, tuple[str, ...]] = {

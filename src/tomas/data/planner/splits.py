@@ -28,6 +28,15 @@ from tomas.errors import DataError
 SPLITS = ("train", "val", "test")
 
 
+def _training_cue(tool: Tool, size: str, rng: random.Random, held_out: set[str]) -> str | None:
+    """A numeric size cue for training that is no validation or test cue ("a 4K photo" may be one)."""
+    for _ in range(20):
+        cue = numeric_cue(tool.input_sizes, size, rng)
+        if cue.lower() not in held_out:
+            return cue
+    return None
+
+
 def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
               preference_share: float = 0.0) -> list[PlannerExample]:
     rng = random.Random(f"{seed}/{split}/{tool.name}")
@@ -37,14 +46,16 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
     # Preferences too (every split): the examples without one are the same as before preferences existed.
     wish = random.Random(f"{seed}/{split}/{tool.name}/preference")
     bank, templates = split_phrasings(tool, split, seed), heldout_templates(tool, seed)[split]
+    held_out = {c.lower() for other in ("val", "test") for cues in split_phrasings(tool, other, seed).cues.values()
+                for c in cues}
     sizes = [s for s in INPUT_SIZES if s in index.by_size]
     examples = []
     for k in range(count):
         size = rng.choice(sizes)
         template = rng.choice(templates)
         cue = None
-        if wording is not None and bank.units and wording.random() < text.P_NUMERIC:
-            cue = numeric_cue(bank.units, size, wording)
+        if wording is not None and tool.input_sizes and wording.random() < text.P_NUMERIC:
+            cue = _training_cue(tool, size, wording, held_out)
         task, phrasing = render_task(tool, template, size, rng, bank, cue), f"{tool.name}/{template:02d}"
         if wording is not None:
             if wording.random() < text.P_REGISTRY:

