@@ -91,3 +91,19 @@ def tokenizer():
     from tomas.models.llm import load_tokenizer
 
     return load_tokenizer("tiny")
+
+
+@pytest.fixture(scope="module")
+def other_table(tmp_path_factory):
+    """The ``tests/fixtures/other`` data and the ``ConfigTable`` of a random-row export of it."""
+    import torch
+
+    from tomas.artifacts.assets import save_assets
+    from tomas.data import load_tool_data
+    from tomas.models.decoder import ConfigTable
+
+    fixture = REPO / "tests/fixtures/other"
+    data = load_tool_data(fixture / "tools.json", fixture / "profiling.csv")
+    out = tmp_path_factory.mktemp("assets")
+    save_assets(torch.randn(len(data.configs), 8), data, out, log=lambda *_: None)
+    return data, ConfigTable.from_assets(out)

@@ -2,25 +2,15 @@
 
 import pytest
 
-from tomas.artifacts.assets import save_assets
-from tomas.data import load_tool_data
 from tomas.data.planner import generate_planner, oracle_config
 from tomas.eval.baselines import baseline_choices, fit_baseline, minilm_embed
 from tomas.eval.planner import example_hints, planner_metrics
-from tomas.models.decoder import ConfigTable
-
-FIXTURE = "tests/fixtures/other"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    import torch
-
-    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
-    out = tmp_path_factory.mktemp("assets")
-    save_assets(torch.randn(len(data.configs), 8), data, out, log=lambda *_: None)
-    splits = generate_planner(data, train_per_tool=80, val_per_tool=20, test_per_tool=20)
-    return data, ConfigTable.from_assets(out), splits
+def world(other_table):
+    data, table = other_table
+    return data, table, generate_planner(data, train_per_tool=80, val_per_tool=20, test_per_tool=20)
 
 
 def test_tfidf_baseline_plans_with_the_oracle_and_the_size_reader(world):

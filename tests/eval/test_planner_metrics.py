@@ -1,20 +1,8 @@
 """Plan accuracy means tool, input size and configuration all right, "nothing fits" included."""
 
-import torch
-
-from tomas.artifacts.assets import save_assets
-from tomas.data import load_tool_data
 from tomas.data.planner import PlannerExample
 from tomas.eval.planner import by_size_source, example_hints, handwritten_metrics, planner_metrics
-from tomas.models.decoder import Choice, ConfigTable
-
-FIXTURE = "tests/fixtures/other"
-
-
-def _table(tmp_path):
-    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
-    save_assets(torch.randn(len(data.configs), 8), data, tmp_path, log=lambda *_: None)
-    return data, ConfigTable.from_assets(tmp_path)
+from tomas.models.decoder import Choice
 
 
 def _example(i, tool, size, config_id, task="x"):
@@ -26,8 +14,8 @@ def _choice(tool_id, size, config_id=None):
     return Choice(tool_id, config_id, 0.9, None, None, size)
 
 
-def test_nothing_fits_is_right_only_with_the_right_size(tmp_path):
-    data, table = _table(tmp_path)
+def test_nothing_fits_is_right_only_with_the_right_size(other_table):
+    data, table = other_table
     examples = [_example(0, "speech_to_text", "small", None), _example(1, "speech_to_text", "small", None)]
     choices = [_choice(0, "small"), _choice(0, "large")]
     m = planner_metrics(examples, choices, table)
@@ -38,8 +26,8 @@ def test_nothing_fits_is_right_only_with_the_right_size(tmp_path):
         "size_accuracy_given_tool"] == 0.0
 
 
-def test_plan_accuracy_per_size_source(tmp_path):
-    data, table = _table(tmp_path)
+def test_plan_accuracy_per_size_source(other_table):
+    data, table = other_table
     examples = [_example(0, "speech_to_text", "large", None, "Transcribe this 90-minute recording"),
                 _example(1, "speech_to_text", "small", None, "Transcribe this")]
     hints = example_hints(examples, data.tools, table, "numbers")

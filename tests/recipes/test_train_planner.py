@@ -7,12 +7,10 @@ import math
 import pytest
 import torch
 
-from tomas.artifacts.assets import save_assets
-from tomas.data import load_tool_data
 from tomas.data.planner import generate_planner
 from tomas.errors import DataError
 from tomas.eval.planner import planner_metrics
-from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder
+from tomas.models.decoder import Choice, HierarchicalDecoder
 from tomas.training.planner import planner_loss, targets
 from tomas.training.schedule import bucketed_batches
 
@@ -20,12 +18,9 @@ FIXTURE = "tests/fixtures/other"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
-    out = tmp_path_factory.mktemp("assets")
-    save_assets(torch.randn(len(data.configs), 8), data, out, log=lambda *_: None)
-    examples = generate_planner(data, seed=0, train_per_tool=30, val_per_tool=0, test_per_tool=0)["train"]
-    return data, ConfigTable.from_assets(out), examples
+def world(other_table):
+    data, table = other_table
+    return data, table, generate_planner(data, seed=0, train_per_tool=30, val_per_tool=0, test_per_tool=0)["train"]
 
 
 def test_bucketed_batches_cover_each_example_once_and_cut_padding():
