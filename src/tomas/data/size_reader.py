@@ -17,6 +17,7 @@ from pathlib import Path
 from tomas.data.sizes import (
     CHARACTERS_PER_WORD,
     FRAMES_PER_SECOND,
+    UNITS,
     WORDS_IN,
     WORDS_PER_PAGE,
     Quantity,
@@ -108,9 +109,6 @@ _RESOURCE_BEFORE = re.compile(r"(?:ram|memory|vram|gpu|disk|storage|quota|budget
                               r"within|every|after|before|by|takes?|under|wait|timeout|only|have|has|got)"
                               r"(?:\s+(?:of|is|are|at|:))?\s+(?:about\s+|around\s+|only\s+|just\s+)?$",
                               re.IGNORECASE)
-_DURATION_INPUT_BEFORE = re.compile(r"(?:\b(?:a|an|the|this|my|our|of|its|lasting|runs?|is|clip|recording|"
-                                    r"video|audio|footage|file)\s*)$", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class _Match:
@@ -276,8 +274,8 @@ def facts_quantities(facts: dict) -> list[Quantity]:
     out = [file_facts(facts["path"])] if facts.get("path") else []
     if "width" in facts:
         out.append(Quantity("area", facts["width"] * facts["height"] / 1e6, f"{facts['width']}x{facts['height']}"))
-    scale = {"megapixels": ("area", 1), "words": ("length", 1), "pages": ("length", WORDS_PER_PAGE),
-             "seconds": ("duration", 1), "frames": ("duration", 1 / FRAMES_PER_SECOND), "bytes": ("bytes", 1)}
+    scale = {**{unit: UNITS[unit] for unit in ("megapixels", "words", "pages", "seconds", "frames")},
+             "bytes": ("bytes", 1)}
     out += [Quantity(kind, facts[key] * factor, f"{facts[key]:g} {key}") for key, (kind, factor) in scale.items()
             if key in facts]
     if not out:
