@@ -16,32 +16,11 @@ from pathlib import Path
 
 from tomas.data import load_tool_data
 from tomas.data.planner import HAND_FILES, load_handwritten, load_planner_examples
-from tomas.eval.baselines import READERS, baseline_choices, fit_baseline
-from tomas.eval.planner import (
-    SIZE_MODES,
-    by_size_source,
-    conditional_accuracies,
-    example_hints,
-    handwritten_metrics,
-    planner_metrics,
-)
+from tomas.eval.baselines import READERS, fit_baseline, score_baseline
+from tomas.eval.planner import SIZE_MODES
 from tomas.io import save_json
 from tomas.models.decoder import ConfigTable
 from tomas.recipes.evaluate_planner import size_stated
-
-KEEP = ("tool_accuracy", "plan_accuracy", "size_accuracy", "size_accuracy_given_tool", "config_accuracy_given_tool",
-        "violations", "plan_accuracy_by_size_source", "by_size_stated", "by_category")
-
-
-def score(baseline, examples, data, table, mode, hand_file: str | None = None) -> dict:
-    hints = example_hints(examples, data.tools, table, mode)
-    choices = baseline_choices(baseline, examples, hints, data, table.tool_names)
-    if hand_file:
-        m = handwritten_metrics(examples, choices, table, hints, size_stated(hand_file))
-    else:
-        m = {**planner_metrics(examples, choices, table), **conditional_accuracies(examples, choices, table),
-             "plan_accuracy_by_size_source": by_size_source(examples, choices, table, hints)}
-    return {k: m[k] for k in KEEP if k in m}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         report: dict = {"reader": reader, "fit_wall_s": round(time.perf_counter() - t0, 1),
                         "train_file": str(Path(args.data_dir) / "train.jsonl")}
         for mode in args.size_modes:
-            rows = {s: score(baseline, splits[s], data, table, mode) for s in ("val", "test")}
-            rows |= {f: score(baseline, ex, data, table, mode, f) for f, ex in hands.items()}
+            rows = {s: score_baseline(baseline, splits[s], data, table, mode) for s in ("val", "test")}
+            rows |= {f: score_baseline(baseline, ex, data, table, mode, size_stated(f), hand=True)
+                     for f, ex in hands.items()}
             report[mode] = rows
             for name, r in rows.items():
                 print(f"{reader:>6} {mode:>7} {name}: tool {r['tool_accuracy']:.1%} · plan {r['plan_accuracy']:.1%} · "

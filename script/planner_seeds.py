@@ -27,8 +27,9 @@ from tomas.plots import png_figure
 from tomas.recipes.evaluate_planner import hand_report_name
 
 TEST_KEYS = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool",
-             "size_accuracy_given_tool", "violations")
-HAND_KEYS = ("tool_accuracy", "size_accuracy", "size_accuracy_given_tool", "plan_accuracy", "violations")
+             "size_accuracy_given_tool", "violations", "out_of_scope_recall", "in_scope_refused")
+HAND_KEYS = ("tool_accuracy", "size_accuracy", "size_accuracy_given_tool", "plan_accuracy", "violations",
+             "in_scope_refused")
 SIZE_MODES = ("numbers", "off", "given")
 
 
@@ -47,12 +48,12 @@ def evaluate(folder: Path, mode: str, hand_files: list[str]) -> dict:
         run(["evaluate-planner", "--planner_dir", str(folder), "--size_mode", mode, "--output_dir", str(out),
              "--hand_file", *hand_files])
     val, test = (json.loads(p.read_text()) for p in (out / "val" / EVAL_REPORT, out / EVAL_REPORT))
-    row = {"val": {k: val[k] for k in TEST_KEYS}, "test": {k: test[k] for k in TEST_KEYS} | unseen(test)
-           | preferences(test)}
+    row = {"val": {k: val[k] for k in TEST_KEYS if k in val},
+           "test": {k: test[k] for k in TEST_KEYS if k in test} | unseen(test) | preferences(test) | confirmed(test)}
     for n, hand_file in enumerate(hand_files):
         hand = json.loads((out / hand_report_name(hand_file, n == 0)).read_text())
         name = "hand" if n == 0 else f"hand{n + 1}"
-        row[name] = {k: hand[k] for k in HAND_KEYS} | preferences(hand)
+        row[name] = {k: hand[k] for k in HAND_KEYS if k in hand} | preferences(hand) | confirmed(hand)
         row[name] |= {f"{stated}_{k}": v[k] for stated, v in hand.get("by_size_stated", {}).items()
                       for k in ("size_accuracy_given_tool", "plan_accuracy")}
         row[f"{name}_by_category"] = {k: v["tool_accuracy"] for k, v in hand["by_category"].items()}
@@ -62,14 +63,22 @@ def evaluate(folder: Path, mode: str, hand_files: list[str]) -> dict:
     return row
 
 
-def one_seed(seed: int, out: Path, config: str, extra: list[str], hand_files: list[str]) -> dict:
+def one_seed(seed: int, out: Path, config: str, extra: list[str], hand_files: list[str],
+             modes: tuple[str, ...] = SIZE_MODES) -> dict:
     folder = out / f"seed_{seed}"
     if not (folder / "planner.json").is_file():  # an interrupted training resumes from its state
         run(["train", "--config", config, "--training.seed", str(seed), "--output_dir", str(folder),
              "--training.resume", "auto", *extra])
     meta = json.loads((folder / "planner.json").read_text())
     return {"seed": seed, "train_wall_s": meta["train_wall_s"],
-            **{mode: evaluate(folder, mode, hand_files) for mode in SIZE_MODES}}
+            **{mode: evaluate(folder, mode, hand_files) for mode in modes}}
+
+
+def confirmed(report: dict) -> dict:
+    """At the planner's confirmation threshold: the share answered without asking and their tool accuracy."""
+    c = report.get("confirmation")
+    return {} if not c else {"confirm_coverage": c["coverage"], "confirm_answered_tool_accuracy":
+                             c["answered_tool_accuracy"] or 0.0}
 
 
 def unseen(test: dict) -> dict:
@@ -86,7 +95,7 @@ def preferences(report: dict) -> dict:
 def mean_std(rows: list[dict]) -> dict:
     """{mode: {split: {metric: {"mean", "std"}}}} over the seeds (sample standard deviation)."""
     out: dict = {}
-    for mode in SIZE_MODES:
+    for mode in (m for m in SIZE_MODES if m in rows[0]):
         for split, metrics in rows[0][mode].items():
             for key in metrics:
                 values = [r[mode][split][key] for r in rows if key in r[mode][split]]
@@ -116,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--config", default="configs/train_planner.yaml")
     p.add_argument("--hand_file", nargs="+", default=list(HAND_FILES))
+    p.add_argument("--size_modes", nargs="+", choices=SIZE_MODES, default=list(SIZE_MODES),
+                   help="evaluate in these size modes only (numbers: the planner as shipped)")
     args = p.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     out = Path(args.output_dir)
-    rows = [one_seed(seed, out, args.config, extra, args.hand_file) for seed in args.seeds]
+    rows = [one_seed(seed, out, args.config, extra, args.hand_file, tuple(args.size_modes)) for seed in args.seeds]
     summary = {"config": args.config, "flags": extra, "seeds": args.seeds, "runs": rows, "mean_std": mean_std(rows)}
     save_json(summary, out / "summary.json")
     plot(summary, out / "summary.png")

@@ -148,22 +148,27 @@ SHIPPED = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "configs
 
 
 def test_the_shipped_configs_are_the_ones_tested():
-    assert SHIPPED == ["pretrain_encoder.yaml", "quick.yaml", "train_planner.yaml"]  # a new one needs a case below
+    assert SHIPPED == ["pretrain_encoder.yaml", "quick.yaml", "train_planner.yaml",
+                       "train_planner_smollm2.yaml"]  # a new one needs a case below
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_config_parses(repo_root, name):
     from tomas.config import PlannerConfig
 
-    kind = PlannerConfig if name == "train_planner.yaml" else PretrainConfig
+    kind = PlannerConfig if name.startswith("train_planner") else PretrainConfig
     path = repo_root / "configs" / name
     config, used = parse_config(kind, ["--config", str(path)], default_config=None)
     assert isinstance(config, kind) and used == str(path)
     if kind is PretrainConfig:  # the staged recipe: stages end on targets, capped in steps
         t = config.training
         assert t.target_exact_match == 1.0 and t.anchor_max_steps > 0 and t.max_steps > 0
-    else:  # the main job's fast planner preset
-        assert config.training.max_steps == 200 and config.model.lora.top_layers == 15
+    elif name == "train_planner.yaml":  # the main job's planner: the sentence-encoder reader, every linear layer
+        assert config.model.llm_model == "minilm" and config.model.lora.target_modules == ["all-linear"]
+        assert config.training.max_steps == 800 and config.model.lora.top_layers == 0
+    else:  # the SmolLM2 recipe: LoRA on the top 15 blocks, 200 steps
+        assert config.model.llm_model == "smollm2" and config.training.max_steps == 200
+        assert config.model.lora.top_layers == 15
 
 
 def test_missing_config_file(tmp_path):

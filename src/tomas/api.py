@@ -20,10 +20,11 @@ from tomas.errors import DataError
 
 @dataclass(frozen=True)
 class PlanResult:
-    """One plan. ``feasible`` False: nothing of ``tool`` at ``input_size`` fits, ``reason`` says so."""
+    """One plan. ``feasible`` False: nothing of ``tool`` at ``input_size`` fits, or ``tool`` is None: no
+    registered tool serves the request; ``reason`` says which."""
 
-    tool: str
-    input_size: str
+    tool: str | None
+    input_size: str | None
     feasible: bool
     config_id: int | None
     resources: dict | None  # cpu_cores, memory_gb, gpu_sm, gpu_memory_gb of the configuration
@@ -38,6 +39,7 @@ class PlanResult:
     preference: dict | None = None  # {"name", "says", "confidence"}: the preference in words it applied
     size_source: str = "words"  # "input" (the caller's facts), "number" (read exactly from the task) or "words"
     size_confidence: float = 1.0  # P(input_size) given the tool; 1.0 when facts or a number decided
+    needs_confirmation: bool = False  # the tool is uncertain: confirm between ``candidate_tools`` (plan JSON)
 
     def to_dict(self) -> dict:
         return dict(self.plan)
@@ -49,12 +51,13 @@ class PlanResult:
         feasible = plan["feasible"]
         return cls(tool=plan["tool"], input_size=plan["input_size"], feasible=feasible, config_id=plan["config_id"],
                    resources={r: plan[r] for r in RESOURCES} if feasible else None,
-                   latency_ms=plan.get("latency_ms"), tool_confidence=plan["tool_confidence"],
+                   latency_ms=plan.get("latency_ms"), tool_confidence=plan.get("tool_confidence", 0.0),
                    runner_up_tool=plan.get("runner_up_tool"),
                    confidence=plan.get("confidence"), runner_up=plan.get("runner_up"),
                    meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan,
-                   preference=plan.get("preference"), size_source=plan["size_source"],
-                   size_confidence=plan["size_confidence"])
+                   preference=plan.get("preference"), size_source=plan.get("size_source", "words"),
+                   size_confidence=plan.get("size_confidence", 0.0),
+                   needs_confirmation=plan.get("needs_confirmation", False))
 
 
 class Planner:

@@ -52,6 +52,8 @@ def cmd_data(argv: list[str]) -> int:
     g.add_argument("--preference_share", type=float, default=0.0,
                    help="share of tasks that state a preference in words (0.3 trains a planner that reads them: "
                         "with --model.preferences true; docs/planner.md)")
+    g.add_argument("--out_of_scope_share", type=float, default=0.1,
+                   help="out-of-scope requests (tool null) per in-scope one, in every split")
     args = p.parse_args(argv)
     if args.what == "generate-planner":
         from tomas.data import load_tool_data
@@ -60,11 +62,13 @@ def cmd_data(argv: list[str]) -> int:
         data = load_tool_data(args.tool_registry, args.profiling_data)
         splits = generate_planner(data, seed=args.seed, train_per_tool=args.train_per_tool,
                                   val_per_tool=args.val_per_tool, test_per_tool=args.test_per_tool,
-                                  preference_share=args.preference_share)
+                                  preference_share=args.preference_share,
+                                  out_of_scope_share=args.out_of_scope_share)
         for split, path in write_planner(splits, args.output_dir).items():
             stats = planner_stats(splits[split])
             print(f"✓ Wrote {len(splits[split])} examples to {path} "
-                  f"({stats['infeasible']:.1%} infeasible, {stats['budgeted']:.1%} with a latency budget, "
+                  f"({stats['out_of_scope']:.1%} out of scope, {stats['infeasible']:.1%} infeasible, "
+                  f"{stats['budgeted']:.1%} with a latency budget, "
                   f"{stats['preference']:.1%} stating a preference)")
         return 0
     rows = generate_profiling(load_registry(args.tool_registry), seed=args.seed)

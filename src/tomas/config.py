@@ -260,7 +260,8 @@ class LoraSettings:
     dropout: float = 0.0
     """Dropout on the LoRA branch."""
     target_modules: list[str] = field(default_factory=lambda: ["q_proj", "v_proj"])
-    """Module names LoRA adapts."""
+    """Module names LoRA adapts; [all-linear]: every linear layer of the blocks, whatever the architecture
+    calls them (peft's shorthand; e.g. a BERT-like reader's query/key/value/dense)."""
     top_layers: int = 0
     """LoRA only in the last N transformer blocks (0 = every block): the backward pass stops below them, so a
     step costs less (the blocks below run forward only)."""
@@ -285,6 +286,10 @@ class PlannerModelConfig(LLMChoice):
     cores it takes and is routed by that preference, and the plan reports it. For planner data that states
     preferences (``tomas data generate-planner --preference_share 0.3``); off by default, because such data
     costs plain requests plan accuracy (docs/phase0_value.md)."""
+    out_of_scope: bool = True
+    """A scope head says when no registered tool serves the request ("Book me a flight"): the plan is then
+    ``tool: null`` with the reason. Trained on the training file's tool-null examples (``tomas data
+    generate-planner --out_of_scope_share``)."""
     feature_scale: float = 10.0
     """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
     zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""

@@ -95,13 +95,21 @@ class LoadedPlanner:
                 "intermediate_size": c.intermediate_size, "num_layers": c.num_hidden_layers,
                 "nonembedding_params": count_nonembedding(base)}
 
+    @property
+    def confirm_below(self) -> float:
+        """Tool confidence below which a plan asks for confirmation (chosen on validation at training;
+        0: never, for planners trained before)."""
+        return self.meta.get("confirm_below") or 0.0
+
     def describe(self, request: dict, c: Choice, hint: SizeHint | None = None) -> dict:
         tool = self.table.tool_names[c.tool_id]
         plan = {"schema_version": SCHEMA_VERSION, **({"id": request["id"]} if "id" in request else {}),
                 "task": request["task"], "free_resources": {k: whole(v) for k, v in request["free_resources"].items()},
                 "latency_budget_ms": request.get("latency_budget_ms"), "feasible": c.config_id is not None,
                 "tool": tool, "input_size": c.input_size, "tool_confidence": round(c.tool_prob, 4),
-                **size_report(c, hint)}
+                **size_report(c, hint), **self.confirmation(c)}
+        if c.out_of_scope:
+            return self.refusal(plan, c)
         if c.preference_prob is not None:  # a planner that reads preferences says which one it applied
             plan["preference"] = None if c.preference is None else {
                 "name": c.preference, "says": PREFERENCES[c.preference].says, "confidence": round(c.preference_prob, 4)}
@@ -122,6 +130,26 @@ class LoadedPlanner:
             plan["runner_up"] = {"config_id": c.runner_up, **{r: whole(ru[r]) for r in RESOURCES},
                                  "latency_ms": ru["latency_ms"]}
         return plan
+
+    def confirmation(self, c: Choice) -> dict:
+        """``needs_confirmation``, and when it is true the two most probable tools to confirm between."""
+        if c.out_of_scope or c.tool_prob >= self.confirm_below:
+            return {"needs_confirmation": False}
+        top = [(c.tool_id, c.tool_prob)] + ([(c.runner_up_tool, c.runner_up_tool_prob)]
+                                            if c.runner_up_tool is not None else [])
+        return {"needs_confirmation": True,
+                "candidate_tools": [{"tool": self.table.tool_names[t], "confidence": round(p, 4)} for t, p in top]}
+
+    def refusal(self, plan: dict, c: Choice) -> dict:
+        """The plan for a request no registered tool serves: no tool, no configuration, the reason and the
+        closest tool (for a caller who disagrees)."""
+        closest = {"tool": plan["tool"], "confidence": plan["tool_confidence"]}
+        for key in ("input_size", "tool_confidence", "size_source", "size_confidence", "size_read_from",
+                    "runner_up_size", "runner_up_tool", "preference"):
+            plan.pop(key, None)
+        return plan | {"feasible": False, "tool": None, "input_size": None, "config_id": None,
+                       "out_of_scope_confidence": round(c.out_of_scope_prob, 4), "closest_tool": closest,
+                       "reason": "no registered tool serves this request (out of scope)"}
 
 
 SIZE_SURE = 0.9
@@ -157,7 +185,7 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
                         f"{table.tool_names}, the planner was trained on {meta['num_configs']} / {meta['tool_names']}")
     dev = resolve_device(device)
     llm = load_llm(meta["llm_model"], dev, seed=cfg.training.seed)
-    model = build_planner(cfg.model, llm, table, None)
+    model = build_planner(cfg.model, llm, table, None if legacy else artifacts.saved_live_rows(folder))
     if legacy:
         artifacts.load_legacy_weights(model, folder)
     else:
@@ -166,6 +194,7 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         # Inference only from here: LoRA folded into the frozen weights (W + BA) saves its extra
         # matmuls on every layer it adapts (~15% of a forward pass with the preset on this CPU).
         model.lm.merge_adapter()
+    model.decoder.out_of_scope_above = meta.get("out_of_scope_above") or 0.5  # chosen on validation
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
 
 

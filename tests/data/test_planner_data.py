@@ -34,7 +34,9 @@ from tomas.data.planner import (
     write_planner,
 )
 from tomas.data.planner import text as planner_text
+from tomas.data.planner.out_of_scope import OUT_OF_SCOPE, out_of_scope_requests
 from tomas.data.planner.preferences import P_PREFERENCE, PREFERENCES, preference_phrases
+from tomas.data.planner.splits import P_OUT_OF_SCOPE
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.data.registry import Tool
 from tomas.data.size_reader import read_quantities, stated_size
@@ -283,20 +285,20 @@ def test_every_task_carries_exactly_its_size_cue(which, default_data, other_data
     tools = {t.name: t for t in data.tools}
     numeric = 0
     for split in SPLITS:
-        for e in splits[split]:
+        for e in (e for e in splits[split] if e.tool is not None and e.size_in_text):
             said = _sizes_mentioned(tools[e.tool], e.task)
             assert "{" not in e.task and "}" not in e.task
             if split == "train" and not said and tools[e.tool].input_sizes:
                 numeric += 1
                 continue
             assert said == {e.input_size}, e
-    units = [e for e in splits["train"] if tools[e.tool].input_sizes]
+    units = [e for e in splits["train"] if e.tool is not None and tools[e.tool].input_sizes]
     assert not units or 0.2 < numeric / len(units) < 0.4  # P_NUMERIC of the training tasks of image/text tools
 
 
 def test_task_text_never_says_the_snake_case_name(default_data, default_splits):
     names = default_data.tool_names
-    tasks = [e.task for s in SPLITS for e in default_splits[s]]
+    tasks = [e.task for s in SPLITS for e in default_splits[s] if e.tool is not None]
     assert not [t for t in tasks if "_" in t or any(n in t for n in names)]
     assert len(set(tasks)) > 0.6 * len(tasks)  # the same request recurs, on another machine
 
@@ -307,7 +309,10 @@ def test_task_text_never_says_the_snake_case_name(default_data, default_splits):
 def test_split_sizes_and_ids(default_data, default_splits):
     counts = {"train": 400, "val": 50, "test": 100}
     for split, examples in default_splits.items():
-        assert len(examples) == counts[split] * len(default_data.tools)
+        inside = counts[split] * len(default_data.tools)
+        assert len(examples) == inside + round(P_OUT_OF_SCOPE * inside)
+        assert all(e.tool is None for e in examples[inside:]) and all(e.tool for e in examples[:inside])
+        examples = examples[:inside]
         assert len({e.id for e in examples}) == len(examples)
         assert [e.tool for e in examples[:: counts[split]]] == default_data.tool_names
         assert {e.input_size for e in examples} == set(INPUT_SIZES)
@@ -349,9 +354,75 @@ def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_d
             assert not [c for c in cues if re.search(rf"\b{re.escape(c)}\b", every_train_text)], (tool.name, split)
 
 
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_out_of_scope_requests_are_labelled_null_and_held_out(which, default_data, other_data, default_splits,
+                                                              other_splits):
+    """Validation and test refuse requests never trained on: none of their bank entries is in any training task."""
+    data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    bank = out_of_scope_requests(t.name for t in data.tools)
+    every_train_text = " ".join(e.task.lower() for e in splits["train"])
+    used = {}
+    for split in SPLITS:
+        outside = [e for e in splits[split] if e.tool is None]
+        assert outside and all(e.input_size is None and e.config_id is None and e.preference is None for e in outside)
+        used[split] = {int(e.phrasing.removeprefix("out_of_scope/")) for e in outside}
+    assert not used["train"] & used["val"] and not used["train"] & used["test"] and not used["val"] & used["test"]
+    for split in ("val", "test"):
+        seen = [bank[n] for n in used[split] if bank[n].lower().rstrip(".?!") in every_train_text]
+        assert not seen, (split, seen[:3])
+        assert all(e.task == bank[int(e.phrasing.removeprefix("out_of_scope/"))]
+                   for e in splits[split] if e.tool is None)  # held out as written
+
+
+def test_the_out_of_scope_bank_drops_what_a_registry_serves():
+    everything = out_of_scope_requests([])
+    assert len(everything) == len(OUT_OF_SCOPE) >= 200 and len(set(everything)) == len(everything)
+    speech = {r for r, needs in OUT_OF_SCOPE if needs == "speech_to_text"}
+    assert speech and not speech & set(out_of_scope_requests(["speech_to_text", "pose_estimation"]))
+    assert set(out_of_scope_requests(["image_classification"])) == set(everything)  # no entry needs a shipped tool
+
+
+@pytest.mark.parametrize("edit", [{"input_size": "small"}, {"config_id": 3}, {"phrasing": "ocr/01"},
+                                  {"preference": "fastest"}])
+def test_a_malformed_out_of_scope_line_is_one_error(edit, default_data, default_splits, tmp_path):
+    line = json.loads(next(e for e in default_splits["train"] if e.tool is None).to_json()) | edit
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    message = _error(path, default_data)
+    assert message.startswith(f"{path}: line 1: field {next(iter(edit))}: ") and "tool null" in message, message
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_some_training_tasks_name_the_input_without_its_size(which, default_data, other_data, default_splits,
+                                                             other_splits):
+    """"Caption this photo": training only, its cue from ``unsized_cues``, no size said in it."""
+    data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
+    tools = {t.name: t for t in data.tools}
+    unsized = [e for e in splits["train"] if not e.size_in_text]
+    inside = [e for e in splits["train"] if e.tool is not None]
+    assert 0.06 < len(unsized) / len(inside) < 0.18  # P_UNSIZED of the training tasks
+    assert all(e.size_in_text for s in ("val", "test") for e in splits[s])
+    for e in unsized:
+        assert any(c.lower() in e.task.lower() for c in planner_text.unsized_cues(tools[e.tool])), e.task
+        assert not _sizes_mentioned(tools[e.tool], e.task), e.task
+    sized = next(e for e in inside if e.size_in_text)
+    assert json.loads(unsized[0].to_json())["size_in_text"] is False and "size_in_text" not in json.loads(
+        sized.to_json())  # written only when false: older files load unchanged
+
+
+def test_noise_slips_letters_but_never_touches_a_stated_size():
+    rng = random.Random(0)
+    task = "Please classify a 1920x1080 screenshot and a 12 megapixels photograph, thanks."
+    noisy = [planner_text.add_noise(task, rng) for _ in range(200)]
+    assert len(set(noisy)) > 50 and all(n != task for n in noisy if "," in n)  # with punctuation: a slip
+    assert all("1920x1080 screenshot" in n and "12 megapixels" in n for n in noisy)
+    assert all(len(n.split()) == len(task.split()) for n in noisy)
+    assert any("," not in n for n in noisy)  # sometimes no punctuation at all
+
+
 def test_wording_variation_is_training_only_and_leaves_labels_alone(other_data, monkeypatch):
     varied = generate_planner(other_data, **SMALL)
-    for knob in ("P_REGISTRY", "P_FRAME", "P_CASUAL", "P_NUMERIC"):
+    for knob in ("P_REGISTRY", "P_FRAME", "P_CASUAL", "P_NUMERIC", "P_NOISE"):
         monkeypatch.setattr(planner_text, knob, 0.0)
     plain = generate_planner(other_data, **SMALL)
     assert varied["test"] == plain["test"] and varied["val"] == plain["val"]  # held-out templates as written
@@ -474,7 +545,9 @@ def test_files_round_trip_through_the_loader(which, default_data, other_data, de
     written = write_planner(splits, tmp_path)
     for split in SPLITS:
         lines = written[split].read_text().splitlines()
-        assert all(tuple(json.loads(line)) in (KEYS, KEYS[:-1]) for line in lines)  # preference only when stated
+        # preference only when stated, size_in_text only when false
+        assert all(tuple(k for k in KEYS if k in json.loads(line)) == tuple(json.loads(line))
+                   and set(KEYS) - set(json.loads(line)) <= {"preference", "size_in_text"} for line in lines)
         assert load_planner_examples(written[split], data) == splits[split]
 
 
@@ -486,8 +559,9 @@ def test_cli_generate_planner(other_files, other_data, tmp_path, capsys):
     assert main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
-    for line, split, n in zip(lines, SPLITS, (120, 30, 60)):
-        assert re.fullmatch(rf"✓ Wrote {n} examples to {re.escape(str(out / split))}\.jsonl \(\d+\.\d% infeasible, "
+    for line, split, n in zip(lines, SPLITS, (132, 33, 66)):  # 10% more: out of scope
+        assert re.fullmatch(rf"✓ Wrote {n} examples to {re.escape(str(out / split))}\.jsonl \(\d+\.\d% out of scope, "
+                            rf"\d+\.\d% infeasible, "
                             rf"\d+\.\d% with a latency budget, \d+\.\d% stating a preference\)", line), line
     assert sorted(p.name for p in out.iterdir()) == ["test.jsonl", "train.jsonl", "val.jsonl"]  # no temp files
     expected = generate_planner(other_data, seed=3, **SMALL)
@@ -502,7 +576,7 @@ def test_cli_generate_planner(other_files, other_data, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def sample_lines(default_splits) -> list[dict]:
     """Three valid lines; the second is feasible and has no budget."""
-    train = default_splits["train"]
+    train = [e for e in default_splits["train"] if e.tool is not None]
     second = next(e for e in train[1:] if e.config_id is not None and e.latency_budget_ms is None)
     return [json.loads(e.to_json()) for e in (train[0], second, train[-1])]
 

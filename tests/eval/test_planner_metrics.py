@@ -1,7 +1,16 @@
 """Plan accuracy means tool, input size and configuration all right, "nothing fits" included."""
 
 from tomas.data.planner import PlannerExample
-from tomas.eval.planner import by_size_source, example_hints, handwritten_metrics, planner_metrics
+from tomas.eval.planner import (
+    by_size_source,
+    confirmation_threshold,
+    coverage_curve,
+    example_hints,
+    handwritten_metrics,
+    planner_metrics,
+    scope_threshold,
+    with_scope_threshold,
+)
 from tomas.models.decoder import Choice
 
 
@@ -37,3 +46,46 @@ def test_plan_accuracy_per_size_source(other_table):
     groups = by_size_source(examples, [_choice(0, "large"), _choice(0, "medium")], table, hints)
     assert groups == {"number": {"num_examples": 1, "plan_accuracy": 1.0},
                       "words": {"num_examples": 1, "plan_accuracy": 0.0}}
+
+
+def _scoped(tool_id, prob, out_prob=0.1, size="small"):
+    return Choice(tool_id, None, prob, None, None, size, out_of_scope_prob=out_prob, out_of_scope=out_prob > 0.5)
+
+
+def test_a_refused_request_is_right_only_when_no_tool_serves_it(other_table):
+    data, table = other_table
+    outside = PlannerExample("o0", "Book me a flight", None, None, _example(0, "x", "small", None).free_resources,
+                             None, None, "out_of_scope/000")
+    examples = [_example(0, "speech_to_text", "small", None), _example(1, "speech_to_text", "small", None),
+                outside, outside]
+    choices = [_scoped(0, 0.9), _scoped(0, 0.9, out_prob=0.8), _scoped(0, 0.9, out_prob=0.7), _scoped(1, 0.9)]
+    m = planner_metrics(examples, choices, table)
+    # In-scope figures are over the two in-scope requests; refusing one makes its tool wrong.
+    assert m["num_examples"] == 2 and m["tool_accuracy"] == 0.5 and m["plan_accuracy"] == 0.5
+    assert m["num_out_of_scope"] == 2 and m["out_of_scope_recall"] == 0.5 and m["in_scope_refused"] == 0.5
+    assert sum(map(sum, m["confusion"])) == 2
+
+
+def test_confirmation_threshold_is_the_lowest_that_meets_the_target(other_table):
+    data, table = other_table
+    examples = [_example(i, "speech_to_text", "small", None) for i in range(5)]
+    # Probabilities 0.99, 0.95 right; 0.9 wrong; 0.8, 0.6 right.
+    choices = [_scoped(0, 0.99), _scoped(0, 0.95), _scoped(1, 0.9), _scoped(0, 0.8), _scoped(0, 0.6)]
+    assert confirmation_threshold(examples, choices, table, target=1.0) == 0.95
+    assert confirmation_threshold(examples, choices, table, target=0.8) == 0.6  # 4 of 5 right
+    assert confirmation_threshold(examples, [_scoped(1, 0.9)] * 5, table) == 1.0  # never right: always ask
+    rows = {r["threshold"]: r for r in coverage_curve(examples, choices, table, (0.0, 0.95))}
+    assert rows[0.0] == {"threshold": 0.0, "coverage": 1.0, "answered_tool_accuracy": 0.8}
+    assert rows[0.95]["coverage"] == 0.4 and rows[0.95]["answered_tool_accuracy"] == 1.0
+
+
+def test_the_scope_threshold_refuses_at_most_the_allowed_share_of_in_scope_requests(other_table):
+    data, table = other_table
+    inside = [_example(i, "speech_to_text", "small", None) for i in range(200)]
+    probs = [0.99, 0.9, 0.7] + [0.01] * 197  # three in-scope requests the head would refuse at 0.5
+    choices = [_scoped(0, 0.9, out_prob=p) for p in probs]
+    assert scope_threshold(inside, choices, max_refused=0.005) == 0.9  # 1 of 200 may be refused: the 0.99 one
+    assert scope_threshold(inside, choices, max_refused=0.01) == 0.7  # 2 of 200
+    assert scope_threshold(inside, choices, max_refused=0.05) == 0.5  # never below the head's own boundary
+    refused = with_scope_threshold(choices, 0.9)
+    assert [c.out_of_scope for c in refused[:3]] == [True, False, False]

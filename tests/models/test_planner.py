@@ -50,3 +50,23 @@ def test_feature_rows_carry_the_table_linearly_and_are_fixed(default_data, tmp_p
     report = row_probe(rows.double(), default_data)
     assert all(r2 > 0.99 for r2 in report["r2"].values()), report["r2"]
     assert report["accuracy"] == {"tool": 1.0, "input_size": 1.0}
+
+
+def test_an_encoder_reader_scores_phase0_rows_of_another_width(other_table):
+    """MiniLM (hidden 384) as the planner's reader with LoRA on every linear layer: the live head maps its states
+    onto Phase 0's rows (width 576 here) and one step trains LoRA and the map."""
+    from tomas.config import PlannerModelConfig
+    from tomas.models.llm import load_llm
+    from tomas.models.planner import build_planner, encode_prompts
+
+    data, table = other_table
+    cfg = PlannerModelConfig()
+    cfg.lora.target_modules = ["all-linear"]
+    llm = load_llm("minilm", "cpu")
+    model = build_planner(cfg, llm, table, torch.randn(table.num_configs, 576))
+    assert model.decoder.config_head.map.weight.shape == (576, 384)
+    out = model(**encode_prompts(llm.tokenizer, ["Transcribe this call", "Find the dancers' elbows"], "cpu"))
+    assert out.config.shape == (2, table.num_configs) and out.tool.shape == (2, len(table.tool_names))
+    (out.config.logsumexp(-1).sum() + out.tool.logsumexp(-1).sum()).backward()
+    lora = [p for n, p in model.named_parameters() if "lora_B" in n]
+    assert lora and all(p.grad is not None for p in lora) and model.decoder.config_head.map.weight.grad is not None

@@ -56,7 +56,8 @@ def test_plans_pick_the_new_tool_for_its_requests_and_keep_the_old_ones(planner_
     configuration and all) unless the new tool now wins them."""
     root, registry, profiling, out, _ = extended
     data = load_tool_data(registry, profiling)
-    tests = generate_planner(data, seed=7, train_per_tool=0, val_per_tool=0, test_per_tool=20)["test"]
+    tests = generate_planner(data, seed=7, train_per_tool=0, val_per_tool=0, test_per_tool=20,
+                             out_of_scope_share=0)["test"]
     batch = root / "requests.jsonl"
     batch.write_text("".join(json.dumps({"id": e.id, "task": e.task, "free_resources": e.free_resources}) + "\n"
                              for e in tests))

@@ -66,13 +66,20 @@ def test_evaluate_planner_report(planner_run, cli):
     report = json.loads((planner_run.out / "planner_eval_report.json").read_text())
     for key in ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "num_examples"):
         assert key in report
-    test_lines = (planner_run.data / "test.jsonl").read_text().splitlines()
-    assert report["num_examples"] == len(test_lines)
+    lines = [json.loads(line) for line in (planner_run.data / "test.jsonl").read_text().splitlines()]
+    test_lines = [line for line in lines if line["tool"] is not None]
+    # In-scope figures over the in-scope requests; the out-of-scope ones scored as refusals.
+    assert report["num_examples"] == len(test_lines) and report["num_out_of_scope"] == len(lines) - len(test_lines) > 0
+    assert 0 <= report["out_of_scope_recall"] <= 1 and 0 <= report["in_scope_refused"] <= 1
     assert report["violations"] == 0
     assert 0 <= report["config_accuracy"] <= 1 and 0 <= report["tool_accuracy"] <= 1
     assert sum(map(sum, report["confusion"])) == len(test_lines)
+    confirmation = report["confirmation"]  # the thresholds chosen on validation at training, applied to test
+    meta = json.loads((planner_run.out / "planner.json").read_text())
+    assert confirmation["confirm_below"] == meta["confirm_below"] and 0 <= confirmation["coverage"] <= 1
+    assert 0.5 <= meta["out_of_scope_above"] <= 1 and meta["validation"]["val_in_scope_refused"] <= 0.01 + 1e-9
     assert (planner_run.out / "planner_confusion.png").stat().st_size > 1000
-    stated = Counter(json.loads(line).get("preference") or "none" for line in test_lines)
+    stated = Counter(line.get("preference") or "none" for line in test_lines)
     assert {k: v["num_examples"] for k, v in report["plan_accuracy_by_preference"].items()} == stated
     assert len(stated) > 1 and 0 <= report["preference_accuracy"] <= 1
 
@@ -86,8 +93,14 @@ def test_evaluate_planner_on_a_hand_written_set(planner_run, cli, tmp_path):
     hand = tmp_path / "hand.jsonl"
     hand.write_text("".join(json.dumps(r) + "\n" for r in lines))
     r = cli([*TOMAS, "evaluate-planner", "--planner_dir", str(planner_run.out), "--device", "cpu",
-             "--output_dir", str(tmp_path), "--hand_file", str(hand)])
+             "--output_dir", str(tmp_path), "--hand_file", str(hand), "--baselines", "tfidf"])
     assert r.returncode == 0, r.stderr
+    # The baseline beside it: trained on the planner's own training file, scored on the same sets.
+    baselines = json.loads((tmp_path / "baselines_report.json").read_text())
+    assert baselines["train_file"] == str(planner_run.data / "train.jsonl") and set(baselines["tfidf"]) == {
+        "fit_wall_s", "test", str(hand)}
+    assert baselines["tfidf"][str(hand)]["violations"] == 0 and 0 <= baselines["tfidf"]["test"]["tool_accuracy"] <= 1
+    assert "Baseline tfidf: test tool" in r.stdout
     report = json.loads((tmp_path / "planner_handwritten_report.json").read_text())
     assert report["num_requests"] == 2 and report["num_with_size"] == 1 and report["violations"] == 0
     assert set(report["by_category"]) == {"plain", "short"} and report["hand_file"] == str(hand)
@@ -400,3 +413,21 @@ def test_the_live_head_saves_its_rows_and_an_older_planner_loads_as_a_row_head(p
                 "--device", "cpu"])
     assert plan.returncode == 0, plan.stderr
     assert json.loads(plan.stdout)["tool"] in loaded.table.tool_names
+
+
+def test_a_sentence_encoder_reader_trains_saves_and_plans(planner_run, cli, tmp_path):
+    """The MiniLM reader (hidden 384) over Phase 0's rows of another width (the tiny LLM's 64), through the real
+    CLI: train, a folder that plans after a reload, and a request no tool serves answered tool null or a tool."""
+    out = tmp_path / "minilm"
+    r = cli(["script/train.py", "--config", str(planner_run.config), "--model.llm_model", "minilm",
+             "--model.lora.target_modules", "[all-linear]", "--training.max_steps", "4", "--training.eval_every_steps",
+             "4", "--output_dir", str(out)])
+    assert r.returncode == 0, r.stderr[-2000:]
+    meta = json.loads((out / "planner.json").read_text())
+    assert meta["llm_model"] == "minilm" and 0.5 <= meta["out_of_scope_above"] <= 1
+    assert json.loads((out / "adapter_config.json").read_text())["target_modules"]  # peft format, named modules
+    r = cli(["script/inference.py", "Book me a flight to Paris for Friday", "--cpu-cores", "8", "--memory-gb", "16",
+             "--gpu-sm", "40", "--gpu-memory-gb", "8", "--planner_dir", str(out), "--device", "cpu", "--json"])
+    assert r.returncode in (0, 3), r.stderr
+    plan = json.loads(r.stdout)
+    assert "needs_confirmation" in plan and (plan["tool"] is None) == ("closest_tool" in plan)

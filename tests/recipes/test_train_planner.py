@@ -62,6 +62,52 @@ def test_infeasible_examples_train_tool_and_size_only(world):
     assert parts["config_loss"] == 0.0 and parts["size_loss"] > 0
 
 
+def test_a_task_that_does_not_say_its_size_trains_no_size(world):
+    data, table, examples = world
+    unsized = [e for e in examples if e.tool is not None and not e.size_in_text]
+    assert unsized, "the generator names some inputs without their size"
+    dec = HierarchicalDecoder(8, table)
+    _, parts = planner_loss(dec.logits(torch.randn(len(unsized), 8)), dec, targets(unsized, data, torch.device("cpu")),
+                            weight=1.0)
+    assert parts["size_loss"] == 0.0 and parts["tool_loss"] > 0
+
+
+def test_out_of_scope_examples_train_the_scope_head_only(world):
+    data, table, examples = world
+    outside = [e for e in examples if e.tool is None]
+    assert outside, "the generator adds requests no tool serves"
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(8, table, out_of_scope=True)
+    hidden = torch.randn(len(outside), 8, requires_grad=True)
+    out = dec.logits(hidden)
+    for t in (out.tool, out.config):
+        t.retain_grad()
+    loss, parts = planner_loss(out, dec, targets(outside, data, torch.device("cpu")), weight=1.0)
+    assert parts["tool_loss"] == parts["config_loss"] == parts["size_loss"] == 0.0
+    assert parts["scope_loss"] > 0 and math.isfinite(loss.item())
+    loss.backward()
+    assert all(t.grad is None or not t.grad.any() for t in (out.tool, out.config))
+    assert dec.scope_head.weight.grad.abs().sum() > 0
+    # Mixed with in-scope examples, the scope head learns both sides and the others only from the in-scope ones.
+    gold = targets(examples, data, torch.device("cpu"))
+    _, parts = planner_loss(dec.logits(torch.randn(len(examples), 8)), dec, gold, weight=1.0)
+    assert parts["tool_loss"] > 0 and parts["scope_loss"] > 0
+
+
+def test_the_scope_head_refuses_above_the_decoders_threshold(world):
+    data, table, _ = world
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(8, table, out_of_scope=True)
+    with torch.no_grad():
+        dec.scope_head.weight.zero_()
+        dec.scope_head.bias.fill_(1.0)  # P(out of scope) = sigmoid(1) = 0.73 for every request
+    hidden = torch.randn(3, 8)
+    assert all(c.out_of_scope and abs(c.out_of_scope_prob - 0.731) < 1e-3 for c in dec.predict(hidden))
+    dec.out_of_scope_above = 0.8
+    assert not any(c.out_of_scope for c in dec.predict(hidden))
+    assert not any(c.out_of_scope for c in HierarchicalDecoder(8, table).predict(hidden))  # no head: never
+
+
 def _choice(tool_id, config_id, input_size="small"):
     return Choice(tool_id=tool_id, config_id=config_id, tool_prob=1.0, config_prob=1.0, runner_up=None,
                   input_size=input_size)

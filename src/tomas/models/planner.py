@@ -8,6 +8,7 @@ the mean of the last layer's states over the prompt's tokens, or (``last``) the 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Sequence
 
@@ -119,7 +120,16 @@ def build_decoder(cfg: PlannerModelConfig, hidden_size: int, table: ConfigTable,
     """The decoder ``cfg`` describes, its config head starting from ``rows`` (None = random)."""
     return HierarchicalDecoder(hidden_size, table, rows, config_features=cfg.config_features,
                                feature_scale=cfg.feature_scale, live_rows=cfg.config_head == "live",
-                               preferences=cfg.preferences)
+                               preferences=cfg.preferences, out_of_scope=cfg.out_of_scope)
+
+
+def lora_targets(names: Sequence[str], model: nn.Module) -> list[str]:
+    """peft's ``target_modules``: ["all-linear"] = the names of every linear layer inside the model's
+    blocks, whatever the architecture calls them (BERT's query/key/value/dense, LLaMA's q_proj/.../down_proj)."""
+    if list(names) != ["all-linear"]:
+        return list(names)
+    return sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules()
+                   if isinstance(m, nn.Linear) and re.search(r"\.\d+\.", n)})
 
 
 def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
@@ -131,8 +141,10 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
     layers = llm.model.config.num_hidden_layers
     top = min(cfg.lora.top_layers, layers) if cfg.lora.top_layers > 0 else 0
     lora = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
-                      target_modules=list(cfg.lora.target_modules),
-                      layers_to_transform=list(range(layers - top, layers)) if top else None)
+                      target_modules=lora_targets(cfg.lora.target_modules, llm.model),
+                      layers_to_transform=list(range(layers - top, layers)) if top else None,
+                      # An encoder's pooler never feeds the planner's readout: no LoRA there.
+                      exclude_modules=r".*pooler.*" if hasattr(llm.model, "pooler") else None)
     with warnings.catch_warnings():
         # peft reads transformers' deprecated `is_gradient_checkpointing` alias: noise nobody here can act on.
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)

@@ -29,6 +29,7 @@ from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.errors import DataError
 from tomas.inference import BadLine, LoadedPlanner, load_planner, read_requests
 from tomas.models.decoder import ConfigTable, LiveConfigHead, rescale_rows
+from tomas.models.llm import load_llm
 from tomas.models.planner import prompt_states, render_prompt
 from tomas.training.new_tool import (
     MAX_EXAMPLES,
@@ -78,7 +79,8 @@ def example_prompts(path: str | None, tool, configs: list[Configuration], seed: 
             raise DataError(f"{path}: {len(requests)} requests, at most {MAX_EXAMPLES}")
         return [render_prompt(r["task"], r["free_resources"], r.get("latency_budget_ms")) for r in requests], path
     own = ToolData([tool], [replace(c, config_id=k) for k, c in enumerate(configs)], tool.name)
-    generated = generate_planner(own, seed=seed, train_per_tool=MAX_EXAMPLES, val_per_tool=0, test_per_tool=0)["train"]
+    generated = generate_planner(own, seed=seed, train_per_tool=MAX_EXAMPLES, val_per_tool=0, test_per_tool=0,
+                                 out_of_scope_share=0)["train"]
     return ([render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in generated],
             "generated from its registry entry")
 
@@ -90,7 +92,7 @@ def replay_prompts(data: ToolData, tool_names: list[str], seed: int) -> tuple[li
         raise DataError(f"tool registry: lacks the planner's tool(s) {', '.join(missing)} (pass the registry "
                         "with every tool, old and new)")
     examples = generate_planner(data.subset(tool_names), seed=seed, train_per_tool=REPLAY_PER_TOOL,
-                                val_per_tool=0, test_per_tool=0)["train"]
+                                val_per_tool=0, test_per_tool=0, out_of_scope_share=0)["train"]
     return ([render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in examples],
             torch.tensor([tool_names.index(e.tool) for e in examples]))
 
@@ -112,8 +114,12 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
         raise DataError(f"{planner_dir}: config head rows from {model_cfg.config_head_init}, not Phase 0: "
                         "a new tool's rows come from Phase 0's encoder")
     log(f"Rows for {len(configs)} configurations of {name} from {encoder_checkpoint}...")
-    encoder, info = load_encoder(encoder_checkpoint, planner.meta["llm_model"])
-    llm = SimpleNamespace(embeddings=planner.model.lm.get_input_embeddings(), tokenizer=planner.tokenizer)
+    encoder, info = load_encoder(encoder_checkpoint)
+    if info["llm_model"] == planner.meta["llm_model"]:
+        llm = SimpleNamespace(embeddings=planner.model.lm.get_input_embeddings(), tokenizer=planner.tokenizer)
+    else:  # a planner reading with another model: Stream A is still Phase 0's LLM's embeddings of the name
+        log(f"Loading Phase 0's LLM {info['llm_model']} for the new tool's name embeddings...")
+        llm = load_llm(info["llm_model"], "cpu")
     stream_a = new_tool_stream_a(llm, data.tools[data.tool_id(name)], info["anchor_description"]).cpu()
     new_rows = rescale_rows(encoder_rows(encoder, stream_a, configs),
                             reference=old_raw_rows(planner, encoder, info["tool_names"]))

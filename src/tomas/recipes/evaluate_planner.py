@@ -9,11 +9,19 @@ infeasible-detection accuracy (the plan says "nothing fits" exactly when the ora
 latency regret: mean over examples where both have a plan of max(0, latency(chosen) −
 latency(oracle)) in ms, and as % of the oracle's mean latency.
 
+Requests no registered tool serves (tool null in the file): the figures above are over the in-scope
+requests (a refusal counts as a wrong tool); ``out_of_scope_recall`` = the share of out-of-scope requests
+answered tool null, ``in_scope_refused`` = the share of in-scope ones answered tool null. ``coverage``:
+tool accuracy against the share answered without confirmation at several thresholds; ``confirmation``:
+the same at the threshold the planner chose on validation (``confirm_below`` in planner.json).
+
 ``--hand_file``: also the hand-written test sets (``handwritten_metrics``), whose labels are a
 tool and, when the request states one, an input size; the configuration label is the oracle's.
 ``--size_mode``: ``numbers`` (the planner as shipped: numbers in a request read exactly), ``off`` (the
 learned size reading alone) or ``given`` (each example's size passed as the input's facts, as a caller
-with the file in hand gets it); default: the planner's ``model.size_reader``.
+with the file in hand gets it); default: the planner's ``model.size_reader``. ``--baselines``: TF-IDF and
+sentence-encoder classifiers (``eval.baselines``) trained on the planner's own training file and scored on
+the same sets, same size mode, same metrics (``BASELINE_REPORT``).
 """
 
 from __future__ import annotations
@@ -21,15 +29,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT, write_model_card
 from tomas.data import load_tool_data
 from tomas.data.planner import HAND_FILES, load_handwritten, load_planner_examples
+from tomas.eval.baselines import READERS
 from tomas.eval.planner import (
     SIZE_MODES,
     by_size_source,
     conditional_accuracies,
+    coverage_curve,
     example_hints,
     handwritten_metrics,
     planner_metrics,
@@ -41,6 +52,7 @@ from tomas.plots import png_figure
 from tomas.training.planner import heldout_configs
 
 CONFUSION = "planner_confusion.png"
+BASELINE_REPORT = "baselines_report.json"
 
 
 def size_stated(path: str) -> dict[str, str]:
@@ -66,7 +78,16 @@ def evaluate_handwritten(planner, data, path: str, batch_size: int, size_mode: s
     hints = example_hints(examples, data.tools, planner.table, size_mode)
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
                                progress="Hand-written set", hints=hints)
-    return handwritten_metrics(examples, choices, planner.table, hints, size_stated(path))
+    return handwritten_metrics(examples, choices, planner.table, hints, size_stated(path)) | {
+        "confirmation": confirmation_report(planner.confirm_below, examples, choices, planner.table)}
+
+
+def confirmation_report(threshold: float, examples, choices, table) -> dict:
+    """At the planner's confirmation threshold: the share of in-scope requests answered without asking, and
+    the share of those with the right tool."""
+    row = coverage_curve(examples, choices, table, (threshold,))[0]
+    return {"confirm_below": threshold, "coverage": row["coverage"],
+            "answered_tool_accuracy": row["answered_tool_accuracy"]}
 
 
 def plot_confusion(report: dict, path: Path) -> None:
@@ -91,10 +112,31 @@ def hand_report_name(path: str, first: bool) -> str:
     return HAND_REPORT if first else f"planner_{Path(path).parent.name.removeprefix('planner_')}_report.json"
 
 
+def evaluate_baselines(readers: list[str], train_file: str, sets: dict[str, tuple[list, bool]], data, table,
+                       size_mode: str) -> dict:
+    """Each baseline reader (``eval.baselines``) fitted on ``train_file`` and scored on ``sets`` (name ->
+    (examples, is a hand-written set)) with the planner's metrics: reader -> name -> metrics."""
+    from tomas.eval.baselines import fit_baseline, score_baseline
+
+    train = load_planner_examples(train_file, data)
+    out = {}
+    for reader in readers:
+        print(f"Fitting the {reader} baseline on {len(train)} examples of {train_file}...")
+        t0 = time.perf_counter()
+        baseline = fit_baseline(reader, train)
+        out[reader] = {"fit_wall_s": round(time.perf_counter() - t0, 1)} | {
+            name: score_baseline(baseline, examples, data, table, size_mode, size_stated(name) if hand else None, hand)
+            for name, (examples, hand) in sets.items()}
+    return out
+
+
 def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch_size: int,
-                     output_dir: str | None, hand_files: list[str] | None = None, size_mode: str | None = None) -> dict:
+                     output_dir: str | None, hand_files: list[str] | None = None, size_mode: str | None = None,
+                     baselines: list[str] | None = None) -> dict:
     """The test split's report (``EVAL_REPORT``); with ``hand_files``, also each hand-written set's
-    (``hand_report_name``; summaries under ``report["handwritten_sets"]``, the first's under ``"handwritten"``)."""
+    (``hand_report_name``; summaries under ``report["handwritten_sets"]``, the first's under ``"handwritten"``);
+    with ``baselines``, those readers trained on the planner's training file and scored on the same sets
+    (``BASELINE_REPORT``, summaries under ``report["baselines"]``)."""
     from tomas.inference import load_planner
 
     planner = load_planner(planner_dir, device)
@@ -110,8 +152,12 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
                                progress="Evaluating", hints=hints)
     report = planner_metrics(examples, choices, planner.table)
     report["size_mode"] = size_mode
-    report["plan_accuracy_by_size_source"] = by_size_source(examples, choices, planner.table, hints)
-    report.update(conditional_accuracies(examples, choices, planner.table))
+    inside = [i for i, e in enumerate(examples) if e.tool is not None]
+    in_examples, in_choices = [examples[i] for i in inside], [choices[i] for i in inside]
+    report["plan_accuracy_by_size_source"] = by_size_source(in_examples, in_choices, planner.table,
+                                                            [hints[i] for i in inside])
+    report.update(conditional_accuracies(in_examples, in_choices, planner.table))
+    report["confirmation"] = confirmation_report(planner.confirm_below, examples, choices, planner.table)
     if cfg.data.holdout_configs > 0:  # trained without some answers: how it does on exactly those
         held = heldout_configs(cfg, planner.table)
         report["unseen_answers"] = unseen_answer_metrics(examples, choices, planner.table, held)
@@ -124,9 +170,18 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
             continue
         save_json({**hand, "hand_file": hand_file, "size_mode": size_mode}, out / hand_report_name(hand_file, n == 0))
         summary = {k: hand[k] for k in ("num_requests", "tool_accuracy", "size_accuracy", "size_accuracy_given_tool",
-                                        "plan_accuracy", "violations", "by_size_stated") if k in hand}
+                                        "plan_accuracy", "violations", "by_size_stated", "in_scope_refused",
+                                        "confirmation") if k in hand}
         report.setdefault("handwritten_sets", {})[hand_file] = summary
         report.setdefault("handwritten", summary)
+    if baselines:
+        sets = {"test": (examples, False)} | {f: (load_handwritten(f, data), True) for f in hand_files or []
+                                              if f in report.get("handwritten_sets", {})}
+        scored = evaluate_baselines(baselines, cfg.data.train_file, sets, data, planner.table, size_mode)
+        save_json(scored | {"train_file": cfg.data.train_file, "size_mode": size_mode}, out / BASELINE_REPORT)
+        report["baselines"] = {reader: {name: {k: m[k] for k in ("tool_accuracy", "plan_accuracy")}
+                                        for name, m in rows.items() if isinstance(m, dict)}
+                               for reader, rows in scored.items()}
     save_json(report, out / EVAL_REPORT)
     if out.resolve() == Path(planner_dir).resolve():
         write_model_card(out)  # the card quotes the report beside it
@@ -146,11 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size_mode", choices=SIZE_MODES, default=None,
                    help="numbers: read sizes stated as numbers exactly; off: the learned reading alone; given: "
                         "each example's size passed as the input's facts (default: the planner's model.size_reader)")
+    p.add_argument("--baselines", nargs="*", choices=READERS, default=None,
+                   help="also train and score these baselines on the planner's training file, the same sets and "
+                        f"size mode (no names: all of {', '.join(READERS)}; needs the baselines extra)")
     p.add_argument("--batch_size", type=int, default=32)
     p.add_argument("--device", default="auto")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir,
-                         args.hand_file, args.size_mode)
+                         args.hand_file, args.size_mode,
+                         None if args.baselines is None else args.baselines or list(READERS))
     print(f"Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
           f"plan accuracy {r['plan_accuracy']:.2%} "
           f"(config {r['config_accuracy_given_tool']:.2%} given the right tool) · "
@@ -172,5 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Hand-written {path}: tool {h['tool_accuracy']:.2%} of {h['num_requests']} · input size "
               f"{h['size_accuracy']:.2%} ({h['size_accuracy_given_tool']:.2%} given the right tool) · plan "
               f"{h['plan_accuracy']:.2%} (of those stating a size) · violations {h['violations']}")
+    print(f"Out of scope: {r.get('out_of_scope_recall', float('nan')):.1%} of {r['num_out_of_scope']} refused · "
+          f"in scope wrongly refused {r['in_scope_refused']:.1%} · confirmation below "
+          f"{r['confirmation']['confirm_below']:.2f}: {r['confirmation']['coverage']:.1%} answered, "
+          f"{r['confirmation']['answered_tool_accuracy'] or 0:.1%} of them the right tool")
+    for reader, rows in r.get("baselines", {}).items():
+        print(f"Baseline {reader}: " + " · ".join(f"{name} tool {m['tool_accuracy']:.1%} plan {m['plan_accuracy']:.1%}"
+                                                  for name, m in rows.items()))
     print(f"Report: {r['path']}")
     return 0

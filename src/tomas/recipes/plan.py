@@ -32,6 +32,14 @@ def size_said(p: dict) -> str:
 
 
 def print_plan(p: dict) -> None:
+    if p["tool"] is None:
+        c = p["closest_tool"]
+        print(f"✗ Out of scope: {p['reason']} (confidence {p['out_of_scope_confidence']:.0%}; closest tool "
+              f"{c['tool']}, {c['confidence']:.0%}).")
+        return
+    if p["needs_confirmation"]:
+        print("? Please confirm the tool: " + " or ".join(f"{t['tool']} ({t['confidence']:.0%})"
+                                                        for t in p["candidate_tools"]))
     if not p["feasible"]:
         print(f"✗ No feasible plan: {p['reason']} (tool {p['tool']}, confidence {p['tool_confidence']:.0%}).")
         return

@@ -190,13 +190,13 @@ def new_tool_rows(cfg: PlannerConfig, data: ToolData, table: ConfigTable, num_ol
         return torch.randn(table.num_configs, hidden_size, generator=torch.Generator().manual_seed(cfg.training.seed))
     if init != "phase0":
         raise DataError(f"data.new_tool: model.config_head_init must be phase0, random or features, not {init}")
-    encoder, info = new_tool.load_encoder(cfg.data.new_tool_encoder, cfg.model.llm_model)
+    encoder, info = new_tool.load_encoder(cfg.data.new_tool_encoder)
     if info["tool_names"] != table.tool_names[:-1]:
         raise DataError(f"{cfg.data.new_tool_encoder}: trained on {info['tool_names']}, not the planner's old tools")
     old = load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), num_old, hidden_size)
-    key = (cfg.model.llm_model, table.tool_names[-1], info["anchor_description"])
-    if key not in _STREAM_A:
-        llm = load_llm(cfg.model.llm_model, torch.device("cpu"), seed=cfg.training.seed)
+    key = (info["llm_model"], table.tool_names[-1], info["anchor_description"])
+    if key not in _STREAM_A:  # Stream A: the embeddings of Phase 0's LLM, whatever reads the prompts
+        llm = load_llm(info["llm_model"], torch.device("cpu"), seed=cfg.training.seed)
         _STREAM_A[key] = new_tool.new_tool_stream_a(llm, data.tools[-1], info["anchor_description"])
     return torch.cat([old, new_tool.encoder_rows(encoder, _STREAM_A[key], data.configs[num_old:])])
 
@@ -223,7 +223,8 @@ def new_tool_decoder(cfg: PlannerConfig, data: ToolData, examples: dict, hidden:
     own = [position[e.id] for e in examples["train"] if e.tool == tool]
     picked = random.Random(f"{cfg.training.seed}/new-tool-examples").sample(own, min(cfg.data.new_tool_examples,
                                                                                      len(own)))
-    new_tool.fit_tool_row(dec, hidden["train"][picked], hidden_old, gold["tool"])
+    known = gold["tool"] >= 0  # the tool row is fitted against the other tools' requests, not out-of-scope ones
+    new_tool.fit_tool_row(dec, hidden["train"][picked], hidden_old[known], gold["tool"][known])
     log(f"  {tool} added after training: {len(picked)} of its examples, rows from {cfg.model.config_head_init}")
     return full, dec, base, len(train)
 

@@ -170,10 +170,14 @@ class MainJob:
         print(f"  Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
               f"plan accuracy {r['plan_accuracy']:.2%} · violations {r['violations']} · "
               f"{r['num_examples']} examples of {cfg.data.test_file}")
+        if r.get("num_out_of_scope"):
+            print(f"  Out of scope: {r['out_of_scope_recall']:.1%} of {r['num_out_of_scope']} refused, "
+                  f"{r['in_scope_refused']:.1%} of in-scope ones wrongly")
         for path, h in r.get("handwritten_sets", {}).items():
             print(f"  Hand-written {path}: tool {h['tool_accuracy']:.2%} · plan {h['plan_accuracy']:.2%}")
         keep = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool", "violations",
-                "infeasible_accuracy", "latency_regret_pct", "num_examples", "train_wall_s")
+                "infeasible_accuracy", "latency_regret_pct", "num_examples", "train_wall_s", "out_of_scope_recall",
+                "in_scope_refused", "confirmation")
         hand = {path: {k: h[k] for k in ("tool_accuracy", "plan_accuracy", "violations")}
                 for path, h in r.get("handwritten_sets", {}).items()}
         return {**{k: r.get(k) for k in keep}, "handwritten": hand}

@@ -28,16 +28,17 @@ MAX_EXAMPLES = 50
 """Examples of the new tool a user is asked for at most (none: generated from its registry entry)."""
 
 
-def load_encoder(path: str, llm_model: str) -> tuple[ResourceEncoder, dict]:
-    """Phase 0's encoder from its checkpoint (one error line when it is not one, or is another LLM's)."""
+def load_encoder(path: str) -> tuple[ResourceEncoder, dict]:
+    """Phase 0's encoder from its checkpoint (one error line when it is not one) and what it was trained
+    with: ``llm_model`` (whose embeddings are Stream A), ``tool_names``, ``anchor_description``."""
     from tomas.artifacts.assets import check_compatible, read_checkpoint
     from tomas.models.self_encoding import self_encoder_from_checkpoint
 
     ckpt = read_checkpoint(path)
-    check_compatible(ckpt, path, llm_model, fingerprint=None)  # any data: the point is a tool it never saw
+    check_compatible(ckpt, path, ckpt.get("llm_model"), fingerprint=None)  # any data: a tool it never saw
     model, cfg = self_encoder_from_checkpoint(ckpt)
-    return model.encoder.eval(), {"tool_names": ckpt["tool_names"], "anchor_description":
-                                  cfg.model.encoder.anchor_description}
+    return model.encoder.eval(), {"tool_names": ckpt["tool_names"], "llm_model": ckpt["llm_model"],
+                                  "anchor_description": cfg.model.encoder.anchor_description}
 
 
 @torch.no_grad()
@@ -60,15 +61,18 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
     if table.tool_names[:-1] != old.tool_names or table.num_configs != old.num_configs + len(new_rows):
         raise DataError(f"{table.tool_names[-1]}: the extended table must be this planner's plus the new tool")
     live = isinstance(dec.config_head, LiveConfigHead)
-    out = HierarchicalDecoder(dec.tool_head.in_features, table, None, config_features=dec.config_features,
-                              feature_scale=dec.feature_scale, live_rows=live, preferences=dec.preferences)
     state = dec.state_dict()
+    new_rows = new_rows.to(state["tool_head.weight"])
+    rows = torch.cat([state["config_head.rows"], new_rows]) if live else None  # of any width (another reader's)
+    out = HierarchicalDecoder(dec.tool_head.in_features, table, rows, config_features=dec.config_features,
+                              feature_scale=dec.feature_scale, live_rows=live, preferences=dec.preferences,
+                              out_of_scope=dec.scope_head is not None)
+    out.out_of_scope_above = dec.out_of_scope_above
     weight, bias = state["tool_head.weight"], state["tool_head.bias"]
     state["tool_head.weight"] = torch.cat([weight, torch.zeros_like(weight[:1])])
     state["tool_head.bias"] = torch.cat([bias, bias.min(0, keepdim=True).values - 10.0])  # fitted by fit_tool_row
-    new_rows = new_rows.to(weight)
     if live:
-        state["config_head.rows"] = torch.cat([state["config_head.rows"], new_rows])
+        state["config_head.rows"] = rows
     else:
         state["config_head.weight"] = torch.cat([state["config_head.weight"], new_rows])
         state["config_head.bias"] = torch.cat([state["config_head.bias"], torch.zeros(len(new_rows)).to(weight)])

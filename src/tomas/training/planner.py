@@ -25,7 +25,13 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.data.planner.preferences import preference_class
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
-from tomas.eval.planner import planner_metrics, predict_examples
+from tomas.eval.planner import (
+    confirmation_threshold,
+    planner_metrics,
+    predict_examples,
+    scope_threshold,
+    with_scope_threshold,
+)
 from tomas.io import save_jsonl, save_torch
 from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm
@@ -39,6 +45,14 @@ if TYPE_CHECKING:
     from accelerate import Accelerator
 
 LOG_EVERY = 10
+
+OUT_OF_SCOPE_REFUSED = 0.01
+"""The scope head's threshold is the lowest (from 0.5) that refuses at most this share of the in-scope
+validation requests."""
+
+CONFIRM_TARGET = 0.98
+"""Plans whose tool probability is below the threshold chosen on validation ask for confirmation, where the
+threshold is the lowest at which this share of the answered validation requests have the right tool."""
 
 
 @dataclass
@@ -70,10 +84,12 @@ def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
 
 
 def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Tensor | None:
-    """Phase 0's exported rows, unless the config head starts from other rows (random, features)."""
+    """Phase 0's exported rows, unless the config head starts from other rows (random, features). A live head
+    maps the reader's ``hidden`` states onto rows of any width (a reader other than Phase 0's LLM)."""
     if cfg.model.config_head_init in ("random", "features"):
         return None
-    return load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), table.num_configs, hidden)
+    return load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), table.num_configs,
+                        None if cfg.model.config_head == "live" else hidden)
 
 
 def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> PlannerSetup:
@@ -138,8 +154,11 @@ def prompt_of(e: PlannerExample) -> str:
 
 
 def targets(examples: list[PlannerExample], data: ToolData, device: torch.device) -> dict[str, torch.Tensor]:
-    return {"tool": torch.tensor([data.tool_id(e.tool) for e in examples], device=device),
-            "size": torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples], device=device),
+    """The gold answers as tensors; an out-of-scope example (tool null) has tool and size -1."""
+    return {"tool": torch.tensor([-1 if e.tool is None else data.tool_id(e.tool) for e in examples], device=device),
+            "size": torch.tensor([-1 if e.input_size is None else INPUT_SIZES.index(e.input_size) for e in examples],
+                                 device=device),
+            "size_in_text": torch.tensor([e.size_in_text for e in examples], device=device),
             "config": torch.tensor([-1 if e.config_id is None else e.config_id for e in examples], device=device),
             "free": free_tensor([e.free_resources for e in examples]),
             "budget": budget_tensor([e.latency_budget_ms for e in examples]),
@@ -148,17 +167,29 @@ def targets(examples: list[PlannerExample], data: ToolData, device: torch.device
 
 def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weight: float
                  ) -> tuple[torch.Tensor, dict]:
-    """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool)) [+ CE(preference)]."""
-    tool_loss = F.cross_entropy(out.tool.float(), gold["tool"])
-    size_loss = -dec.size_log_probs(out.config, gold["tool"]).gather(1, gold["size"][:, None]).mean()
-    feasible = gold["config"] >= 0
-    config_loss = torch.zeros((), device=tool_loss.device)
+    """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool)) over the in-scope
+    examples (the size term over those whose text says the size) [+ BCE(out of scope) over all]
+    [+ CE(preference)]."""
+    in_scope = gold["tool"] >= 0
+    zero = out.tool.new_zeros((), dtype=torch.float32)
+    tool_loss = size_loss = config_loss = zero
+    if in_scope.any():
+        tool_loss = F.cross_entropy(out.tool.float()[in_scope], gold["tool"][in_scope])
+    sized = in_scope & gold["size_in_text"]  # a size the text says: "this photo" teaches none
+    if sized.any():
+        size_loss = -dec.size_log_probs(out.config[sized], gold["tool"][sized]).gather(
+            1, gold["size"][sized][:, None]).mean()
+    feasible = gold["config"] >= 0  # in scope, and something fits
     if feasible.any():
-        allowed = dec.allowed(gold["tool"], gold["size"], gold["free"])
+        allowed = dec.allowed(gold["tool"].clamp_min(0), gold["size"].clamp_min(0), gold["free"])
         scores = dec.candidate_scores(out, allowed, gold["budget"], gold["preference"])
         config_loss = F.cross_entropy(scores[feasible], gold["config"][feasible])
     loss = tool_loss + weight * (config_loss + size_loss)
     parts = {"tool_loss": tool_loss.item(), "config_loss": config_loss.item(), "size_loss": size_loss.item()}
+    if out.scope is not None:
+        scope_loss = F.binary_cross_entropy_with_logits(out.scope.float(), (~in_scope).float())
+        loss = loss + scope_loss
+        parts["scope_loss"] = scope_loss.item()
     if out.preference is not None:
         preference_loss = F.cross_entropy(out.preference.float(), gold["preference"])
         loss = loss + preference_loss
@@ -234,16 +265,22 @@ class PlannerTrainer:
         val = setup.val[:limit] if limit else setup.val
         choices = predict_examples(self.model, setup.llm.tokenizer, val, setup.device,
                                    progress="Validating" if self.acc.is_main_process else None)
+        scope = scope_threshold(val, choices, OUT_OF_SCOPE_REFUSED)
+        choices = with_scope_threshold(choices, scope)
         m = planner_metrics(val, choices, setup.table)
-        return {k: m[k] for k in ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms",
-                                  "infeasible_accuracy")}
+        keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
+                "out_of_scope_recall", "in_scope_refused")
+        return {k: m[k] for k in keep if k in m} | {
+            "out_of_scope_above": scope, "confirm_below": confirmation_threshold(val, choices, setup.table,
+                                                                                 CONFIRM_TARGET)}
 
     # ---- checkpoints -------------------------------------------------------------------------
     def save_planner(self, record: dict) -> None:
         meta = {"config": asdict(self.cfg), "llm_model": self.cfg.model.llm_model, "step": self.step,
                 "data_fingerprint": self.setup.data.fingerprint, "tool_names": self.setup.table.tool_names,
                 "num_configs": self.setup.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
-                "validation": record, "command": self.command,
+                "validation": record, "command": self.command, "confirm_below": record.get("val_confirm_below"),
+                "out_of_scope_above": record.get("val_out_of_scope_above"),
                 # The registry's size definitions travel with the planner: it reads stated sizes through them.
                 "input_sizes": {t.name: t.input_sizes.to_json() if t.input_sizes else None
                                 for t in self.setup.data.tools}}

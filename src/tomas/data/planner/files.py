@@ -21,27 +21,32 @@ from tomas.io import atomic_write
 @dataclass(frozen=True)
 class PlannerExample:
     """One planner example; ``phrasing`` is the task template's id, used to split: "<tool>/<nn>" for
-    ``PHRASE_BANK`` or generic templates, "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``."""
+    ``PHRASE_BANK`` or generic templates, "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``,
+    "out_of_scope/<n>" for a request no tool serves (``out_of_scope.OUT_OF_SCOPE``)."""
 
     id: str
     task: str
-    tool: str
-    input_size: str
+    tool: str | None
+    """None: no registered tool serves the request (then ``input_size`` and ``config_id`` are None too)."""
+    input_size: str | None
     free_resources: dict[str, float]
     latency_budget_ms: float | None
     config_id: int | None
     phrasing: str
     preference: str | None = None
     """The preference the task states (``preferences.PREFERENCES``), None = none; the label honours it."""
+    size_in_text: bool = True
+    """False: the task names its input without its size ("this photo"); ``input_size`` is then the one its
+    label was drawn for, which the text does not say (training learns no size from it)."""
 
     def to_json(self) -> str:
-        """One JSONL line, keys in field order (``preference`` only when there is one)."""
+        """One JSONL line, keys in field order (``preference`` and ``size_in_text`` only when not the default)."""
         return json.dumps({f.name: getattr(self, f.name) for f in fields(self)
-                           if f.name not in OPTIONAL or getattr(self, f.name) is not None}, ensure_ascii=False)
+                           if f.name not in OPTIONAL or getattr(self, f.name) != f.default}, ensure_ascii=False)
 
 
 KEYS = tuple(f.name for f in fields(PlannerExample))
-OPTIONAL = ("preference",)
+OPTIONAL = ("preference", "size_in_text")
 """Keys a line may leave out (files written before preferences existed have none)."""
 
 
@@ -58,10 +63,19 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+OUT_OF_SCOPE_PHRASING = "out_of_scope/"
+"""Phrasing prefix of the requests no registered tool serves."""
+
+
 def _check_line(obj: object, data: ToolData,
                 indexes: dict[str, ToolIndex]) -> str | tuple[str, str] | PlannerExample:
     """The example, or ``(field, problem)``, or a problem with the whole line."""
-    problem = _check_keys(obj) or _check_request(obj, indexes) or _check_label(obj, data)
+    problem = _check_keys(obj)
+    if problem:
+        return problem
+    if obj["tool"] is None:
+        return _check_out_of_scope(obj)
+    problem = _check_request(obj, indexes) or _check_label(obj, data)
     if problem:
         return problem
     tool, size, budget = obj["tool"], obj["input_size"], obj["latency_budget_ms"]
@@ -73,7 +87,7 @@ def _check_line(obj: object, data: ToolData,
         wanted = "null (nothing fits)" if expected is None else str(expected)
         return "config_id", f"label disagrees with the oracle: expected {wanted}"
     return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, obj["config_id"], obj["phrasing"],
-                          preference)
+                          preference, obj.get("size_in_text", True))
 
 
 def _check_keys(obj: object) -> str | tuple[str, str] | None:
@@ -89,8 +103,27 @@ def _check_keys(obj: object) -> str | tuple[str, str] | None:
     for key in ("id", "task", "phrasing"):
         if not isinstance(obj[key], str) or not obj[key].strip():
             return key, "expected a non-empty string"
+    if not isinstance(obj.get("size_in_text", True), bool):
+        return "size_in_text", f"expected true or false, got {obj['size_in_text']!r}"
     problem = check_preference(obj.get("preference"))
     return ("preference", problem) if problem else None
+
+
+def _check_out_of_scope(obj: dict) -> tuple[str, str] | PlannerExample:
+    """A request no tool serves: no input size, no configuration, an ``out_of_scope/`` phrasing."""
+    for key in ("input_size", "config_id", "preference"):
+        if obj.get(key) is not None:
+            return key, "expected null for a request no tool serves (tool null)"
+    if "size_in_text" in obj:
+        return "size_in_text", "unexpected for a request no tool serves (tool null)"
+    if not obj["phrasing"].startswith(OUT_OF_SCOPE_PHRASING):
+        return "phrasing", f"expected '{OUT_OF_SCOPE_PHRASING}<n>' with tool null, got {obj['phrasing']!r}"
+    problem = _check_resources(obj)
+    if problem:
+        return problem
+    budget = obj["latency_budget_ms"]
+    return PlannerExample(obj["id"], obj["task"], None, None, {f: float(obj["free_resources"][f]) for f in RESOURCES},
+                          None if budget is None else float(budget), None, obj["phrasing"])
 
 
 def _check_request(obj: dict, indexes: dict[str, ToolIndex]) -> tuple[str, str] | None:
@@ -104,6 +137,11 @@ def _check_request(obj: dict, indexes: dict[str, ToolIndex]) -> tuple[str, str] 
         return "input_size", f"unknown input size {size!r} (expected one of {', '.join(INPUT_SIZES)})"
     if size not in indexes[tool].by_size:
         return "input_size", f"tool {tool!r} has no {size} configurations in the profiling table"
+    return _check_resources(obj)
+
+
+def _check_resources(obj: dict) -> tuple[str, str] | None:
+    """Free resources and a latency budget that make sense."""
     free = obj["free_resources"]
     if not isinstance(free, dict) or set(free) != set(RESOURCES):
         return "free_resources", f"expected an object with exactly {', '.join(RESOURCES)}"

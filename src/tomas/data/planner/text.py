@@ -7,7 +7,14 @@ from __future__ import annotations
 import random
 import re
 
-from tomas.data.planner.phrases import GENERIC_CUES, GENERIC_TEMPLATES, PHRASE_BANK, REGISTRY_TEMPLATES, Phrasings
+from tomas.data.planner.phrases import (
+    GENERIC_CUES,
+    GENERIC_TEMPLATES,
+    PHRASE_BANK,
+    REGISTRY_TEMPLATES,
+    UNSIZED_CUES,
+    Phrasings,
+)
 from tomas.data.registry import Tool
 from tomas.data.size_reader import read_quantities, stated_size
 from tomas.errors import DataError
@@ -27,6 +34,16 @@ P_FRAME = 0.50
 
 P_CASUAL = 0.15
 """Share of training tasks typed casually: lower case, no final full stop."""
+
+
+P_NOISE = 0.25
+"""Share of training tasks typed with slips (``add_noise``): a swapped, dropped, doubled or mistyped letter
+in a word or two, sometimes no punctuation at all."""
+
+
+P_UNSIZED = 0.12
+"""Share of training tasks whose cue names the input without its size ("this photo", ``UNSIZED_CUES``):
+the tool and scope heads learn from them, the size head does not (``PlannerExample.size_in_text``)."""
 
 
 P_NUMERIC = 0.30
@@ -85,6 +102,11 @@ def labelled_cues(tool: Tool, cues: dict[str, tuple[str, ...]]) -> dict[str, tup
     return {size: tuple(c) or GENERIC_CUES[size] for size, c in out.items()}
 
 
+def unsized_cues(tool: Tool) -> tuple[str, ...]:
+    """Cues that name the tool's input without saying how big it is."""
+    return UNSIZED_CUES[phrasings(tool).units or "generic"]
+
+
 def size_cues(tool: Tool) -> dict[str, tuple[str, ...]]:
     """Input size -> the phrases a task uses to say how big the tool's input is (``labelled_cues``)."""
     return labelled_cues(tool, phrasings(tool).cues)
@@ -116,8 +138,9 @@ def render_registry_task(tool: Tool, template: int, input_size: str, rng: random
     return _fill(REGISTRY_TEMPLATES[template], {"does": does, "input": cue})
 
 
-def vary_register(task: str, rng: random.Random) -> str:
-    """Maybe wrap ``task`` in a shared opener/closer (``FRAMES``), maybe type it casually."""
+def vary_register(task: str, rng: random.Random, keep: frozenset[str] = frozenset()) -> str:
+    """Maybe wrap ``task`` in a shared opener/closer (``FRAMES``), maybe type it casually, maybe with slips
+    (never in the words of ``keep``: ``add_noise``)."""
     if rng.random() < P_FRAME:
         frame = rng.choice(FRAMES)
         opener = frame.split("{task}")[0].rstrip()
@@ -127,7 +150,51 @@ def vary_register(task: str, rng: random.Random) -> str:
         task = _fill(frame, {"task": _lower_first(task) if mid_sentence else task})
     if rng.random() < P_CASUAL:
         task = task.lower().rstrip(".")
+    if rng.random() < P_NOISE:
+        task = add_noise(task, rng, keep)
     return task
+
+
+KEYBOARD_NEIGHBOURS = dict(zip("qwertyuiopasdfghjklzxcvbnm", (
+    "wa", "qes", "wrd", "etf", "ryg", "tuh", "yij", "uok", "ipl", "ol", "qsz", "awdx", "sefc", "drgv", "fthb",
+    "gyjn", "hukm", "jilm", "kop", "xas", "zsdc", "xdfv", "cfgb", "vghn", "bhjm", "njk")))
+"""Letters next to each letter on a QWERTY keyboard: the typos people make."""
+
+
+def _slip(word: str, rng: random.Random) -> str:
+    """One typing slip inside ``word`` (its first letter kept: people rarely miss that one)."""
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.randrange(4)
+    if kind == 0 and word[i] != word[i + 1]:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # swapped
+    if kind <= 1:
+        return word[:i] + word[i + 1:]  # dropped
+    if kind == 2:
+        return word[:i] + word[i] + word[i:]  # doubled
+    near = KEYBOARD_NEIGHBOURS.get(word[i].lower())
+    return word[:i] + rng.choice(near) + word[i + 1:] if near else word
+
+
+def add_noise(task: str, rng: random.Random, keep: frozenset[str] = frozenset()) -> str:
+    """``task`` with one or two typing slips in words of four or more letters, and a fifth of the time
+    without punctuation. The words in ``keep`` (lower case: the size cues'), numbers and the word after one
+    are left alone: "a tiny icon", "1920x1080" and "12 megapixels" state the size, and a slip there would
+    change what the label means."""
+    tokens = task.split(" ")
+    cores = [t.rstrip(",.!?;:") for t in tokens]
+    safe = [i for i, w in enumerate(cores) if w.isalpha() and len(w) >= 4 and w.lower() not in keep
+            and not (i and any(ch.isdigit() for ch in tokens[i - 1]))]
+    for i in rng.sample(safe, min(len(safe), rng.choice((1, 1, 2)))):
+        tokens[i] = _slip(cores[i], rng) + tokens[i][len(cores[i]):]
+    task = " ".join(tokens)
+    if rng.random() < 0.2:
+        task = re.sub(r"[,.!?;:](?=\s|$)", "", task)
+    return task
+
+
+def cue_words(*cues: str) -> frozenset[str]:
+    """The lower-case words of size cues (``add_noise`` leaves them alone)."""
+    return frozenset(w.lower() for cue in cues for w in re.findall(r"[A-Za-z]+", cue))
 
 
 def bank_splits(n: int, key: str, seed: int = 0, minimum: int = 1) -> dict[str, list[int]]:
