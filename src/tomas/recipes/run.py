@@ -150,12 +150,26 @@ class MainJob:
         ours = ["--data.tool_registry", c.data.tool_registry, "--data.profiling_data", c.data.profiling_data,
                 "--data.train_file", str(folder / "train.jsonl"), "--data.val_file", str(folder / "val.jsonl"),
                 "--data.test_file", str(folder / "test.jsonl"), "--data.assets_dir", str(self.out),
-                "--model.llm_model", c.model.llm_model, "--output_dir", str(self.out / "planner"),
+                "--output_dir", str(self.out / "planner"),
                 "--training.device", c.training.device, "--training.resume", "auto"]
+        if not self.planner_names_reader():  # no reader of its own: it reads with Phase 0's LLM
+            ours += ["--model.llm_model", c.model.llm_model]
         if c.data.tools:  # the planner plans over the configurations Phase 0 exported
             ours += ["--data.tools", "[" + ",".join(c.data.tools) + "]"]
         cfg, _ = parse_config(PlannerConfig, ours + self.planner_argv, PLANNER_YAML)
         return cfg
+
+    def planner_names_reader(self) -> bool:
+        """The planner's YAML or flags choose its text reader (``model.llm_model``: the shipped one reads with
+        MiniLM, whatever Phase 0 ran on)."""
+        import yaml
+
+        argv = self.planner_argv
+        if "--model.llm_model" in argv:
+            return True
+        path = argv[argv.index("--config") + 1] if "--config" in argv else PLANNER_YAML
+        loaded = yaml.safe_load(Path(path).read_text()) if Path(path).is_file() else None
+        return "llm_model" in ((loaded or {}).get("model") or {})
 
     def train_planner(self, cfg: PlannerConfig) -> dict:
         from tomas.recipes.train_planner import train_planner
