@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 TORCH ?= torch==2.13.0
 ARGS  ?=
 
-.PHONY: setup run quick test lint
+.PHONY: setup run quick test unit lint
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -23,7 +23,10 @@ quick: setup          ## the same on one tool's configurations (smoke run)
 	$(VENV)/bin/tomas run --config configs/quick.yaml --planner.training.max_steps 30 $(ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests script
+	$(VENV)/bin/ruff check src tests script experiments examples
 
 test: lint            ## ruff + the whole test suite
 	$(PY) -m pytest -q
+
+unit: lint            ## ruff + the unit tests only (no end-to-end recipe runs: about a minute)
+	$(PY) -m pytest -q -m "not e2e"

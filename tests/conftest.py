@@ -9,6 +9,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/recipes runs a recipe end to end: marked ``e2e``."""
+    recipes = REPO / "tests" / "recipes"
+    for item in items:
+        if recipes in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
 SMALL_TOOLS = [
     {"name": "image_classification", "description": "Assigns category labels to an image."},
     {"name": "text_summarization", "description": "Condenses a long document into a short summary."},

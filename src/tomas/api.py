@@ -40,6 +40,7 @@ class PlanResult:
     size_source: str = "words"  # "input" (the caller's facts), "number" (read exactly from the task) or "words"
     size_confidence: float = 1.0  # P(input_size) given the tool; 1.0 when facts or a number decided
     needs_confirmation: bool = False  # the tool is uncertain: confirm between ``candidate_tools`` (plan JSON)
+    emitted: str | None = None  # with ``emit=``: the configuration for a scheduler (None: nothing to run)
 
     def to_dict(self) -> dict:
         return dict(self.plan)
@@ -57,7 +58,7 @@ class PlanResult:
                    meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan,
                    preference=plan.get("preference"), size_source=plan.get("size_source", "words"),
                    size_confidence=plan.get("size_confidence", 0.0),
-                   needs_confirmation=plan.get("needs_confirmation", False))
+                   needs_confirmation=plan.get("needs_confirmation", False), emitted=plan.get("emitted"))
 
 
 class Planner:
@@ -79,22 +80,25 @@ class Planner:
 
     def plan(self, task: str, free_resources: Mapping[str, float], latency_budget_ms: float | None = None,
              id: object = None, input: str | os.PathLike | Mapping | None = None,
-             input_size: str | None = None) -> PlanResult:
+             input_size: str | None = None, emit: str | None = None,
+             gpu_total_sm: float | None = None) -> PlanResult:
         """``input``: the input itself (a path: an image's pixels or a text file's words are read) or facts
         about it (``{"width", "height"}``, ``megapixels``, ``bytes``, ``words``, ``pages``, ``seconds``,
-        ``frames``); ``input_size``: its class, when the caller knows it. Either makes the size exact."""
+        ``frames``); ``input_size``: its class, when the caller knows it. Either makes the size exact.
+        ``emit`` (``k8s``, ``slurm``, ``ray``, ``docker``, ``env``): the result's ``emitted`` is the configuration
+        for that scheduler (``gpu_total_sm``: the GPU's SM count, for a GPU configuration)."""
         request = {"task": task, "free_resources": dict(free_resources), "latency_budget_ms": latency_budget_ms}
         if input is not None:
             request["input"] = dict(input) if isinstance(input, Mapping) else {"path": os.fspath(input)}
-        if input_size is not None:
-            request["input_size"] = input_size
+        request |= {k: v for k, v in (("input_size", input_size), ("emit", emit), ("gpu_total_sm", gpu_total_sm))
+                    if v is not None}
         return self.plan_batch([request if id is None else {"id": id, **request}])[0]
 
     def plan_batch(self, requests: Sequence[Mapping], batch_size: int = 32) -> list[PlanResult]:
         """Requests as ``tomas plan --batch`` lines (``{"id"?, "task", "free_resources", "latency_budget_ms"?,
         "input"?, "input_size"?}``);
         a malformed one raises ``DataError`` naming its index and field before anything is planned."""
-        from tomas.inference import parse_request
+        from tomas.requests import parse_request
 
         checked = [parse_request(dict(r) if isinstance(r, Mapping) else r, f"request {i}")
                    for i, r in enumerate(requests)]

@@ -5,17 +5,17 @@ Every subcommand turns a ``TomasError`` into one ``error: ...`` line and exit co
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 
 from tomas.errors import TomasError
+from tomas.flags import Parser
 
 
 def cmd_validate(argv: list[str]) -> int:
     from tomas.data import load_tool_data
 
-    p = argparse.ArgumentParser(prog="tomas validate", description="Validate the registry and profiling data.")
+    p = Parser(prog="tomas validate", description="Validate the registry and profiling data.")
     p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
     p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
     args = p.parse_args(argv)
@@ -36,7 +36,7 @@ def cmd_data(argv: list[str]) -> int:
     from tomas.data.generate import generate_profiling, write_profiling
     from tomas.data.registry import load_registry
 
-    p = argparse.ArgumentParser(prog="tomas data", description="Generate data files.")
+    p = Parser(prog="tomas data", description="Generate data files.")
     sub = p.add_subparsers(dest="what", required=True)
     g = sub.add_parser("generate-profiling", help="Write a seeded synthetic profiling table.")
     g.add_argument("--tool_registry", default="data/tool_registry/tools.json")
@@ -84,7 +84,7 @@ def cmd_convert_planner(argv: list[str]) -> int:
     from tomas.errors import DataError
     from tomas.inference import load_planner
 
-    p = argparse.ArgumentParser(prog="tomas convert-planner",
+    p = Parser(prog="tomas convert-planner",
                                 description=f"Rewrite a planner folder of the old format ({LEGACY_WEIGHTS}) as "
                                             "peft adapter + heads.safetensors + model card, in place.")
     p.add_argument("--planner_dir", default="assets/planner")
@@ -111,6 +111,7 @@ def _stage(module: str) -> Callable[[list[str]], int]:
 
 COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "validate": (cmd_validate, "check the tool registry and profiling data"),
+    "profile": (_stage("profile"), "measure your tool under resource limits: its profiling rows and registry entry"),
     "data": (cmd_data, "generate data files (generate-profiling, generate-planner)"),
     "pretrain": (_stage("pretrain"), "Phase 0: pre-train the resource encoder"),
     "export": (_stage("export"), "export config_weights.pt, config_lookup.json, tool_mask_map.json"),
@@ -146,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"tomas {__version__}")
         return 0
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        from tomas.flags import nearest
+
+        print(f"error: unknown command {argv[0]!r}{nearest(argv[0], COMMANDS)}", file=sys.stderr)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: tomas {" + ",".join(COMMANDS) + "} ...\n")
         for name, (_, help_) in COMMANDS.items():

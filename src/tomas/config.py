@@ -86,10 +86,13 @@ class PrefixConfig:
     slots is computed once and cached, so a worked example in it costs nothing per step."""
     num_soft_prompt: int = 0
     """Trainable shared soft-prompt vectors placed before the slots."""
-    slot_mode: Literal["free", "vocab", "fields"] = "fields"
-    """fields: the row names every field of the value string (tool, size, each character of each number) and
-    the slots are that string's tokens; vocab: one value-token classifier per slot position (+ a free
-    residual unless snap_slots); free: slots are any vectors."""
+    num_soft_suffix: int = 0
+    """Trainable shared soft-prompt vectors placed right after the slots (before the text after them)."""
+    slot_mode: Literal["row", "free", "vocab", "fields"] = "fields"
+    """row: the row itself is the one slot, with no expander (the exported row alone is read back; the LM loss
+    trains the encoder and the soft prompts); fields: the row names every field of the value string (tool,
+    size, each character of each number) and the slots are that string's tokens; vocab: one value-token
+    classifier per slot position (+ a free residual unless snap_slots); free: slots are any vectors."""
     expander_hidden: int = 1024
     """Hidden width of the slot expander (one vector -> num_slots vectors)."""
     anchor_weight: float = 1.0
@@ -159,9 +162,15 @@ class TrainingConfig(OptimConfig):
     anchor_learning_rate: float = 2.0e-3
     """Anchor stage: peak AdamW learning rate of the encoder and slot expander (linear decay over the cap)."""
     anchor_max_steps: int = 1500
-    """Anchor stage: give up after this many steps (the target is every slot right)."""
+    """Anchor stage: steps on random batches, the rate decaying over them (then the polish steps, if needed)."""
+    anchor_polish_steps: int = 1000
+    """Anchor stage, after anchor_max_steps: at most this many more steps at the decayed rate, each batch holding
+    the configurations with a wrong slot (a wrong slot is a wrong read-back: the LM stage cannot fix it)."""
     anchor_check_every: int = 50
     """Anchor stage: check every slot of every configuration every N steps (cheap: no LLM)."""
+    encoder_learning_rate: float | None = None
+    """LM stage, when the LM loss trains the encoder too (row mode): its peak rate (None = learning_rate, the
+    soft prompts' rate)."""
     max_steps: int = 600
     """LM stage: at most this many optimizer steps (the learning-rate schedule spans them)."""
     num_epochs: int = 100
@@ -236,15 +245,15 @@ class PlannerDataConfig(SourceDataConfig):
     assets_dir: str = "assets"
     """Phase 0 exports: config_weights.pt, config_lookup.json, tool_mask_map.json."""
     train_fraction: float = 1.0
-    """Share of each tool's training examples used (a seeded draw): data-efficiency studies (issue 16)."""
+    """Share of each tool's training examples used (a seeded draw): data-efficiency studies."""
     holdout_configs: float = 0.0
     """Share of each tool's configurations never seen as a training answer (a seeded draw): training examples
-    whose label is one of them are dropped; evaluation reports those labels apart (issue 16)."""
+    whose label is one of them are dropped; evaluation reports those labels apart."""
     new_tool: str | None = None
     """(``tomas probe-planner``) Treat this tool as added after training: the decoder trains on the other
     tools (``assets_dir``: a Phase 0 export without it; its configurations come last in the profiling
     table), then gets it as ``tomas add-tool`` adds one, from ``new_tool_examples`` of its training examples;
-    the report gives its requests' metrics apart (issue 16)."""
+    the report gives its requests' metrics apart."""
     new_tool_examples: int = 50
     """Training examples of ``new_tool`` its tool-head row is fitted on (0 = none: only its rows are added)."""
     new_tool_encoder: str = "assets/pretrained_encoder.pt"

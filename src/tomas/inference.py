@@ -19,16 +19,14 @@ from tomas.data.planner.preferences import PREFERENCES
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.size_reader import SizeHint, facts_quantities, size_hints
 from tomas.data.sizes import SizeClasses, parse_input_sizes
+from tomas.emit import emit
 from tomas.errors import DataError
 from tomas.models.decoder import Choice, ConfigTable
 from tomas.models.llm import load_llm, resolve_device
 from tomas.models.planner import PlannerModel, build_planner, predict_requests, render_prompt
+from tomas.requests import parse_request
 
 SCHEMA_VERSION = 1
-
-
-MAX_TASK_CHARS = 2000
-"""Longest task text accepted (the service's default limit too)."""
 
 
 def whole(value: float) -> int | float:
@@ -68,6 +66,7 @@ class LoadedPlanner:
     @torch.no_grad()
     def plan(self, requests: list[dict], batch_size: int = 32) -> list[dict]:
         """``[{"task", "free_resources", "latency_budget_ms"?, "input"?, "input_size"?}]`` -> one plan dict each."""
+        requests = with_machine_resources(requests)
         hints = [self.hints(r) for r in requests]
         choices = predict_requests(self.model, self.tokenizer, [(r["task"], r["free_resources"],
                                                                   r.get("latency_budget_ms")) for r in requests],
@@ -102,6 +101,19 @@ class LoadedPlanner:
         return self.meta.get("confirm_below") or 0.0
 
     def describe(self, request: dict, c: Choice, hint: SizeHint | None = None) -> dict:
+        plan = self.plan_of(request, c, hint)
+        if "free_read" in request:  # "auto": what was read, and from where
+            plan["free_read"] = request["free_read"]
+        if request.get("emit"):  # the configuration for a scheduler (None: nothing to run)
+            plan["emitted"] = None
+            if plan["config_id"] is not None:
+                try:
+                    plan["emitted"] = emit(plan, request["emit"], request.get("gpu_total_sm"))
+                except DataError as e:
+                    plan["emit_error"] = str(e)
+        return plan
+
+    def plan_of(self, request: dict, c: Choice, hint: SizeHint | None = None) -> dict:
         tool = self.table.tool_names[c.tool_id]
         plan = {"schema_version": SCHEMA_VERSION, **({"id": request["id"]} if "id" in request else {}),
                 "task": request["task"], "free_resources": {k: whole(v) for k, v in request["free_resources"].items()},
@@ -152,6 +164,18 @@ class LoadedPlanner:
                        "reason": "no registered tool serves this request (out of scope)"}
 
 
+def with_machine_resources(requests: list[dict]) -> list[dict]:
+    """``free_resources: "auto"`` replaced by this machine's free resources (read once for the batch), with
+    ``free_read`` saying what was read."""
+    if not any(r["free_resources"] == "auto" for r in requests):
+        return requests
+    from tomas.machine import free_resources
+
+    free, said = free_resources()
+    return [{**r, "free_resources": free, "free_read": said} if r["free_resources"] == "auto" else r
+            for r in requests]
+
+
 SIZE_SURE = 0.9
 """Below this size confidence a plan names the runner-up size too."""
 
@@ -196,33 +220,6 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         model.lm.merge_adapter()
     model.decoder.out_of_scope_above = meta.get("out_of_scope_above") or 0.5  # chosen on validation
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
-
-
-def parse_request(r: object, where: str) -> dict:
-    """One batch request, checked: ``DataError`` naming ``where`` and the field otherwise."""
-    if not isinstance(r, dict) or not isinstance(r.get("task"), str) or not r["task"].strip():
-        raise DataError(f"{where}: field task: missing or empty")
-    if len(r["task"]) > MAX_TASK_CHARS:
-        raise DataError(f"{where}: field task: {len(r['task'])} characters, at most {MAX_TASK_CHARS}")
-    free = r.get("free_resources")
-    for key in RESOURCES:
-        value = free.get(key) if isinstance(free, dict) else None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise DataError(f"{where}: field free_resources.{key}: missing or not a number ≥ 0")
-    budget = r.get("latency_budget_ms")
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
-        raise DataError(f"{where}: field latency_budget_ms: must be a number > 0")
-    size = r.get("input_size")
-    if size is not None and size not in INPUT_SIZES:
-        raise DataError(f"{where}: field input_size: expected one of {', '.join(INPUT_SIZES)}, got {size!r}")
-    if r.get("input") is not None:
-        if not isinstance(r["input"], dict):
-            raise DataError(f"{where}: field input: expected an object (path, width and height, words, ...)")
-        try:
-            facts_quantities(r["input"])  # checked here, read again when planning
-        except DataError as e:
-            raise DataError(f"{where}: {e}") from None
-    return r
 
 
 @dataclass

@@ -116,7 +116,7 @@ def test_one_step_trains_every_encoder_tensor_and_nothing_of_the_llm(cfg, llm, d
     model = _build(cfg, llm, data, resources, k, anchors=anchors, slot_mode=slot_mode)
     if slot_mode == "fields":
         anchors = field_targets(b["tool_id"], b["resources"], model.adapter.expander.layout["num_int_digits"])
-    trainable = dict(model.named_parameters())
+    trainable = {n: p for n, p in model.named_parameters() if p.numel()}  # no soft suffix here
     expected_prefixes = ["encoder.resource_mlp.", "encoder.fusion.", "encoder.norm.", "adapter.expander.",
                          "adapter.soft_prompt"]
     assert all(any(n.startswith(p) for n in trainable) for p in expected_prefixes)
@@ -228,3 +228,50 @@ def test_checkpoint_holds_no_llm_embedding_matrix(cfg, llm, data, resources, bat
     assert tensors
     assert all(t.numel() < vocab * hidden and (t.dim() == 0 or t.shape[0] != vocab) for t in tensors)
     assert sum(t.numel() for t in tensors) < vocab * hidden  # the whole checkpoint is smaller than one matrix
+
+
+def test_row_mode_reads_the_row_itself_and_trains_encoder_and_both_soft_prompts(cfg, llm, data, resources, batch):
+    """``row`` mode: the exported row is the one slot, as is; the LM loss alone trains the encoder and the
+    soft prompts before and after it (nothing else is trainable, the LLM stays frozen)."""
+    b, _, _ = batch
+    cfg = copy.deepcopy(cfg)
+    cfg.model.prefix.num_soft_suffix = 2
+    model = _build(cfg, llm, data, resources, 1, slot_mode="row")
+    trainable = dict(model.named_parameters())
+    assert {n.split(".")[0] + "." + n.split(".")[1] for n in trainable} == {
+        "encoder.resource_mlp", "encoder.fusion", "encoder.norm", "adapter.soft_prompt", "adapter.soft_suffix"}
+    prefix, (slots, logits) = model(b["tool_id"], b["resources"], llm.embeddings)
+    rows = model.encoder(b["tool_id"], b["resources"])
+    assert logits is None and torch.equal(slots[:, 0], rows)
+    n_before = len(model.adapter.prompt_before) + 2
+    assert torch.equal(prefix[:, n_before], rows) and prefix.shape[1] == model.adapter.prefix_length
+    llm_before = {n: t.detach().clone() for n, t in llm.model.state_dict().items()}
+    lm_loss, _, _, _ = lm_forward(llm.model, prefix, b["target_ids"], b["target_mask"])
+    lm_loss.backward()
+    for n, p in trainable.items():
+        assert p.grad is not None and p.grad.abs().sum() > 0, f"{n} got no gradient"
+    assert all(torch.equal(t, llm_before[n]) for n, t in llm.model.state_dict().items())
+
+
+def test_row_mode_checkpoint_round_trip(cfg, llm, data, resources, batch):
+    b, _, _ = batch
+    cfg = copy.deepcopy(cfg)
+    cfg.model.prefix.slot_mode, cfg.model.prefix.num_soft_suffix = "row", 3
+    model = _build(cfg, llm, data, resources, 1, seed=1)
+    header = checkpoint_header(model, cfg, "tiny", data.fingerprint, data.tool_names, resources)
+    torch.manual_seed(5)
+    rebuilt, rebuilt_cfg = self_encoder_from_checkpoint(copy.deepcopy(header))
+    assert rebuilt_cfg == cfg and rebuilt.adapter.soft_suffix.shape == (3, 64)
+    with torch.no_grad():
+        assert torch.equal(model(b["tool_id"], b["resources"], llm.embeddings)[0],
+                           rebuilt(b["tool_id"], b["resources"], llm.embeddings)[0])
+
+
+def test_checkpoints_from_before_the_soft_suffix_still_load(cfg, llm, data, resources, batch):
+    _, _, k = batch
+    model = _build(cfg, llm, data, resources, k)
+    header = checkpoint_header(model, cfg, "tiny", data.fingerprint, data.tool_names, resources)
+    del header["adapter"]["soft_suffix"]
+    del header["config"]["model"]["prefix"]["num_soft_suffix"]
+    rebuilt, _ = self_encoder_from_checkpoint(header)
+    assert rebuilt.adapter.soft_suffix.shape == (0, 64)

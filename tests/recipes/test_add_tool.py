@@ -93,3 +93,33 @@ def test_add_tool_refuses_bad_input_in_one_line(planner_run, pretrained, extende
         r = cli([*base, *extra])
         assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (root / "unused").exists()
+
+
+def test_add_tool_never_writes_over_a_folder_unless_asked(tmp_path, capsys):
+    """Without --output_dir it would write over the trained planner; into a folder that holds something it would
+    replace it: both refused in one line before anything loads, unless --overwrite."""
+    from tomas.cli import main
+    from tomas.recipes.add_tool import check_output_dir
+
+    planner, taken = tmp_path / "planner", tmp_path / "taken"
+    planner.mkdir()
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    for extra, message in (([], f"would write over the trained planner {planner}"),
+                           (["--output_dir", str(planner)], "would write over the trained planner"),
+                           (["--output_dir", str(taken)], f"--output_dir {taken}: exists and is not empty")):
+        code = main(["add-tool", "x", "--tool_registry", "r.json", "--profiling_data", "p.csv", "--planner_dir",
+                     str(planner), *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and err.count("\n") == 1, err
+    assert (taken / "keep.txt").read_text() == "mine"
+    assert check_output_dir(str(planner), None, overwrite=True) == planner
+    assert check_output_dir(str(planner), str(tmp_path / "new"), overwrite=False) == tmp_path / "new"
+
+
+def test_the_extended_folder_appears_whole(extended):
+    """Written under a temporary name and renamed: no staging folder is left beside it, the card names it."""
+    root, _, _, out, _ = extended
+    assert not [p for p in root.iterdir() if p.name.startswith(f".{out.name}.")]
+    assert f'Planner.from_pretrained("{out.name}")' in (out / "README.md").read_text()
+    assert oct(out.stat().st_mode & 0o777) == oct(0o755)

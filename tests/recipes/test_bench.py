@@ -8,17 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tomas.perf import count_nonembedding
-from tomas.recipes.bench import (
-    QWEN25_7B,
-    Shape,
-    Work,
-    batch_work,
-    lm_samples_to,
-    time_to_exact_match,
-    train_flops,
-    with_evaluation,
-)
+from tomas.perf import QWEN25_7B, Shape, Work, batch_work, count_nonembedding, train_flops
+from tomas.recipes.bench import lm_samples_to, time_to_exact_match, with_evaluation
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/other"
 KEYS = ("samples_per_s", "tokens_per_s", "achieved_gflops", "peak_gflops", "ratio", "peak_rss_mb")

@@ -7,7 +7,7 @@ import torch
 from tomas.data import load_tool_data
 from tomas.data.pretrain_dataset import fields_of
 from tomas.data.templates import render
-from tomas.eval.readback import greedy_generate, score, teacher_forced_exact_match
+from tomas.eval.readback import greedy_generate, greedy_tokens, score, teacher_forced_exact_match, verify_drafts
 from tomas.models.llm import load_llm
 from tomas.models.self_encoding import PromptCache, lm_forward, self_encoder_from_checkpoint
 
@@ -72,6 +72,27 @@ def test_greedy_output_is_the_argmax_of_its_own_prefix(pretrained):
         assert predicted[0, :len(ids)].tolist() == target[0, :len(ids)].tolist(), i
 
 
+def test_drafts_change_the_cost_of_greedy_decoding_never_its_texts(pretrained):
+    """Speculative read-back: a draft that greedy decoding would write verifies and is the text; a draft with one
+    token changed fails and that row is decoded token by token; either way the texts are plain greedy's."""
+    data = _data(pretrained)
+    model, llm = _model(pretrained)
+    resources = torch.tensor([c.vector() for c in data.configs])
+    tool_ids = torch.tensor([data.tool_id(c.tool) for c in data.configs])
+    with torch.no_grad():
+        rows = model.encoder(tool_ids, resources)[:8]
+    eos = llm.tokenizer.eos_token_id
+    greedy = greedy_tokens(model.adapter, rows, llm, max_new_tokens=10, batch_size=4)
+    right = [ids[:ids.index(eos) + 1] if eos in ids else ids for ids in greedy]  # what greedy wrote
+    assert verify_drafts(model.adapter, rows, llm, right, batch_size=3, progress=False) == [True] * 8
+    wrong = [list(d) for d in right]
+    wrong[1][2] = (wrong[1][2] + 1) % llm.tokenizer.vocab_size
+    assert verify_drafts(model.adapter, rows, llm, wrong, batch_size=3, progress=False) == [True] + [False] + [True] * 6
+    plain = greedy_generate(model.adapter, rows, llm, 10, batch_size=4, progress=False)
+    assert greedy_generate(model.adapter, rows, llm, 10, 4, False, drafts=right) == plain
+    assert greedy_generate(model.adapter, rows, llm, 10, 4, False, drafts=wrong) == plain
+
+
 def test_teacher_forced_check_lists_every_failure(pretrained):
     """The check's failed ids (what the repair stage trains on) are exactly the configurations it counts wrong."""
     data = _data(pretrained)
@@ -94,8 +115,9 @@ def test_row_alone_puts_one_vector_where_the_slots_were(pretrained, tmp_path):
     model, llm = _model(pretrained)
     adapter = model.adapter
     rows = torch.randn(3, llm.hidden_size)
-    prefix, _ = RowAlone(adapter)(rows, llm.embeddings)
-    assert prefix.shape[1] == len(adapter.prompt_before) + len(adapter.soft_prompt) + 1 + len(adapter.prompt_after)
+    prefix, _ = RowAlone.from_adapter(adapter)(rows, llm.embeddings)
+    assert prefix.shape[1] == (len(adapter.prompt_before) + len(adapter.soft_prompt) + 1 + len(adapter.soft_suffix)
+                               + len(adapter.prompt_after))
     assert torch.equal(prefix[:, len(adapter.prompt_before) + len(adapter.soft_prompt)], rows)
     assets = tmp_path / "assets"
     from tomas.recipes.export import export

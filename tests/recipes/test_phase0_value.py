@@ -1,4 +1,4 @@
-"""The Phase 0 value grid (script/phase0_value.py) on the tiny planner's data and assets."""
+"""The Phase 0 value grid (experiments/phase0_value.py) on the tiny planner's data and assets."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ experiments:
     data.holdout_configs: [0.2]
 """)
     out = tmp_path / "grid"
-    r = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
+    r = cli(["experiments/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     lines = [json.loads(line) for line in (out / "cells.jsonl").read_text().splitlines()]
     assert len(lines) == (4 + 2) * 2  # cells x seeds
@@ -44,16 +44,16 @@ experiments:
     assert all(set(c) >= {"regime", "init", "seed", "tool_accuracy", "config_accuracy", "plan_accuracy", "regret"}
                for c in flat)
     merged = tmp_path / "merged.json"
-    assert cli(["script/phase0_value.py", "--collect", str(out), "--to", str(merged)]).returncode == 0
+    assert cli(["experiments/phase0_value.py", "--collect", str(out), "--to", str(merged)]).returncode == 0
     assert [{k: v for k, v in c.items() if k != "grid"} for c in json.loads(merged.read_text())["cells"]] == flat
-    again = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
+    again = cli(["experiments/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
     assert again.returncode == 0 and len((out / "cells.jsonl").read_text().splitlines()) == len(lines)  # resumed
 
 
 def test_a_bad_grid_is_one_error_line(cli, tmp_path):
     grid = tmp_path / "grid.yaml"
     grid.write_text("seeds: [0]\nexperiments:\n  x: {model.config_head_init: phase0}\n")
-    r = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(tmp_path / "o")], timeout=120)
+    r = cli(["experiments/phase0_value.py", "--config", str(grid), "--output_dir", str(tmp_path / "o")], timeout=120)
     assert r.returncode == 2 and r.stderr.strip() == (f"error: {grid}: experiments.x: expected a mapping of "
                                                       "config key -> non-empty list")
 
@@ -81,7 +81,7 @@ experiments:
     data.new_tool_examples: [0, 20]
 """)
     out = tmp_path / "grid"
-    r = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
+    r = cli(["experiments/phase0_value.py", "--config", str(grid), "--output_dir", str(out)], timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     flat = json.loads((out / "cells.json").read_text())["cells"]
     assert len(flat) == 4
@@ -100,7 +100,7 @@ seeds: [0]
 experiments:
   new_tool: {{model.config_head_init: [phase0]}}
 """)
-    r = cli(["script/phase0_value.py", "--config", str(grid), "--output_dir", str(tmp_path / "o")], timeout=600)
+    r = cli(["experiments/phase0_value.py", "--config", str(grid), "--output_dir", str(tmp_path / "o")], timeout=600)
     assert r.returncode == 2 and "trained on" in r.stderr  # an encoder that saw the new tool is refused
 
 
@@ -114,7 +114,7 @@ def test_every_shipped_grid_parses_cell_by_cell(grid, repo_root):
 
     from tomas.config import PlannerConfig, parse_config
 
-    spec_ = importlib.util.spec_from_file_location("phase0_value", repo_root / "script/phase0_value.py")
+    spec_ = importlib.util.spec_from_file_location("phase0_value", repo_root / "experiments/phase0_value.py")
     runner = importlib.util.module_from_spec(spec_)
     spec_.loader.exec_module(runner)
     spec = runner.read_grid(str(grid))

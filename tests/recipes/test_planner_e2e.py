@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 import torch
+import yaml
 
 from tomas.data.profiling import RESOURCES
 
@@ -39,6 +40,8 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     assert meta["llm_model"] == "tiny" and meta["num_configs"] == 20 and meta["format_version"] == 2
     card = (out / "README.md").read_text()
     assert meta["data_fingerprint"] in card and "tomas train --config" in card and "## Limits" in card
+    header = yaml.safe_load(card.split("---\n")[1])  # the Hugging Face metadata block
+    assert header["library_name"] == "peft" and header["base_model"] == "tiny" and header["license"] == "other"
 
 
 def test_the_adapter_loads_with_plain_peft(planner_run):
@@ -197,7 +200,7 @@ def test_plan_bad_batch_line_gets_an_error_line_and_the_others_are_planned(plann
     assert all(isinstance(v, int) for v in out[0]["free_resources"].values())  # integers stay integers
     field = "free_resources.gpu_memory_gb"
     assert out[1] == {"schema_version": 1, "id": 7,
-                      "error": f"{batch}: line 2: field {field}: missing or not a number ≥ 0"}
+                      "error": f"{batch}: line 2: field {field}: Field required"}
     assert out[2]["error"].startswith(f"{batch}: line 3: not valid JSON") and "id" not in out[2]
     assert "2 bad line" in r.stderr and "Traceback" not in r.stderr
 
@@ -220,11 +223,11 @@ def test_plan_batch_missing_file_is_one_error_line(planner_run, cli, tmp_path):
 
 def test_a_task_over_the_length_limit_is_refused_by_name():
     from tomas.errors import DataError
-    from tomas.inference import MAX_TASK_CHARS, parse_request
+    from tomas.requests import MAX_TASK_CHARS, parse_request
 
     free = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 0, "gpu_memory_gb": 0}
     assert parse_request({"task": "x" * MAX_TASK_CHARS, "free_resources": free}, "line 1")
-    with pytest.raises(DataError, match=f"line 1: field task: {MAX_TASK_CHARS + 1} characters, at most"):
+    with pytest.raises(DataError, match=f"line 1: field task: String should have at most {MAX_TASK_CHARS} characters"):
         parse_request({"task": "x" * (MAX_TASK_CHARS + 1), "free_resources": free}, "line 1")
 
 
@@ -431,3 +434,16 @@ def test_a_sentence_encoder_reader_trains_saves_and_plans(planner_run, cli, tmp_
     assert r.returncode in (0, 3), r.stderr
     plan = json.loads(r.stdout)
     assert "needs_confirmation" in plan and (plan["tool"] is None) == ("closest_tool" in plan)
+
+
+def test_plan_reads_the_free_resources_from_the_machine(planner_run, cli):
+    """`--free auto`: the plan says what it read, and fits what it read."""
+    r = _plan(cli, planner_run, "Transcribe this interview recording", "--free", "auto", "--json")
+    assert r.returncode in (0, 3), r.stderr
+    plan = json.loads(r.stdout)
+    assert plan["free_read"].startswith("read from this machine: ")
+    assert set(plan["free_resources"]) == set(RESOURCES) and plan["free_resources"]["gpu_sm"] == 0  # no GPU here
+    if plan["feasible"]:
+        assert all(plan[k] <= plan["free_resources"][k] for k in RESOURCES)
+    both = _plan(cli, planner_run, "x", "--free", "auto", "--cpu-cores", "2")
+    assert both.returncode == 2 and "either --free auto or the free resources" in both.stderr

@@ -12,7 +12,7 @@ import torch
 LOOKUP_KEYS = ["tool_name", "input_size", "cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb", "latency_ms"]
 EVAL_FIELDS = {"tool", "input_size", "cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb", "latency_ms"}
 
-# The "Validation" snippet of /work/shared/spec/phase0_quickstart.md, verbatim.
+# The "Validation" snippet of docs/phase0_quickstart.md (the user's spec), verbatim.
 SPEC_VALIDATION = """\
 import torch
 import json
@@ -146,6 +146,27 @@ def test_export_weights(exported, pretrained):
     torch.testing.assert_close(w, expected)
 
 
+def test_export_readback_prompt(exported, pretrained):
+    """The shared prompt around a row travels with the assets; this recipe (an expander) says the row alone is
+    not what the LLM read in training."""
+    from tomas.artifacts.assets import load_readback_prompt
+    from tomas.eval.readback import RowAlone
+
+    _, assets, result = exported
+    tensors, meta = load_readback_prompt(assets / "readback_prompt.safetensors")
+    ckpt = torch.load(pretrained.out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
+    for name in ("prompt_before", "soft_prompt", "soft_suffix", "prompt_after"):
+        assert torch.equal(tensors[name], ckpt["adapter"][name]), name
+    assert meta == {"llm_model": "tiny", "row_alone": "false"}
+    assert "Reads back: rows through the pre-training expander" in result.stdout
+    reader = RowAlone.from_assets(assets / "readback_prompt.safetensors")
+    embed = torch.nn.Embedding(int(torch.cat([tensors["prompt_before"], tensors["prompt_after"]]).max()) + 1, 64)
+    prefix, _ = reader(torch.ones(3, 64), embed)
+    n = len(tensors["prompt_before"]) + len(tensors["soft_prompt"])
+    assert prefix.shape == (3, n + 1 + len(tensors["soft_suffix"]) + len(tensors["prompt_after"]), 64)
+    assert torch.equal(prefix[:, n], torch.ones(3, 64))
+
+
 def _csv_rows(pretrained) -> list[dict]:
     with open(pretrained.profiling, newline="") as f:
         return list(csv.DictReader(f))
@@ -174,6 +195,15 @@ def test_export_tool_mask_map(exported, pretrained):
     for tool, ids in mask.items():
         assert ids == sorted(ids) and ids
         assert all(lookup[str(i)]["tool_name"] == tool for i in ids)
+
+
+def test_the_snippet_is_the_specs_own():
+    """The copy of the user's spec in docs/ holds this very snippet (the first python block after "## Validation")."""
+    from pathlib import Path
+
+    spec = (Path(__file__).resolve().parents[2] / "docs/phase0_quickstart.md").read_text()
+    block = spec.split("## Validation", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert block == SPEC_VALIDATION
 
 
 def test_spec_validation_snippet(exported, pretrained, cli):

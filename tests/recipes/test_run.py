@@ -3,9 +3,14 @@ evaluation and resumed from there (the stages already done are skipped, not redo
 
 from __future__ import annotations
 
+import datetime
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
 
 SUMMARY_KEYS = {"phase0_exact_match", "phase0_train_wall_s", "phase0_eval_wall_s", "planner_tool_accuracy",
                 "planner_config_accuracy", "planner_violations", "planner_train_wall_s", "total_wall_s",
@@ -75,6 +80,11 @@ def test_summary_and_the_sample_plan(job, pretrained):
     # default tools are skipped for this registry, so none is summarised
     assert isinstance(summary["sample_plan_right"], bool) and ("the oracle's plan:" in second.stdout)
     assert summary["planner_handwritten"] == {}
+    # provenance for the results table: the checkout's commit (the tests run inside the repository)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout.strip()
+    assert summary["commit"] == head and isinstance(summary["dirty"], bool)
+    assert datetime.datetime.fromisoformat(summary["finished_at"]).tzinfo is not None
+    assert summary["planner_reader"] == "tiny"
 
 
 def test_the_printed_plan_command_works(job, cli):

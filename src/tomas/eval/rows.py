@@ -1,4 +1,4 @@
-"""What the exported configuration rows carry, read by linear probes (issue 16).
+"""What the exported configuration rows carry, read by linear probes.
 
 A linear map (ridge least squares on standardised rows, with a bias) is fitted on a seeded 80%
 of the rows and scored on the other 20%: R² per numeric field of the configuration, and

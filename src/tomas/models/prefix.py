@@ -6,7 +6,7 @@ vectors (one vector repeated into several slots does not help, four distinct one
 learn much faster). The expander belongs to pre-training only: the row alone still
 determines the whole reconstruction.
 
-Input layout: ``[prompt text before {slots}] [soft prompt] [slots] [prompt text after]``
+Input layout: ``[prompt text before {slots}] [soft prompt] [slots] [soft suffix] [prompt text after]``
 followed by the description tokens. An optional anchor loss ties slot ``i`` to the
 ``i``-th token of the compact value string (``" super_resolution small 4 4 50 2 5800"``),
 so the LLM can read values back the way it reads its own tokens.
@@ -71,6 +71,16 @@ class SlotExpander(nn.Module):
         return slots * (self.embedding_norm / slots.norm(dim=-1, keepdim=True).clamp_min(1e-6)), None
 
 
+class RowSlot(nn.Module):
+    """``row`` mode: the row itself is the one slot (no expander): what the LLM reads in training is exactly
+    the exported row, so the read-back needs nothing but the row and the shared prompt around it."""
+
+    num_slots, snap = 1, False
+
+    def forward(self, v: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return v[:, None, :], None
+
+
 class PrefixAdapter(nn.Module):
     """Builds the full input embeddings ``[prompt | soft prompt | slots | prompt]`` for a batch."""
 
@@ -78,7 +88,9 @@ class PrefixAdapter(nn.Module):
                  prompt_before: list[int], prompt_after: list[int], vocab_ids: list[int],
                  vocab_embeddings: torch.Tensor, layout: dict | None = None):
         super().__init__()
-        if cfg.slot_mode == "fields":
+        if cfg.slot_mode == "row":
+            self.expander = RowSlot()
+        elif cfg.slot_mode == "fields":
             self.expander = FieldExpander(hidden, num_slots, cfg.expander_hidden, layout, vocab_ids,
                                           vocab_embeddings)
         else:
@@ -86,12 +98,15 @@ class PrefixAdapter(nn.Module):
                                          vocab_embeddings, cfg.snap_slots)
         self.register_buffer("vocab_ids", torch.tensor(vocab_ids, dtype=torch.long))
         self.soft_prompt = nn.Parameter(torch.randn(cfg.num_soft_prompt, hidden) * embedding_norm / hidden**0.5)
+        # after the slots, read by every description token: where the LLM can unpack one row
+        self.soft_suffix = nn.Parameter(torch.randn(cfg.num_soft_suffix, hidden) * embedding_norm / hidden**0.5)
         self.register_buffer("prompt_before", torch.tensor(prompt_before, dtype=torch.long))
         self.register_buffer("prompt_after", torch.tensor(prompt_after, dtype=torch.long))
 
     @property
     def prefix_length(self) -> int:
-        return len(self.prompt_before) + len(self.soft_prompt) + self.expander.num_slots + len(self.prompt_after)
+        return (len(self.prompt_before) + len(self.soft_prompt) + self.expander.num_slots + len(self.soft_suffix)
+                + len(self.prompt_after))
 
     def forward(self, v: torch.Tensor, embed: nn.Embedding, with_prompt_before: bool = True,
                 with_soft_prompt: bool = True):
@@ -109,6 +124,7 @@ class PrefixAdapter(nn.Module):
         parts = [embed(before).expand(b, -1, -1).to(dtype),
                  soft.to(dtype).expand(b, -1, -1),
                  slots.to(dtype),
+                 self.soft_suffix.to(dtype).expand(b, -1, -1),
                  embed(self.prompt_after).expand(b, -1, -1).to(dtype)]
         return torch.cat(parts, dim=1), (slots, logits)
 

@@ -65,7 +65,8 @@ def self_encoder_from_checkpoint(ckpt: dict) -> tuple[SelfEncoder, PretrainConfi
     config["model"]["prefix"] = {"snap_slots": False, "slot_mode": "vocab", **config["model"]["prefix"]}
     config["model"]["encoder"] = {"linear_skip": False, **config["model"]["encoder"]}
     cfg = from_dict(PretrainConfig, config)
-    enc_state, ad_state = ckpt["encoder"], ckpt["adapter"]
+    enc_state, ad_state = ckpt["encoder"], dict(ckpt["adapter"])
+    ad_state.setdefault("soft_suffix", torch.zeros(0, ckpt["hidden_size"]))  # checkpoints from before the suffix
     encoder = ResourceEncoder(cfg.model.encoder, enc_state["tool_vectors"], ckpt["train_resources"],
                               float(enc_state["embedding_norm"]))
     encoder.load_state_dict(enc_state)

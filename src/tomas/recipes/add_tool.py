@@ -1,7 +1,7 @@
 """Add a tool to a trained planner, without training Phase 0 or the planner again.
 
 ``tomas add-tool NAME --tool_registry R --profiling_data P [--planner_dir assets/planner]
-[--encoder_checkpoint assets/pretrained_encoder.pt] [--examples FILE.jsonl] [--output_dir DIR]``
+[--encoder_checkpoint assets/pretrained_encoder.pt] [--examples FILE.jsonl] (--output_dir DIR | --overwrite)``
 
 NAME must be in the registry and the profiling table (the planner's own tools too: their requests
 are the replay the new tool-head row is fitted against). Its configurations get rows from Phase 0's
@@ -14,7 +14,6 @@ setup (planner, data, encoder) -> rows -> fit the tool-head row -> save (``plann
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import generate_planner
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.errors import DataError
+from tomas.flags import Parser
 from tomas.inference import BadLine, LoadedPlanner, load_planner, read_requests
 from tomas.models.decoder import ConfigTable, LiveConfigHead, rescale_rows
 from tomas.models.llm import load_llm
@@ -140,14 +140,14 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
         "encoder_checkpoint": str(encoder_checkpoint), "sizes": sorted({c.input_size for c in configs},
                                                                        key=INPUT_SIZES.index)}]
     out = output_dir or planner_dir
-    save_with_added_tool(out, planner_dir, decoder, table, meta)
+    save_with_added_tool(out, planner_dir, decoder, table, meta)  # a new folder appears whole, or not at all
     log(f"✓ {out}: {len(table.tool_names)} tools, {table.num_configs} configurations "
         f"(plan with `tomas plan --planner_dir {out} ...`)")
     return meta["added_tools"][-1]
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tomas add-tool", description=__doc__.splitlines()[0])
+    p = Parser(prog="tomas add-tool", description=__doc__.splitlines()[0])
     p.add_argument("name", help="the tool, as named in the registry and the profiling table")
     p.add_argument("--tool_registry", required=True, help="registry with every tool, old and new")
     p.add_argument("--profiling_data", required=True, help="profiling table with the new tool's rows")
@@ -156,11 +156,26 @@ def main(argv: list[str] | None = None) -> int:
                    help="Phase 0's encoder, the one whose export the planner was trained on")
     p.add_argument("--examples", default=None, help=f"at most {MAX_EXAMPLES} requests for the new tool "
                                                     "(JSONL as `tomas plan --batch`); default: generated")
-    p.add_argument("--output_dir", default=None, help="where the extended planner goes (default: --planner_dir)")
+    p.add_argument("--output_dir", default=None, help="a new folder for the extended planner")
+    p.add_argument("--overwrite", action="store_true",
+                   help="allow writing over an existing folder (the trained planner itself when --output_dir is "
+                        "not given)")
     p.add_argument("--device", default="auto")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.output_dir and Path(args.output_dir).resolve() == Path(args.planner_dir).resolve():
-        args.output_dir = None
+    out = check_output_dir(args.planner_dir, args.output_dir, args.overwrite)
     add_tool(args.name, args.planner_dir, args.tool_registry, args.profiling_data, args.encoder_checkpoint,
-             args.examples, args.output_dir, args.device)
+             args.examples, str(out), args.device)
     return 0
+
+
+def check_output_dir(planner_dir: str, output_dir: str | None, overwrite: bool) -> Path:
+    """Where the extended planner goes; never over a folder that holds something unless ``overwrite``."""
+    out = Path(output_dir or planner_dir)
+    if overwrite:
+        return out
+    if out.resolve() == Path(planner_dir).resolve():
+        raise DataError(f"this would write over the trained planner {planner_dir}: give --output_dir for a new "
+                        "folder, or --overwrite")
+    if out.exists() and any(out.iterdir()):
+        raise DataError(f"--output_dir {out}: exists and is not empty (--overwrite to replace it)")
+    return out

@@ -9,17 +9,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from tomas.artifacts.assets import READBACK_REPORT
+from tomas.artifacts.assets import READBACK_PROMPT, READBACK_REPORT
 from tomas.data import ToolData
 from tomas.data.pretrain_dataset import make_samples
 from tomas.eval.readback import RowAlone, greedy_generate, nearest_neighbour_check, score
+from tomas.flags import Parser
 from tomas.plots import png_figure
 
 
@@ -36,9 +36,11 @@ def plot_report(report: dict, path: Path) -> None:
 
 
 def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profiling_data: str, llm_model: str | None,
-             device: str, batch_size: int, output: str | None, row_alone: bool = False, limit: int = 0) -> dict:
+             device: str, batch_size: int, output: str | None, row_alone: bool = False, limit: int = 0,
+             token_by_token: bool = False) -> dict:
     """``row_alone``: each row as one input vector, no expander (``RowAlone``); ``limit``: a seeded
-    sample of that many configurations instead of all."""
+    sample of that many configurations instead of all; ``token_by_token``: decode every row step by step
+    instead of checking its expected description in one pass first (the same texts, slower)."""
     from tomas.artifacts.assets import load_checkpoint_for, load_weights
     from tomas.io import save_json
     from tomas.models.llm import load_llm, resolve_device
@@ -51,15 +53,22 @@ def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profilin
     dev = resolve_device(device)
     llm = load_llm(ckpt["llm_model"], dev, seed=ckpt["config"]["training"]["seed"])
     model.to(dev).eval()
-    max_len = max(len(s.target_ids) for s in make_samples(data.configs, data.tool_names, llm.tokenizer)) + 4
+    expected = [s.target_ids for s in make_samples(data.configs, data.tool_names, llm.tokenizer)]
+    max_len = max(map(len, expected)) + 4
     t0 = time.perf_counter()
-    texts = greedy_generate(RowAlone(model.adapter) if row_alone else model.adapter, rows, llm, max_len, batch_size)
+    row_mode = ckpt["config"]["model"]["prefix"].get("slot_mode") == "row"  # the row alone IS the recipe
+    row_alone, reader = row_alone or row_mode, model.adapter
+    if row_alone:  # from the exported prompt when there is one: the assets alone must suffice
+        prompt = Path(weights).parent / READBACK_PROMPT
+        reader = (RowAlone.from_assets(prompt) if prompt.is_file() else RowAlone.from_adapter(model.adapter)).to(dev)
+    texts = greedy_generate(reader, rows, llm, max_len, batch_size, drafts=None if token_by_token else expected)
     report = score(texts, data)
-    report.update(row_alone=row_alone, train_wall_s=ckpt.get("train_wall_s"),
+    report.update(row_alone=row_alone, decoding="greedy" + ("" if token_by_token else ", drafts verified"),
+                  train_wall_s=ckpt.get("train_wall_s"),
                   eval_wall_s=round(time.perf_counter() - t0, 2),
                   nearest_neighbour=nearest_neighbour_check(model.encoder, rows, data),
                   checkpoint=str(encoder_checkpoint), epoch=ckpt.get("epoch"), llm_model=ckpt["llm_model"])
-    default = READBACK_REPORT.replace(".json", "_row_alone.json") if row_alone else READBACK_REPORT
+    default = READBACK_REPORT.replace(".json", "_row_alone.json") if row_alone and not row_mode else READBACK_REPORT
     out = Path(output or Path(weights).parent / default)
     save_json(report, out)
     plot_report(report, out.with_suffix(".png"))
@@ -67,7 +76,7 @@ def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profilin
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tomas evaluate", description=__doc__.splitlines()[0])
+    p = Parser(prog="tomas evaluate", description=__doc__.splitlines()[0])
     p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt")
     p.add_argument("--weights", default="assets/config_weights.pt", help="exported config_weights.pt")
     p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
@@ -79,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--row_alone", action="store_true",
                    help="each row as ONE input vector, no expander (the spec's literal reading)")
     p.add_argument("--limit", type=int, default=0, help="a seeded sample of this many configurations (0 = all)")
+    p.add_argument("--token_by_token", action="store_true",
+                   help="decode every row step by step (default: one pass checks each expected description, and "
+                        "only the rows where greedy decoding departs from it are decoded step by step: same texts)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     r = evaluate(**vars(args))
     print(f"Exact match: {r['exact_match']:.2%} of {r['num_configs']} configurations "

@@ -26,7 +26,6 @@ the same sets, same size mode, same metrics (``BASELINE_REPORT``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -47,6 +46,7 @@ from tomas.eval.planner import (
     predict_examples,
     unseen_answer_metrics,
 )
+from tomas.flags import Parser
 from tomas.io import save_json
 from tomas.plots import png_figure
 from tomas.training.planner import heldout_configs
@@ -191,7 +191,7 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tomas evaluate-planner", description=__doc__.splitlines()[0])
+    p = Parser(prog="tomas evaluate-planner", description=__doc__.splitlines()[0])
     p.add_argument("--planner_dir", default="assets/planner", help="folder written by `tomas train`")
     p.add_argument("--test_file", default=None, help="planner JSONL (default: the training config's test_file)")
     p.add_argument("--output_dir", default=None, help="where the report goes (default: planner_dir)")

@@ -3,21 +3,22 @@
 - ``config_weights.pt``: ``{"weights": float32 [num_configs, hidden], "num_configs", "hidden_dim"}``
   (+ ``config_weights.safetensors`` with the same matrix under ``weights``);
 - ``config_lookup.json``: string config id -> resources (the spec's keys);
-- ``tool_mask_map.json``: tool -> sorted config ids.
+- ``tool_mask_map.json``: tool -> sorted config ids;
+- ``readback_prompt.safetensors``: the shared prompt the frozen LLM reads a row back with.
 The LLM is not needed: Stream A's per-tool vectors travel in the checkpoint.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
-from tomas.artifacts.assets import load_checkpoint_for, save_assets
+from tomas.artifacts.assets import READBACK_PROMPT, load_checkpoint_for, save_assets, save_readback_prompt
 from tomas.data import ToolData
+from tomas.flags import Parser
 
 
 @torch.no_grad()
@@ -38,18 +39,20 @@ def export(encoder_checkpoint: str, tool_registry: str, profiling_data: str, llm
 
     log(f"[1/4] Loading encoder checkpoint {encoder_checkpoint}...")
     log("[2/4] Loading and validating data...")
-    _, model, data = load_checkpoint_for(encoder_checkpoint, tool_registry, profiling_data, llm_model)
+    ckpt, model, data = load_checkpoint_for(encoder_checkpoint, tool_registry, profiling_data, llm_model)
     log(f"  ✓ {len(data.configs)} configurations, {len(data.tools)} tools")
     log("[3/4] Generating weight matrix...")
     weights = encode_all(model.encoder, data, batch_size, resolve_device(device))
     log(f"  ✓ Generated weight matrix: [{weights.shape[0]}, {weights.shape[1]}]")
     save_assets(weights, data, Path(output_dir), log)
+    row_alone = ckpt["config"]["model"]["prefix"].get("slot_mode") == "row"
+    save_readback_prompt(model.adapter, ckpt["llm_model"], row_alone, Path(output_dir) / READBACK_PROMPT, log)
     log("[4/4] Done.")
     return weights
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tomas export", description=__doc__.splitlines()[0])
+    p = Parser(prog="tomas export", description=__doc__.splitlines()[0])
     p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt")
     p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
     p.add_argument("--profiling_data", default="data/profiling/profiling.csv")

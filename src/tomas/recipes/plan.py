@@ -16,7 +16,12 @@ import sys
 import time
 
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
-from tomas.inference import load_planner, parse_request, read_requests, whole
+from tomas.emit import FORMATS
+from tomas.errors import DataError
+from tomas.flags import Parser
+from tomas.inference import load_planner, read_requests, whole
+from tomas.models.llm import resolve_device
+from tomas.requests import parse_request
 
 EXIT_INFEASIBLE = 3
 EXIT_BAD_LINES = 2  # --batch: at least one line was not a valid request (the others are planned)
@@ -32,6 +37,10 @@ def size_said(p: dict) -> str:
 
 
 def print_plan(p: dict) -> None:
+    if "free_read" in p:
+        f = p["free_resources"]
+        print(f"Free: {f['cpu_cores']} CPU cores, {f['memory_gb']} GB memory, {f['gpu_sm']} GPU SMs, "
+              f"{f['gpu_memory_gb']} GB GPU memory ({p['free_read']})")
     if p["tool"] is None:
         c = p["closest_tool"]
         print(f"✗ Out of scope: {p['reason']} (confidence {p['out_of_scope_confidence']:.0%}; closest tool "
@@ -58,11 +67,14 @@ def print_plan(p: dict) -> None:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="tomas plan", description="Plan a tool and its resources for a task.")
+    p = Parser(prog="tomas plan", description="Plan a tool and its resources for a task.")
     p.add_argument("task", nargs="?", help="the task, in plain words")
     for flag, key in (("--cpu-cores", "cpu_cores"), ("--memory-gb", "memory_gb"), ("--gpu-sm", "gpu_sm"),
                       ("--gpu-memory-gb", "gpu_memory_gb")):
         p.add_argument(flag, dest=key, type=float, help=f"free {key.replace('_', ' ')} (required with a task)")
+    p.add_argument("--free", choices=["auto"], default=None,
+                   help="read the free resources from this machine (cores idle, memory available, GPU SMs and "
+                        "memory free) instead of the four numbers; the plan's free_read says what was read")
     p.add_argument("--latency-budget-ms", type=float, default=None)
     p.add_argument("--input", metavar="FILE", default=None,
                    help="the input itself: an image (its pixel dimensions) or a text file (its word count) "
@@ -71,41 +83,63 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--batch", metavar="FILE.jsonl", help="plan every request in the file, - = standard input (JSONL "
                                                          "out; a bad line gets an error line, exit 2)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--emit", choices=FORMATS, default=None,
+                   help="print the chosen configuration for a scheduler instead: a Kubernetes resources block, "
+                        "#SBATCH lines, Ray .options(...), docker run flags or environment variables")
+    p.add_argument("--gpu_total_sm", type=float, default=None,
+                   help="the GPU's SM count (--emit of a GPU configuration: SMs become an MPS share)")
     p.add_argument("--planner_dir", default="assets/planner")
     p.add_argument("--assets_dir", default=None, help="Phase 0 assets (default: the planner folder's copy)")
     p.add_argument("--device", default="auto")
     args = p.parse_args(argv)
     if (args.task is None) == (args.batch is None):
         p.error("give either a task or --batch FILE.jsonl")
-    if args.task is not None:
-        missing = [f"--{k.replace('_', '-')}" for k in RESOURCES if getattr(args, k) is None]
+    if args.batch and args.emit:
+        p.error('--emit is for one task; a --batch line asks with its own "emit" field')
+    given = [k for k in RESOURCES if getattr(args, k) is not None]
+    if args.task is not None and args.free is None:
+        missing = [f"--{k.replace('_', '-')}" for k in RESOURCES if k not in given]
         if missing:
-            p.error(f"the free resources are required: {' '.join(missing)}")
-        if any(getattr(args, k) < 0 for k in RESOURCES):
-            p.error("free resources must be ≥ 0")
+            p.error(f"the free resources are required: {' '.join(missing)} (or --free auto)")
+    if args.free is not None and given:
+        p.error("give either --free auto or the free resources, not both")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    resolve_device(args.device)  # a wrong --device is one line before anything loads
     if args.batch:
         return plan_batch(args)
-    request = {"task": args.task, "free_resources": {k: whole(getattr(args, k)) for k in RESOURCES},
+    free = args.free or {k: whole(getattr(args, k)) for k in RESOURCES}
+    request = {"task": args.task, "free_resources": free,
                "latency_budget_ms": None if args.latency_budget_ms is None else whole(args.latency_budget_ms)}
     if args.input is not None:
         request["input"] = {"path": args.input}
-    if args.input_size is not None:
-        request["input_size"] = args.input_size
+    request |= {k: getattr(args, k) for k in ("input_size", "emit", "gpu_total_sm") if getattr(args, k) is not None}
     parse_request(request, "tomas plan")  # a bad input file fails in one line before the planner loads
     planner = load_planner(args.planner_dir, args.device, args.assets_dir)
     t0 = time.perf_counter()
     plan = planner.plan([request])[0]
+    if args.emit and not args.json:
+        return print_emitted(plan)
     if args.json:
         print(json.dumps(plan, indent=2))
     else:
         print_plan(plan)
         print(f"(planned in {(time.perf_counter() - t0) * 1000:.0f} ms)")
     return 0 if plan["feasible"] else EXIT_INFEASIBLE
+
+
+def print_emitted(plan: dict) -> int:
+    """The scheduler text alone on standard output (nothing when there is nothing to run: exit 3)."""
+    if plan.get("emit_error"):
+        raise DataError(f"tomas plan: {plan['emit_error']}")
+    if plan["emitted"] is None:
+        print(f"nothing to run: {plan['reason']}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    print(plan["emitted"], end="")
+    return 0
 
 
 def plan_batch(args: argparse.Namespace) -> int:

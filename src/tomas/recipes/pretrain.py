@@ -41,7 +41,8 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
         trainer.resume(cfg.training.resume)
     if acc.is_main_process:  # the metrics file always matches the run's history
         save_jsonl(trainer.history, Path(cfg.output_dir) / METRICS)
-    log(f"[4/5] Training: anchor stage, then at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
+    first = "anchor stage, then " if trainer.anchor_weight > 0 else ""
+    log(f"[4/5] Training: {first}at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
         f"({trainer.steps_per_epoch} steps/pass)...")
     final = trainer.fit()
     log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")

@@ -229,6 +229,7 @@ class MainJob:
             "num_configs": ev["num_configs"], "llm_model": self.cfg.model.llm_model,
             "stage_wall_s": {name: stages[name]["wall_s"] for name in STAGES if name in stages},
             "planner_dir": planner_cfg.output_dir, "assets_dir": str(self.out),
+            "planner_reader": planner_meta.get("llm_model"), **provenance(),
         }
 
     def closing(self, summary: dict, sample: dict, planner_cfg: PlannerConfig) -> None:
@@ -274,3 +275,21 @@ def main(argv: list[str] | None = None) -> int:
     except StopAfter as stop:
         print(f"\nStopped after stage {stop}, as asked; run the same command without --stop_after to go on.")
     return 0
+
+
+def provenance() -> dict:
+    """When and from which commit a run finished (the results table cites runs by both); the commit is None
+    outside a git checkout, and ``dirty`` says whether tracked files differed from it."""
+    import datetime
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, check=True).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "commit": commit.strip() if commit else None, "dirty": bool(status.strip()) if status is not None else None}

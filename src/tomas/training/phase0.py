@@ -24,7 +24,7 @@ from tomas.artifacts.assets import BEST, METRICS, PLOT, STATE, check_compatible,
 from tomas.data import ToolData
 from tomas.data.pretrain_dataset import collate
 from tomas.errors import TomasError
-from tomas.eval.readback import anchor_exact_match, sharded_exact_match
+from tomas.eval.readback import anchor_right, sharded_exact_match
 from tomas.io import save_jsonl, save_torch
 from tomas.models.self_encoding import PromptCache, SelfEncoder, checkpoint_header, lm_forward
 from tomas.plots import plot_phase0_history
@@ -61,10 +61,13 @@ class Phase0Trainer:
         # DDP over the model and its loss: broadcasts rank 0's weights, then averages the gradients.
         self.objective = self.acc.prepare(Objective(self.model, self.batch_loss))
         self.cache = PromptCache(setup.llm.model, setup.model.adapter.prompt_before)
-        has_anchor_stage = self.cfg.model.prefix.anchor_weight > 0 and training.anchor_max_steps > 0
+        prefix = self.cfg.model.prefix
+        self.anchor_weight = 0.0 if prefix.slot_mode == "row" else prefix.anchor_weight  # row: no slots to anchor
+        has_anchor_stage = self.anchor_weight > 0 and training.anchor_max_steps > 0
         self.stage = "anchor" if has_anchor_stage else "lm"
         self.step = self.stage_step = self.epoch = self.batch_in_epoch = self.repair_round = 0
         self.failures: list[int] = []
+        self.anchor_wrong: list[int] = []  # configurations with a wrong slot at the last anchor check
         self.at_risk: list[int] = []  # right at the full check, but by the smallest margins: repair protects them
         self.best = (-1.0, -math.inf)  # (exact match, -loss)
         self.train_wall_s = 0.0
@@ -78,21 +81,27 @@ class Phase0Trainer:
         anchor_params = [*self.model.encoder.parameters(), *adapter.expander.parameters()]
         self.anchor_params = [p for p in anchor_params if p.requires_grad]
         # snap: the LLM reads exact tokens, so the LM loss has nothing to teach the encoder
-        self.params = [adapter.soft_prompt] if self.snap else [p for p in self.model.parameters() if p.requires_grad]
+        self.params = ([adapter.soft_prompt, adapter.soft_suffix] if self.snap
+                       else [p for p in self.model.parameters() if p.requires_grad])
         anchor_opt = torch.optim.AdamW(self.anchor_params, lr=training.anchor_learning_rate)
         # the anchor stage decays linearly over its cap: it needs the low-rate tail to get every slot right
         self.anchor_sched = torch.optim.lr_scheduler.LambdaLR(
             anchor_opt, lr_lambda(dataclasses.replace(training, warmup_steps=0, schedule="linear"),
                                   training.anchor_max_steps))
-        opt = torch.optim.AdamW(self.params, lr=training.learning_rate, weight_decay=training.weight_decay)
+        encoder = {id(p) for p in self.model.encoder.parameters()}
+        groups = [{"params": [p for p in self.params if id(p) not in encoder]},
+                  {"params": [p for p in self.params if id(p) in encoder],
+                   "lr": training.encoder_learning_rate or training.learning_rate}]
+        opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=training.learning_rate,
+                                weight_decay=training.weight_decay)
         # The schedulers stay outside accelerate, which would step them once per process:
         # they step once per optimizer update, whatever the number of processes.
         self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(training, self.lm_steps))
         self.anchor_opt, self.opt = self.acc.prepare(anchor_opt, opt)
 
     # --- checkpoints -------------------------------------------------------------------
-    COUNTERS = ("stage", "step", "stage_step", "epoch", "batch_in_epoch", "repair_round", "failures", "at_risk",
-                "train_wall_s", "history", "finished", "window")
+    COUNTERS = ("stage", "step", "stage_step", "epoch", "batch_in_epoch", "repair_round", "failures", "anchor_wrong",
+                "at_risk", "train_wall_s", "history", "finished", "window")
 
     def payload(self, with_state: bool) -> dict:
         setup = self.setup
@@ -154,7 +163,7 @@ class Phase0Trainer:
 
     def batch_loss(self, model: SelfEncoder, idx: list[int], use_lm: bool, weights: tuple[float, float]):
         """(weighted loss, window statistics) of these samples: the anchor loss and/or the LM loss."""
-        setup, anchor_weight = self.setup, self.cfg.model.prefix.anchor_weight
+        setup, anchor_weight = self.setup, self.anchor_weight
         batch = collate([setup.samples[i] for i in idx], setup.llm.tokenizer.pad_token_id)
         batch = {k: v.to(setup.device) for k, v in batch.items()}
         stats = dict.fromkeys(WINDOW_KEYS, 0)
@@ -192,9 +201,12 @@ class Phase0Trainer:
                                    setup.device, self.acc, cache, progress=self.acc.is_main_process and desc or None)
 
     def anchor_check(self) -> float:
+        """Fraction of configurations whose every slot is right; the others are kept for the polish steps."""
         setup = self.setup
         n = len(setup.data.configs)  # the canonical samples come first: one per configuration
-        return anchor_exact_match(self.model, setup.samples[:n], setup.anchors[:n], setup.llm, setup.device)
+        right = anchor_right(self.model, setup.samples[:n], setup.anchors[:n], setup.llm, setup.device)
+        self.anchor_wrong = (~right).nonzero().flatten().tolist()
+        return right.float().mean().item()
 
     def sample_configs(self, size: int, exclude: tuple[int, ...] = ()) -> list[int]:
         """A fresh random sample of configuration ids, a function of (seed, step) only (resume is exact)."""
@@ -225,22 +237,32 @@ class Phase0Trainer:
         self.train_wall_s += time.perf_counter() - t0
 
     def fit_anchor(self) -> None:
+        """The encoder (and slot expander) alone, until every slot of every configuration is right: anchor_max_steps
+        on random batches (the rate decaying over them), then at most anchor_polish_steps at the decayed rate whose
+        batches hold the configurations still wrong and a random replay (a wrong slot here is a wrong read-back
+        later: the LM stage cannot fix it)."""
         training = self.cfg.training
         self.log("Anchor stage: the encoder learns each configuration's value tokens (no LLM)...")
-        bar = self.bar(training.anchor_max_steps, "Anchor")
+        cap = training.anchor_max_steps + training.anchor_polish_steps
+        bar = self.bar(cap, "Anchor", initial=self.stage_step)
         n, size = len(self.setup.samples), training.anchor_batch_size * self.world
         while self.stage == "anchor":
             g = torch.Generator().manual_seed(training.seed * 100_003 + self.step)
+            batch = torch.randperm(n, generator=g)[:size].tolist()
+            if self.stage_step >= training.anchor_max_steps:  # polish: the still-wrong ones in every batch
+                wrong = self.anchor_wrong[:size // 2]
+                batch = wrong + [i for i in batch if i not in set(wrong)][:size - len(wrong)]
             with self.clock():
-                self.train_global_batch(torch.randperm(n, generator=g)[:size].tolist(), False)
+                self.train_global_batch(batch, False)
             self.step, self.stage_step = self.step + 1, self.stage_step + 1
             bar.update(1)
-            if self.stage_step % training.anchor_check_every == 0 or self.stage_step >= training.anchor_max_steps:
+            if self.stage_step % training.anchor_check_every == 0 or self.stage_step in (training.anchor_max_steps,
+                                                                                         cap):
                 with self.clock():
                     right = self.anchor_check()
                 bar.set_postfix(slots_right=f"{right:.1%}")
                 self.record(stage="anchor", anchor_exact=right)
-                if right >= 1.0 or self.stage_step >= training.anchor_max_steps:
+                if right >= 1.0 or self.stage_step >= cap:
                     bar.close()
                     self.log(f"  ✓ Anchor stage: every slot right for {right:.2%} of the configurations after "
                              f"{self.stage_step} steps ({self.train_wall_s:.0f} s)")

@@ -77,7 +77,10 @@ def setup(cfg: PretrainConfig, log=print, acc: Accelerator | None = None) -> Pha
                            cfg.training.seed, aug.jitter)
     log(f"  ✓ Loaded {len(samples)} samples from {len(data.configs)} configs")
     log(f"  ✓ Augmentation factor: {aug.num_copies}×")
-    anchors, k = sample_anchor_ids(samples, data.tool_names, llm.tokenizer, cfg.model.prefix.num_slots)
+    if cfg.model.prefix.slot_mode == "row":  # no slots to anchor: the LM loss alone trains the row
+        anchors, k = torch.zeros(len(samples), 1, dtype=torch.long), 1
+    else:
+        anchors, k = sample_anchor_ids(samples, data.tool_names, llm.tokenizer, cfg.model.prefix.num_slots)
     resources = torch.tensor([c.vector() for c in data.configs])
     log("[3/5] Building encoder (Stream A frozen, Stream B + fusion trainable)...")
     vocab, layout = set(anchors.flatten().tolist()), None

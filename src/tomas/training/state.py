@@ -43,4 +43,5 @@ def restore(state: dict, owner, counters: tuple[str, ...], **objects) -> None:
     for name, obj in objects.items():
         obj.load_state_dict(state[name])
     for key in counters:
-        setattr(owner, key, state[key])
+        if key in state:  # a counter added since the state was written keeps its initial value
+            setattr(owner, key, state[key])

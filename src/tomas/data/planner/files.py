@@ -176,7 +176,7 @@ HAND_FILE = "data/planner_handwritten/requests.jsonl"
 
 
 HAND_FILES = (HAND_FILE, "data/planner_handwritten2/requests.jsonl")
-"""Both shipped hand-written sets; the second (issue 22) states sizes as people do, written apart from the banks."""
+"""Both shipped hand-written sets; the second states sizes as people do, written apart from the banks."""
 
 
 HAND_KEYS = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size", "category")

@@ -1,6 +1,6 @@
 """Does Phase 0 pay off? Planner decoders over a grid of regimes x initialisations x seeds (issue 16).
 
-``python script/phase0_value.py --config experiments/phase0_value.yaml --output_dir runs/phase0_value``
+``python experiments/phase0_value.py --config experiments/phase0_value.yaml --output_dir runs/phase0_value``
 
 Each cell trains the planner's decoder alone on the frozen LLM's hidden states
 (``tomas probe-planner``: the states are computed once and cached, a cell takes seconds), once
@@ -59,7 +59,7 @@ def flags_of(cell: dict) -> list[str]:
 
 
 def run_cell(spec: dict, cell: dict, seed: int, out: Path) -> dict:
-    from tomas.recipes.probe_planner import probe  # the probe's training loop, called in-process per cell
+    from tomas.training.probe import probe  # the probe's training loop, called in-process per cell
 
     argv = [*spec.get("flags", []), *flags_of(cell), "--training.seed", str(seed), "--output_dir", str(out)]
     cfg, _ = parse_config(PlannerConfig, argv, spec.get("planner_config", PLANNER_YAML))

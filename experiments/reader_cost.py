@@ -1,6 +1,6 @@
 """What a planner's text reader costs: training time, parameters, memory and plan latency, one planner folder each.
 
-``python script/reader_cost.py --planners runs/i23/minilm/seed_0 runs/i23/smollm2/seed_0 --output F.json``
+``python experiments/reader_cost.py --planners runs/i23/minilm/seed_0 runs/i23/smollm2/seed_0 --output F.json``
 
 Each folder is measured in a fresh process (peak memory is the process's): load time, peak resident memory after
 loading and planning, median latency of one request planned alone (``--requests`` of the test split, one at a time,

@@ -1,7 +1,7 @@
 """Load test of a running ``tomas serve``, on the loopback address only.
 
-``python script/loadtest.py --url http://127.0.0.1:8000 --clients 8 --requests 400 --max_seconds 120``
-``python script/loadtest.py --cli assets/planner --clients 2 --requests 40`` (the CLI, one process per request)
+``python experiments/loadtest.py --url http://127.0.0.1:8000 --clients 8 --requests 400 --max_seconds 120``
+``python experiments/loadtest.py --cli assets/planner --clients 2 --requests 40`` (the CLI, one process per request)
 
 N concurrent clients send a mix of valid requests (from a planner JSONL split) and malformed
 ones (missing field, negative resource, not JSON, task too long); it stops by itself after
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import sys
@@ -84,7 +85,9 @@ async def drive(args: argparse.Namespace, requests: list[dict]) -> dict:
     kinds: Counter = Counter()
     next_index, stop_at = 0, time.perf_counter() + args.max_seconds
 
-    async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout_s) as client:
+    key = args.api_key or os.environ.get("TOMAS_API_KEY")
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout_s, headers=auth) as client:
         if not args.cli:
             health = (await client.get("/healthz")).json()
             tokens_before = prompt_tokens((await client.get("/metrics")).text)
@@ -158,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--peak_time", type=float, default=1.0, help="seconds of timed matmul for the peak")
     p.add_argument("--output", default=None, help="also write the report (JSON) here")
+    p.add_argument("--api_key", default=None, help="the server's API key (default: $TOMAS_API_KEY)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     host = urlparse(args.url).hostname
     if host not in LOOPBACK and f"[{host}]" not in LOOPBACK:

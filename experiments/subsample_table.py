@@ -1,7 +1,7 @@
 """Write a smaller registry + profiling table: some tools of a table, a seeded sample of rows of each.
 
 Used to check that Phase 0's shipped preset memorises tables other than the default one
-(docs/phase0.md, "Other tables"): ``python script/subsample_table.py --tools a,b,c,d
+(docs/phase0.md, "Other tables"): ``python experiments/subsample_table.py --tools a,b,c,d
 --counts 30,45,55,70 --output_dir tests/fixtures/uneven4``.
 """
 

@@ -1,7 +1,7 @@
 """Baselines beside the planner: TF-IDF and a frozen sentence encoder, each + logistic regression for the tool and
 the input size, the same size reader and oracle, on validation, test and the hand-written sets.
 
-``python script/planner_baselines.py --output_dir docs/results/planner_issue22/baselines [--readers tfidf minilm]``
+``python experiments/planner_baselines.py --output_dir docs/results/planner_issue22/baselines [--readers tfidf minilm]``
 
 Writes ``OUT/<reader>.json`` ({size mode: {split: metrics}}, the planner's metrics: ``eval.planner``) and prints
 one line per reader, mode and split. Logistic regression on fixed features is deterministic: one run each.

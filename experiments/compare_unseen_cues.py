@@ -1,6 +1,6 @@
 """Compare planners trained on different data on the validation requests whose size cue none of them trained on.
 
-``python script/compare_unseen_cues.py --planners A B --train_files A.jsonl B.jsonl --val_files V1.jsonl V2.jsonl
+``python experiments/compare_unseen_cues.py --planners A B --train_files A.jsonl B.jsonl --val_files V1.jsonl V2.jsonl
 --output FILE.json``
 
 Two data recipes hold out different cues, so each one's own validation score measures it on another sample of

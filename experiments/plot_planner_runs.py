@@ -1,13 +1,11 @@
 """Plot validation config accuracy over optimizer steps for several planner runs (the ablation figure).
 
-python script/plot_planner_runs.py OUT.png LABEL=path/to/planner_metrics.jsonl [LABEL=...]
+python experiments/plot_planner_runs.py OUT.png LABEL=path/to/planner_metrics.jsonl [LABEL=...]
 """
 
 import json
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # runs from a checkout without install
 
 from tomas.plots import png_figure
 

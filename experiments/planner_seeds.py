@@ -1,6 +1,6 @@
 """Train and evaluate the planner over several seeds; report mean ± std (what docs/planner.md quotes).
 
-``python script/planner_seeds.py --output_dir runs/seeds --seeds 0 1 2 [-- --training.max_steps 100 ...]``
+``python experiments/planner_seeds.py --output_dir runs/seeds --seeds 0 1 2 [-- --training.max_steps 100 ...]``
 
 Per seed, one after the other (two trainings never share the CPU): ``tomas train --config
 configs/train_planner.yaml --training.seed S --output_dir OUT/seed_S <flags after -->``, then
