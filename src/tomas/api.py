@@ -78,7 +78,7 @@ class Planner:
     def tools(self) -> list[str]:
         return list(self._loaded.table.tool_names)
 
-    def plan(self, task: str, free_resources: Mapping[str, float], latency_budget_ms: float | None = None,
+    def plan(self, task: str, free_resources: Mapping[str, float] | str, latency_budget_ms: float | None = None,
              id: object = None, input: str | os.PathLike | Mapping | None = None,
              input_size: str | None = None, emit: str | None = None,
              gpu_total_sm: float | None = None) -> PlanResult:
@@ -87,7 +87,8 @@ class Planner:
         ``frames``); ``input_size``: its class, when the caller knows it. Either makes the size exact.
         ``emit`` (``k8s``, ``slurm``, ``ray``, ``docker``, ``env``): the result's ``emitted`` is the configuration
         for that scheduler (``gpu_total_sm``: the GPU's SM count, for a GPU configuration)."""
-        request = {"task": task, "free_resources": dict(free_resources), "latency_budget_ms": latency_budget_ms}
+        free = free_resources if free_resources == "auto" else dict(free_resources)  # "auto": read this machine
+        request = {"task": task, "free_resources": free, "latency_budget_ms": latency_budget_ms}
         if input is not None:
             request["input"] = dict(input) if isinstance(input, Mapping) else {"path": os.fspath(input)}
         request |= {k: v for k, v in (("input_size", input_size), ("emit", emit), ("gpu_total_sm", gpu_total_sm))

@@ -163,9 +163,10 @@ class TrainingConfig(OptimConfig):
     """Anchor stage: peak AdamW learning rate of the encoder and slot expander (linear decay over the cap)."""
     anchor_max_steps: int = 1500
     """Anchor stage: steps on random batches, the rate decaying over them (then the polish steps, if needed)."""
-    anchor_polish_steps: int = 1000
+    anchor_polish_steps: int = 0
     """Anchor stage, after anchor_max_steps: at most this many more steps at the decayed rate, each batch holding
-    the configurations with a wrong slot (a wrong slot is a wrong read-back: the LM stage cannot fix it)."""
+    the configurations with a wrong slot (a wrong slot is a wrong read-back: the LM stage cannot fix it).
+    0 = off (the shipped recipe: not yet measured from scratch with it on)."""
     anchor_check_every: int = 50
     """Anchor stage: check every slot of every configuration every N steps (cheap: no LLM)."""
     encoder_learning_rate: float | None = None

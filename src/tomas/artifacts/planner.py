@@ -86,8 +86,8 @@ def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table,
 def _write_added_tool(folder: Path, source: Path, decoder, table, meta: dict, name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
-        for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
-            atomic_write(folder / name, lambda p, src=source / name: p.write_bytes(src.read_bytes()))
+        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
+            atomic_write(folder / file, lambda p, src=source / file: p.write_bytes(src.read_bytes()))
     heads = {n: t.detach().cpu().contiguous() for n, t in decoder.state_dict().items()}
     atomic_write(folder / HEADS, lambda p: save_file(heads, str(p)))
     save_json({str(i): e for i, e in table.lookup.items()}, folder / TABLE_FILES[0])
