@@ -33,8 +33,9 @@ def matmul_gflops(m: int, k: int, n: int, dtype: torch.dtype, device: torch.devi
 
 
 def count_nonembedding(model: torch.nn.Module) -> int:
-    """Parameters used on every token: all but the token embedding (and an untied LM head)."""
-    skip = {id(model.get_input_embeddings().weight), id(model.get_output_embeddings().weight)}
+    """Parameters used on every token: all but the token embedding (and an untied LM head, where there is one)."""
+    heads = [model.get_input_embeddings(), model.get_output_embeddings()]  # an encoder has no output head
+    skip = {id(h.weight) for h in heads if h is not None}
     return sum(p.numel() for p in model.parameters() if id(p) not in skip)
 
 
