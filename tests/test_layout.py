@@ -70,3 +70,21 @@ def test_no_import_cycle_even_through_imports_inside_functions():
     for name in sorted(graph):
         if name not in state:
             visit(name, [])
+
+
+def test_default_paths_are_written_once_in_the_config_module():
+    """Every command's default locations come from ``tomas.config`` (docstrings aside)."""
+    from tomas import config
+
+    defaults = {config.REGISTRY, config.PROFILING, config.ASSETS, config.PLANNER_DIR, config.ENCODER_CHECKPOINT,
+                config.CONFIG_WEIGHTS}
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "config.py":
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {id(n.value) for n in ast.walk(tree)
+                      if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+        found += [f"{path.relative_to(PACKAGE)}:{n.lineno}" for n in ast.walk(tree)
+                  if isinstance(n, ast.Constant) and n.value in defaults and id(n) not in docstrings]
+    assert not found, found

@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tomas.config import PLANNER_DIR
 from tomas.errors import DataError
 
 
@@ -68,7 +69,7 @@ class Planner:
         self._loaded = loaded
 
     @classmethod
-    def from_pretrained(cls, folder: str = "assets/planner", device: str = "auto",
+    def from_pretrained(cls, folder: str = PLANNER_DIR, device: str = "auto",
                         assets_dir: str | None = None) -> Planner:
         from tomas.inference import load_planner
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from tomas.config import PLANNER_DIR, PROFILING, REGISTRY
 from tomas.errors import TomasError
 from tomas.flags import Parser
 
@@ -16,8 +17,8 @@ def cmd_validate(argv: list[str]) -> int:
     from tomas.data import load_tool_data
 
     p = Parser(prog="tomas validate", description="Validate the registry and profiling data.")
-    p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
-    p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
+    p.add_argument("--tool_registry", default=REGISTRY)
+    p.add_argument("--profiling_data", default=PROFILING)
     args = p.parse_args(argv)
     data = load_tool_data(args.tool_registry, args.profiling_data)
     print(f"✓ {args.tool_registry}: {len(data.tools)} tools")
@@ -39,12 +40,12 @@ def cmd_data(argv: list[str]) -> int:
     p = Parser(prog="tomas data", description="Generate data files.")
     sub = p.add_subparsers(dest="what", required=True)
     g = sub.add_parser("generate-profiling", help="Write a seeded synthetic profiling table.")
-    g.add_argument("--tool_registry", default="data/tool_registry/tools.json")
-    g.add_argument("--output", default="data/profiling/profiling.csv")
+    g.add_argument("--tool_registry", default=REGISTRY)
+    g.add_argument("--output", default=PROFILING)
     g.add_argument("--seed", type=int, default=0)
     g = sub.add_parser("generate-planner", help="Write seeded planner examples (train/val/test JSONL).")
-    g.add_argument("--tool_registry", default="data/tool_registry/tools.json")
-    g.add_argument("--profiling_data", default="data/profiling/profiling.csv")
+    g.add_argument("--tool_registry", default=REGISTRY)
+    g.add_argument("--profiling_data", default=PROFILING)
     g.add_argument("--output_dir", default="data/planner")
     g.add_argument("--seed", type=int, default=0)
     for split, count in (("train", 400), ("val", 50), ("test", 100)):
@@ -87,7 +88,7 @@ def cmd_convert_planner(argv: list[str]) -> int:
     p = Parser(prog="tomas convert-planner",
                                 description=f"Rewrite a planner folder of the old format ({LEGACY_WEIGHTS}) as "
                                             "peft adapter + heads.safetensors + model card, in place.")
-    p.add_argument("--planner_dir", default="assets/planner")
+    p.add_argument("--planner_dir", default=PLANNER_DIR)
     args = p.parse_args(argv)
     folder = Path(args.planner_dir)
     if not (folder / LEGACY_WEIGHTS).is_file():

@@ -16,6 +16,14 @@ from typing import Literal
 os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
 
 
+# Default locations: the one place each is written (every command's default, relative to the working folder).
+REGISTRY = "data/tool_registry/tools.json"
+PROFILING = "data/profiling/profiling.csv"
+ASSETS = "assets"
+PLANNER_DIR = f"{ASSETS}/planner"
+ENCODER_CHECKPOINT = f"{ASSETS}/pretrained_encoder.pt"
+CONFIG_WEIGHTS = f"{ASSETS}/config_weights.pt"
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 """The checkout the package is installed from (``pip install -e .``, as ``make setup`` does)."""
 
@@ -41,9 +49,9 @@ class AugmentationConfig:
 
 @dataclass
 class SourceDataConfig:
-    tool_registry: str = "data/tool_registry/tools.json"
+    tool_registry: str = REGISTRY
     """Tool registry JSON (list of {name, description})."""
-    profiling_data: str = "data/profiling/profiling.csv"
+    profiling_data: str = PROFILING
     """Profiling CSV; its row order defines the config ids."""
 
 
@@ -257,7 +265,7 @@ class PlannerDataConfig(SourceDataConfig):
     the report gives its requests' metrics apart."""
     new_tool_examples: int = 50
     """Training examples of ``new_tool`` its tool-head row is fitted on (0 = none: only its rows are added)."""
-    new_tool_encoder: str = "assets/pretrained_encoder.pt"
+    new_tool_encoder: str = ENCODER_CHECKPOINT
     """Phase 0 encoder (trained without ``new_tool``) that gives its configurations their rows."""
 
 
@@ -334,7 +342,7 @@ class PlannerConfig:
     data: PlannerDataConfig = field(default_factory=PlannerDataConfig)
     model: PlannerModelConfig = field(default_factory=PlannerModelConfig)
     training: PlannerTrainingConfig = field(default_factory=PlannerTrainingConfig)
-    output_dir: str = "assets/planner"
+    output_dir: str = PLANNER_DIR
     """Where the planner checkpoint, metrics and plots are written."""
 
 LEGACY_FLAGS: dict[str, str] = {

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import torch
 
 from tomas.artifacts.planner import save_with_added_tool
+from tomas.config import ENCODER_CHECKPOINT, PLANNER_DIR
 from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import generate_planner
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
@@ -151,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name", help="the tool, as named in the registry and the profiling table")
     p.add_argument("--tool_registry", required=True, help="registry with every tool, old and new")
     p.add_argument("--profiling_data", required=True, help="profiling table with the new tool's rows")
-    p.add_argument("--planner_dir", default="assets/planner")
-    p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt",
+    p.add_argument("--planner_dir", default=PLANNER_DIR)
+    p.add_argument("--encoder_checkpoint", default=ENCODER_CHECKPOINT,
                    help="Phase 0's encoder, the one whose export the planner was trained on")
     p.add_argument("--examples", default=None, help=f"at most {MAX_EXAMPLES} requests for the new tool "
                                                     "(JSONL as `tomas plan --batch`); default: generated")

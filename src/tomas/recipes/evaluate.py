@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from tomas.artifacts.assets import READBACK_PROMPT, READBACK_REPORT
+from tomas.config import CONFIG_WEIGHTS, ENCODER_CHECKPOINT, PROFILING, REGISTRY
 from tomas.data import ToolData
 from tomas.data.pretrain_dataset import make_samples
 from tomas.eval.readback import RowAlone, greedy_generate, nearest_neighbour_check, score
@@ -77,10 +78,10 @@ def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profilin
 
 def main(argv: list[str] | None = None) -> int:
     p = Parser(prog="tomas evaluate", description=__doc__.splitlines()[0])
-    p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt")
-    p.add_argument("--weights", default="assets/config_weights.pt", help="exported config_weights.pt")
-    p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
-    p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
+    p.add_argument("--encoder_checkpoint", default=ENCODER_CHECKPOINT)
+    p.add_argument("--weights", default=CONFIG_WEIGHTS, help="exported config_weights.pt")
+    p.add_argument("--tool_registry", default=REGISTRY)
+    p.add_argument("--profiling_data", default=PROFILING)
     p.add_argument("--llm_model", default=None, help="defaults to the checkpoint's LLM")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch_size", type=int, default=128, help="rows generated at once (128: fastest on a 2-core CPU)")

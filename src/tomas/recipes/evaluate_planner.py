@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT, write_model_card
+from tomas.config import PLANNER_DIR
 from tomas.data import load_tool_data
 from tomas.data.planner import HAND_FILES, load_handwritten, load_planner_examples
 from tomas.eval.baselines import READERS
@@ -192,7 +193,7 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
 
 def main(argv: list[str] | None = None) -> int:
     p = Parser(prog="tomas evaluate-planner", description=__doc__.splitlines()[0])
-    p.add_argument("--planner_dir", default="assets/planner", help="folder written by `tomas train`")
+    p.add_argument("--planner_dir", default=PLANNER_DIR, help="folder written by `tomas train`")
     p.add_argument("--test_file", default=None, help="planner JSONL (default: the training config's test_file)")
     p.add_argument("--output_dir", default=None, help="where the report goes (default: planner_dir)")
     p.add_argument("--hand_file", nargs="+", default=None,

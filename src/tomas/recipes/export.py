@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from tomas.artifacts.assets import READBACK_PROMPT, load_checkpoint_for, save_assets, save_readback_prompt
+from tomas.config import ASSETS, ENCODER_CHECKPOINT, PROFILING, REGISTRY
 from tomas.data import ToolData
 from tomas.flags import Parser
 
@@ -53,11 +54,11 @@ def export(encoder_checkpoint: str, tool_registry: str, profiling_data: str, llm
 
 def main(argv: list[str] | None = None) -> int:
     p = Parser(prog="tomas export", description=__doc__.splitlines()[0])
-    p.add_argument("--encoder_checkpoint", default="assets/pretrained_encoder.pt")
-    p.add_argument("--tool_registry", default="data/tool_registry/tools.json")
-    p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
+    p.add_argument("--encoder_checkpoint", default=ENCODER_CHECKPOINT)
+    p.add_argument("--tool_registry", default=REGISTRY)
+    p.add_argument("--profiling_data", default=PROFILING)
     p.add_argument("--llm_model", default=None, help="must match the checkpoint's LLM (default: the checkpoint's)")
-    p.add_argument("--output_dir", default="assets")
+    p.add_argument("--output_dir", default=ASSETS)
     p.add_argument("--batch_size", type=int, default=64)
     p.add_argument("--device", default="auto")
     export(**vars(p.parse_args(sys.argv[1:] if argv is None else argv)))

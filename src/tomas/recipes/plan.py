@@ -15,6 +15,7 @@ import json
 import sys
 import time
 
+from tomas.config import PLANNER_DIR
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.emit import FORMATS
 from tomas.errors import DataError
@@ -88,7 +89,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "#SBATCH lines, Ray .options(...), docker run flags or environment variables")
     p.add_argument("--gpu_total_sm", type=float, default=None,
                    help="the GPU's SM count (--emit of a GPU configuration: SMs become an MPS share)")
-    p.add_argument("--planner_dir", default="assets/planner")
+    p.add_argument("--planner_dir", default=PLANNER_DIR)
     p.add_argument("--assets_dir", default=None, help="Phase 0 assets (default: the planner folder's copy)")
     p.add_argument("--device", default="auto")
     args = p.parse_args(argv)

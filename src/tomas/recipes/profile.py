@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from tomas.config import PROFILING, REGISTRY
 from tomas.data import load_tool_data
 from tomas.data.generate import write_profiling
 from tomas.data.profiling import INPUT_SIZES, load_profiling
@@ -153,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--timeout_s", type=float, default=600.0, help="one run longer than this fails its cell")
     p.add_argument("--output_dir", default=None, help="default: profiles/NAME")
-    p.add_argument("--base_registry", default="data/tool_registry/tools.json")
-    p.add_argument("--base_profiling", default="data/profiling/profiling.csv")
+    p.add_argument("--base_registry", default=REGISTRY)
+    p.add_argument("--base_profiling", default=PROFILING)
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     if args.warmup < 0 or args.repeats < 1:
         p.error("--warmup must be ≥ 0 and --repeats ≥ 1")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tomas.artifacts.assets import BEST, WEIGHTS
-from tomas.config import PLANNER_YAML, PRETRAIN_YAML, PlannerConfig, PretrainConfig, parse_config
+from tomas.config import PLANNER_DIR, PLANNER_YAML, PRETRAIN_YAML, PlannerConfig, PretrainConfig, parse_config
 from tomas.data.planner import HAND_FILES
 from tomas.io import save_json
 
@@ -234,7 +234,7 @@ class MainJob:
 
     def closing(self, summary: dict, sample: dict, planner_cfg: PlannerConfig) -> None:
         r = sample["request"]["free_resources"]
-        flags = "" if planner_cfg.output_dir == "assets/planner" else f" --planner_dir {planner_cfg.output_dir}"
+        flags = "" if planner_cfg.output_dir == PLANNER_DIR else f" --planner_dir {planner_cfg.output_dir}"
         print(f"\nDone in {summary['total_wall_s'] / 60:.1f} min: Phase 0 exact match "
               f"{summary['phase0_exact_match']:.2%} of {summary['num_configs']} configurations, planner tool "
               f"{summary['planner_tool_accuracy']:.1%} / config {summary['planner_config_accuracy']:.1%} / "

@@ -17,6 +17,7 @@ import socket
 import sys
 from pathlib import Path
 
+from tomas.config import PLANNER_DIR
 from tomas.errors import TomasError
 from tomas.flags import Parser
 from tomas.serving.app import create_app
@@ -27,7 +28,7 @@ KEY_ENV = "TOMAS_API_KEY"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = Parser(prog="tomas serve", description=__doc__.splitlines()[0])
-    p.add_argument("--planner_dir", default="assets/planner")
+    p.add_argument("--planner_dir", default=PLANNER_DIR)
     p.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default) serves this machine only")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--device", default="auto")
