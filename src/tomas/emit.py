@@ -26,18 +26,19 @@ def mib(gb: float) -> int:
     return int(round(gb * 1024))
 
 
-def gpu_env(plan: dict, gpu_total_sm: float | None) -> dict[str, str]:
-    """The MPS limits of a GPU configuration ({} without a GPU)."""
-    if not plan["gpu_sm"] and not plan["gpu_memory_gb"]:
+def mps_env(gpu_sm: float, gpu_memory_gb: float, gpu_total_sm: float | None) -> dict[str, str]:
+    """The CUDA MPS limits of a GPU share ({} without a GPU): what a plan is emitted with and what
+    ``tomas profile`` measures a cell under."""
+    if not gpu_sm and not gpu_memory_gb:
         return {}
-    if plan["gpu_sm"] and not gpu_total_sm:
-        raise DataError(f"gpu_total_sm: needed to write {plan['gpu_sm']} SMs as an MPS share (the GPU's SM count, "
+    if gpu_sm and not gpu_total_sm:
+        raise DataError(f"gpu_total_sm: needed to write {gpu_sm:g} SMs as an MPS share (the GPU's SM count, "
                         "e.g. 132 for an H100 SXM)")
     env = {}
-    if plan["gpu_sm"]:
-        env["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] = str(min(100, math.ceil(100 * plan["gpu_sm"] / gpu_total_sm)))
-    if plan["gpu_memory_gb"]:
-        env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"] = f"0={mib(plan['gpu_memory_gb'])}M"
+    if gpu_sm:
+        env["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] = str(min(100, math.ceil(100 * gpu_sm / gpu_total_sm)))
+    if gpu_memory_gb:
+        env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"] = f"0={mib(gpu_memory_gb)}M"
     return env
 
 
@@ -47,8 +48,9 @@ def emit(plan: dict, fmt: str, gpu_total_sm: float | None = None) -> str:
         raise DataError(f"emit: unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
     if plan.get("config_id") is None:
         raise DataError(f"emit: nothing to run ({plan.get('reason', 'no configuration')})")
-    env = {"TOMAS_TOOL": plan["tool"], "TOMAS_CONFIG_ID": str(plan["config_id"]), **gpu_env(plan, gpu_total_sm)}
-    gpus = 1 if env.keys() - {"TOMAS_TOOL", "TOMAS_CONFIG_ID"} else 0
+    env = {"TOMAS_TOOL": plan["tool"], "TOMAS_CONFIG_ID": str(plan["config_id"]),
+           **mps_env(plan["gpu_sm"], plan["gpu_memory_gb"], gpu_total_sm)}
+    gpus = 1 if plan["gpu_sm"] or plan["gpu_memory_gb"] else 0
     return {"k8s": _k8s, "slurm": _slurm, "ray": _ray, "docker": _docker, "env": _env}[fmt](plan, env, gpus,
                                                                                         gpu_total_sm)
 

@@ -33,6 +33,7 @@ from itertools import product
 from pathlib import Path
 
 from tomas.data.profiling import INPUT_SIZES
+from tomas.emit import mps_env
 from tomas.errors import DataError
 
 CELLS = "cells.jsonl"
@@ -113,15 +114,6 @@ def limits(cores: list[int], memory_gb: float, group: Path | None) -> Callable[[
     return apply
 
 
-def gpu_env(cell: Cell, gpu_total_sm: float | None) -> dict[str, str]:
-    env = {}
-    if cell.gpu_sm:
-        env["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] = str(min(100, round(100 * cell.gpu_sm / gpu_total_sm)))
-    if cell.gpu_memory_gb:
-        env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"] = f"0={int(cell.gpu_memory_gb * 1024)}M"
-    return env
-
-
 def run_once(argv: list[str], setup: Callable[[], None], env: dict[str, str], timeout_s: float) -> tuple[float, str]:
     """(wall seconds, "" or why it failed) of one run."""
     t0 = time.perf_counter()
@@ -156,7 +148,7 @@ class Profiler:
         """One cell: its latency (median ms over every measured run) or why it has none."""
         group = cgroup_for(cell.memory_gb)
         setup = limits(allowed[:cell.cpu_cores], cell.memory_gb, group)
-        env, times = gpu_env(cell, self.gpu_total_sm), []
+        env, times = mps_env(cell.gpu_sm, cell.gpu_memory_gb, self.gpu_total_sm), []
         try:
             for path in self.inputs[cell.input_size]:
                 argv = tool_argv(self.command, self.callable_, path)
