@@ -171,10 +171,10 @@ class TrainingConfig(OptimConfig):
     """Anchor stage: peak AdamW learning rate of the encoder and slot expander (linear decay over the cap)."""
     anchor_max_steps: int = 1500
     """Anchor stage: steps on random batches, the rate decaying over them (then the polish steps, if needed)."""
-    anchor_polish_steps: int = 0
+    anchor_polish_steps: int = 1000
     """Anchor stage, after anchor_max_steps: at most this many more steps at the decayed rate, each batch holding
-    the configurations with a wrong slot (a wrong slot is a wrong read-back: the LM stage cannot fix it).
-    0 = off (the shipped recipe: not yet measured from scratch with it on)."""
+    the configurations with a wrong slot (a wrong slot is a wrong read-back: the LM stage cannot fix it); the
+    stage ends as soon as every slot is right. 0 = off (docs/phase0.md, "The staged recipe")."""
     anchor_check_every: int = 50
     """Anchor stage: check every slot of every configuration every N steps (cheap: no LLM)."""
     encoder_learning_rate: float | None = None
@@ -318,6 +318,12 @@ class PlannerModelConfig(LLMChoice):
     """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
     head_learning_rate: float = 2.0e-3
     """Learning rate of the two heads (LoRA uses training.learning_rate)."""
+    config_pick: Literal["rule", "head"] = "rule"
+    """Planning only: which allowed configuration of the tool and input size read becomes the plan.
+    ``rule`` = the oracle's rule (``oracle.choose_config``) over the profiled latencies, the free resources,
+    the latency budget and the preference read: these are facts, so they are applied exactly; the config
+    head still reads the input size (its mass per size). ``head`` = the config head's (and feature scorer's)
+    argmax, learned. Chosen on validation (docs/planner.md)."""
     size_reader: Literal["numbers", "off"] = "numbers"
     """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
     exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned

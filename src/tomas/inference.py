@@ -6,6 +6,7 @@ The one code path behind the Python API (``tomas.Planner``), ``tomas plan`` and 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,7 +24,16 @@ from tomas.emit import emit
 from tomas.errors import DataError
 from tomas.models.decoder import Choice, ConfigTable
 from tomas.models.llm import load_llm, resolve_device
-from tomas.models.planner import PlannerModel, build_planner, predict_requests, render_prompt
+from tomas.models.planner import (
+    CompiledPlanner,
+    FastTokenizer,
+    PlannerModel,
+    build_decoder,
+    build_planner,
+    compile_reader,
+    predict_requests,
+    render_prompt,
+)
 from tomas.requests import parse_request
 
 SCHEMA_VERSION = 1
@@ -192,10 +202,13 @@ def size_report(c: Choice, hint: SizeHint | None) -> dict:
 
 
 def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None = None,
-                 legacy: bool = False) -> LoadedPlanner:
+                 legacy: bool = False, compiled: bool = False) -> LoadedPlanner:
     """The frozen LLM + the folder's LoRA and heads, on its configuration table (``assets_dir`` overrides it).
 
-    ``legacy``: read a format-1 folder (``planner.safetensors``), for ``tomas convert-planner``."""
+    ``legacy``: read a format-1 folder (``planner.safetensors``), for ``tomas convert-planner``; ``compiled``
+    (CPU only): plan with the folder's compiled reader when it has a current one, else load the full way and
+    write one for next time (``artifacts.save_compiled_reader``; skipped where the folder is read-only or the
+    trace does not match)."""
     folder = Path(planner_dir)
     if legacy:
         meta = artifacts.with_old_defaults(json.loads((folder / artifacts.META).read_text()))
@@ -208,6 +221,9 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         raise DataError(f"{assets_dir}: assets have {table.num_configs} configs / tools "
                         f"{table.tool_names}, the planner was trained on {meta['num_configs']} / {meta['tool_names']}")
     dev = resolve_device(device)
+    compiled = compiled and not legacy and dev.type == "cpu"
+    if compiled and (fast := load_compiled_planner(folder, meta, cfg, table)) is not None:
+        return fast
     llm = load_llm(meta["llm_model"], dev, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, None if legacy else artifacts.saved_live_rows(folder))
     if legacy:
@@ -219,7 +235,41 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         # matmuls on every layer it adapts (~15% of a forward pass with the preset on this CPU).
         model.lm.merge_adapter()
     model.decoder.out_of_scope_above = meta.get("out_of_scope_above") or 0.5  # chosen on validation
+    if compiled:
+        write_compiled_reader(folder, model, llm.tokenizer, meta)
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
+
+
+def load_compiled_planner(folder: Path, meta: dict, cfg: PlannerConfig, table: ConfigTable) -> LoadedPlanner | None:
+    """The planner with the folder's current compiled reader (torch alone: no transformers, no peft), or None."""
+    saved = artifacts.load_compiled_reader(folder, meta)
+    if saved is None:
+        return None
+    reader, tokenizer_path, pad_id = saved
+    decoder = build_decoder(cfg.model, reader_width(reader, pad_id), table,
+                            artifacts.saved_live_rows(folder))
+    artifacts.load_heads(decoder, folder)
+    decoder.out_of_scope_above = meta.get("out_of_scope_above") or 0.5
+    model = CompiledPlanner(reader, decoder).eval()
+    return LoadedPlanner(cfg, meta, model, FastTokenizer(tokenizer_path, pad_id), table, torch.device("cpu"))
+
+
+def reader_width(reader, pad_id: int) -> int:
+    """The width of a compiled reader's states (one pad token through it)."""
+    with torch.no_grad():
+        return int(reader(torch.tensor([[pad_id]]), torch.tensor([[1]])).shape[-1])
+
+
+def write_compiled_reader(folder: Path, model: PlannerModel, tokenizer, meta: dict) -> None:
+    """Trace the reader and save it beside the planner for fast starts, when it matches and the folder is
+    writable (a line on stderr says so; nothing is written otherwise)."""
+    if artifacts.load_compiled_reader(folder, meta) is not None or not os.access(folder, os.W_OK):
+        return
+    traced = compile_reader(model, tokenizer)
+    if traced is None:
+        return
+    artifacts.save_compiled_reader(folder, traced, tokenizer, meta)
+    print(f"  (wrote {folder / artifacts.COMPILED_READER}: later plans start without transformers)", file=sys.stderr)
 
 
 @dataclass

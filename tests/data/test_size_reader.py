@@ -63,6 +63,16 @@ def test_numbers_that_are_not_input_sizes_are_not_read(text):
     assert size_of(text, IMAGES) == () and size_of(text, TEXTS) == () and size_of(text, CLIPS) == ()
 
 
+@pytest.mark.parametrize("text, classes, size", [
+    ("Where is the ball in a 60-megapixel studio photo?", IMAGES, "large"),  # "in a" before pixels: the input
+    ("Tell me in a sentence what's happening in a 12 MP shot.", IMAGES, "medium"),
+    ("the dog in a 3 GB TIFF", IMAGES, "large"), ("what is said in a 90-minute recording", CLIPS, "large"),
+    ("Summarise, in 150 words, this 40-page contract", TEXTS, "medium"),  # "in" before words: the output
+])
+def test_in_marks_an_output_length_only(text, classes, size):
+    assert size_of(text, classes) == (size,)
+
+
 def test_a_number_of_another_dimension_says_nothing():
     assert size_of("a 12 MP photo", TEXTS) == () and size_of("6,000 words", IMAGES) == ()
 

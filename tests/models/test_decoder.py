@@ -335,3 +335,34 @@ def test_preferences_route_the_scorer_and_the_plan_reports_the_route(table):
     assert all(c.preference == "few_cores" and c.preference_prob > 0.9 for c in choices)
     assert few and few == [e.config_id for c, e in zip(choices, examples)
                            if e.preference == "few_cores" and c.input_size == e.input_size]
+
+
+@pytest.mark.parametrize("preference", [None, "fastest", "spare_gpu", "few_cores"])
+def test_rule_pick_is_the_oracle_whatever_the_heads_say(table, preference):
+    """``config_pick: rule``: given the tool, the size and the preference read, the plan's configuration is
+    the oracle's label on generated examples (budgets, free resources, preferences), from random heads that
+    pick otherwise in ``head`` mode; the runner-up is another allowed configuration."""
+    from tomas.data.planner import generate_planner
+    from tomas.data.planner.preferences import preference_class
+    from tomas.models.planner import budget_tensor, free_tensor
+
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    examples = [e for e in generate_planner(data, seed=2, train_per_tool=300, val_per_tool=0, test_per_tool=0,
+                                            preference_share=0.5)["train"]
+                if e.config_id is not None and e.preference == preference]
+    assert sum(e.latency_budget_ms is not None for e in examples) > 5
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=True, preferences=True, config_pick="rule")
+    with torch.no_grad():  # the preference head reads the stated preference, whatever the state
+        dec.preference_head.weight.zero_()
+        dec.preference_head.bias.copy_(10.0 * torch.eye(4)[preference_class(preference)])
+    tools = torch.tensor([data.tool_id(e.tool) for e in examples])
+    sizes = torch.zeros(len(examples), len(table.tool_names), len(INPUT_SIZES), dtype=torch.bool)
+    sizes[torch.arange(len(examples)), tools, torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples])] = True
+    args = (torch.randn(len(examples), HIDDEN), free_tensor([e.free_resources for e in examples]),
+            budget_tensor([e.latency_budget_ms for e in examples]), tools, sizes)
+    choices = dec.predict(*args)
+    assert [c.config_id for c in choices] == [e.config_id for e in examples]
+    assert all(c.config_prob == 1.0 and c.runner_up != c.config_id for c in choices)
+    dec.config_pick = "head"
+    assert [c.config_id for c in dec.predict(*args)] != [e.config_id for e in examples]

@@ -447,3 +447,45 @@ def test_plan_reads_the_free_resources_from_the_machine(planner_run, cli):
         assert all(plan[k] <= plan["free_resources"][k] for k in RESOURCES)
     both = _plan(cli, planner_run, "x", "--free", "auto", "--cpu-cores", "2")
     assert both.returncode == 2 and "either --free auto or the free resources" in both.stderr
+
+
+def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_run, cli, tmp_path):
+    """On CPU the first `tomas plan` writes a TorchScript reader beside the planner; a later load plans with it
+    (torch alone: neither transformers nor peft is imported) and gives the full path's plans; a stale one (other
+    LoRA weights) is never used."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tomas.artifacts import planner as artifacts
+    from tomas.inference import load_planner
+    from tomas.models.planner import CompiledPlanner
+
+    folder = tmp_path / "planner"
+    shutil.copytree(planner_run.out, folder)
+    plan = ["script/inference.py", "Read this scanned page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "20",
+            "--gpu-memory-gb", "4", "--json", "--planner_dir", str(folder), "--device", "cpu"]
+    first = cli(plan)
+    assert first.returncode in (0, 3), first.stderr
+    written = (artifacts.COMPILED_READER, artifacts.COMPILED_META, artifacts.TOKENIZER)
+    assert all((folder / n).is_file() for n in written)
+    second = cli(plan)
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+    requests = [{"task": t, "free_resources": {"cpu_cores": c, "memory_gb": 8, "gpu_sm": 20, "gpu_memory_gb": 4},
+                 "latency_budget_ms": b} for t, c, b in (("Summarise a 40-page contract", 4, None),
+                                                         ("Caption this 64x64 icon", 8, 500.0),
+                                                         ("What is in the photo? " * 12, 2, None))]
+    fast, full = load_planner(str(folder), "cpu", compiled=True), load_planner(str(folder), "cpu")
+    assert isinstance(fast.model, CompiledPlanner)
+    for a, b in zip(fast.plan(requests), full.plan(requests)):
+        assert {k: a[k] for k in ("tool", "config_id", "input_size")} == {k: b[k] for k in ("tool", "config_id",
+                                                                                          "input_size")}
+        assert a["tool_confidence"] == pytest.approx(b["tool_confidence"], abs=1e-3)
+    probe = ("import sys, json; from tomas.inference import load_planner; "
+             f"p = load_planner({str(folder)!r}, 'cpu', compiled=True); p.plan({requests!r}); "
+             "print(json.dumps([m in sys.modules for m in ('transformers', 'peft')]))")
+    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert json.loads(imported.stdout.strip().splitlines()[-1]) == [False, False], imported.stderr
+    weights = folder / artifacts.ADAPTER_WEIGHTS
+    weights.write_bytes(weights.read_bytes() + b" ")  # other LoRA bytes: the compiled reader is stale
+    assert artifacts.load_compiled_reader(folder, artifacts.read_meta(folder)) is None

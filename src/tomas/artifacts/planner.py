@@ -8,6 +8,9 @@ planner.json                 format version, training config, base model, data f
 config_lookup.json           the configuration table the planner plans over (copied from the
 tool_mask_map.json             Phase 0 assets it was trained on)
 README.md                    model card
+reader.torchscript.pt        optional: the text reader (LLM + merged LoRA + readout) traced to TorchScript,
+reader.json                    its fingerprint, and its tokenizer: written by the first `tomas plan` on CPU,
+tokenizer.json                 so later ones start without transformers or peft (``save_compiled_reader``)
 ```
 ``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
 its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -35,6 +39,7 @@ TABLE_FILES = ("config_lookup.json", "tool_mask_map.json")
 LEGACY_WEIGHTS = "planner.safetensors"
 STATE, METRICS, PLOT = "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png"
 EVAL_REPORT, HAND_REPORT = "planner_eval_report.json", "planner_handwritten_report.json"
+COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
 """``tomas evaluate-planner``'s reports (test split; hand-written set); the model card quotes the first."""
 
 
@@ -273,3 +278,39 @@ def write_model_card(folder: str | Path, name: str | None = None) -> Path:
                      f"row from {added['num_examples']} examples: {added['examples']})")
     lines += ["", "## Limits", _LIMITS, ""]
     return atomic_write(folder / CARD, lambda p: p.write_text("\n".join(lines)))
+
+
+def reader_fingerprint(folder: str | Path, meta: dict) -> str:
+    """What a compiled reader was traced from: the LoRA weights, the base model, the readout and torch's
+    version (a compiled reader whose fingerprint differs is stale and never loaded)."""
+    import hashlib
+
+    h = hashlib.sha256((Path(folder) / ADAPTER_WEIGHTS).read_bytes())
+    h.update(json.dumps([meta["llm_model"], meta["config"]["model"].get("readout"), torch.__version__]).encode())
+    return h.hexdigest()
+
+
+def save_compiled_reader(folder: str | Path, traced, tokenizer, meta: dict) -> None:
+    """``traced`` (``models.planner.compile_reader``) and the tokenizer's ``tokenizer.json`` into the folder,
+    each atomically, ``COMPILED_META`` last."""
+    folder = Path(folder)
+    atomic_write(folder / COMPILED_READER, lambda p: traced.save(str(p)))
+    atomic_write(folder / TOKENIZER, lambda p: tokenizer.backend_tokenizer.save(str(p)))
+    save_json({"fingerprint": reader_fingerprint(folder, meta), "pad_token_id": tokenizer.pad_token_id,
+               "torch": torch.__version__}, folder / COMPILED_META)
+
+
+def load_compiled_reader(folder: str | Path, meta: dict):
+    """(the compiled reader, its tokenizer's path, pad token id), or None when the folder has none or a stale
+    one (another LoRA, base model, readout or torch)."""
+    folder = Path(folder)
+    try:
+        saved = json.loads((folder / COMPILED_META).read_text())
+        if saved["fingerprint"] != reader_fingerprint(folder, meta) or not (folder / TOKENIZER).is_file():
+            return None
+        with warnings.catch_warnings():  # TorchScript is deprecated in favour of torch.export, whose loader
+            warnings.simplefilter("ignore", DeprecationWarning)  # costs ~2 s: the very start this file saves
+            reader = torch.jit.load(str(folder / COMPILED_READER), map_location="cpu")
+        return reader, str(folder / TOKENIZER), int(saved["pad_token_id"])
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError):  # absent, damaged or a torch
+        return None  # without TorchScript: plan the full way

@@ -121,10 +121,17 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _skip(text: str, start: int, end: int, resource: bool = True) -> bool:
-    """The quantity at ``text[start:end]`` names an output, a screen, or (``resource``) a machine resource."""
+_IN_BEFORE = re.compile(r"\bin\s+(?:a\s+|an\s+)?(?:about\s+|around\s+|roughly\s+)?$", re.IGNORECASE)
+"""A bare "in (a)" before a quantity: an output only for a length ("summarise in 100 words"); for pixels,
+bytes or time it is the input's ("the ball in a 60-megapixel photo")."""
+
+
+def _skip(text: str, start: int, end: int, resource: bool = True, kind: str = "length") -> bool:
+    """The quantity of ``kind`` at ``text[start:end]`` names an output, a screen, or (``resource``) a machine
+    resource."""
     before, after = text[max(0, start - 40):start], text[end:end + 40]
-    if _OUTPUT_BEFORE.search(before) or _OUTPUT_AFTER.match(after):
+    output_before = _OUTPUT_BEFORE.search(before) and (kind == "length" or not _IN_BEFORE.search(before))
+    if output_before or _OUTPUT_AFTER.match(after):
         return True
     return resource and bool(_RESOURCE_AFTER.match(after) or _RESOURCE_BEFORE.search(before))
 
@@ -136,7 +143,7 @@ def _find(text: str) -> list[_Match]:
     def add(kind: str, value: float, m: re.Match, resource_check: bool = True) -> None:
         if any(f.start < m.end() and m.start() < f.end for f in found):
             return
-        if not _skip(text, m.start(), m.end(), resource_check):
+        if not _skip(text, m.start(), m.end(), resource_check, kind):
             found.append(_Match(Quantity(kind, value, m.group(0).strip()), m.start(), m.end()))
 
     num = r"(?<![\w.,/])" + _NUM

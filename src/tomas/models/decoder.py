@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from tomas.data import tool_mask_map
+from tomas.data.planner.oracle import choose_config
 from tomas.data.planner.preferences import PREFERENCE_NAMES, PREFERENCES
 from tomas.data.profiling import FIT_TOLERANCE, INPUT_SIZES, RESOURCES, resource_costs
 from tomas.errors import DataError
@@ -103,6 +104,19 @@ class ConfigTable:
     def resource_cost(self) -> torch.Tensor:
         """[num_configs] float64: the oracle's ``resource_costs`` of every configuration."""
         return torch.tensor(resource_costs(self.tool_of.tolist(), self.resources.tolist()), dtype=torch.float64)
+
+    @cached_property
+    def preference_costs(self) -> dict[str, list[float]]:
+        """Preference name -> every configuration's cost in that preference's resources (``resource_costs``)."""
+        return {name: resource_costs(self.tool_of.tolist(), self.resources.tolist(), p.resources)
+                for name, p in PREFERENCES.items()}
+
+    def rule_choice(self, candidates: list[int], budget: float | None, preference: str | None = None) -> int | None:
+        """The oracle's rule (``oracle.choose_config``) over ``candidates``: the fitting configurations of one
+        tool and input size, the latency budget in ms (None or NaN: none) and the preference read."""
+        budget = None if budget is None or math.isnan(budget) else budget
+        return choose_config(candidates, self.latency.tolist(), self.resource_cost.tolist(), self.preference_costs,
+                             budget, preference)
 
     def preference_order(self, name: str) -> torch.Tensor:
         """Config ids by the preference's resource cost (ties -> lower latency -> lower id, as the oracle)."""
@@ -260,10 +274,10 @@ class HierarchicalDecoder(nn.Module):
 
     def __init__(self, hidden_size: int, table: ConfigTable, config_rows: torch.Tensor | None = None,
                  config_features: bool = False, feature_scale: float = 10.0, live_rows: bool = False,
-                 preferences: bool = False, out_of_scope: bool = False):
+                 preferences: bool = False, out_of_scope: bool = False, config_pick: str = "head"):
         """``live_rows``: a ``LiveConfigHead`` over ``config_rows`` (random ones when None); ``preferences``:
         a preference head, and the feature scorer also ranks by each preference's resources; ``out_of_scope``:
-        a scope head (no registered tool serves the request)."""
+        a scope head (no registered tool serves the request); ``config_pick``: ``model.config_pick``."""
         super().__init__()
         width = None if live_rows else hidden_size  # a live head maps the hidden states onto rows of any width
         if config_rows is not None and (config_rows.shape[0] != table.num_configs
@@ -271,6 +285,7 @@ class HierarchicalDecoder(nn.Module):
             raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
                             f"[{table.num_configs} configs, hidden {width or 'any'}] of this planner")
         self.feature_scale = feature_scale
+        self.config_pick = config_pick
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
         self.scope_head = nn.Linear(hidden_size, 1) if out_of_scope else None
         self.out_of_scope_above = 0.5
@@ -384,9 +399,12 @@ class HierarchicalDecoder(nn.Module):
         for b in range(hidden.shape[0]):
             n_allowed = int(allowed[b].sum())
             best, second = (int(i) for i in (list(top.indices[b]) + [-1])[:2])
+            if self.config_pick == "rule" and n_allowed:
+                best, second = self.rule_pick(allowed[b], latency_budget, b, wishes[b].get("preference"), best, second)
             choices.append(Choice(tool_id=int(tool_ids[b]), config_id=best if n_allowed else None,
                                   tool_prob=float(tool_probs[b, tool_ids[b]]),
-                                  config_prob=float(probs[b, best]) if n_allowed else None,
+                                  config_prob=(1.0 if self.config_pick == "rule" else float(probs[b, best]))
+                                  if n_allowed else None,
                                   runner_up=second if n_allowed > 1 else None,
                                   input_size=INPUT_SIZES[int(size_ids[b])],
                                   size_prob=float(size_probs[b, size_ids[b]]),
@@ -398,6 +416,13 @@ class HierarchicalDecoder(nn.Module):
                                   out_of_scope=scope[b] is not None and scope[b] > self.out_of_scope_above,
                                   **wishes[b]))
         return choices
+
+    def rule_pick(self, allowed: torch.Tensor, latency_budget: torch.Tensor | None, b: int, preference: str | None,
+                  head_best: int, head_second: int) -> tuple[int, int]:
+        """(the oracle's rule's configuration among ``allowed`` [num_configs], the head's best other one)."""
+        budget = None if latency_budget is None else float(latency_budget[b])
+        best = self.table.rule_choice(allowed.nonzero().flatten().tolist(), budget, preference)
+        return best, head_second if head_best == best else head_best
 
     @staticmethod
     def read_preferences(out: DecoderLogits) -> list[dict]:

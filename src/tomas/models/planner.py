@@ -72,9 +72,12 @@ class PlannerModel(nn.Module):
     def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """[batch, hidden] float32: the prompt's vector per ``model.readout`` from the last layer."""
         # The transformer body only: the LM head's [tokens, vocab] logits are never needed here.
-        body = self.lm.get_base_model().get_decoder()
-        return self.readout(body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
-                            attention_mask)
+        return self.reader()(input_ids, attention_mask)
+
+    def reader(self) -> nn.Module:
+        """The text reader alone as a module, ``(input_ids, attention_mask) -> [batch, hidden]``: what
+        ``compile_reader`` traces."""
+        return _Reader(self.lm.get_base_model().get_decoder(), self.readout)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
         return self.decoder.logits(self.last_hidden(input_ids, attention_mask))
@@ -82,6 +85,81 @@ class PlannerModel(nn.Module):
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
         """LoRA weights + both heads: all a planner checkpoint holds (the LLM stays as loaded)."""
         return {n: p.detach().cpu().contiguous() for n, p in self.named_parameters() if p.requires_grad}
+
+
+class _Reader(nn.Module):
+    """``PlannerModel.last_hidden`` as a module of the transformer body alone (no LM head, no decoder)."""
+
+    def __init__(self, body: nn.Module, readout):
+        super().__init__()
+        self.body, self.readout = body, readout
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.readout(self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
+                            attention_mask)
+
+
+class CompiledPlanner(nn.Module):
+    """A planner whose text reader is one TorchScript graph (``compile_reader``): planning with it needs
+    torch alone, not transformers or peft, so a process that plans once starts in about half the time."""
+
+    def __init__(self, reader: torch.jit.ScriptModule, decoder: HierarchicalDecoder):
+        super().__init__()
+        self.reader, self.decoder = reader, decoder
+
+    def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        # The profiling executor's first calls specialise the graph: ~10x slower than plain execution for the
+        # one or two batches a short-lived process runs.
+        with torch.jit.optimized_execution(False):
+            return self.reader(input_ids, attention_mask)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
+        return self.decoder.logits(self.last_hidden(input_ids, attention_mask))
+
+
+class FastTokenizer:
+    """The planner's tokenizer from its ``tokenizer.json`` through the ``tokenizers`` library (what a
+    transformers fast tokenizer runs underneath): the same ids, without importing transformers."""
+
+    def __init__(self, path: str, pad_token_id: int):
+        from tokenizers import Tokenizer
+
+        self.backend = Tokenizer.from_file(path)
+        self.backend.no_padding()
+        self.backend.no_truncation()
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, texts: Sequence[str]) -> dict[str, list[list[int]]]:
+        return {"input_ids": [e.ids for e in self.backend.encode_batch(list(texts))]}
+
+
+COMPILE_PROBES = ("Summarise this 40-page contract for the board; they meet on 12 March and want it by Friday, "
+                  "so please be quick about it.", "Caption it.", "Translate a short note into Polish, 300 words.")
+"""Prompts (different lengths, so batches are padded) on which a compiled reader must match the eager one."""
+
+
+def compile_reader(model: PlannerModel, tokenizer, tolerance: float = 1e-4) -> torch.jit.ScriptModule | None:
+    """``model``'s text reader traced to TorchScript on CPU, or None when the trace does not reproduce the
+    eager reader on ``COMPILE_PROBES`` batches (one prompt unpadded; all of them padded, in two orders)
+    within ``tolerance`` (relative to the states' scale), or the tokenizer has no ``tokenizers`` backend.
+
+    TorchScript, not ``torch.export``: loading an exported program imports torch's compiler stack (~2 s on
+    this CPU), a TorchScript file loads in ~0.1 s; ``torch.jit.trace``'s deprecation notice is silenced."""
+    if getattr(tokenizer, "backend_tokenizer", None) is None:
+        return None
+    prompts = [render_prompt(t, dict.fromkeys(RESOURCES, 8), 900.0) for t in COMPILE_PROBES]
+    batches = [encode_prompts(tokenizer, b, torch.device("cpu")) for b in (prompts, prompts[1:2], prompts[::-1])]
+    reader = model.reader().eval()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(reader, (batches[0]["input_ids"], batches[0]["attention_mask"]), check_trace=False,
+                                 strict=False)
+        for b in batches:
+            want = reader(b["input_ids"], b["attention_mask"])
+            got = traced(b["input_ids"], b["attention_mask"])
+            if got.shape != want.shape or (got - want).abs().max() > tolerance * want.abs().max().clamp_min(1.0):
+                return None
+    return traced
 
 
 def tool_mean_rows(rows: torch.Tensor, table: ConfigTable) -> torch.Tensor:
@@ -120,7 +198,8 @@ def build_decoder(cfg: PlannerModelConfig, hidden_size: int, table: ConfigTable,
     """The decoder ``cfg`` describes, its config head starting from ``rows`` (None = random)."""
     return HierarchicalDecoder(hidden_size, table, rows, config_features=cfg.config_features,
                                feature_scale=cfg.feature_scale, live_rows=cfg.config_head == "live",
-                               preferences=cfg.preferences, out_of_scope=cfg.out_of_scope)
+                               preferences=cfg.preferences, out_of_scope=cfg.out_of_scope,
+                               config_pick=cfg.config_pick)
 
 
 def lora_targets(names: Sequence[str], model: nn.Module) -> list[str]:

@@ -133,7 +133,7 @@ def evaluate_baselines(readers: list[str], train_file: str, sets: dict[str, tupl
 
 def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch_size: int,
                      output_dir: str | None, hand_files: list[str] | None = None, size_mode: str | None = None,
-                     baselines: list[str] | None = None) -> dict:
+                     baselines: list[str] | None = None, config_pick: str | None = None) -> dict:
     """The test split's report (``EVAL_REPORT``); with ``hand_files``, also each hand-written set's
     (``hand_report_name``; summaries under ``report["handwritten_sets"]``, the first's under ``"handwritten"``);
     with ``baselines``, those readers trained on the planner's training file and scored on the same sets
@@ -142,6 +142,8 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
 
     planner = load_planner(planner_dir, device)
     cfg = planner.cfg
+    if config_pick:
+        planner.model.decoder.config_pick = config_pick
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
     data = data.subset(cfg.data.tools) if cfg.data.tools else data
     examples = load_planner_examples(test_file or cfg.data.test_file, data)
@@ -152,7 +154,7 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
                                progress="Evaluating", hints=hints)
     report = planner_metrics(examples, choices, planner.table)
-    report["size_mode"] = size_mode
+    report["size_mode"], report["config_pick"] = size_mode, planner.model.decoder.config_pick
     inside = [i for i, e in enumerate(examples) if e.tool is not None]
     in_examples, in_choices = [examples[i] for i in inside], [choices[i] for i in inside]
     report["plan_accuracy_by_size_source"] = by_size_source(in_examples, in_choices, planner.table,
@@ -202,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size_mode", choices=SIZE_MODES, default=None,
                    help="numbers: read sizes stated as numbers exactly; off: the learned reading alone; given: "
                         "each example's size passed as the input's facts (default: the planner's model.size_reader)")
+    p.add_argument("--config_pick", choices=("rule", "head"), default=None,
+                   help="rule: the oracle's rule picks among the allowed configurations; head: the config "
+                        "head's argmax (default: the planner's model.config_pick)")
     p.add_argument("--baselines", nargs="*", choices=READERS, default=None,
                    help="also train and score these baselines on the planner's training file, the same sets and "
                         f"size mode (no names: all of {', '.join(READERS)}; needs the baselines extra)")
@@ -210,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir,
                          args.hand_file, args.size_mode,
-                         None if args.baselines is None else args.baselines or list(READERS))
+                         None if args.baselines is None else args.baselines or list(READERS), args.config_pick)
     print(f"Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
           f"plan accuracy {r['plan_accuracy']:.2%} "
           f"(config {r['config_accuracy_given_tool']:.2%} given the right tool) · "

@@ -92,6 +92,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--planner_dir", default=PLANNER_DIR)
     p.add_argument("--assets_dir", default=None, help="Phase 0 assets (default: the planner folder's copy)")
     p.add_argument("--device", default="auto")
+    p.add_argument("--full_reader", action="store_true",
+                   help="load the LLM and LoRA through transformers and peft even where the planner folder has a "
+                        "compiled reader (on CPU the first plan writes one, and later plans load it: a faster start)")
     args = p.parse_args(argv)
     if (args.task is None) == (args.batch is None):
         p.error("give either a task or --batch FILE.jsonl")
@@ -119,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         request["input"] = {"path": args.input}
     request |= {k: getattr(args, k) for k in ("input_size", "emit", "gpu_total_sm") if getattr(args, k) is not None}
     parse_request(request, "tomas plan")  # a bad input file fails in one line before the planner loads
-    planner = load_planner(args.planner_dir, args.device, args.assets_dir)
+    planner = load_planner(args.planner_dir, args.device, args.assets_dir, compiled=not args.full_reader)
     t0 = time.perf_counter()
     plan = planner.plan([request])[0]
     if args.emit and not args.json:
@@ -147,7 +150,8 @@ def plan_batch(args: argparse.Namespace) -> int:
     """One output line per input line, in order: a plan, or ``{"id"?, "error"}`` for a bad line."""
     items = read_requests(args.batch)
     good = [r for r in items if isinstance(r, dict)]
-    planner = load_planner(args.planner_dir, args.device, args.assets_dir) if good else None
+    planner = (load_planner(args.planner_dir, args.device, args.assets_dir, compiled=not args.full_reader)
+               if good else None)
     t0 = time.perf_counter()
     plans = iter(planner.plan(good) if planner else [])
     for item in items:

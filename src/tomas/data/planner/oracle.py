@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from tomas.data import ToolData, profiling
 from tomas.data.planner.preferences import PREFERENCES
 from tomas.data.profiling import RESOURCES, Configuration, resource_costs
@@ -31,15 +33,26 @@ class ToolIndex:
     def choose(self, size: str, free: dict[str, float], budget: float | None,
                preference: str | None = None) -> int | None:
         fitting = [c for c in self.by_size.get(size, []) if fits(c, free)]
-        if not fitting:
-            return None
-        meeting = [c for c in fitting if budget is not None and c.latency_ms <= budget]
-        if preference is not None and preference != "fastest":
-            cost = self.preference_cost[preference]
-            return min(meeting or fitting, key=lambda c: (cost[c.config_id], c.latency_ms, c.config_id)).config_id
-        if meeting and preference is None:
-            return min(meeting, key=lambda c: (self.cost[c.config_id], c.latency_ms, c.config_id)).config_id
-        return min(fitting, key=lambda c: (c.latency_ms, c.config_id)).config_id
+        latency = {c.config_id: c.latency_ms for c in fitting}
+        return choose_config(list(latency), latency, self.cost, self.preference_cost, budget, preference)
+
+
+def choose_config(candidates: list[int], latency: Mapping[int, float] | Sequence[float],
+                  cost: Mapping[int, float] | Sequence[float],
+                  preference_cost: Mapping[str, Mapping[int, float] | Sequence[float]],
+                  budget: float | None, preference: str | None = None) -> int | None:
+    """The rule ``oracle_config`` states, over config ids ``candidates`` (the fitting ones of one tool and
+    size) with each id's ``latency`` (ms), resource ``cost`` and per-preference cost (``resource_costs``):
+    the one home of the rule, for the data generator and for a planner that applies it (``model.config_pick``)."""
+    if not candidates:
+        return None
+    meeting = [i for i in candidates if budget is not None and latency[i] <= budget]
+    if preference is not None and preference != "fastest":
+        by = preference_cost[preference]
+        return min(meeting or candidates, key=lambda i: (by[i], latency[i], i))
+    if meeting and preference is None:
+        return min(meeting, key=lambda i: (cost[i], latency[i], i))
+    return min(candidates, key=lambda i: (latency[i], i))
 
 
 def oracle_config(data: ToolData, tool: str, input_size: str, free: dict[str, float],
