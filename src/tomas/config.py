@@ -195,7 +195,9 @@ class TrainingConfig(OptimConfig):
     target_exact_match: float = 1.0
     """Fraction of configurations that must be reproduced exactly (sampled check, then all of them)."""
     repair_rounds: int = 2
-    """After the full check: rounds of repair_steps on the configurations still wrong (0 = none)."""
+    """After the full check: at most this many rounds of repair_steps on the configurations still wrong, each
+    ending in a recheck and, when that finds none wrong, a full check (0 = none: the run ends at the first full
+    check, 100% or not; the summary says which)."""
     repair_steps: int = 20
     """Optimizer steps per repair round: a quarter of each batch is still-wrong configurations, half the
     ones nearest to going wrong at the full check (smallest margins), the rest replay."""

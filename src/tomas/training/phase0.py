@@ -334,7 +334,9 @@ class Phase0Trainer:
     def fit_repair(self) -> None:
         """Steps on the configurations still wrong, with the ones nearest to going wrong (smallest margins
         at the full check) and a random replay in every batch, at repair_learning_rate decaying to 0:
-        the shared soft prompt moves just enough. The recheck covers the wrong, the at-risk and a fresh sample."""
+        the shared soft prompt moves just enough. The recheck covers the wrong, the at-risk and a fresh sample;
+        when it finds none wrong, a full check follows (a repair can break a configuration it did not recheck),
+        which ends the run at the target or starts the next round, at most repair_rounds in all."""
         training = self.cfg.training
         self.log(f"Repair round {self.repair_round}: {training.repair_steps} steps on the {len(self.failures)} "
                  f"configurations still wrong, with the {len(self.at_risk)} nearest to going wrong and a replay...")
@@ -358,12 +360,14 @@ class Phase0Trainer:
                     lr=training.repair_learning_rate)  # the round's starting rate (the schedule's is not used)
         self.log(f"  ✓ {fixed} of {len(self.failures)} fixed; {result['exact_match']:.2%} of {len(ids)} rechecked "
                  "(still-wrong + at-risk + a fresh sample) are right")
-        all_right = not result["wrong"]
-        if all_right or self.repair_round >= training.repair_rounds:
+        if not result["wrong"]:  # the recheck is a sample: only a full check says every configuration is right
+            self.failures = []
+            self.next_stage("check")
+        elif self.repair_round >= training.repair_rounds:
             if len(result["wrong"]) < len(self.failures):
                 self.save(BEST, with_state=False)
             self.failures = result["wrong"]
-            self.finish(all_right, None)
+            self.finish(False, None)
         else:
             self.failures, self.repair_round = result["wrong"], self.repair_round + 1
             self.next_stage("repair")
