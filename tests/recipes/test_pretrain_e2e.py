@@ -98,6 +98,9 @@ def test_pretrain_metrics_jsonl(pretrained):
     repair = next(r for r in records if r["stage"] == "repair")
     # A recheck with none wrong is only a sample: a full check follows it and has the last word.
     assert stages == ["anchor", "lm", "check", "repair"] + (["check"] if repair["check_exact"] == 1.0 else [])
+    checks = [r for r in records if r["stage"] == "check"]  # only a full check may choose the exported model
+    best = torch.load(pretrained.out / "pretrained_encoder.pt", map_location="cpu", weights_only=True)
+    assert best["step"] == next(r["step"] for r in checks if r["exact_match"] == max(c["exact_match"] for c in checks))
     steps = [(r["step"], r["stage"]) for r in records]  # a full check shares the step before it
     assert [s for s, _ in steps] == sorted(s for s, _ in steps) and len(set(steps)) == len(steps)
     anchor = [r for r in records if r["stage"] == "anchor"]

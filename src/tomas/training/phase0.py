@@ -364,8 +364,8 @@ class Phase0Trainer:
             self.failures = []
             self.next_stage("check")
         elif self.repair_round >= training.repair_rounds:
-            if len(result["wrong"]) < len(self.failures):
-                self.save(BEST, with_state=False)
+            # No save here: fewer wrong among the rechecked says nothing of the rest (run #10 exported 99.47%
+            # this way against its full check's 99.88%); the exported model is the best full check's.
             self.failures = result["wrong"]
             self.finish(False, None)
         else:
@@ -387,7 +387,8 @@ class Phase0Trainer:
             if exact is None or exact >= 1.0:
                 self.log("Training complete - encoder has successfully memorized all configurations!")
         else:
-            self.log(f"  ✗ Targets not reached within the caps: {len(self.failures)} configurations still wrong")
+            self.log(f"  ✗ Targets not reached within the caps: {len(self.failures)} configurations of the last check "
+                     f"still wrong; the exported model is the best full check's ({self.best[0]:.2%})")
         self.next_stage("done")
 
     # --- records -----------------------------------------------------------------------
