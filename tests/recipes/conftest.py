@@ -43,6 +43,7 @@ model:
 training:
   anchor_batch_size: 8
   anchor_max_steps: 60
+  anchor_polish_steps: 0   # the stage tests share one short run (the polish: tests/training/test_anchor_polish.py)
   anchor_check_every: 20
   batch_size: {BATCH_SIZE}
   max_steps: {LM_STEPS}

@@ -66,7 +66,7 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
     rows = torch.cat([state["config_head.rows"], new_rows]) if live else None  # of any width (another reader's)
     out = HierarchicalDecoder(dec.tool_head.in_features, table, rows, config_features=dec.config_features,
                               feature_scale=dec.feature_scale, live_rows=live, preferences=dec.preferences,
-                              out_of_scope=dec.scope_head is not None)
+                              out_of_scope=dec.scope_head is not None, config_pick=dec.config_pick)
     out.out_of_scope_above = dec.out_of_scope_above
     weight, bias = state["tool_head.weight"], state["tool_head.bias"]
     state["tool_head.weight"] = torch.cat([weight, torch.zeros_like(weight[:1])])
