@@ -44,7 +44,7 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
     first = "anchor stage, then " if trainer.anchor_weight > 0 else ""
     log(f"[4/5] Training: {first}at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
         f"({trainer.steps_per_epoch} steps/pass)...")
-    final = trainer.fit()
+    final = {**trainer.fit(), "target_reached": trainer.finished}  # the summary says whether the target was met
     log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
     return final
 

@@ -126,7 +126,8 @@ class MainJob:
 
     @staticmethod
     def pretrain_result(final: dict) -> dict:
-        return {"train_wall_s": final.get("train_wall_s"), "step": final.get("step")}
+        return {"train_wall_s": final.get("train_wall_s"), "step": final.get("step"),
+                "target_reached": final.get("target_reached")}
 
     def planner_dir(self) -> Path:
         return self.out / "planner_data"
@@ -219,7 +220,8 @@ class MainJob:
         stages = self.state["stages"]
         planner_meta = json.loads((Path(planner_cfg.output_dir) / "planner.json").read_text())
         return {
-            "phase0_exact_match": ev["exact_match"], "phase0_train_wall_s": p0.get("train_wall_s"),
+            "phase0_exact_match": ev["exact_match"], "phase0_target_reached": p0.get("target_reached"),
+            "phase0_train_wall_s": p0.get("train_wall_s"),
             "phase0_eval_wall_s": ev.get("eval_wall_s"), "planner_tool_accuracy": pe["tool_accuracy"],
             "planner_config_accuracy": pe["config_accuracy"], "planner_plan_accuracy": pe.get("plan_accuracy"),
             "planner_violations": pe["violations"],
