@@ -261,9 +261,10 @@ def reader_width(reader, pad_id: int) -> int:
 
 
 def write_compiled_reader(folder: Path, model: PlannerModel, tokenizer, meta: dict) -> None:
-    """Trace the reader and save it beside the planner for fast starts, when it matches and the folder is
-    writable (a line on stderr says so; nothing is written otherwise)."""
-    if artifacts.load_compiled_reader(folder, meta) is not None or not os.access(folder, os.W_OK):
+    """Trace the reader and save it beside the planner for fast starts (called when the folder has no current
+    one), when the trace matches and the folder is writable (a line on stderr says so; nothing is written
+    otherwise)."""
+    if not os.access(folder, os.W_OK):
         return
     traced = compile_reader(model, tokenizer)
     if traced is None:

@@ -39,8 +39,9 @@ TABLE_FILES = ("config_lookup.json", "tool_mask_map.json")
 LEGACY_WEIGHTS = "planner.safetensors"
 STATE, METRICS, PLOT = "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png"
 EVAL_REPORT, HAND_REPORT = "planner_eval_report.json", "planner_handwritten_report.json"
-COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
 """``tomas evaluate-planner``'s reports (test split; hand-written set); the model card quotes the first."""
+COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
+"""The optional compiled reader (``save_compiled_reader``)."""
 
 
 def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | Path) -> None:

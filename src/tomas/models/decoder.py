@@ -106,6 +106,11 @@ class ConfigTable:
         return torch.tensor(resource_costs(self.tool_of.tolist(), self.resources.tolist()), dtype=torch.float64)
 
     @cached_property
+    def rule_costs(self) -> tuple[list[float], list[float]]:
+        """(latency, resource cost) of every configuration as lists: what ``rule_choice`` reads per request."""
+        return self.latency.tolist(), self.resource_cost.tolist()
+
+    @cached_property
     def preference_costs(self) -> dict[str, list[float]]:
         """Preference name -> every configuration's cost in that preference's resources (``resource_costs``)."""
         return {name: resource_costs(self.tool_of.tolist(), self.resources.tolist(), p.resources)
@@ -115,8 +120,7 @@ class ConfigTable:
         """The oracle's rule (``oracle.choose_config``) over ``candidates``: the fitting configurations of one
         tool and input size, the latency budget in ms (None or NaN: none) and the preference read."""
         budget = None if budget is None or math.isnan(budget) else budget
-        return choose_config(candidates, self.latency.tolist(), self.resource_cost.tolist(), self.preference_costs,
-                             budget, preference)
+        return choose_config(candidates, *self.rule_costs, self.preference_costs, budget, preference)
 
     def preference_order(self, name: str) -> torch.Tensor:
         """Config ids by the preference's resource cost (ties -> lower latency -> lower id, as the oracle)."""
