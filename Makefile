@@ -25,8 +25,8 @@ quick: setup          ## the same on one tool's configurations (smoke run)
 lint: setup
 	$(VENV)/bin/ruff check src tests script experiments examples
 
-test: lint            ## ruff + the whole test suite
-	$(PY) -m pytest -q
+test: lint            ## ruff + the whole test suite, one worker per core (at most 4): about 2.5 min on 2 cores
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 unit: lint            ## ruff + the unit tests only (no end-to-end recipe runs: about a minute)
 	$(PY) -m pytest -q -m "not e2e"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tomas.config import LEGACY_FLAGS, LEGACY_SWITCHES, PretrainConfig, parse_config, translate_legacy
+from tomas.config import LEGACY_FLAGS, LEGACY_SWITCHES, PlannerConfig, PretrainConfig, parse_config, translate_legacy
 from tomas.errors import TomasError
 
 # A value for each legacy flag (as typed on the command line) and the value it must give the field.
@@ -26,6 +26,7 @@ LEGACY_VALUES: dict[str, tuple[str, object]] = {
     "--seed": ("11", 11),
     "--resume": ("auto", "auto"),
 }
+REPO = Path(__file__).resolve().parents[1]
 SWITCH_VALUES: dict[str, object] = {"--log_wandb": True, "--fp16": "fp16", "--bf16": "bf16"}
 
 
@@ -174,3 +175,35 @@ def test_every_shipped_config_parses(repo_root, name):
 def test_missing_config_file(tmp_path):
     with pytest.raises(TomasError, match="nothing.yaml"):
         _parse(["--config", str(tmp_path / "nothing.yaml")])
+
+
+def _leaves(tree: dict, prefix: str = ""):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield prefix + key, value
+
+
+DEFAULT_PRESETS = {"configs/pretrain_encoder.yaml": PretrainConfig, "configs/train_planner.yaml": PlannerConfig}
+OTHER_PRESETS = {"configs/quick.yaml": PretrainConfig, "configs/train_planner_smollm2.yaml": PlannerConfig}
+
+
+@pytest.mark.parametrize("preset", DEFAULT_PRESETS)
+def test_the_default_presets_list_the_defaults_that_run(preset):
+    """The YAML a command loads by default writes every option out (the spec's "all options"), and each value
+    is the dataclass default: the defaults live in the dataclasses and are the ones that run."""
+    import yaml
+
+    cls = DEFAULT_PRESETS[preset]
+    listed = dict(_leaves(yaml.safe_load((REPO / preset).read_text())))
+    assert listed and all(_get(cls(), key) == value for key, value in listed.items()), preset
+
+
+@pytest.mark.parametrize("preset", OTHER_PRESETS)
+def test_other_presets_state_only_what_they_change(preset):
+    import yaml
+
+    cls = OTHER_PRESETS[preset]
+    listed = dict(_leaves(yaml.safe_load((REPO / preset).read_text())))
+    assert listed and all(_get(cls(), key) != value for key, value in listed.items()), preset

@@ -8,18 +8,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from tomas.config import PLANNER_DIR, PROFILING, REGISTRY
+from tomas.config import nearest, parse_config
+from tomas.config.commands import ConvertPlannerArgs, GeneratePlannerArgs, GenerateProfilingArgs, ValidateArgs
 from tomas.errors import TomasError
-from tomas.flags import Parser
 
 
 def cmd_validate(argv: list[str]) -> int:
     from tomas.data import load_tool_data
 
-    p = Parser(prog="tomas validate", description="Validate the registry and profiling data.")
-    p.add_argument("--tool_registry", default=REGISTRY)
-    p.add_argument("--profiling_data", default=PROFILING)
-    args = p.parse_args(argv)
+    args, _ = parse_config(ValidateArgs, argv, prog="tomas validate")
     data = load_tool_data(args.tool_registry, args.profiling_data)
     print(f"✓ {args.tool_registry}: {len(data.tools)} tools")
     print(f"✓ {args.profiling_data}: {len(data.configs)} configurations")
@@ -34,47 +31,38 @@ def cmd_validate(argv: list[str]) -> int:
 
 
 def cmd_data(argv: list[str]) -> int:
+    what = {"generate-profiling": generate_profiling, "generate-planner": generate_planner}
+    if not argv or argv[0] not in what:
+        given = f"unknown data command {argv[0]!r}{nearest(argv[0], what)}; " if argv and argv[0][:1] != "-" else ""
+        raise TomasError(f"tomas data: {given}say one of {', '.join(what)}")
+    return what[argv[0]](argv[1:])
+
+
+def generate_profiling(argv: list[str]) -> int:
     from tomas.data.generate import generate_profiling, write_profiling
     from tomas.data.registry import load_registry
 
-    p = Parser(prog="tomas data", description="Generate data files.")
-    sub = p.add_subparsers(dest="what", required=True)
-    g = sub.add_parser("generate-profiling", help="Write a seeded synthetic profiling table.")
-    g.add_argument("--tool_registry", default=REGISTRY)
-    g.add_argument("--output", default=PROFILING)
-    g.add_argument("--seed", type=int, default=0)
-    g = sub.add_parser("generate-planner", help="Write seeded planner examples (train/val/test JSONL).")
-    g.add_argument("--tool_registry", default=REGISTRY)
-    g.add_argument("--profiling_data", default=PROFILING)
-    g.add_argument("--output_dir", default="data/planner")
-    g.add_argument("--seed", type=int, default=0)
-    for split, count in (("train", 400), ("val", 50), ("test", 100)):
-        g.add_argument(f"--{split}_per_tool", type=int, default=count)
-    g.add_argument("--preference_share", type=float, default=0.0,
-                   help="share of tasks that state a preference in words (0.3 trains a planner that reads them: "
-                        "with --model.preferences true; docs/planner.md)")
-    g.add_argument("--out_of_scope_share", type=float, default=0.1,
-                   help="out-of-scope requests (tool null) per in-scope one, in every split")
-    args = p.parse_args(argv)
-    if args.what == "generate-planner":
-        from tomas.data import load_tool_data
-        from tomas.data.planner import generate_planner, planner_stats, write_planner
-
-        data = load_tool_data(args.tool_registry, args.profiling_data)
-        splits = generate_planner(data, seed=args.seed, train_per_tool=args.train_per_tool,
-                                  val_per_tool=args.val_per_tool, test_per_tool=args.test_per_tool,
-                                  preference_share=args.preference_share,
-                                  out_of_scope_share=args.out_of_scope_share)
-        for split, path in write_planner(splits, args.output_dir).items():
-            stats = planner_stats(splits[split])
-            print(f"✓ Wrote {len(splits[split])} examples to {path} "
-                  f"({stats['out_of_scope']:.1%} out of scope, {stats['infeasible']:.1%} infeasible, "
-                  f"{stats['budgeted']:.1%} with a latency budget, "
-                  f"{stats['preference']:.1%} stating a preference)")
-        return 0
+    args, _ = parse_config(GenerateProfilingArgs, argv, prog="tomas data generate-profiling")
     rows = generate_profiling(load_registry(args.tool_registry), seed=args.seed)
     write_profiling(rows, args.output)
     print(f"✓ Wrote {len(rows)} rows to {args.output}")
+    return 0
+
+
+def generate_planner(argv: list[str]) -> int:
+    from tomas.data import load_tool_data
+    from tomas.data.planner import generate_planner, planner_stats, write_planner
+
+    args, _ = parse_config(GeneratePlannerArgs, argv, prog="tomas data generate-planner")
+    data = load_tool_data(args.tool_registry, args.profiling_data)
+    splits = generate_planner(data, seed=args.seed, train_per_tool=args.train_per_tool,
+                              val_per_tool=args.val_per_tool, test_per_tool=args.test_per_tool,
+                              preference_share=args.preference_share, out_of_scope_share=args.out_of_scope_share)
+    for split, path in write_planner(splits, args.output_dir).items():
+        stats = planner_stats(splits[split])
+        print(f"✓ Wrote {len(splits[split])} examples to {path} "
+              f"({stats['out_of_scope']:.1%} out of scope, {stats['infeasible']:.1%} infeasible, "
+              f"{stats['budgeted']:.1%} with a latency budget, {stats['preference']:.1%} stating a preference)")
     return 0
 
 
@@ -85,11 +73,7 @@ def cmd_convert_planner(argv: list[str]) -> int:
     from tomas.errors import DataError
     from tomas.inference import load_planner
 
-    p = Parser(prog="tomas convert-planner",
-                                description=f"Rewrite a planner folder of the old format ({LEGACY_WEIGHTS}) as "
-                                            "peft adapter + heads.safetensors + model card, in place.")
-    p.add_argument("--planner_dir", default=PLANNER_DIR)
-    args = p.parse_args(argv)
+    args, _ = parse_config(ConvertPlannerArgs, argv, prog="tomas convert-planner")
     folder = Path(args.planner_dir)
     if not (folder / LEGACY_WEIGHTS).is_file():
         raise DataError(f"{folder}: no {LEGACY_WEIGHTS} to convert")
@@ -149,8 +133,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tomas {__version__}")
         return 0
     if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
-        from tomas.flags import nearest
-
         print(f"error: unknown command {argv[0]!r}{nearest(argv[0], COMMANDS)}", file=sys.stderr)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: tomas {" + ",".join(COMMANDS) + "} ...\n")

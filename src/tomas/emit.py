@@ -17,9 +17,10 @@ import json
 import math
 import shlex
 
+from tomas.config.commands import EmitFormat, choices
 from tomas.errors import DataError
 
-FORMATS = ("k8s", "slurm", "ray", "docker", "env")
+FORMATS = choices(EmitFormat)
 
 
 def mib(gb: float) -> int:

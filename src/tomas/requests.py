@@ -15,10 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from tomas.config.commands import MAX_TASK_CHARS, EmitFormat, InputSize
 from tomas.errors import DataError
-
-MAX_TASK_CHARS = 2000
-"""Longest task text accepted (the service's default limit too)."""
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 Amount = Annotated[int | float, Field(ge=0, allow_inf_nan=False)]
@@ -88,8 +86,8 @@ def _models(max_task_chars: int, max_batch_requests: int, local: bool):
         """The four numbers, or "auto": read from the machine that plans (``tomas.machine``)."""
         latency_budget_ms: Positive | None = None
         input: Facts | None = None
-        input_size: Literal["small", "medium", "large"] | None = None
-        emit: Literal["k8s", "slurm", "ray", "docker", "env"] | None = None
+        input_size: InputSize | None = None
+        emit: EmitFormat | None = None
         """Also render the chosen configuration for a scheduler (``tomas.emit``): the plan's ``emitted``."""
         gpu_total_sm: Positive | None = None
         """The GPU's SM count, to write planned SMs as an MPS share (``emit`` of a GPU configuration)."""

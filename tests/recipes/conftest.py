@@ -1,15 +1,21 @@
 """One real pre-training run (tiny LLM, 3-tool fixture) shared by the stage tests, and a CLI runner.
 
-Every command runs as a subprocess through the real entry points, from the repository root,
-with one CPU thread (deterministic, and light on a shared machine).
+Commands run through the real entry point (``tomas.cli.main``: the same argument handling, error lines and exit
+codes) from the repository root with one CPU thread, in this process: a fresh Python importing torch for every
+call made the suite minutes slower. What needs a process of its own still gets one: the spec's wrapper scripts
+once (the shared pre-training run), ``experiments/`` tools, ``python -c`` snippets, runs that are killed or
+served (``spawn``), and multi-process launches (test_ddp).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +27,8 @@ LM_STEPS, CHECK_EVERY, CHECKPOINT_FREQ, BATCH_SIZE = 12, 4, 2, 8
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
        "WANDB_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
+for _name in ("TOKENIZERS_PARALLELISM", "WANDB_MODE"):  # the same for commands run in this process
+    os.environ.setdefault(_name, ENV[_name])
 
 
 def config_yaml(registry: Path, profiling: Path, output_dir: Path) -> str:
@@ -72,6 +80,51 @@ def run_cli(args: list[str], cwd: Path = REPO, timeout: float = 300, stdin: str 
                           timeout=timeout, input=stdin)
 
 
+WRAPPERS = {"script/pretrain_encoder.py": "pretrain", "script/export_classifier_weights.py": "export",
+            "script/train.py": "train", "script/inference.py": "plan"}
+"""The spec's wrapper scripts and the `tomas` command each is (script/README.md)."""
+
+
+def run_tomas(args: list[str], cwd: Path = REPO, timeout: float = 300, stdin: str | None = None
+              ) -> subprocess.CompletedProcess:
+    """``run_cli``'s answer for a `tomas` command or a spec wrapper, run by ``tomas.cli.main`` in this process
+    (anything else runs as a subprocess)."""
+    import torch
+
+    from tomas.cli import main
+
+    if args[:2] == ["-m", "tomas.cli"]:
+        argv = args[2:]
+    elif args and args[0] in WRAPPERS:
+        argv = [WRAPPERS[args[0]], *args[1:]]
+    else:
+        return run_cli(args, cwd, timeout, stdin)
+    out, err, threads = io.StringIO(), io.StringIO(), torch.get_num_threads()
+    torch.set_num_threads(1)
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            _stdin(stdin):
+        try:
+            code = main(argv)
+        except SystemExit as e:  # --help
+            code = e.code if isinstance(e.code, int) else int(e.code is not None)
+        except Exception:  # what a subprocess would print before exiting 1
+            traceback.print_exc()
+            code = 1
+        finally:
+            torch.set_num_threads(threads)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _stdin(text: str | None):
+    saved = sys.stdin
+    sys.stdin = io.StringIO(text or "")
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
 def spawn_cli(args: list[str], log_path: Path, cwd: Path = REPO) -> subprocess.Popen:
     """Start a command in the background, stdout + stderr to ``log_path``."""
     with open(log_path, "w") as log:
@@ -106,7 +159,18 @@ class PretrainRun:
 @pytest.fixture(scope="session")
 def cli():
     """``cli(["script/x.py", ...])`` or ``cli(["-m", "tomas.cli", ...])`` -> CompletedProcess."""
+    return run_tomas
+
+
+@pytest.fixture(scope="session")
+def process_cli():
+    """``cli`` in a process of its own, whatever the command (the wrapper tests)."""
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def wrappers() -> dict[str, str]:
+    return WRAPPERS
 
 
 @pytest.fixture(scope="session")
@@ -191,7 +255,7 @@ output_dir: {out}
 def planner_run(pretrained, tmp_path_factory) -> PlannerRun:
     root = tmp_path_factory.mktemp("planner")
     data, assets, out = root / "data", root / "assets", root / "planner"
-    cli = run_cli
+    cli = run_tomas
     gen = cli([*TOMAS, "data", "generate-planner", "--tool_registry", str(pretrained.registry), "--profiling_data",
                str(pretrained.profiling), "--output_dir", str(data), "--train_per_tool", "60", "--val_per_tool", "10",
                "--test_per_tool", "20", "--preference_share", "0.3"])

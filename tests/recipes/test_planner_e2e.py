@@ -249,14 +249,18 @@ def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tm
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_resume_continues_from_the_saved_step(planner_run, cli):
-    """Re-running with more steps and --training.resume auto starts at the saved step."""
-    steps = planner_run.max_steps
+def test_resume_continues_from_the_saved_step(planner_run, cli, tmp_path):
+    """Re-running with more steps and --training.resume auto starts at the saved step (on a copy: the shared
+    run stays as other tests expect it)."""
+    import shutil
+
+    steps, out = planner_run.max_steps, tmp_path / "planner"
+    shutil.copytree(planner_run.out, out)
     r = cli(["script/train.py", "--config", str(planner_run.config), "--training.max_steps", str(steps + 10),
-             "--training.resume", "auto", "--output_dir", str(planner_run.out)])
+             "--training.resume", "auto", "--output_dir", str(out)])
     assert r.returncode == 0, r.stderr[-2000:]
-    assert f"Resumed from {planner_run.out / 'planner_state.pt'} at step {steps}" in r.stdout
-    state = torch.load(planner_run.out / "planner_state.pt", weights_only=True)
+    assert f"Resumed from {out / 'planner_state.pt'} at step {steps}" in r.stdout
+    state = torch.load(out / "planner_state.pt", weights_only=True)
     assert state["step"] == steps + 10
 
 

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
+from tomas.config.commands import ServeSettings
 from tomas.serving.app import create_app
 from tomas.serving.batcher import MicroBatcher, Overloaded
 from tomas.serving.metrics import Metrics
-from tomas.serving.settings import ServeSettings
 
 FREE = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20, "gpu_memory_gb": 4}
 

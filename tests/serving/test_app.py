@@ -11,10 +11,11 @@ import socket
 import pytest
 from fastapi.testclient import TestClient
 
+from tomas.config import parse_config
+from tomas.config.commands import ServeArgs, ServeSettings
 from tomas.errors import TomasError
-from tomas.recipes import serve
+from tomas.serving import security
 from tomas.serving.app import create_app
-from tomas.serving.settings import ServeSettings
 
 FREE = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20, "gpu_memory_gb": 4}
 KEY = "s3cret-key-for-tests"
@@ -129,31 +130,31 @@ def test_without_the_key_everything_but_healthz_is_401(keyed):
 
 
 def _args(*argv):
-    return serve.parse_args(list(argv))
+    return parse_config(ServeArgs, list(argv))[0]
 
 
 def test_the_key_comes_from_flag_file_or_environment(tmp_path, monkeypatch):
-    monkeypatch.delenv(serve.KEY_ENV, raising=False)
-    assert serve.api_key(_args()) is None
-    monkeypatch.setenv(serve.KEY_ENV, "from-env")
-    assert serve.api_key(_args()) == "from-env"
+    monkeypatch.delenv(security.KEY_ENV, raising=False)
+    assert security.api_key(_args()) is None
+    monkeypatch.setenv(security.KEY_ENV, "from-env")
+    assert security.api_key(_args()) == "from-env"
     (tmp_path / "key").write_text("from-file\n")
-    assert serve.api_key(_args("--api_key_file", str(tmp_path / "key"))) == "from-file"
-    assert serve.api_key(_args("--api_key", "from-flag")) == "from-flag"
+    assert security.api_key(_args("--api_key_file", str(tmp_path / "key"))) == "from-file"
+    assert security.api_key(_args("--api_key", "from-flag")) == "from-flag"
     with pytest.raises(TomasError, match="no such file"):
-        serve.api_key(_args("--api_key_file", str(tmp_path / "none")))
+        security.api_key(_args("--api_key_file", str(tmp_path / "none")))
 
 
 def test_serving_other_machines_needs_a_key_or_insecure(tmp_path):
     with pytest.raises(TomasError, match="give an API key"):
-        serve.check_security(_args("--host", "0.0.0.0"), None)
-    serve.check_security(_args("--host", "0.0.0.0"), KEY)
-    serve.check_security(_args("--host", "0.0.0.0", "--insecure"), None)
-    serve.check_security(_args("--host", "::1"), None)
+        security.check_security(_args("--host", "0.0.0.0"), None)
+    security.check_security(_args("--host", "0.0.0.0"), KEY)
+    security.check_security(_args("--host", "0.0.0.0", "--insecure"), None)
+    security.check_security(_args("--host", "::1"), None)
     with pytest.raises(TomasError, match="go together"):
-        serve.check_security(_args("--ssl_certfile", str(tmp_path / "c.pem")), KEY)
+        security.check_security(_args("--ssl_certfile", str(tmp_path / "c.pem")), KEY)
     with pytest.raises(TomasError, match="no such file"):
-        serve.check_security(_args("--ssl_certfile", str(tmp_path / "c.pem"), "--ssl_keyfile", "k.pem"), KEY)
+        security.check_security(_args("--ssl_certfile", str(tmp_path / "c.pem"), "--ssl_keyfile", "k.pem"), KEY)
 
 
 def test_a_taken_port_is_one_line_before_anything_says_serving():
@@ -162,6 +163,6 @@ def test_a_taken_port_is_one_line_before_anything_says_serving():
     taken.listen()
     try:
         with pytest.raises(TomasError, match=r"--port \d+: cannot listen there"):
-            serve.bind("127.0.0.1", taken.getsockname()[1])
+            security.bind("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()

@@ -33,7 +33,8 @@ def _losses(tmp_path: Path, flags: list[str]) -> tuple[list[float], list[float]]
         "data": {"tool_registry": str(FIXTURE / "tools.json"), "profiling_data": str(FIXTURE / "profiling.csv")},
         "model": {"llm_model": "tiny", "encoder": {"num_heads": 4, "mlp_hidden": 64},
                   "prefix": {"num_soft_prompt": 2, "expander_hidden": 64}},
-        "training": {"anchor_batch_size": 8, "batch_size": 4, "device": "cpu", "seed": 0, "save_every_steps": 0,
+        "training": {"anchor_batch_size": 8, "batch_size": 4, "learning_rate": 5.0e-4, "warmup_steps": 20,
+                     "device": "cpu", "seed": 0, "save_every_steps": 0,
                      "checkpoint_freq": 0},
         "output_dir": str(tmp_path / "out")}))
     cfg, _ = parse_config(PretrainConfig, ["--config", str(cfg_file), *flags], None)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tomas.config.commands import InputSize, choices
 from tomas.errors import DataError
 
-INPUT_SIZES: tuple[str, ...] = ("small", "medium", "large")
+INPUT_SIZES: tuple[str, ...] = choices(InputSize)
 """The input-size classes, smallest first (the profiling table's ``input_size`` column)."""
 
 WORDS_PER_PAGE = 300

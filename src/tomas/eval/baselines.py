@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tomas.config.commands import BaselineReader, choices
 from tomas.data import ToolData
 from tomas.data.planner import PlannerExample
 from tomas.data.planner.oracle import ToolIndex
@@ -31,7 +32,7 @@ from tomas.eval.planner import (
 from tomas.models.decoder import Choice, ConfigTable
 from tomas.models.llm import embedded_model_dir
 
-READERS = ("tfidf", "minilm")
+READERS = choices(BaselineReader)
 NO_TOOL = "(out of scope)"
 """The tool classifier's class for requests no registered tool serves."""
 

@@ -8,6 +8,7 @@ from collections import Counter
 
 import torch
 
+from tomas.config.commands import SizeMode, choices
 from tomas.data.planner import PlannerExample
 from tomas.data.profiling import INPUT_SIZES
 from tomas.data.registry import Tool
@@ -25,7 +26,7 @@ def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExamp
                             device, batch_size, progress, size_hints=hints)
 
 
-SIZE_MODES = ("numbers", "off", "given")
+SIZE_MODES = choices(SizeMode)
 """How evaluation treats the input size: ``numbers`` = read numbers in the request exactly (the shipped
 planner), ``off`` = the learned reading alone, ``given`` = the example's size passed as the input's facts
 (what a caller with the file in hand gets)."""

@@ -88,7 +88,7 @@ def resolve_device(device: str) -> torch.device:
     import re
 
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(device)):
-        from tomas.flags import nearest
+        from tomas.config import nearest
 
         raise TomasError(f"--device {device}: expected auto, cpu, cuda or cuda:N"
                          f"{nearest(str(device), ('auto', 'cpu', 'cuda'))}")

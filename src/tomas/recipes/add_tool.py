@@ -22,12 +22,12 @@ from types import SimpleNamespace
 import torch
 
 from tomas.artifacts.planner import save_with_added_tool
-from tomas.config import ENCODER_CHECKPOINT, PLANNER_DIR
+from tomas.config import parse_config
+from tomas.config.commands import AddToolArgs
 from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import generate_planner
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.errors import DataError
-from tomas.flags import Parser
 from tomas.inference import BadLine, LoadedPlanner, load_planner, read_requests
 from tomas.models.decoder import ConfigTable, LiveConfigHead, rescale_rows
 from tomas.models.llm import load_llm
@@ -148,21 +148,7 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="tomas add-tool", description=__doc__.splitlines()[0])
-    p.add_argument("name", help="the tool, as named in the registry and the profiling table")
-    p.add_argument("--tool_registry", required=True, help="registry with every tool, old and new")
-    p.add_argument("--profiling_data", required=True, help="profiling table with the new tool's rows")
-    p.add_argument("--planner_dir", default=PLANNER_DIR)
-    p.add_argument("--encoder_checkpoint", default=ENCODER_CHECKPOINT,
-                   help="Phase 0's encoder, the one whose export the planner was trained on")
-    p.add_argument("--examples", default=None, help=f"at most {MAX_EXAMPLES} requests for the new tool "
-                                                    "(JSONL as `tomas plan --batch`); default: generated")
-    p.add_argument("--output_dir", default=None, help="a new folder for the extended planner")
-    p.add_argument("--overwrite", action="store_true",
-                   help="allow writing over an existing folder (the trained planner itself when --output_dir is "
-                        "not given)")
-    p.add_argument("--device", default="auto")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    args, _ = parse_config(AddToolArgs, sys.argv[1:] if argv is None else argv, prog="tomas add-tool")
     out = check_output_dir(args.planner_dir, args.output_dir, args.overwrite)
     add_tool(args.name, args.planner_dir, args.tool_registry, args.profiling_data, args.encoder_checkpoint,
              args.examples, str(out), args.device)

@@ -16,7 +16,6 @@ forward through the frozen LLM, backward into the trainable encoder, AdamW step.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -26,12 +25,11 @@ from pathlib import Path
 import torch
 
 from tomas.artifacts.assets import READBACK_REPORT
-from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
+from tomas.config import PRETRAIN_YAML, parse_config
+from tomas.config.commands import BenchConfig
 from tomas.data.pretrain_dataset import collate
 from tomas.errors import TomasError
-from tomas.flags import Parser
 from tomas.perf import (
-    H100_BF16_DENSE_TFLOPS,
     QWEN25_7B,
     Shape,
     Work,
@@ -148,19 +146,19 @@ def projection(work: Work, ratio: float, peak_tflops: float, trainable: int, to_
     return out
 
 
-def measure(cfg: PretrainConfig, opts: argparse.Namespace, log) -> tuple[Phase0Setup, Phase0Trainer, Work, float]:
+def measure(cfg: BenchConfig, log) -> tuple[Phase0Setup, Phase0Trainer, Work, float]:
     """Build what pre-training builds (writing nothing) and time its training steps."""
     cfg.logging.wandb.enabled, cfg.logging.tensorboard = False, False
     with tempfile.TemporaryDirectory(prefix="tomas-bench-") as tmp:
         cfg.output_dir = tmp
         s = setup(cfg, log)
         trainer = Phase0Trainer(s, log)
-        log(f"Timing {opts.warmup} warm-up + {opts.steps} training steps of batch {cfg.training.batch_size}...")
-        work, seconds = timed_steps(trainer, opts.warmup, opts.steps)
+        log(f"Timing {cfg.warmup} warm-up + {cfg.steps} training steps of batch {cfg.training.batch_size}...")
+        work, seconds = timed_steps(trainer, cfg.warmup, cfg.steps)
     return s, trainer, work, seconds
 
 
-def throughput(s: Phase0Setup, trainer: Phase0Trainer, work: Work, seconds: float, opts: argparse.Namespace,
+def throughput(s: Phase0Setup, trainer: Phase0Trainer, work: Work, seconds: float, opts: BenchConfig,
                log) -> dict:
     """Rates, FLOPs, this machine's matmul peak and memory of the timed steps."""
     trainable = sum(p.numel() for p in trainer.params)
@@ -184,18 +182,18 @@ def throughput(s: Phase0Setup, trainer: Phase0Trainer, work: Work, seconds: floa
     return r
 
 
-def bench(cfg: PretrainConfig, opts: argparse.Namespace, log) -> dict:
-    s, trainer, work, seconds = measure(cfg, opts, log)
-    r = throughput(s, trainer, work, seconds, opts, log)
+def bench(cfg: BenchConfig, log) -> dict:
+    s, trainer, work, seconds = measure(cfg, log)
+    r = throughput(s, trainer, work, seconds, cfg, log)
     to_target = None
-    if opts.metrics:
-        report = opts.eval_report or str(Path(opts.metrics).parent / READBACK_REPORT)
-        records = with_evaluation(read_records(opts.metrics), report)
+    if cfg.metrics:
+        report = cfg.eval_report or str(Path(cfg.metrics).parent / READBACK_REPORT)
+        records = with_evaluation(read_records(cfg.metrics), report)
         r["time_to_exact_match"] = time_to_exact_match(records)
         r["time_to_exact_match_basis"] = exact_match_basis(records)
         to_target = lm_samples_to(records, cfg.training.batch_size)
-    ratio = opts.projection_ratio if opts.projection_ratio is not None else r["ratio"]
-    r["projection"] = projection(work, ratio, opts.projection_peak_tflops, r["trainable_params"], to_target)
+    ratio = cfg.projection_ratio if cfg.projection_ratio is not None else r["ratio"]
+    r["projection"] = projection(work, ratio, cfg.projection_peak_tflops, r["trainable_params"], to_target)
     return r
 
 
@@ -236,35 +234,11 @@ def table(r: dict, metrics: str | None) -> str:
     return head + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = Parser(prog="tomas bench", allow_abbrev=False,
-                                description="Time real Phase 0 training steps; every `tomas pretrain` flag and "
-                                            "--config also apply (see `tomas pretrain --help`).")
-    p.add_argument("--steps", type=int, default=20, help="timed training steps (default 20)")
-    p.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
-    p.add_argument("--quick", action="store_true", help="3 timed steps after 1 warm-up, short peak timing")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    p.add_argument("--metrics", help="a run's pretrain_metrics.jsonl: time to 50/90/99/100%% exact match")
-    p.add_argument("--eval_report", help="that run's greedy evaluation (default: eval_report.json beside --metrics): "
-                                         "100%% counts only from an all-configuration measure")
-    p.add_argument("--peak_time", type=float, default=1.0, help="seconds per timed matmul shape (default 1)")
-    p.add_argument("--projection_ratio", type=float, default=None,
-                   help="achieved/peak assumed for the H100 projection (default: the ratio measured here)")
-    p.add_argument("--projection_peak_tflops", type=float, default=H100_BF16_DENSE_TFLOPS,
-                   help=f"H100 peak for the projection (default {H100_BF16_DENSE_TFLOPS:g}: dense bf16)")
-    return p
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    opts, rest = parser().parse_known_args(argv)
-    if opts.quick:
-        opts.steps, opts.warmup, opts.peak_time = 3, 1, 0.2
-    if opts.steps < 1 or opts.warmup < 0:
-        parser().error("--steps must be >= 1 and --warmup >= 0")
+    opts, _ = parse_config(BenchConfig, argv, PRETRAIN_YAML, prog="tomas bench")
     if opts.metrics and not Path(opts.metrics).is_file():
         raise TomasError(f"--metrics {opts.metrics}: file not found")
-    cfg, _ = parse_config(PretrainConfig, rest, PRETRAIN_YAML)
-    r = bench(cfg, opts, log=lambda *a: print(*a, file=sys.stderr))
+    r = bench(opts, log=lambda *a: print(*a, file=sys.stderr))
     print(json.dumps(r) if opts.json else table(r, opts.metrics))
     return 0

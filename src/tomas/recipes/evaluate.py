@@ -16,11 +16,11 @@ from pathlib import Path
 import torch
 
 from tomas.artifacts.assets import READBACK_PROMPT, READBACK_REPORT
-from tomas.config import CONFIG_WEIGHTS, ENCODER_CHECKPOINT, PROFILING, REGISTRY
+from tomas.config import parse_config
+from tomas.config.commands import EvaluateArgs
 from tomas.data import ToolData
 from tomas.data.pretrain_dataset import make_samples
 from tomas.eval.readback import RowAlone, greedy_generate, nearest_neighbour_check, score
-from tomas.flags import Parser
 from tomas.plots import png_figure
 
 
@@ -77,22 +77,7 @@ def evaluate(encoder_checkpoint: str, weights: str, tool_registry: str, profilin
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="tomas evaluate", description=__doc__.splitlines()[0])
-    p.add_argument("--encoder_checkpoint", default=ENCODER_CHECKPOINT)
-    p.add_argument("--weights", default=CONFIG_WEIGHTS, help="exported config_weights.pt")
-    p.add_argument("--tool_registry", default=REGISTRY)
-    p.add_argument("--profiling_data", default=PROFILING)
-    p.add_argument("--llm_model", default=None, help="defaults to the checkpoint's LLM")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch_size", type=int, default=128, help="rows generated at once (128: fastest on a 2-core CPU)")
-    p.add_argument("--output", default=None, help="report path (default: eval_report.json beside the weights)")
-    p.add_argument("--row_alone", action="store_true",
-                   help="each row as ONE input vector, no expander (the spec's literal reading)")
-    p.add_argument("--limit", type=int, default=0, help="a seeded sample of this many configurations (0 = all)")
-    p.add_argument("--token_by_token", action="store_true",
-                   help="decode every row step by step (default: one pass checks each expected description, and "
-                        "only the rows where greedy decoding departs from it are decoded step by step: same texts)")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    args, _ = parse_config(EvaluateArgs, sys.argv[1:] if argv is None else argv, prog="tomas evaluate")
     r = evaluate(**vars(args))
     print(f"Exact match: {r['exact_match']:.2%} of {r['num_configs']} configurations "
           f"(nearest-neighbour self-match {r['nearest_neighbour']:.2%})")

@@ -32,12 +32,12 @@ import time
 from pathlib import Path
 
 from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT, write_model_card
-from tomas.config import PLANNER_DIR
+from tomas.config import parse_config
+from tomas.config.commands import EvaluatePlannerArgs
 from tomas.data import load_tool_data
-from tomas.data.planner import HAND_FILES, load_handwritten, load_planner_examples
+from tomas.data.planner import load_handwritten, load_planner_examples
 from tomas.eval.baselines import READERS
 from tomas.eval.planner import (
-    SIZE_MODES,
     by_size_source,
     conditional_accuracies,
     coverage_curve,
@@ -47,7 +47,6 @@ from tomas.eval.planner import (
     predict_examples,
     unseen_answer_metrics,
 )
-from tomas.flags import Parser
 from tomas.io import save_json
 from tomas.plots import png_figure
 from tomas.training.planner import heldout_configs
@@ -131,8 +130,8 @@ def evaluate_baselines(readers: list[str], train_file: str, sets: dict[str, tupl
     return out
 
 
-def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch_size: int,
-                     output_dir: str | None, hand_files: list[str] | None = None, size_mode: str | None = None,
+def evaluate_planner(planner_dir: str, test_file: str | None = None, device: str = "auto", batch_size: int = 32,
+                     output_dir: str | None = None, hand_files: list[str] | None = None, size_mode: str | None = None,
                      baselines: list[str] | None = None, config_pick: str | None = None) -> dict:
     """The test split's report (``EVAL_REPORT``); with ``hand_files``, also each hand-written set's
     (``hand_report_name``; summaries under ``report["handwritten_sets"]``, the first's under ``"handwritten"``);
@@ -194,28 +193,11 @@ def evaluate_planner(planner_dir: str, test_file: str | None, device: str, batch
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="tomas evaluate-planner", description=__doc__.splitlines()[0])
-    p.add_argument("--planner_dir", default=PLANNER_DIR, help="folder written by `tomas train`")
-    p.add_argument("--test_file", default=None, help="planner JSONL (default: the training config's test_file)")
-    p.add_argument("--output_dir", default=None, help="where the report goes (default: planner_dir)")
-    p.add_argument("--hand_file", nargs="+", default=None,
-                   help=f"also hand-written test sets, e.g. {' '.join(HAND_FILES)} (reports: {HAND_REPORT}, "
-                        "then planner_<folder>_report.json)")
-    p.add_argument("--size_mode", choices=SIZE_MODES, default=None,
-                   help="numbers: read sizes stated as numbers exactly; off: the learned reading alone; given: "
-                        "each example's size passed as the input's facts (default: the planner's model.size_reader)")
-    p.add_argument("--config_pick", choices=("rule", "head"), default=None,
-                   help="rule: the oracle's rule picks among the allowed configurations; head: the config "
-                        "head's argmax (default: the planner's model.config_pick)")
-    p.add_argument("--baselines", nargs="*", choices=READERS, default=None,
-                   help="also train and score these baselines on the planner's training file, the same sets and "
-                        f"size mode (no names: all of {', '.join(READERS)}; needs the baselines extra)")
-    p.add_argument("--batch_size", type=int, default=32)
-    p.add_argument("--device", default="auto")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    args, _ = parse_config(EvaluatePlannerArgs, sys.argv[1:] if argv is None else argv, prog="tomas evaluate-planner")
+    baselines = None if args.baselines is None else args.baselines or list(READERS)  # no names: all
     r = evaluate_planner(args.planner_dir, args.test_file, args.device, args.batch_size, args.output_dir,
-                         args.hand_file, args.size_mode,
-                         None if args.baselines is None else args.baselines or list(READERS), args.config_pick)
+                         hand_files=args.hand_file, size_mode=args.size_mode, baselines=baselines,
+                         config_pick=args.config_pick)
     print(f"Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
           f"plan accuracy {r['plan_accuracy']:.2%} "
           f"(config {r['config_accuracy_given_tool']:.2%} given the right tool) · "

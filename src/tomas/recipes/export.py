@@ -17,9 +17,9 @@ import torch
 from tqdm.auto import tqdm
 
 from tomas.artifacts.assets import READBACK_PROMPT, load_checkpoint_for, save_assets, save_readback_prompt
-from tomas.config import ASSETS, ENCODER_CHECKPOINT, PROFILING, REGISTRY
+from tomas.config import parse_config
+from tomas.config.commands import ExportArgs
 from tomas.data import ToolData
-from tomas.flags import Parser
 
 
 @torch.no_grad()
@@ -53,13 +53,6 @@ def export(encoder_checkpoint: str, tool_registry: str, profiling_data: str, llm
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="tomas export", description=__doc__.splitlines()[0])
-    p.add_argument("--encoder_checkpoint", default=ENCODER_CHECKPOINT)
-    p.add_argument("--tool_registry", default=REGISTRY)
-    p.add_argument("--profiling_data", default=PROFILING)
-    p.add_argument("--llm_model", default=None, help="must match the checkpoint's LLM (default: the checkpoint's)")
-    p.add_argument("--output_dir", default=ASSETS)
-    p.add_argument("--batch_size", type=int, default=64)
-    p.add_argument("--device", default="auto")
-    export(**vars(p.parse_args(sys.argv[1:] if argv is None else argv)))
+    args, _ = parse_config(ExportArgs, sys.argv[1:] if argv is None else argv, prog="tomas export")
+    export(**vars(args))
     return 0

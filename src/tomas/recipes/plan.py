@@ -10,16 +10,14 @@ says so and the exit code is ``EXIT_INFEASIBLE``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 
-from tomas.config import PLANNER_DIR
-from tomas.data.profiling import INPUT_SIZES, RESOURCES
-from tomas.emit import FORMATS
+from tomas.config import parse_config
+from tomas.config.commands import PlanArgs
+from tomas.data.profiling import RESOURCES
 from tomas.errors import DataError
-from tomas.flags import Parser
 from tomas.inference import load_planner, read_requests, whole
 from tomas.models.llm import resolve_device
 from tomas.requests import parse_request
@@ -67,51 +65,8 @@ def print_plan(p: dict) -> None:
               f"{r['gpu_sm']} SMs, {r['gpu_memory_gb']} GB GPU) -> {r['latency_ms']} ms")
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = Parser(prog="tomas plan", description="Plan a tool and its resources for a task.")
-    p.add_argument("task", nargs="?", help="the task, in plain words")
-    for flag, key in (("--cpu-cores", "cpu_cores"), ("--memory-gb", "memory_gb"), ("--gpu-sm", "gpu_sm"),
-                      ("--gpu-memory-gb", "gpu_memory_gb")):
-        p.add_argument(flag, dest=key, type=float, help=f"free {key.replace('_', ' ')} (required with a task)")
-    p.add_argument("--free", choices=["auto"], default=None,
-                   help="read the free resources from this machine (cores idle, memory available, GPU SMs and "
-                        "memory free) instead of the four numbers; the plan's free_read says what was read")
-    p.add_argument("--latency-budget-ms", type=float, default=None)
-    p.add_argument("--input", metavar="FILE", default=None,
-                   help="the input itself: an image (its pixel dimensions) or a text file (its word count) "
-                        "makes the input size exact")
-    p.add_argument("--input-size", choices=INPUT_SIZES, default=None, help="the input's size class, when known")
-    p.add_argument("--batch", metavar="FILE.jsonl", help="plan every request in the file, - = standard input (JSONL "
-                                                         "out; a bad line gets an error line, exit 2)")
-    p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    p.add_argument("--emit", choices=FORMATS, default=None,
-                   help="print the chosen configuration for a scheduler instead: a Kubernetes resources block, "
-                        "#SBATCH lines, Ray .options(...), docker run flags or environment variables")
-    p.add_argument("--gpu_total_sm", type=float, default=None,
-                   help="the GPU's SM count (--emit of a GPU configuration: SMs become an MPS share)")
-    p.add_argument("--planner_dir", default=PLANNER_DIR)
-    p.add_argument("--assets_dir", default=None, help="Phase 0 assets (default: the planner folder's copy)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--full_reader", action="store_true",
-                   help="load the LLM and LoRA through transformers and peft even where the planner folder has a "
-                        "compiled reader (on CPU the first plan writes one, and later plans load it: a faster start)")
-    args = p.parse_args(argv)
-    if (args.task is None) == (args.batch is None):
-        p.error("give either a task or --batch FILE.jsonl")
-    if args.batch and args.emit:
-        p.error('--emit is for one task; a --batch line asks with its own "emit" field')
-    given = [k for k in RESOURCES if getattr(args, k) is not None]
-    if args.task is not None and args.free is None:
-        missing = [f"--{k.replace('_', '-')}" for k in RESOURCES if k not in given]
-        if missing:
-            p.error(f"the free resources are required: {' '.join(missing)} (or --free auto)")
-    if args.free is not None and given:
-        p.error("give either --free auto or the free resources, not both")
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    args, _ = parse_config(PlanArgs, sys.argv[1:] if argv is None else argv, prog="tomas plan")
     resolve_device(args.device)  # a wrong --device is one line before anything loads
     if args.batch:
         return plan_batch(args)
@@ -146,7 +101,7 @@ def print_emitted(plan: dict) -> int:
     return 0
 
 
-def plan_batch(args: argparse.Namespace) -> int:
+def plan_batch(args: PlanArgs) -> int:
     """One output line per input line, in order: a plan, or ``{"id"?, "error"}`` for a bad line."""
     items = read_requests(args.batch)
     good = [r for r in items if isinstance(r, dict)]

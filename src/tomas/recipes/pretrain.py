@@ -51,6 +51,6 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    cfg, config_file = parse_config(PretrainConfig, argv, PRETRAIN_YAML)
+    cfg, config_file = parse_config(PretrainConfig, argv, PRETRAIN_YAML, prog="tomas pretrain")
     pretrain(cfg, config_file)
     return 0

@@ -12,6 +12,6 @@ from tomas.training.probe import probe
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    cfg, _ = parse_config(PlannerConfig, argv, PLANNER_YAML)
+    cfg, _ = parse_config(PlannerConfig, argv, PLANNER_YAML, prog="tomas probe-planner")
     probe(cfg)
     return 0

@@ -21,13 +21,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from tomas.config import PROFILING, REGISTRY
+from tomas.config import PROFILES, parse_config
+from tomas.config.commands import ProfileArgs
 from tomas.data import load_tool_data
 from tomas.data.generate import write_profiling
 from tomas.data.profiling import INPUT_SIZES, load_profiling
 from tomas.data.registry import load_registry
 from tomas.errors import DataError
-from tomas.flags import Parser
 from tomas.io import save_json
 from tomas.profiler import CELLS, Profiler, append, done_cells, grid
 
@@ -135,42 +135,19 @@ def write_outputs(entry: dict, tools, base_profiling: str, records: list[dict], 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="tomas profile", description=__doc__.splitlines()[0])
-    p.add_argument("name", help="the new tool's name (no spaces; not already in the base registry)")
-    p.add_argument("--command", default=None, help='the tool as a command line, {input} where the input path goes')
-    p.add_argument("--callable", dest="callable_", default=None, help="the tool as pkg.module:fn(path)")
-    p.add_argument("--inputs", action="append", default=[], metavar="SIZE=PATH[,PATH]",
-                   help="sample inputs of one size class (repeat for each class)")
-    p.add_argument("--description", default=None, help="the registry's description (default: from the command)")
-    p.add_argument("--input_sizes", default=None, metavar="JSON",
-                   help='the registry\'s size classes, e.g. \'{"small": {"max_megapixels": 0.5}, "medium": '
-                        '{"max_megapixels": 16}, "large": {}}\' (default: sizes from words only)')
-    p.add_argument("--cpu_cores", default="1,2", help="comma-separated core counts")
-    p.add_argument("--memory_gb", default="2,4,8", help="comma-separated memory caps in GB")
-    p.add_argument("--gpu_sm", default="0", help="comma-separated GPU SM counts (0 = no GPU)")
-    p.add_argument("--gpu_memory_gb", default="0", help="comma-separated GPU memory caps in GB")
-    p.add_argument("--gpu_total_sm", type=float, default=None, help="the GPU's SM count (default: read from it)")
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--timeout_s", type=float, default=600.0, help="one run longer than this fails its cell")
-    p.add_argument("--output_dir", default=None, help="default: profiles/NAME")
-    p.add_argument("--base_registry", default=REGISTRY)
-    p.add_argument("--base_profiling", default=PROFILING)
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.warmup < 0 or args.repeats < 1:
-        p.error("--warmup must be ≥ 0 and --repeats ≥ 1")
+    args, _ = parse_config(ProfileArgs, sys.argv[1:] if argv is None else argv, prog="tomas profile")
     levels = {flag: numbers(getattr(args, flag), flag, int if flag == "cpu_cores" else float)
               for flag in ("cpu_cores", "memory_gb", "gpu_sm", "gpu_memory_gb")}
     if 0 in levels["cpu_cores"] or 0 in levels["memory_gb"]:
-        p.error("--cpu_cores and --memory_gb levels must be > 0")
-    out = args.output_dir or f"profiles/{args.name}"
-    entry = {"name": args.name, "description": args.description or f"Runs {args.command or args.callable_} on a file."}
+        raise DataError("tomas profile: --cpu_cores and --memory_gb levels must be > 0")
+    out = args.output_dir or f"{PROFILES}/{args.name}"
+    entry = {"name": args.name, "description": args.description or f"Runs {args.command or args.callable} on a file."}
     if args.input_sizes:
         try:
             entry["input_sizes"] = json.loads(args.input_sizes)
         except json.JSONDecodeError as e:
             raise DataError(f"--input_sizes: not valid JSON ({e.msg})") from None
-    summary = profile(args.name, args.command, args.callable_, sample_inputs(args.inputs), levels, entry, out,
+    summary = profile(args.name, args.command, args.callable, sample_inputs(args.inputs), levels, entry, out,
                       args.base_registry, args.base_profiling, args.warmup, args.repeats, args.timeout_s,
                       args.gpu_total_sm)
     save_json(summary, Path(out) / "profile_summary.json")

@@ -19,29 +19,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tomas.artifacts.assets import BEST, WEIGHTS
-from tomas.config import PLANNER_DIR, PLANNER_YAML, PRETRAIN_YAML, PlannerConfig, PretrainConfig, parse_config
-from tomas.data.planner import HAND_FILES
+from tomas.config import HAND_FILES, PLANNER_DIR, PRETRAIN_YAML, PlannerConfig, parse_config, shipped
+from tomas.config.commands import EvaluateArgs, ExportArgs, RunConfig, Stage, choices
+from tomas.config.parsing import replace_keys
 from tomas.io import save_json
 
 STATE, SUMMARY = "run_state.json", "run_summary.json"
-STAGES = ("validate", "pretrain", "export", "evaluate", "planner_data", "train_planner", "evaluate_planner", "plan")
+STAGES = choices(Stage)
 
 
 def split_planner_args(argv: list[str]) -> tuple[list[str], list[str]]:
-    """(Phase 0 flags, planner flags): ``--planner.X v`` -> ``--X v``, ``--planner_config F`` -> ``--config F``."""
+    """(Phase 0 flags, planner flags): ``--planner.X v`` -> ``--X v`` (any key of ``tomas train``)."""
     phase0, planner, i = [], [], 0
     while i < len(argv):
-        arg = argv[i]
-        key, eq, value = arg.partition("=")
-        if key in ("--planner_config",) or key.startswith("--planner."):
-            name = "--config" if key == "--planner_config" else "--" + key[len("--planner."):]
-            if eq:
-                planner += [name, value]
-            else:
-                planner += [name, argv[i + 1]] if i + 1 < len(argv) else [name]
-                i += 1
+        key, eq, value = argv[i].partition("=")
+        if key.startswith("--planner."):
+            name = "--" + key[len("--planner."):]
+            takes_next = not eq and i + 1 < len(argv)
+            planner += [name, value] if eq else [name, argv[i + 1]] if takes_next else [name]
+            i += takes_next
         else:
-            phase0.append(arg)
+            phase0.append(argv[i])
         i += 1
     return phase0, planner
 
@@ -53,9 +51,8 @@ class StopAfter(Exception):
 class MainJob:
     """Runs the stages in order; a stage already recorded as done in ``run_state.json`` is skipped."""
 
-    def __init__(self, cfg: PretrainConfig, config_file: str | None, planner_argv: list[str],
-                 stop_after: str | None = None):
-        self.cfg, self.config_file, self.planner_argv, self.stop_after = cfg, config_file, planner_argv, stop_after
+    def __init__(self, cfg: RunConfig, config_file: str | None, planner_argv: list[str]):
+        self.cfg, self.config_file, self.planner_argv = cfg, config_file, planner_argv
         self.out = Path(cfg.output_dir)
         self.state_path = self.out / STATE
         self.state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
@@ -69,7 +66,9 @@ class MainJob:
 
         phase0 = asdict(self.cfg)
         phase0["training"].pop("resume", None)
-        return {"phase0": phase0, "planner": self.planner_argv}
+        planner_config = phase0.pop("planner_config")
+        phase0.pop("stop_after")  # where to stop changes no stage's result
+        return {"phase0": phase0, "planner": [*self.planner_argv, "--config", planner_config]}
 
     def stage(self, number: int, name: str, title: str, work: Callable[[], dict | None]) -> dict:
         done = self.state.setdefault("stages", {}).get(name)
@@ -83,7 +82,7 @@ class MainJob:
         wall = time.perf_counter() - t0
         self.state["stages"][name] = {"done": True, "wall_s": round(wall, 2), "result": result}
         save_json(self.state, self.state_path)
-        if name == self.stop_after:
+        if name == self.cfg.stop_after:
             raise StopAfter(name)
         return result
 
@@ -96,13 +95,13 @@ class MainJob:
         self.stage(1, "validate", "Validating the registry and the profiling data", self.validate)
         p0 = self.stage(2, "pretrain", "Phase 0: pre-training the resource encoder",
                         lambda: self.pretrain_result(pretrain.pretrain(cfg, self.config_file)))
+        files = {"encoder_checkpoint": str(out / BEST), "tool_registry": d.tool_registry,
+                 "profiling_data": d.profiling_data, "llm_model": cfg.model.llm_model, "device": cfg.training.device}
         self.stage(3, "export", "Exporting the planner's assets", lambda: {"rows": len(export.export(
-            str(out / BEST), d.tool_registry, d.profiling_data, cfg.model.llm_model, str(out), 64,
-            cfg.training.device))})
+            **vars(ExportArgs(**files, output_dir=str(out)))))})
         ev = self.stage(4, "evaluate", "Phase 0 evaluation: greedy read-back of every configuration", lambda: {
-            k: v for k, v in evaluate.evaluate(str(out / BEST), str(out / WEIGHTS), d.tool_registry,
-                                               d.profiling_data, cfg.model.llm_model, cfg.training.device, 128,
-                                               None).items() if k not in ("worst_examples", "failed_ids")})
+            k: v for k, v in evaluate.evaluate(**vars(EvaluateArgs(**files, weights=str(out / WEIGHTS)))).items()
+            if k not in ("worst_examples", "failed_ids")})
         print(f"  Exact match {ev['exact_match']:.2%} of {ev['num_configs']} configurations "
               f"(per field: " + ", ".join(f"{k} {v:.1%}" for k, v in ev["per_field"].items()) + ")")
         self.stage(5, "planner_data", "Planner data from this registry and table", self.planner_data)
@@ -145,31 +144,31 @@ class MainJob:
         return {split: len(v) for split, v in splits.items()}
 
     def planner_config(self) -> PlannerConfig:
-        """The planner's config: its YAML, this job's data, model and output folder, then --planner.* flags."""
-
+        """The planner's config: its YAML, then this job's data, model and output folder, then --planner.* flags."""
         folder, c = self.planner_dir(), self.cfg
-        ours = ["--data.tool_registry", c.data.tool_registry, "--data.profiling_data", c.data.profiling_data,
-                "--data.train_file", str(folder / "train.jsonl"), "--data.val_file", str(folder / "val.jsonl"),
-                "--data.test_file", str(folder / "test.jsonl"), "--data.assets_dir", str(self.out),
-                "--output_dir", str(self.out / "planner"),
-                "--training.device", c.training.device, "--training.resume", "auto"]
-        if not self.planner_names_reader():  # no reader of its own: it reads with Phase 0's LLM
-            ours += ["--model.llm_model", c.model.llm_model]
+        cfg, _ = parse_config(PlannerConfig, ["--config", c.planner_config, *self.planner_argv],
+                              prog="tomas run (--planner.*)")
+        ours = {"data.tool_registry": c.data.tool_registry, "data.profiling_data": c.data.profiling_data,
+                "data.train_file": str(folder / "train.jsonl"), "data.val_file": str(folder / "val.jsonl"),
+                "data.test_file": str(folder / "test.jsonl"), "data.assets_dir": str(self.out),
+                "output_dir": str(self.out / "planner"), "training.device": c.training.device,
+                "training.resume": "auto"}
         if c.data.tools:  # the planner plans over the configurations Phase 0 exported
-            ours += ["--data.tools", "[" + ",".join(c.data.tools) + "]"]
-        cfg, _ = parse_config(PlannerConfig, ours + self.planner_argv, PLANNER_YAML)
-        return cfg
+            ours["data.tools"] = c.data.tools
+        if not self.planner_names_reader():  # no reader of its own: it reads with Phase 0's LLM
+            ours["model.llm_model"] = c.model.llm_model
+        given = {a.split("=")[0][2:].replace("-", "_") for a in self.planner_argv if a.startswith("--")}
+        return replace_keys(cfg, {k: v for k, v in ours.items() if k not in given})
 
     def planner_names_reader(self) -> bool:
         """The planner's YAML or flags choose its text reader (``model.llm_model``: the shipped one reads with
         MiniLM, whatever Phase 0 ran on)."""
         import yaml
 
-        argv = self.planner_argv
-        if "--model.llm_model" in argv:
+        if "--model.llm_model" in self.planner_argv:
             return True
-        path = argv[argv.index("--config") + 1] if "--config" in argv else PLANNER_YAML
-        loaded = yaml.safe_load(Path(path).read_text()) if Path(path).is_file() else None
+        path = Path(shipped(self.cfg.planner_config))
+        loaded = yaml.safe_load(path.read_text()) if path.is_file() else None
         return "llm_model" in ((loaded or {}).get("model") or {})
 
     def train_planner(self, cfg: PlannerConfig) -> dict:
@@ -181,7 +180,7 @@ class MainJob:
     def evaluate_planner(self, cfg: PlannerConfig) -> dict:
         from tomas.recipes.evaluate_planner import evaluate_planner
 
-        r = evaluate_planner(cfg.output_dir, None, cfg.training.device, 32, None, list(HAND_FILES))
+        r = evaluate_planner(cfg.output_dir, device=cfg.training.device, hand_files=list(HAND_FILES))
         print(f"  Tool accuracy {r['tool_accuracy']:.2%} · config accuracy {r['config_accuracy']:.2%} · "
               f"plan accuracy {r['plan_accuracy']:.2%} · violations {r['violations']} · "
               f"{r['num_examples']} examples of {cfg.data.test_file}")
@@ -250,30 +249,14 @@ class MainJob:
               "requests (default tools only)")
 
 
-def pop_stop_after(argv: list[str]) -> tuple[list[str], str | None]:
-    """Takes ``--stop_after STAGE`` out of ``argv`` (a stage name; the job ends after it)."""
-    from tomas.errors import TomasError
-
-    if "--stop_after" not in argv:
-        return argv, None
-    i = argv.index("--stop_after")
-    stage = argv[i + 1] if i + 1 < len(argv) else None
-    if stage not in STAGES:
-        raise TomasError(f"--stop_after takes one of {', '.join(STAGES)}, not {stage!r}")
-    return argv[:i] + argv[i + 2:], stage
-
-
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    argv, stop_after = pop_stop_after(argv)
-    phase0_argv, planner_argv = split_planner_args(argv)
-
-    cfg, config_file = parse_config(PretrainConfig, phase0_argv, PRETRAIN_YAML)
+    phase0_argv, planner_argv = split_planner_args(sys.argv[1:] if argv is None else argv)
+    cfg, config_file = parse_config(RunConfig, phase0_argv, PRETRAIN_YAML, prog="tomas run")
     if cfg.training.resume is None:
         cfg.training.resume = "auto"  # re-running the main job continues where it stopped
     print(f"Loading configuration from: {config_file}")
     try:
-        MainJob(cfg, config_file, planner_argv, stop_after).run()
+        MainJob(cfg, config_file, planner_argv).run()
     except StopAfter as stop:
         print(f"\nStopped after stage {stop}, as asked; run the same command without --stop_after to go on.")
     return 0

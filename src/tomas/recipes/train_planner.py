@@ -33,6 +33,6 @@ def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print,
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    cfg, config_file = parse_config(PlannerConfig, argv, PLANNER_YAML)
+    cfg, config_file = parse_config(PlannerConfig, argv, PLANNER_YAML, prog="tomas train")
     train_planner(cfg, config_file, command="tomas train " + shlex.join(argv))
     return 0

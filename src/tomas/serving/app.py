@@ -15,12 +15,12 @@ from contextlib import asynccontextmanager
 
 from pydantic import BaseModel
 
+from tomas.config.commands import ServeSettings
 from tomas.inference import SCHEMA_VERSION
 from tomas.requests import request_models
 from tomas.serving.batcher import MicroBatcher
 from tomas.serving.guards import BodyLimit, add_guards
 from tomas.serving.metrics import Metrics
-from tomas.serving.settings import ServeSettings
 
 log = logging.getLogger("tomas.serve")
 

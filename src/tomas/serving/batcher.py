@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tomas.config.commands import ServeSettings
     from tomas.serving.metrics import Metrics
-    from tomas.serving.settings import ServeSettings
 
 log = logging.getLogger("tomas.serve")
 

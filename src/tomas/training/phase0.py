@@ -364,8 +364,8 @@ class Phase0Trainer:
             self.failures = []
             self.next_stage("check")
         elif self.repair_round >= training.repair_rounds:
-            # No save here: fewer wrong among the rechecked says nothing of the rest (run #10 exported 99.47%
-            # this way against its full check's 99.88%); the exported model is the best full check's.
+            # No save here: fewer wrong among the rechecked says nothing of the rest (a repair that fixes
+            # some can break others); the exported model is the best full check's.
             self.failures = result["wrong"]
             self.finish(False, None)
         else:

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from tomas.config import HAND_FILE, HAND_FILES  # noqa: F401  (re-exported: tomas.data.planner)
 from tomas.data import ToolData
 from tomas.data.planner.oracle import ToolIndex
 from tomas.data.planner.preferences import check_preference
@@ -169,14 +170,6 @@ def _check_label(obj: dict, data: ToolData) -> tuple[str, str] | None:
     if config.input_size != size:
         return "config_id", f"{config_id} is a {config.input_size} configuration, not {size}"
     return None
-
-
-HAND_FILE = "data/planner_handwritten/requests.jsonl"
-"""The shipped hand-written test set (default registry's tools): evaluation only, never training or selection."""
-
-
-HAND_FILES = (HAND_FILE, "data/planner_handwritten2/requests.jsonl")
-"""Both shipped hand-written sets; the second states sizes as people do, written apart from the banks."""
 
 
 HAND_KEYS = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size", "category")
