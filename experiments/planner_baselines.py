@@ -19,7 +19,7 @@ from tomas.data.planner import HAND_FILES, load_handwritten, load_planner_exampl
 from tomas.eval.baselines import READERS, fit_baseline, score_baseline
 from tomas.eval.planner import SIZE_MODES
 from tomas.io import save_json
-from tomas.models.decoder import ConfigTable
+from tomas.models.config_table import ConfigTable
 from tomas.recipes.evaluate_planner import size_stated
 
 

@@ -108,7 +108,7 @@ def other_table(tmp_path_factory):
 
     from tomas.artifacts.assets import save_assets
     from tomas.data import load_tool_data
-    from tomas.models.decoder import ConfigTable
+    from tomas.models.config_table import ConfigTable
 
     fixture = REPO / "tests/fixtures/other"
     data = load_tool_data(fixture / "tools.json", fixture / "profiling.csv")

@@ -22,7 +22,8 @@ from tomas.data.size_reader import SizeHint, facts_quantities, size_hints
 from tomas.data.sizes import SizeClasses, parse_input_sizes
 from tomas.emit import emit
 from tomas.errors import DataError
-from tomas.models.decoder import Choice, ConfigTable
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import Choice
 from tomas.models.llm import load_llm, resolve_device
 from tomas.models.planner import (
     CompiledPlanner,

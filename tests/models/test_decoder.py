@@ -14,7 +14,8 @@ from tomas.artifacts.assets import save_assets
 from tomas.data import load_tool_data
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.errors import DataError
-from tomas.models.decoder import ConfigTable, HierarchicalDecoder, rescale_rows
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import HierarchicalDecoder, rescale_rows
 
 FIXTURE = "tests/fixtures/other"
 HIDDEN = 16

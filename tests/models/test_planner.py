@@ -40,7 +40,7 @@ def test_feature_rows_carry_the_table_linearly_and_are_fixed(default_data, tmp_p
     """The no-Phase-0 baseline's rows: every field linearly readable, the same rows on every call."""
     from tomas.artifacts.assets import save_assets
     from tomas.eval.rows import row_probe
-    from tomas.models.decoder import ConfigTable
+    from tomas.models.config_table import ConfigTable
     from tomas.models.planner import feature_rows
 
     save_assets(torch.zeros(len(default_data.configs), 4), default_data, tmp_path, log=lambda *_: None)

@@ -9,7 +9,8 @@ import torch
 from tomas.artifacts.assets import save_assets
 from tomas.data import load_tool_data
 from tomas.errors import DataError
-from tomas.models.decoder import ConfigTable, HierarchicalDecoder, rescale_rows
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import HierarchicalDecoder, rescale_rows
 from tomas.training.new_tool import extend_decoder, fit_tool_row
 
 FIXTURE = "tests/fixtures/other"

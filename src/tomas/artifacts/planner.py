@@ -232,6 +232,30 @@ def card_metadata(llm: str) -> list[str]:
             "tags: [tomas, tool-planning, lora]", "---", ""]
 
 
+def measured_lines(folder: Path, meta: dict) -> list[str]:
+    """The card's "Measured" lines: validation, the evaluation report beside it, confirmation, added tools."""
+    cfg, lines = meta["config"], []
+    val = meta.get("validation") or {}
+    if "val_tool_accuracy" in val:
+        lines.append(f"- validation (`{cfg['data']['val_file']}`): tool {val['val_tool_accuracy']:.1%}, "
+                     f"config {val['val_config_accuracy']:.1%}, violations {val['val_violations']}")
+    report = folder / EVAL_REPORT
+    if report.is_file():
+        r = json.loads(report.read_text())
+        lines.append(f"- test ({r.get('test_file', 'test split')}, {r['num_examples']} requests): "
+                     f"tool {r['tool_accuracy']:.1%}, plan {r['plan_accuracy']:.1%}, violations {r['violations']}")
+        if r.get("num_out_of_scope"):
+            lines.append(f"- out of scope: {r['out_of_scope_recall']:.1%} of {r['num_out_of_scope']} requests no tool "
+                         f"serves answered `tool: null`; {r['in_scope_refused']:.1%} of in-scope ones wrongly")
+    if meta.get("confirm_below"):
+        lines.append(f"- a plan whose tool confidence is below {meta['confirm_below']:.3f} (chosen on validation) "
+                     "says `needs_confirmation: true` and lists the two most probable tools")
+    for added in meta.get("added_tools", []):
+        lines.append(f"- added after training: `{added['tool']}` ({added['num_configs']} configurations, tool-head "
+                     f"row from {added['num_examples']} examples: {added['examples']})")
+    return lines
+
+
 def write_model_card(folder: str | Path, name: str | None = None) -> Path:
     """``README.md`` from ``planner.json`` and, when the folder has one, its evaluation report; ``name``: the
     folder's name where the card will be read (default: this folder's)."""
@@ -259,24 +283,7 @@ def write_model_card(folder: str | Path, name: str | None = None) -> Path:
              "## Training", f"- command: `{meta.get('command') or 'tomas train --config <config>'}`",
              f"- {meta['step']} of {cfg['training']['max_steps']} steps (best validation checkpoint), "
              f"{meta['train_wall_s']:.0f} s, seed {cfg['training']['seed']}", "", "## Measured"]
-    val = meta.get("validation") or {}
-    if "val_tool_accuracy" in val:
-        lines.append(f"- validation (`{cfg['data']['val_file']}`): tool {val['val_tool_accuracy']:.1%}, "
-                     f"config {val['val_config_accuracy']:.1%}, violations {val['val_violations']}")
-    report = folder / EVAL_REPORT
-    if report.is_file():
-        r = json.loads(report.read_text())
-        lines.append(f"- test ({r.get('test_file', 'test split')}, {r['num_examples']} requests): "
-                     f"tool {r['tool_accuracy']:.1%}, plan {r['plan_accuracy']:.1%}, violations {r['violations']}")
-        if r.get("num_out_of_scope"):
-            lines.append(f"- out of scope: {r['out_of_scope_recall']:.1%} of {r['num_out_of_scope']} requests no tool "
-                         f"serves answered `tool: null`; {r['in_scope_refused']:.1%} of in-scope ones wrongly")
-    if meta.get("confirm_below"):
-        lines.append(f"- a plan whose tool confidence is below {meta['confirm_below']:.3f} (chosen on validation) "
-                     "says `needs_confirmation: true` and lists the two most probable tools")
-    for added in meta.get("added_tools", []):
-        lines.append(f"- added after training: `{added['tool']}` ({added['num_configs']} configurations, tool-head "
-                     f"row from {added['num_examples']} examples: {added['examples']})")
+    lines += measured_lines(folder, meta)
     lines += ["", "## Limits", _LIMITS, ""]
     return atomic_write(folder / CARD, lambda p: p.write_text("\n".join(lines)))
 

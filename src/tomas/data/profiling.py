@@ -133,6 +133,12 @@ def load_profiling(path: str | Path, tools: list[Tool]) -> list[Configuration]:
         configs.append(Configuration(len(configs), tool, size, **values))
     if not configs:
         raise DataError(f"{path}: no data rows after the header")
+    _check_every_tool_profiled(path, tools, configs)
+    return configs
+
+
+def _check_every_tool_profiled(path: Path, tools: list[Tool], configs: list[Configuration]) -> None:
+    """Every registry tool has rows, in exactly the size classes its registry entry defines (when it does)."""
     used = {c.tool for c in configs}
     for t in tools:
         if t.name not in used:
@@ -142,7 +148,6 @@ def load_profiling(path: str | Path, tools: list[Tool]) -> list[Configuration]:
         if defined is not None and defined != profiled:
             raise DataError(f"{path}: tool {t.name!r}: the registry's input_sizes define {', '.join(defined)}; "
                             f"its profiling rows have {', '.join(profiled)}")
-    return configs
 
 
 FIT_TOLERANCE = 1e-9

@@ -136,70 +136,92 @@ def _skip(text: str, start: int, end: int, resource: bool = True, kind: str = "l
     return resource and bool(_RESOURCE_AFTER.match(after) or _RESOURCE_BEFORE.search(before))
 
 
-def _find(text: str) -> list[_Match]:
-    """Every quantity stated in ``text`` (numbers already in digits), first come first served per span."""
-    found: list[_Match] = []
+class _Finder:
+    """Every quantity stated in a text (numbers already in digits), first come first served per span: the
+    readers run in order and a later one never claims a span an earlier one read."""
 
-    def add(kind: str, value: float, m: re.Match, resource_check: bool = True) -> None:
-        if any(f.start < m.end() and m.start() < f.end for f in found):
+    NUM = r"(?<![\w.,/])" + _NUM
+
+    def __init__(self, text: str):
+        self.text, self.found = text, []
+
+    def add(self, kind: str, value: float, m: re.Match, resource_check: bool = True) -> None:
+        if any(f.start < m.end() and m.start() < f.end for f in self.found):
             return
-        if not _skip(text, m.start(), m.end(), resource_check, kind):
-            found.append(_Match(Quantity(kind, value, m.group(0).strip()), m.start(), m.end()))
+        if not _skip(self.text, m.start(), m.end(), resource_check, kind):
+            self.found.append(_Match(Quantity(kind, value, m.group(0).strip()), m.start(), m.end()))
 
-    num = r"(?<![\w.,/])" + _NUM
-    # Pixel dimensions: 4032x3024, 4032 x 3024 px, 800 by 600, 1920×1080 (not a 3x3 grid or a 10x10 m room).
-    for m in re.finditer(num + r"\s*(?:x|×|\*|by)\s*" + _NUM + r"(?![\w,.]*\d)(?:\s*(?:px|pixels?)\b)?", text,
-                         re.IGNORECASE):
-        w, h = _number(m.group(1)), _number(m.group(2))
-        unit_after = re.match(r"\s*(?:-\s*)?(?:m|cm|mm|km|in|inch|inches|ft|feet|meters?|metres?|grid|tiles?|"
-                              r"squares?|cells?|matrix)\b", text[m.end():], re.IGNORECASE)
-        if w >= 8 and h >= 8 and not unit_after:
-            add("area", w * h / 1e6, m)
-    # Counts of words, pages, characters...: "6,000 words", "a 20-page", "5k-word", "2.5 million words".
-    for pattern, words in _LENGTH_UNITS.items():
-        for m in re.finditer(num + r"\s*(k|thousand|million|mn|m|bn|billion)?[\s-]*(?:" + pattern + r")\b", text,
-                             re.IGNORECASE):
+    def each(self, pattern: str, flags=re.IGNORECASE):
+        return re.finditer(pattern, self.text, flags)
+
+    def dimensions(self) -> None:
+        """Pixel dimensions: 4032x3024, 4032 x 3024 px, 800 by 600, 1920×1080 (not a 3x3 grid or a 10x10 m room)."""
+        for m in self.each(self.NUM + r"\s*(?:x|×|\*|by)\s*" + _NUM + r"(?![\w,.]*\d)(?:\s*(?:px|pixels?)\b)?"):
+            w, h = _number(m.group(1)), _number(m.group(2))
+            unit_after = re.match(r"\s*(?:-\s*)?(?:m|cm|mm|km|in|inch|inches|ft|feet|meters?|metres?|grid|tiles?|"
+                                  r"squares?|cells?|matrix)\b", self.text[m.end():], re.IGNORECASE)
+            if w >= 8 and h >= 8 and not unit_after:
+                self.add("area", w * h / 1e6, m)
+
+    def lengths(self) -> None:
+        """Counts of words, pages, characters...: "6,000 words", "a 20-page", "5k-word", "2.5 million words"."""
+        for pattern, words in _LENGTH_UNITS.items():
+            for m in self.each(self.NUM + r"\s*(k|thousand|million|mn|m|bn|billion)?[\s-]*(?:" + pattern + r")\b"):
+                value = _number(m.group(1)) * _MULT.get((m.group(2) or "").lower(), 1)
+                self.add("length", value * words, m)
+
+    def areas(self) -> None:
+        """Megapixels and gigapixels ("12 MP", "12-megapixel", "a 1.2-gigapixel"); pixel counts and sides
+        ("2 million pixels", "a 500-pixel-wide banner", "4000 px across")."""
+        for pattern, mp in _AREA_UNITS.items():
+            for m in self.each(self.NUM + r"[\s-]*(?:" + pattern + r")\b"):
+                self.add("area", _number(m.group(1)) * mp, m)
+        for m in self.each(r"\b(?:a|one|single)\s+gigapixel\b|\bgigapixel-(?:class|scale|sized?)\b"):
+            self.add("area", 1000.0, m)
+        for m in self.each(self.NUM + r"\s*(k|thousand|million|m)?[\s-]*(?:px|pixels?)\b"):
             value = _number(m.group(1)) * _MULT.get((m.group(2) or "").lower(), 1)
-            add("length", value * words, m)
-    # Megapixels and gigapixels: "12 MP", "12-megapixel", "a 1.2-gigapixel".
-    for pattern, mp in _AREA_UNITS.items():
-        for m in re.finditer(num + r"[\s-]*(?:" + pattern + r")\b", text, re.IGNORECASE):
-            add("area", _number(m.group(1)) * mp, m)
-    for m in re.finditer(r"\b(?:a|one|single)\s+gigapixel\b|\bgigapixel-(?:class|scale|sized?)\b", text, re.IGNORECASE):
-        add("area", 1000.0, m)
-    # Pixel counts and sides: "2 million pixels", "a 500-pixel-wide banner", "4000 px across".
-    for m in re.finditer(num + r"\s*(k|thousand|million|m)?[\s-]*(?:px|pixels?)\b", text, re.IGNORECASE):
-        value = _number(m.group(1)) * _MULT.get((m.group(2) or "").lower(), 1)
-        add("area", value / 1e6 if value >= 10_000 else value * value * 0.75 / 1e6, m)
-    # Named resolutions: 1080p, 720p, 4K, 8K, Full HD, VGA (not "4k words": counted above).
-    for m in re.finditer(r"(?<![\w.])(\d{3,4})\s?p\b", text, re.IGNORECASE):
-        h = _number(m.group(1))
-        if h in (144, 240, 360, 480, 540, 576, 720, 900, 1080, 1440, 1600, 2160, 2880, 4320):
-            add("area", h * h * 16 / 9 / 1e6, m)
-    names = "|".join(sorted((re.escape(n) for n in _NAMED_RESOLUTIONS), key=len, reverse=True))
-    for m in re.finditer(r"(?<![\w.])(" + names + r")(?![\w-]*\s*(?:" + _LENGTH_WORDS + r"|k?b\b))", text,
-                         re.IGNORECASE):
-        key = m.group(1).lower()
-        if key in ("hd",) and not re.match(r"[\s-]*(?:photo|image|picture|frame|video|still|shot|screenshot|png|"
-                                           r"jpe?g|render|scan|wallpaper|capture)", text[m.end():], re.IGNORECASE):
-            continue
-        w, h = _NAMED_RESOLUTIONS[key]
-        add("area", w * h / 1e6, m)
-    # File sizes: "3 GB", "a 32 KB file", "a 4.5MB JPEG" (not "16 GB of RAM").
-    for pattern, factor in _BYTE_UNITS.items():
-        if pattern.startswith("bytes"):
-            pattern = r"bytes?"
-        for m in re.finditer(num + r"[\s-]*(?:" + pattern + r")\b(?!/s)", text, re.IGNORECASE):
-            add("bytes", _number(m.group(1)) * factor, m)
-    # Durations: "a 90-minute recording", "2 hours of audio", "01:23:45" (not "within 5 seconds").
-    for m in re.finditer(r"(?<![\d:])(\d{1,2}):(\d{2}):(\d{2})(?![\d:])", text):
-        h, mi, s = (int(g) for g in m.groups())
-        add("duration", h * 3600 + mi * 60 + s, m)
-    for pattern, seconds in _DURATION_UNITS.items():
-        for m in re.finditer(num + r"[\s-]*(?:" + pattern + r")\b(?![\s-]*(?:ago|later|from now))", text,
-                             re.IGNORECASE):
-            add("duration", _number(m.group(1)) * seconds, m)
-    return sorted(found, key=lambda f: f.start)
+            self.add("area", value / 1e6 if value >= 10_000 else value * value * 0.75 / 1e6, m)
+
+    def resolutions(self) -> None:
+        """Named resolutions: 1080p, 720p, 4K, 8K, Full HD, VGA (not "4k words": counted above)."""
+        for m in self.each(r"(?<![\w.])(\d{3,4})\s?p\b"):
+            h = _number(m.group(1))
+            if h in (144, 240, 360, 480, 540, 576, 720, 900, 1080, 1440, 1600, 2160, 2880, 4320):
+                self.add("area", h * h * 16 / 9 / 1e6, m)
+        names = "|".join(sorted((re.escape(n) for n in _NAMED_RESOLUTIONS), key=len, reverse=True))
+        for m in self.each(r"(?<![\w.])(" + names + r")(?![\w-]*\s*(?:" + _LENGTH_WORDS + r"|k?b\b))"):
+            key = m.group(1).lower()
+            if key in ("hd",) and not re.match(r"[\s-]*(?:photo|image|picture|frame|video|still|shot|screenshot|"
+                                               r"png|jpe?g|render|scan|wallpaper|capture)", self.text[m.end():],
+                                               re.IGNORECASE):
+                continue
+            w, h = _NAMED_RESOLUTIONS[key]
+            self.add("area", w * h / 1e6, m)
+
+    def file_sizes(self) -> None:
+        """File sizes: "3 GB", "a 32 KB file", "a 4.5MB JPEG" (not "16 GB of RAM")."""
+        for pattern, factor in _BYTE_UNITS.items():
+            pattern = r"bytes?" if pattern.startswith("bytes") else pattern
+            for m in self.each(self.NUM + r"[\s-]*(?:" + pattern + r")\b(?!/s)"):
+                self.add("bytes", _number(m.group(1)) * factor, m)
+
+    def durations(self) -> None:
+        """Durations: "a 90-minute recording", "2 hours of audio", "01:23:45" (not "within 5 seconds")."""
+        for m in self.each(r"(?<![\d:])(\d{1,2}):(\d{2}):(\d{2})(?![\d:])", 0):
+            h, mi, s = (int(g) for g in m.groups())
+            self.add("duration", h * 3600 + mi * 60 + s, m)
+        for pattern, seconds in _DURATION_UNITS.items():
+            for m in self.each(self.NUM + r"[\s-]*(?:" + pattern + r")\b(?![\s-]*(?:ago|later|from now))"):
+                self.add("duration", _number(m.group(1)) * seconds, m)
+
+
+def _find(text: str) -> list[_Match]:
+    """Every quantity stated in ``text`` (numbers already in digits), in the order they stand."""
+    finder = _Finder(text)
+    for read in (finder.dimensions, finder.lengths, finder.areas, finder.resolutions, finder.file_sizes,
+                 finder.durations):
+        read()
+    return sorted(finder.found, key=lambda f: f.start)
 
 
 def read_quantities(text: str) -> list[Quantity]:

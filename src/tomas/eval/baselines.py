@@ -29,7 +29,8 @@ from tomas.eval.planner import (
     handwritten_metrics,
     planner_metrics,
 )
-from tomas.models.decoder import Choice, ConfigTable
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import Choice
 from tomas.models.llm import embedded_model_dir
 
 READERS = choices(BaselineReader)

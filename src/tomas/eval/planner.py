@@ -13,7 +13,8 @@ from tomas.data.planner import PlannerExample
 from tomas.data.profiling import INPUT_SIZES
 from tomas.data.registry import Tool
 from tomas.data.size_reader import SizeHint, size_hints
-from tomas.models.decoder import Choice, ConfigTable
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import Choice
 from tomas.models.planner import PlannerModel, free_tensor, predict_requests
 
 
@@ -188,6 +189,25 @@ def with_scope_threshold(choices: list[Choice], threshold: float) -> list[Choice
             for c in choices]
 
 
+def latency_regret(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> tuple[float, float]:
+    """Mean latency a chosen configuration takes beyond the oracle's (where both exist), in ms and in % of the
+    oracle's mean latency."""
+    lat = {i: float(v["latency_ms"]) for i, v in table.lookup.items()}
+    regrets = [max(0.0, lat[c.config_id] - lat[e.config_id]) for c, e in zip(choices, examples)
+               if c.config_id is not None and e.config_id is not None]
+    oracle_lat = [lat[e.config_id] for e in examples if e.config_id is not None]
+    mean_regret = sum(regrets) / max(1, len(regrets))
+    return mean_regret, 100 * mean_regret / max(1e-9, sum(oracle_lat) / max(1, len(oracle_lat)))
+
+
+def tool_confusion(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> list[list[int]]:
+    """[oracle tool][chosen tool] counts (a refusal counts under the tool the scope head overruled)."""
+    confusion = [[0] * len(table.tool_names) for _ in table.tool_names]
+    for e, c in zip(examples, choices):
+        confusion[table.tool_names.index(e.tool)][c.tool_id] += 1
+    return confusion
+
+
 def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
     """Tool, configuration and plan metrics over the in-scope requests (a refusal counts as a wrong tool),
     and ``scope_metrics`` over all."""
@@ -195,15 +215,7 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
     pairs = [(e, c) for e, c in zip(examples, choices) if e.tool is not None]
     examples, choices = [e for e, _ in pairs], [c for _, c in pairs]
     n = len(examples)
-    gold_tool = [table.tool_names.index(e.tool) for e in examples]
-    lat = {i: float(v["latency_ms"]) for i, v in table.lookup.items()}
-    regrets = [max(0.0, lat[c.config_id] - lat[e.config_id]) for c, e in zip(choices, examples)
-               if c.config_id is not None and e.config_id is not None]
-    oracle_lat = [lat[e.config_id] for e in examples if e.config_id is not None]
-    mean_regret = sum(regrets) / max(1, len(regrets))
-    confusion = [[0] * len(table.tool_names) for _ in table.tool_names]
-    for g, c in zip(gold_tool, choices):
-        confusion[g][c.tool_id] += 1
+    regret_ms, regret_pct = latency_regret(examples, choices, table)
     wrong = [{"task": e.task, "free_resources": e.free_resources, "latency_budget_ms": e.latency_budget_ms,
               "oracle": [e.tool, e.config_id], "chosen": [chosen_tool(c, table), c.config_id]}
              for e, c in zip(examples, choices) if not plan_right(e, c, table)]
@@ -218,15 +230,15 @@ def planner_metrics(examples: list[PlannerExample], choices: list[Choice], table
         "plan_accuracy": sum(plan_ok) / max(1, n),
         "config_accuracy_given_tool": sum(plan_ok) / max(1, sum(tools_right)),
         "violations": sum(is_violation(c, e, table) for c, e in zip(choices, examples)),
-        "latency_regret_ms": mean_regret,
-        "latency_regret_pct": 100 * mean_regret / max(1e-9, sum(oracle_lat) / max(1, len(oracle_lat))),
+        "latency_regret_ms": regret_ms,
+        "latency_regret_pct": regret_pct,
         "infeasible_accuracy": sum((c.config_id is None) == (e.config_id is None)
                                    for c, e in zip(choices, examples)) / max(1, n),
         "num_infeasible": sum(e.config_id is None for e in examples),
         "config_accuracy_by_case": accuracy_by_case(examples, choices),
         "num_examples": n,
         "tools": table.tool_names,
-        "confusion": confusion,
+        "confusion": tool_confusion(examples, choices, table),
         "worst_examples": wrong[:10],
         "tool_accuracy_by_phrasing": tool_accuracy_by_phrasing(examples, choices, table.tool_names),
         **preference_metrics(examples, choices, table),

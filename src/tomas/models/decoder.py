@@ -19,185 +19,21 @@ states (``data.planner.preferences``): what the plan reports it applied.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from tomas.data import tool_mask_map
-from tomas.data.planner.oracle import choose_config
-from tomas.data.planner.preferences import PREFERENCE_NAMES, PREFERENCES
-from tomas.data.profiling import FIT_TOLERANCE, INPUT_SIZES, RESOURCES, resource_costs
+from tomas.data.planner.preferences import PREFERENCE_NAMES
+from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
-
-
-@dataclass(frozen=True)
-class ConfigTable:
-    """The exported configurations: which tool, input size and resources each id has."""
-
-    tool_names: list[str]
-    lookup: dict[int, dict]
-    """Config id -> its ``config_lookup.json`` entry."""
-    tool_of: torch.Tensor
-    """[num_configs] tool index of each configuration."""
-    size_of: torch.Tensor
-    """[num_configs] input-size index (``INPUT_SIZES``) of each configuration."""
-    resources: torch.Tensor
-    """[num_configs, 4] float64 requirement per ``RESOURCES``."""
-    latency: torch.Tensor
-    """[num_configs] float64 expected latency in ms."""
-
-    @property
-    def num_configs(self) -> int:
-        return len(self.lookup)
-
-    def tool_mask_map(self) -> dict[str, list[int]]:
-        return tool_mask_map(self.tool_names, [self.tool_names[i] for i in self.tool_of.tolist()])
-
-    @classmethod
-    def from_assets(cls, assets_dir: str | Path) -> ConfigTable:
-        """Read ``config_lookup.json`` and ``tool_mask_map.json`` (one-line error when they disagree)."""
-        folder = Path(assets_dir)
-        lookup_path, mask_path = folder / "config_lookup.json", folder / "tool_mask_map.json"
-        for p in (lookup_path, mask_path):
-            if not p.is_file():
-                raise DataError(f"{p}: not found (run `tomas export` first, or pass --data.assets_dir)")
-        lookup = {int(k): v for k, v in json.loads(lookup_path.read_text()).items()}
-        mask_map = json.loads(mask_path.read_text())
-        if sorted(lookup) != list(range(len(lookup))):
-            raise DataError(f"{lookup_path}: ids must be 0..{len(lookup) - 1}")
-        tool_names = list(mask_map)
-        tool_of = torch.full((len(lookup),), -1, dtype=torch.long)
-        for t, ids in enumerate(mask_map.values()):
-            tool_of[ids] = t
-        for i, entry in lookup.items():
-            if tool_of[i] < 0 or tool_names[tool_of[i]] != entry["tool_name"]:
-                raise DataError(f"{mask_path}: config {i} ({entry['tool_name']}) is not listed under its tool")
-        return cls.from_lookup(tool_names, lookup)
-
-    @classmethod
-    def from_lookup(cls, tool_names: list[str], lookup: dict[int, dict]) -> ConfigTable:
-        """The table of ``lookup`` (ids 0..n-1, entries as in ``config_lookup.json``) over ``tool_names``."""
-        tool_of = torch.tensor([tool_names.index(lookup[i]["tool_name"]) for i in range(len(lookup))])
-        size_of = torch.tensor([INPUT_SIZES.index(lookup[i]["input_size"]) for i in range(len(lookup))])
-        resources = torch.tensor([[float(lookup[i][r]) for r in RESOURCES] for i in range(len(lookup))],
-                                 dtype=torch.float64)
-        latency = torch.tensor([float(lookup[i]["latency_ms"]) for i in range(len(lookup))], dtype=torch.float64)
-        return cls(tool_names, lookup, tool_of, size_of, resources, latency)
-
-    def with_tool(self, tool_name: str, entries: list[dict]) -> ConfigTable:
-        """This table plus a tool added after training: its ``config_lookup.json`` entries get the ids
-        ``num_configs``.. in order, so every id the planner knew keeps its meaning."""
-        if tool_name in self.tool_names:
-            raise DataError(f"{tool_name}: already one of this planner's tools")
-        if not entries or any(e["tool_name"] != tool_name for e in entries):
-            raise DataError(f"{tool_name}: expected its configurations, got {len(entries)} entries of other tools")
-        lookup = self.lookup | {self.num_configs + k: dict(e) for k, e in enumerate(entries)}
-        return ConfigTable.from_lookup([*self.tool_names, tool_name], lookup)
-
-    @cached_property
-    def resource_cost(self) -> torch.Tensor:
-        """[num_configs] float64: the oracle's ``resource_costs`` of every configuration."""
-        return torch.tensor(resource_costs(self.tool_of.tolist(), self.resources.tolist()), dtype=torch.float64)
-
-    @cached_property
-    def rule_costs(self) -> tuple[list[float], list[float]]:
-        """(latency, resource cost) of every configuration as lists: what ``rule_choice`` reads per request."""
-        return self.latency.tolist(), self.resource_cost.tolist()
-
-    @cached_property
-    def preference_costs(self) -> dict[str, list[float]]:
-        """Preference name -> every configuration's cost in that preference's resources (``resource_costs``)."""
-        return {name: resource_costs(self.tool_of.tolist(), self.resources.tolist(), p.resources)
-                for name, p in PREFERENCES.items()}
-
-    def rule_choice(self, candidates: list[int], budget: float | None, preference: str | None = None) -> int | None:
-        """The oracle's rule (``oracle.choose_config``) over ``candidates``: the fitting configurations of one
-        tool and input size, the latency budget in ms (None or NaN: none) and the preference read."""
-        budget = None if budget is None or math.isnan(budget) else budget
-        return choose_config(candidates, *self.rule_costs, self.preference_costs, budget, preference)
-
-    def preference_order(self, name: str) -> torch.Tensor:
-        """Config ids by the preference's resource cost (ties -> lower latency -> lower id, as the oracle)."""
-        cost = torch.tensor(resource_costs(self.tool_of.tolist(), self.resources.tolist(),
-                                           PREFERENCES[name].resources), dtype=torch.float64)
-        by_latency = self.latency_order
-        return by_latency[torch.argsort(cost[by_latency], stable=True)]
-
-    @cached_property
-    def preference_orders(self) -> list[torch.Tensor]:
-        """``preference_order`` of each preference that spends least of some resources (``PREFERENCE_FEATURES``)."""
-        return [self.preference_order(name) for name in PREFERENCE_FEATURES]
-
-    @cached_property
-    def latency_order(self) -> torch.Tensor:
-        """Config ids from fastest to slowest (ties -> lower id)."""
-        return torch.argsort(self.latency, stable=True)
-
-    @cached_property
-    def cost_order(self) -> torch.Tensor:
-        """Config ids from least to most resource cost (ties -> lower latency -> lower id, as the oracle)."""
-        by_latency = self.latency_order
-        return by_latency[torch.argsort(self.resource_cost[by_latency], stable=True)]
-
-    def candidate_features(self, allowed: torch.Tensor, budget: torch.Tensor | None,
-                           preferences: bool = False) -> torch.Tensor:
-        """[batch, num_configs, num_features(preferences)] how each allowed configuration compares with
-        the others allowed for its request: latency rank (0 = fastest), whether it meets the request's
-        latency budget (``budget`` [batch] ms, NaN = none), and resource-cost rank among those that meet
-        it (0 = least; 0 where it does not meet it). With ``preferences``, also its rank by each
-        ``PREFERENCE_FEATURES`` preference's cost among the preference's candidates (those that meet the
-        budget, all allowed when none does; 0 elsewhere). Zero outside ``allowed``.
-
-        Ranks rather than values: the oracle's rule is lexicographic (meet the budget, then least
-        resources; else fastest), which integer ranks express with margins of at least one weight
-        unit, while standardised values need huge, finely balanced weights (docs/planner.md).
-        """
-        allowed = allowed.cpu()
-        if budget is None:
-            meets = torch.zeros_like(allowed)
-        else:
-            meets = allowed & (self.latency.unsqueeze(0) <= budget.to(torch.float64).unsqueeze(1))
-        ranks = [_ranks_within(allowed, self.latency_order), meets.to(torch.float64),
-                 _ranks_within(meets, self.cost_order)]
-        if preferences:
-            pool = torch.where(meets.any(1, keepdim=True), meets, allowed)
-            ranks += [_ranks_within(pool, order) for order in self.preference_orders]
-        return torch.stack(ranks, dim=-1).float()
-
-    def fits(self, free: torch.Tensor) -> torch.Tensor:
-        """[batch, 4] free resources -> [batch, num_configs] bool: ``profiling.fits`` for every pair."""
-        return (self.resources.unsqueeze(0) <= free.to(torch.float64).unsqueeze(1) + FIT_TOLERANCE).all(-1)
-
-
-NUM_FEATURES = 3
-"""Per-candidate features the feature scorer weighs (``ConfigTable.candidate_features``) without preferences."""
-
-
-PREFERENCE_FEATURES = tuple(n for n in PREFERENCE_NAMES if PREFERENCES[n].resources)
-"""Preferences with a resource cost of their own: one more candidate feature each (``fastest`` is latency rank)."""
-
+from tomas.models.config_table import ConfigTable, num_features
 
 PREFERENCE_SCALE = 100.0
 """Extra multiplier on the per-preference weightings (zero-initialised, ``head_learning_rate``): the oracle's
 rule is lexicographic (meeting the budget outweighs any rank), which needs weights of ~100 rank units."""
-
-
-def num_features(preferences: bool) -> int:
-    return NUM_FEATURES + (len(PREFERENCE_FEATURES) if preferences else 0)
-
-
-def _ranks_within(mask: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
-    """[batch, n] float64: each masked item's position among the masked items of its row when sorted
-    by ``order`` (a permutation of 0..n-1); 0 where not masked."""
-    in_order = mask[:, order].to(torch.float64)
-    ranks = torch.empty_like(in_order).scatter_(1, order.expand_as(in_order).contiguous(), in_order.cumsum(1) - 1)
-    return torch.where(mask, ranks, 0.0)
 
 
 class DecoderLogits(NamedTuple):
@@ -273,6 +109,41 @@ class LiveConfigHead(nn.Module):
         return self.map(hidden) @ self.rows.T
 
 
+def check_rows(rows: torch.Tensor | None, table: ConfigTable, width: int | None) -> None:
+    """Phase 0's rows must be one per configuration (and ``width`` wide, unless None: a live head)."""
+    if rows is not None and (rows.shape[0] != table.num_configs or width not in (None, rows.shape[1])):
+        raise DataError(f"config_weights: shape {tuple(rows.shape)} does not match "
+                        f"[{table.num_configs} configs, hidden {width or 'any'}] of this planner")
+
+
+def config_head(hidden_size: int, table: ConfigTable, rows: torch.Tensor | None, live: bool) -> nn.Module:
+    """``live``: a ``LiveConfigHead`` over ``rows`` (random ones when None); else a linear head whose rows start
+    as ``rows`` rescaled (``rescale_rows``), or at random."""
+    if live:
+        return LiveConfigHead(torch.randn(table.num_configs, hidden_size) if rows is None else rows, hidden_size)
+    head = nn.Linear(hidden_size, table.num_configs)
+    if rows is not None:
+        with torch.no_grad():
+            head.weight.copy_(rescale_rows(rows))
+            head.bias.zero_()
+    return head
+
+
+class _Read(NamedTuple):
+    """What ``HierarchicalDecoder.predict`` read for a batch, before it is cut into one ``Choice`` per row."""
+
+    tool_probs: torch.Tensor
+    tool_top: torch.return_types.topk
+    tool_ids: torch.Tensor
+    size_probs: torch.Tensor
+    size_top: torch.return_types.topk
+    allowed: torch.Tensor
+    probs: torch.Tensor
+    top: torch.return_types.topk
+    wishes: list[dict]
+    scope: list[float | None]
+
+
 class HierarchicalDecoder(nn.Module):
     """``forward(hidden) -> (tool_logits, config_logits)``; ``predict`` applies the masks."""
 
@@ -283,11 +154,7 @@ class HierarchicalDecoder(nn.Module):
         a preference head, and the feature scorer also ranks by each preference's resources; ``out_of_scope``:
         a scope head (no registered tool serves the request); ``config_pick``: ``model.config_pick``."""
         super().__init__()
-        width = None if live_rows else hidden_size  # a live head maps the hidden states onto rows of any width
-        if config_rows is not None and (config_rows.shape[0] != table.num_configs
-                                        or width not in (None, config_rows.shape[1])):
-            raise DataError(f"config_weights: shape {tuple(config_rows.shape)} does not match "
-                            f"[{table.num_configs} configs, hidden {width or 'any'}] of this planner")
+        check_rows(config_rows, table, None if live_rows else hidden_size)
         self.feature_scale = feature_scale
         self.config_pick = config_pick
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
@@ -295,34 +162,28 @@ class HierarchicalDecoder(nn.Module):
         self.out_of_scope_above = 0.5
         """A request is out of scope above this scope-head probability (0.5: the head's own decision boundary;
         a trained planner's is chosen on validation, ``training.planner.OUT_OF_SCOPE_REFUSED``)."""
-        if live_rows:
-            rows = torch.randn(table.num_configs, hidden_size) if config_rows is None else config_rows
-            self.config_head = LiveConfigHead(rows, hidden_size)
-            config_rows = None
-        else:
-            self.config_head = nn.Linear(hidden_size, table.num_configs)
-        # Optional: the prompt's hidden state also chooses how to weigh each candidate's standing
-        # among the allowed ones (latency rank, meets the budget, cost rank); zero-init = off at start.
+        self.config_head = config_head(hidden_size, table, config_rows, live_rows)
         self.preferences, self.config_features = preferences, config_features
         self.preference_head = nn.Linear(hidden_size, 1 + len(PREFERENCE_NAMES)) if preferences else None
-        # Reading preferences, the scorer's weights are routed by preference (none first): a linear map of
-        # the prompt state plus a learned offset per preference. Training routes by the stated preference,
-        # planning by the preference head's reading (what the plan reports): one weighting per preference
-        # reproduces the oracle, which one linear map alone learns poorly once preferences switch it
-        # (docs/phase0_value.md, "Preferences in words").
-        self.feature_head = nn.Linear(hidden_size, num_features(preferences)) if config_features else None
-        if self.feature_head is not None:
-            nn.init.zeros_(self.feature_head.weight)
-            nn.init.zeros_(self.feature_head.bias)
-        self.preference_weights = (nn.Parameter(torch.zeros(1 + len(PREFERENCE_NAMES), num_features(preferences)))
-                                   if preferences and config_features else None)
-        if config_rows is not None:
-            with torch.no_grad():
-                self.config_head.weight.copy_(rescale_rows(config_rows))
-                self.config_head.bias.zero_()
+        self.build_feature_scorer(hidden_size)
         self.table = table
         self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
+
+    def build_feature_scorer(self, hidden_size: int) -> None:
+        """Optional: the prompt's hidden state also chooses how to weigh each candidate's standing among the
+        allowed ones (latency rank, meets the budget, cost rank); zero-initialised = off at start. Reading
+        preferences, the weights are routed by preference (none first): a linear map of the prompt state plus a
+        learned offset per preference. Training routes by the stated preference, planning by the preference
+        head's reading (what the plan reports): one weighting per preference reproduces the oracle, which one
+        linear map alone learns poorly once preferences switch it (docs/phase0_value.md)."""
+        n = num_features(self.preferences)
+        self.feature_head = nn.Linear(hidden_size, n) if self.config_features else None
+        if self.feature_head is not None:
+            nn.init.zeros_(self.feature_head.weight)
+            nn.init.zeros_(self.feature_head.bias)
+        self.preference_weights = (nn.Parameter(torch.zeros(1 + len(PREFERENCE_NAMES), n))
+                                   if self.preferences and self.config_features else None)
 
     def logits(self, hidden: torch.Tensor) -> DecoderLogits:
         preference = self.preference_head(hidden) if self.preference_head is not None else None
@@ -388,38 +249,36 @@ class HierarchicalDecoder(nn.Module):
         if size_allowed is not None:
             mask = size_allowed.to(size_logp.device)[torch.arange(len(tool_ids), device=size_logp.device), tool_ids]
             size_logp = torch.where(mask, size_logp.clamp_min(-1e30), -math.inf)
-        size_probs = size_logp.softmax(-1).nan_to_num(0.0)
         size_top = size_logp.topk(2, dim=-1)
-        size_ids = size_top.indices[:, 0]
-        allowed = self.allowed(tool_ids, size_ids, free_resources)
+        allowed = self.allowed(tool_ids, size_top.indices[:, 0], free_resources)
         scores = self.candidate_scores(out, allowed, latency_budget)
-        probs = scores.softmax(-1).nan_to_num(0.0)
-        # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
-        # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
-        top = scores.topk(min(2, scores.shape[-1]), dim=-1)
-        wishes = self.read_preferences(out)
-        scope = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(tool_ids)
-        choices = []
-        for b in range(hidden.shape[0]):
-            n_allowed = int(allowed[b].sum())
-            best, second = (int(i) for i in (list(top.indices[b]) + [-1])[:2])
-            if self.config_pick == "rule" and n_allowed:
-                best, second = self.rule_pick(allowed[b], latency_budget, b, wishes[b].get("preference"), best, second)
-            choices.append(Choice(tool_id=int(tool_ids[b]), config_id=best if n_allowed else None,
-                                  tool_prob=float(tool_probs[b, tool_ids[b]]),
-                                  config_prob=(1.0 if self.config_pick == "rule" else float(probs[b, best]))
-                                  if n_allowed else None,
-                                  runner_up=second if n_allowed > 1 else None,
-                                  input_size=INPUT_SIZES[int(size_ids[b])],
-                                  size_prob=float(size_probs[b, size_ids[b]]),
-                                  runner_up_size=INPUT_SIZES[int(size_top.indices[b, 1])]
-                                  if size_top.values[b, 1] > -math.inf else None,
-                                  runner_up_tool=int(tool_top.indices[b, 1]) if tool_top.indices.shape[1] > 1 else None,
-                                  runner_up_tool_prob=float(tool_top.values[b, 1]) if tool_top.indices.shape[1] > 1
-                                  else None, out_of_scope_prob=scope[b],
-                                  out_of_scope=scope[b] is not None and scope[b] > self.out_of_scope_above,
-                                  **wishes[b]))
-        return choices
+        read = _Read(tool_probs, tool_top, tool_ids, size_logp.softmax(-1).nan_to_num(0.0), size_top, allowed,
+                     scores.softmax(-1).nan_to_num(0.0),
+                     # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
+                     # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
+                     scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out),
+                     out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(tool_ids))
+        return [self.choice(read, b, latency_budget) for b in range(hidden.shape[0])]
+
+    def choice(self, r: _Read, b: int, latency_budget: torch.Tensor | None) -> Choice:
+        """Row ``b`` of a decoded batch as a ``Choice``."""
+        n_allowed, has_second_tool = int(r.allowed[b].sum()), r.tool_top.indices.shape[1] > 1
+        best, second = (int(i) for i in (list(r.top.indices[b]) + [-1])[:2])
+        rule = self.config_pick == "rule"
+        if rule and n_allowed:
+            best, second = self.rule_pick(r.allowed[b], latency_budget, b, r.wishes[b].get("preference"), best, second)
+        size_id, tool_id, scope = int(r.size_top.indices[b, 0]), int(r.tool_ids[b]), r.scope[b]
+        return Choice(tool_id=tool_id, config_id=best if n_allowed else None,
+                      tool_prob=float(r.tool_probs[b, tool_id]),
+                      config_prob=(1.0 if rule else float(r.probs[b, best])) if n_allowed else None,
+                      runner_up=second if n_allowed > 1 else None, input_size=INPUT_SIZES[size_id],
+                      size_prob=float(r.size_probs[b, size_id]),
+                      runner_up_size=INPUT_SIZES[int(r.size_top.indices[b, 1])]
+                      if r.size_top.values[b, 1] > -math.inf else None,
+                      runner_up_tool=int(r.tool_top.indices[b, 1]) if has_second_tool else None,
+                      runner_up_tool_prob=float(r.tool_top.values[b, 1]) if has_second_tool else None,
+                      out_of_scope_prob=scope, out_of_scope=scope is not None and scope > self.out_of_scope_above,
+                      **r.wishes[b])
 
     def rule_pick(self, allowed: torch.Tensor, latency_budget: torch.Tensor | None, b: int, preference: str | None,
                   head_best: int, head_second: int) -> tuple[int, int]:

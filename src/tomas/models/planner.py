@@ -21,7 +21,8 @@ from tomas.config import PlannerModelConfig
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.size_reader import SizeHint
 from tomas.data.templates import format_number
-from tomas.models.decoder import Choice, ConfigTable, DecoderLogits, HierarchicalDecoder
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import Choice, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
 
 PROMPT = ("Task: {task}\nFree: {cpu_cores} CPU cores, {memory_gb} GB memory, {gpu_sm} GPU SMs, "

@@ -29,7 +29,8 @@ from tomas.data.planner import generate_planner
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.errors import DataError
 from tomas.inference import BadLine, LoadedPlanner, load_planner, read_requests
-from tomas.models.decoder import ConfigTable, LiveConfigHead, rescale_rows
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import LiveConfigHead, rescale_rows
 from tomas.models.llm import load_llm
 from tomas.models.planner import prompt_states, render_prompt
 from tomas.training.new_tool import (
@@ -103,7 +104,7 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     data = load_tool_data(tool_registry, profiling_data)  # checked before the (slow) planner loads
     if name not in data.tool_names:
         raise DataError(f"{tool_registry}: no tool {name!r}")
-    configs = [c for c in data.configs if c.tool == name]
+    tool, configs = data.tools[data.tool_id(name)], [c for c in data.configs if c.tool == name]
     if not configs:
         raise DataError(f"{profiling_data}: no configurations of {name!r}")
     log(f"Loading the planner {planner_dir}...")
@@ -115,36 +116,48 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
         raise DataError(f"{planner_dir}: config head rows from {model_cfg.config_head_init}, not Phase 0: "
                         "a new tool's rows come from Phase 0's encoder")
     log(f"Rows for {len(configs)} configurations of {name} from {encoder_checkpoint}...")
+    new_rows = new_tool_rows(planner, tool, configs, encoder_checkpoint, log)
+    decoder = extend_decoder(planner.model.decoder, table, new_rows.to(planner.device))
+    prompts, source = example_prompts(examples, tool, configs, seed)
+    replay, replay_tools = replay_prompts(data, planner.table.tool_names, seed)
+    log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
+    states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
+    fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools)
+    added = {"num_examples": len(prompts), "examples": source, "encoder_checkpoint": str(encoder_checkpoint)}
+    meta = extended_meta(planner, table, tool, configs, tool_registry, profiling_data, added)
+    out = output_dir or planner_dir
+    save_with_added_tool(out, planner_dir, decoder, table, meta)  # a new folder appears whole, or not at all
+    log(f"✓ {out}: {len(table.tool_names)} tools, {table.num_configs} configurations "
+        f"(plan with `tomas plan --planner_dir {out} ...`)")
+    return meta["added_tools"][-1]
+
+
+def new_tool_rows(planner, tool, configs: list[Configuration], encoder_checkpoint: str, log=print) -> torch.Tensor:
+    """The new tool's config-head rows: Phase 0's encoder on its configurations, in the planner's row space."""
     encoder, info = load_encoder(encoder_checkpoint)
     if info["llm_model"] == planner.meta["llm_model"]:
         llm = SimpleNamespace(embeddings=planner.model.lm.get_input_embeddings(), tokenizer=planner.tokenizer)
     else:  # a planner reading with another model: Stream A is still Phase 0's LLM's embeddings of the name
         log(f"Loading Phase 0's LLM {info['llm_model']} for the new tool's name embeddings...")
         llm = load_llm(info["llm_model"], "cpu")
-    stream_a = new_tool_stream_a(llm, data.tools[data.tool_id(name)], info["anchor_description"]).cpu()
-    new_rows = rescale_rows(encoder_rows(encoder, stream_a, configs),
-                            reference=old_raw_rows(planner, encoder, info["tool_names"]))
-    decoder = extend_decoder(planner.model.decoder, table, new_rows.to(planner.device))
-    prompts, source = example_prompts(examples, data.tools[data.tool_id(name)], configs, seed)
-    replay, replay_tools = replay_prompts(data, planner.table.tool_names, seed)
-    log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
-    states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
-    fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools)
+    stream_a = new_tool_stream_a(llm, tool, info["anchor_description"]).cpu()
+    return rescale_rows(encoder_rows(encoder, stream_a, configs),
+                        reference=old_raw_rows(planner, encoder, info["tool_names"]))
+
+
+def extended_meta(planner, table: ConfigTable, tool, configs: list[Configuration], tool_registry: str,
+                  profiling_data: str, added: dict) -> dict:
+    """``planner.json`` of the extended planner: its tools, sizes and data, and the added tool's record."""
     meta = dict(planner.meta, tool_names=table.tool_names, num_configs=table.num_configs)
-    new = data.tools[data.tool_id(name)].input_sizes
-    meta["input_sizes"] = {**(planner.meta.get("input_sizes") or {}), name: new.to_json() if new else None}
+    meta["input_sizes"] = {**(planner.meta.get("input_sizes") or {}),
+                           tool.name: tool.input_sizes.to_json() if tool.input_sizes else None}
     # The data the planner now plans over: evaluating it reads this registry and table.
     meta["config"] = {**meta["config"], "data": {**meta["config"]["data"], "tool_registry": str(tool_registry),
                                                  "profiling_data": str(profiling_data)}}
     meta["added_tools"] = [*planner.meta.get("added_tools", []), {
-        "tool": name, "num_configs": len(configs), "num_examples": len(prompts), "examples": source,
-        "encoder_checkpoint": str(encoder_checkpoint), "sizes": sorted({c.input_size for c in configs},
-                                                                       key=INPUT_SIZES.index)}]
-    out = output_dir or planner_dir
-    save_with_added_tool(out, planner_dir, decoder, table, meta)  # a new folder appears whole, or not at all
-    log(f"✓ {out}: {len(table.tool_names)} tools, {table.num_configs} configurations "
-        f"(plan with `tomas plan --planner_dir {out} ...`)")
-    return meta["added_tools"][-1]
+        "tool": tool.name, "num_configs": len(configs), **added,
+        "sizes": sorted({c.input_size for c in configs}, key=INPUT_SIZES.index)}]
+    return meta
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -145,10 +145,30 @@ def evaluate_planner(planner_dir: str, test_file: str | None = None, device: str
         planner.model.decoder.config_pick = config_pick
     data = load_tool_data(cfg.data.tool_registry, cfg.data.profiling_data)
     data = data.subset(cfg.data.tools) if cfg.data.tools else data
-    examples = load_planner_examples(test_file or cfg.data.test_file, data)
+    test_file = test_file or cfg.data.test_file
+    examples = load_planner_examples(test_file, data)
     size_mode = size_mode or cfg.model.size_reader
-    print(f"Evaluating {planner_dir} on {len(examples)} examples of {test_file or cfg.data.test_file} "
-          f"(input size: {size_mode})...")
+    print(f"Evaluating {planner_dir} on {len(examples)} examples of {test_file} (input size: {size_mode})...")
+    report = split_report(planner, data, examples, size_mode, batch_size) | {"test_file": test_file}
+    out = Path(output_dir or planner_dir)
+    for n, hand_file in enumerate(hand_files or []):
+        path = out / hand_report_name(hand_file, n == 0)
+        add_handwritten(report, planner, data, hand_file, batch_size, size_mode, path)
+    if baselines:
+        sets = {"test": (examples, False)} | {f: (load_handwritten(f, data), True) for f in hand_files or []
+                                              if f in report.get("handwritten_sets", {})}
+        add_baselines(report, baselines, cfg.data.train_file, sets, data, planner.table, size_mode,
+                      out / BASELINE_REPORT)
+    save_json(report, out / EVAL_REPORT)
+    if out.resolve() == Path(planner_dir).resolve():
+        write_model_card(out)  # the card quotes the report beside it
+    plot_confusion(report, out / CONFUSION)
+    report["path"] = str(out / EVAL_REPORT)
+    return report
+
+
+def split_report(planner, data, examples: list, size_mode: str, batch_size: int) -> dict:
+    """Every metric of the planner on ``examples`` (a planner JSONL split)."""
     hints = example_hints(examples, data.tools, planner.table, size_mode)
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
                                progress="Evaluating", hints=hints)
@@ -160,36 +180,38 @@ def evaluate_planner(planner_dir: str, test_file: str | None = None, device: str
                                                             [hints[i] for i in inside])
     report.update(conditional_accuracies(in_examples, in_choices, planner.table))
     report["confirmation"] = confirmation_report(planner.confirm_below, examples, choices, planner.table)
-    if cfg.data.holdout_configs > 0:  # trained without some answers: how it does on exactly those
-        held = heldout_configs(cfg, planner.table)
+    if planner.cfg.data.holdout_configs > 0:  # trained without some answers: how it does on exactly those
+        held = heldout_configs(planner.cfg, planner.table)
         report["unseen_answers"] = unseen_answer_metrics(examples, choices, planner.table, held)
     report["train_wall_s"] = planner.meta.get("train_wall_s")
-    report["test_file"] = test_file or cfg.data.test_file
-    out = Path(output_dir or planner_dir)
-    for n, hand_file in enumerate(hand_files or []):
-        hand = evaluate_handwritten(planner, data, hand_file, batch_size, size_mode)
-        if hand is None:
-            continue
-        save_json({**hand, "hand_file": hand_file, "size_mode": size_mode}, out / hand_report_name(hand_file, n == 0))
-        summary = {k: hand[k] for k in ("num_requests", "tool_accuracy", "size_accuracy", "size_accuracy_given_tool",
-                                        "plan_accuracy", "violations", "by_size_stated", "in_scope_refused",
-                                        "confirmation") if k in hand}
-        report.setdefault("handwritten_sets", {})[hand_file] = summary
-        report.setdefault("handwritten", summary)
-    if baselines:
-        sets = {"test": (examples, False)} | {f: (load_handwritten(f, data), True) for f in hand_files or []
-                                              if f in report.get("handwritten_sets", {})}
-        scored = evaluate_baselines(baselines, cfg.data.train_file, sets, data, planner.table, size_mode)
-        save_json(scored | {"train_file": cfg.data.train_file, "size_mode": size_mode}, out / BASELINE_REPORT)
-        report["baselines"] = {reader: {name: {k: m[k] for k in ("tool_accuracy", "plan_accuracy")}
-                                        for name, m in rows.items() if isinstance(m, dict)}
-                               for reader, rows in scored.items()}
-    save_json(report, out / EVAL_REPORT)
-    if out.resolve() == Path(planner_dir).resolve():
-        write_model_card(out)  # the card quotes the report beside it
-    plot_confusion(report, out / CONFUSION)
-    report["path"] = str(out / EVAL_REPORT)
     return report
+
+
+HAND_SUMMARY = ("num_requests", "tool_accuracy", "size_accuracy", "size_accuracy_given_tool", "plan_accuracy",
+                "violations", "by_size_stated", "in_scope_refused", "confirmation")
+
+
+def add_handwritten(report: dict, planner, data, hand_file: str, batch_size: int, size_mode: str, path: Path) -> None:
+    """A hand-written set's report at ``path``, its summary under ``report["handwritten_sets"]`` (and the first
+    set's under ``report["handwritten"]``)."""
+    hand = evaluate_handwritten(planner, data, hand_file, batch_size, size_mode)
+    if hand is None:
+        return
+    save_json({**hand, "hand_file": hand_file, "size_mode": size_mode}, path)
+    summary = {k: hand[k] for k in HAND_SUMMARY if k in hand}
+    report.setdefault("handwritten_sets", {})[hand_file] = summary
+    report.setdefault("handwritten", summary)
+
+
+def add_baselines(report: dict, readers: list[str], train_file: str, sets: dict, data, table, size_mode: str,
+                  path: Path) -> None:
+    """The baselines trained on ``train_file`` and scored on ``sets``: their report at ``path``, tool and plan
+    accuracy under ``report["baselines"]``."""
+    scored = evaluate_baselines(readers, train_file, sets, data, table, size_mode)
+    save_json(scored | {"train_file": train_file, "size_mode": size_mode}, path)
+    report["baselines"] = {reader: {name: {k: m[k] for k in ("tool_accuracy", "plan_accuracy")}
+                                    for name, m in rows.items() if isinstance(m, dict)}
+                           for reader, rows in scored.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

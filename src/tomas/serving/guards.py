@@ -70,11 +70,6 @@ def add_guards(app, metrics, api_key: str | None, log: logging.Logger) -> None:
     """The API key (401 without it), one error shape (404, 405, 422, 500, 503), metrics by route template and an
     access log line per request."""
     from fastapi import Request
-    from fastapi.exceptions import RequestValidationError
-    from starlette.exceptions import HTTPException
-
-    from tomas.requests import error_message
-    from tomas.serving.batcher import Overloaded
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -95,6 +90,17 @@ def add_guards(app, metrics, api_key: str | None, log: logging.Logger) -> None:
         access_log.info('%s "%s %s" %d %.1f ms', client, request.method, request.url.path, response.status_code,
                         seconds * 1000)
         return response
+
+    add_error_handlers(app)
+
+
+def add_error_handlers(app) -> None:
+    """FastAPI's and the batcher's errors in the service's one error shape."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    from tomas.requests import error_message
+    from tomas.serving.batcher import Overloaded
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request, exc: RequestValidationError):

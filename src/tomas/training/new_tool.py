@@ -21,7 +21,8 @@ import torch.nn.functional as F
 
 from tomas.data.profiling import Configuration
 from tomas.errors import DataError
-from tomas.models.decoder import ConfigTable, HierarchicalDecoder, LiveConfigHead
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import HierarchicalDecoder, LiveConfigHead
 from tomas.models.encoder import ResourceEncoder, tool_anchor_vectors
 
 MAX_EXAMPLES = 50

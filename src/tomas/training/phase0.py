@@ -11,7 +11,6 @@ the exact-match check is sharded over them, so every process takes the same stop
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import time
 from dataclasses import asdict
@@ -29,8 +28,8 @@ from tomas.io import save_jsonl, save_torch
 from tomas.models.self_encoding import PromptCache, SelfEncoder, checkpoint_header, lm_forward
 from tomas.plots import plot_phase0_history
 from tomas.training.distributed import Objective, barrier, flat, init_trackers
-from tomas.training.phase0_setup import Phase0Setup
-from tomas.training.schedule import epoch_batches, every, lr_lambda
+from tomas.training.phase0_setup import Phase0Setup, phase0_optimizers
+from tomas.training.schedule import epoch_batches, every
 from tomas.training.state import load_state, restore, resume_file, stateful_dicts
 
 WINDOW_KEYS = ("loss_sum", "anchor_sum", "count", "correct", "anchor_correct")
@@ -76,28 +75,10 @@ class Phase0Trainer:
         self.window = dict.fromkeys(WINDOW_KEYS, 0.0)
 
     def build_optimizers(self) -> None:
-        """The anchor stage's optimizer (encoder + slot expander) and the LM stage's, each with its schedule."""
-        training, adapter = self.cfg.training, self.model.adapter
-        anchor_params = [*self.model.encoder.parameters(), *adapter.expander.parameters()]
-        self.anchor_params = [p for p in anchor_params if p.requires_grad]
-        # snap: the LLM reads exact tokens, so the LM loss has nothing to teach the encoder
-        self.params = ([adapter.soft_prompt, adapter.soft_suffix] if self.snap
-                       else [p for p in self.model.parameters() if p.requires_grad])
-        anchor_opt = torch.optim.AdamW(self.anchor_params, lr=training.anchor_learning_rate)
-        # the anchor stage decays linearly over its cap: it needs the low-rate tail to get every slot right
-        self.anchor_sched = torch.optim.lr_scheduler.LambdaLR(
-            anchor_opt, lr_lambda(dataclasses.replace(training, warmup_steps=0, schedule="linear"),
-                                  training.anchor_max_steps))
-        encoder = {id(p) for p in self.model.encoder.parameters()}
-        groups = [{"params": [p for p in self.params if id(p) not in encoder]},
-                  {"params": [p for p in self.params if id(p) in encoder],
-                   "lr": training.encoder_learning_rate or training.learning_rate}]
-        opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=training.learning_rate,
-                                weight_decay=training.weight_decay)
-        # The schedulers stay outside accelerate, which would step them once per process:
-        # they step once per optimizer update, whatever the number of processes.
-        self.sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(training, self.lm_steps))
-        self.anchor_opt, self.opt = self.acc.prepare(anchor_opt, opt)
+        o = phase0_optimizers(self.model, self.cfg.training, self.lm_steps)
+        self.anchor_params, self.params, self.anchor_sched, self.sched = (o.anchor_params, o.params,
+                                                                          o.anchor_sched, o.sched)
+        self.anchor_opt, self.opt = self.acc.prepare(o.anchor_opt, o.opt)
 
     # --- checkpoints -------------------------------------------------------------------
     COUNTERS = ("stage", "step", "stage_step", "epoch", "batch_in_epoch", "repair_round", "failures", "anchor_wrong",

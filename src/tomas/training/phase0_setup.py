@@ -3,12 +3,13 @@ and what it trains (encoder + prefix adapter), on this process's device."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
 
-from tomas.config import PretrainConfig
+from tomas.config import PretrainConfig, TrainingConfig
 from tomas.data import ToolData, load_tool_data
 from tomas.data.pretrain_dataset import PretrainSample, make_samples
 from tomas.data.profiling import INPUT_SIZES, NUMERIC_FIELDS
@@ -18,7 +19,7 @@ from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.prefix import value_string
 from tomas.models.self_encoding import SelfEncoder, build_self_encoder
 from tomas.training.distributed import make_accelerator, run_device, trackers
-from tomas.training.schedule import seed_everything
+from tomas.training.schedule import lr_lambda, seed_everything
 
 if TYPE_CHECKING:
     from accelerate import Accelerator
@@ -94,3 +95,39 @@ def setup(cfg: PretrainConfig, log=print, acc: Accelerator | None = None) -> Pha
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"  ✓ hidden {llm.hidden_size}, {k} slots, {n_train / 1e6:.2f}M trainable parameters")
     return Phase0Setup(cfg, data, llm, samples, anchors, resources, model, device, acc)
+
+
+@dataclass
+class Optimizers:
+    anchor_params: list[torch.nn.Parameter]
+    """What the anchor stage trains: the encoder and the slot expander."""
+    params: list[torch.nn.Parameter]
+    """What the LM stage trains (snap: the shared soft prompts alone)."""
+    anchor_opt: torch.optim.Optimizer
+    opt: torch.optim.Optimizer
+    anchor_sched: torch.optim.lr_scheduler.LambdaLR
+    sched: torch.optim.lr_scheduler.LambdaLR
+
+
+def phase0_optimizers(model, training: TrainingConfig, lm_steps: int) -> Optimizers:
+    """The anchor stage's optimizer (encoder + slot expander) and the LM stage's, each with its schedule. The
+    schedulers stay outside accelerate, which would step them once per process: they step once per optimizer
+    update, whatever the number of processes."""
+    adapter = model.adapter
+    anchor_params = [p for p in [*model.encoder.parameters(), *adapter.expander.parameters()] if p.requires_grad]
+    # snap: the LLM reads exact tokens, so the LM loss has nothing to teach the encoder
+    params = ([adapter.soft_prompt, adapter.soft_suffix] if adapter.expander.snap
+              else [p for p in model.parameters() if p.requires_grad])
+    anchor_opt = torch.optim.AdamW(anchor_params, lr=training.anchor_learning_rate)
+    # the anchor stage decays linearly over its cap: it needs the low-rate tail to get every slot right
+    anchor_sched = torch.optim.lr_scheduler.LambdaLR(
+        anchor_opt, lr_lambda(dataclasses.replace(training, warmup_steps=0, schedule="linear"),
+                              training.anchor_max_steps))
+    encoder = {id(p) for p in model.encoder.parameters()}
+    groups = [{"params": [p for p in params if id(p) not in encoder]},
+              {"params": [p for p in params if id(p) in encoder],
+               "lr": training.encoder_learning_rate or training.learning_rate}]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=training.learning_rate,
+                            weight_decay=training.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(training, lm_steps))
+    return Optimizers(anchor_params, params, anchor_opt, opt, anchor_sched, sched)

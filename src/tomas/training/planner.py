@@ -33,7 +33,8 @@ from tomas.eval.planner import (
     with_scope_threshold,
 )
 from tomas.io import save_jsonl, save_torch
-from tomas.models.decoder import ConfigTable, DecoderLogits, HierarchicalDecoder
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, pad_prompts, render_prompt
 from tomas.plots import plot_planner_history

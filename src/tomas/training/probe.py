@@ -29,7 +29,8 @@ from tomas.data.planner import PlannerExample, load_planner_examples
 from tomas.errors import DataError
 from tomas.eval.planner import conditional_accuracies, planner_metrics, unseen_answer_metrics
 from tomas.io import save_json, save_torch
-from tomas.models.decoder import Choice, ConfigTable, HierarchicalDecoder, rescale_rows
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import Choice, HierarchicalDecoder, rescale_rows
 from tomas.models.llm import LoadedLLM, default_dtype, load_llm, resolve_device
 from tomas.models.planner import (
     READOUTS,

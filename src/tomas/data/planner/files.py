@@ -177,6 +177,21 @@ HAND_KEYS = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input
 the ``preference`` its task states."""
 
 
+def _as_example(obj: dict, indexes: dict[str, ToolIndex]) -> dict:
+    """A hand-written line as a full example line, to be checked like one: a stated size gets the oracle's label,
+    an unstated one a stand-in size (its configuration is not scored)."""
+    tool, size = obj["tool"], obj["input_size"]
+    stand_in = size if size is not None or tool not in indexes else next(iter(indexes[tool].by_size))
+    full = {**obj, "input_size": stand_in, "phrasing": f"{tool}/hand-{obj['category']}", "config_id": None}
+    full.pop("category")
+    full.pop("size_stated", None)
+    if tool in indexes and stand_in in indexes[tool].by_size and _is_number_dict(obj["free_resources"]):
+        preference = obj.get("preference") if check_preference(obj.get("preference")) is None else None
+        free = {f: float(obj["free_resources"][f]) for f in RESOURCES}
+        full["config_id"] = indexes[tool].choose(stand_in, free, obj["latency_budget_ms"], preference)
+    return full
+
+
 def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
     """The hand-written test set as examples: its tool and input size are the human labels, the
     configuration is the oracle's for them; ``phrasing`` is "<tool>/hand-<category>". A request
@@ -196,20 +211,10 @@ def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
         if not isinstance(obj, dict) or set(obj) - {"preference", "size_stated"} != set(HAND_KEYS):
             raise DataError(f"{path}: line {n}: expected an object with exactly {', '.join(HAND_KEYS)} "
                             "(and optionally preference, size_stated)")
-        tool, size, category = obj["tool"], obj["input_size"], obj["category"]
-        if not isinstance(category, str) or not category:
+        tool, size = obj["tool"], obj["input_size"]
+        if not isinstance(obj["category"], str) or not obj["category"]:
             raise DataError(f"{path}: line {n}: field category: expected a non-empty string")
-        # Checked as a full example: a stated size gets the oracle's label, an unstated one a stand-in.
-        stand_in = size if size is not None or tool not in indexes else next(iter(indexes[tool].by_size))
-        full = {**obj, "input_size": stand_in, "phrasing": f"{tool}/hand-{category}", "config_id": None}
-        full.pop("category")
-        full.pop("size_stated", None)
-        if tool in indexes and stand_in in indexes[tool].by_size and _is_number_dict(obj["free_resources"]):
-            full["config_id"] = indexes[tool].choose(stand_in, {f: float(obj["free_resources"][f])
-                                                                for f in RESOURCES}, obj["latency_budget_ms"],
-                                                     obj.get("preference") if check_preference(
-                                                         obj.get("preference")) is None else None)
-        checked = _check_line(full, data, indexes)
+        checked = _check_line(_as_example(obj, indexes), data, indexes)
         if not isinstance(checked, PlannerExample):
             where = f"field {checked[0]}: {checked[1]}" if isinstance(checked, tuple) else checked
             raise DataError(f"{path}: line {n}: {where}")

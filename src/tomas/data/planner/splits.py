@@ -46,6 +46,28 @@ def _training_cue(tool: Tool, size: str, rng: random.Random, held_out: set[str])
     return None
 
 
+def _task(tool: Tool, template: int, size: str, rng: random.Random, wording: random.Random | None, bank,
+          held_out: set[str], protected: set[str]) -> tuple[str, str, bool]:
+    """(task text, phrasing id, whether the text states the size) of one example. Training tasks (``wording``:
+    their own random stream) may state the size as a number, leave it unsaid, come from the registry's
+    description, and vary in register; the draws keep this order, so the data is the same for a seed."""
+    cue, said = None, True
+    if wording is not None:
+        draw = wording.random()
+        if tool.input_sizes and draw < text.P_NUMERIC:
+            cue = _training_cue(tool, size, wording, held_out)
+        elif draw > 1 - text.P_UNSIZED:  # "this photo": the text does not say the size
+            cue, said = wording.choice(unsized_cues(tool)), False
+    task, phrasing = render_task(tool, template, size, rng, bank, cue), f"{tool.name}/{template:02d}"
+    if wording is not None:
+        if wording.random() < text.P_REGISTRY and said:
+            r = wording.randrange(len(REGISTRY_TEMPLATES))
+            task = render_registry_task(tool, r, size, wording, bank.cues)
+            phrasing = f"{tool.name}/registry-{r}"
+        task = vary_register(task, wording, protected | text.cue_words(cue or ""))
+    return task, phrasing, said
+
+
 def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
               preference_share: float = 0.0) -> list[PlannerExample]:
     rng = random.Random(f"{seed}/{split}/{tool.name}")
@@ -64,21 +86,7 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
     examples = []
     for k in range(count):
         size = rng.choice(sizes)
-        template = order[k % len(order)]
-        cue, said = None, True
-        if wording is not None:
-            draw = wording.random()
-            if tool.input_sizes and draw < text.P_NUMERIC:
-                cue = _training_cue(tool, size, wording, held_out)
-            elif draw > 1 - text.P_UNSIZED:  # "this photo": the text does not say the size
-                cue, said = wording.choice(unsized_cues(tool)), False
-        task, phrasing = render_task(tool, template, size, rng, bank, cue), f"{tool.name}/{template:02d}"
-        if wording is not None:
-            if wording.random() < text.P_REGISTRY and said:
-                r = wording.randrange(len(REGISTRY_TEMPLATES))
-                task = render_registry_task(tool, r, size, wording, bank.cues)
-                phrasing = f"{tool.name}/registry-{r}"
-            task = vary_register(task, wording, protected | text.cue_words(cue or ""))
+        task, phrasing, said = _task(tool, order[k % len(order)], size, rng, wording, bank, held_out, protected)
         configs = index.by_size[size]
         free = sample_free_resources(configs, rng, infeasible=rng.random() < P_INFEASIBLE)
         budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
