@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     # ``from tomas import Planner`` without importing torch for ``tomas --version``.
-    if name in ("Planner", "PlanResult"):
+    if name in ("Planner", "Plan", "PlanResult"):
         from tomas import api
 
         return getattr(api, name)

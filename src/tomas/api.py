@@ -13,53 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from tomas.config import PLANNER_DIR
 from tomas.errors import DataError
+from tomas.plans import Plan
 
-
-@dataclass(frozen=True)
-class PlanResult:
-    """One plan. ``feasible`` False: nothing of ``tool`` at ``input_size`` fits, or ``tool`` is None: no
-    registered tool serves the request; ``reason`` says which."""
-
-    tool: str | None
-    input_size: str | None
-    feasible: bool
-    config_id: int | None
-    resources: dict | None  # cpu_cores, memory_gb, gpu_sm, gpu_memory_gb of the configuration
-    latency_ms: float | None
-    tool_confidence: float
-    runner_up_tool: dict | None  # {"tool", "confidence"}: the second most probable tool
-    confidence: float | None  # tool confidence x configuration confidence
-    runner_up: dict | None  # the second-best configuration of the same tool (config_id, resources, latency_ms)
-    meets_budget: bool | None  # None without a latency budget
-    reason: str | None
-    plan: dict  # the full JSON plan, as `tomas plan --json` prints it
-    preference: dict | None = None  # {"name", "says", "confidence"}: the preference in words it applied
-    size_source: str = "words"  # "input" (the caller's facts), "number" (read exactly from the task) or "words"
-    size_confidence: float = 1.0  # P(input_size) given the tool; 1.0 when facts or a number decided
-    needs_confirmation: bool = False  # the tool is uncertain: confirm between ``candidate_tools`` (plan JSON)
-    emitted: str | None = None  # with ``emit=``: the configuration for a scheduler (None: nothing to run)
-
-    def to_dict(self) -> dict:
-        return dict(self.plan)
-
-    @classmethod
-    def from_plan(cls, plan: dict) -> PlanResult:
-        from tomas.data.profiling import RESOURCES
-
-        feasible = plan["feasible"]
-        return cls(tool=plan["tool"], input_size=plan["input_size"], feasible=feasible, config_id=plan["config_id"],
-                   resources={r: plan[r] for r in RESOURCES} if feasible else None,
-                   latency_ms=plan.get("latency_ms"), tool_confidence=plan.get("tool_confidence", 0.0),
-                   runner_up_tool=plan.get("runner_up_tool"),
-                   confidence=plan.get("confidence"), runner_up=plan.get("runner_up"),
-                   meets_budget=plan.get("meets_budget"), reason=plan.get("reason"), plan=plan,
-                   preference=plan.get("preference"), size_source=plan.get("size_source", "words"),
-                   size_confidence=plan.get("size_confidence", 0.0),
-                   needs_confirmation=plan.get("needs_confirmation", False), emitted=plan.get("emitted"))
+PlanResult = Plan
+"""A plan as the Python API returns it: the one plan type (``tomas.plans.Plan``): its fields, ``resources`` and
+``to_dict()`` (the JSON of ``tomas plan --json``)."""
 
 
 class Planner:
@@ -106,7 +67,7 @@ class Planner:
                    for i, r in enumerate(requests)]
         if not checked:
             raise DataError("plan_batch: no requests")
-        return [PlanResult.from_plan(p) for p in self._loaded.plan(checked, batch_size)]
+        return self._loaded.plan(checked, batch_size)
 
 
-__all__ = ["PlanResult", "Planner"]
+__all__ = ["Plan", "PlanResult", "Planner"]

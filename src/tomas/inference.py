@@ -5,6 +5,7 @@ The one code path behind the Python API (``tomas.Planner``), ``tomas plan`` and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -35,14 +36,8 @@ from tomas.models.planner import (
     predict_requests,
     render_prompt,
 )
+from tomas.plans import SCHEMA_VERSION, Plan, whole
 from tomas.requests import parse_request
-
-SCHEMA_VERSION = 1
-
-
-def whole(value: float) -> int | float:
-    """8.0 -> 8: resources that are whole numbers are written as integers."""
-    return int(value) if float(value).is_integer() else value
 
 
 @dataclass
@@ -75,8 +70,8 @@ class LoadedPlanner:
                           numbers=self.cfg.model.size_reader == "numbers")
 
     @torch.no_grad()
-    def plan(self, requests: list[dict], batch_size: int = 32) -> list[dict]:
-        """``[{"task", "free_resources", "latency_budget_ms"?, "input"?, "input_size"?}]`` -> one plan dict each."""
+    def plan(self, requests: list[dict], batch_size: int = 32) -> list[Plan]:
+        """``[{"task", "free_resources", "latency_budget_ms"?, "input"?, "input_size"?}]`` -> one plan each."""
         requests = with_machine_resources(requests)
         hints = [self.hints(r) for r in requests]
         choices = predict_requests(self.model, self.tokenizer, [(r["task"], r["free_resources"],
@@ -84,9 +79,10 @@ class LoadedPlanner:
                                    self.device, batch_size, size_hints=hints)
         return [self.describe(r, c, h[c.tool_id]) for r, c, h in zip(requests, choices, hints)]
 
-    def prompt_tokens(self, requests: list[dict]) -> int:
-        """Tokens the LLM reads for ``requests`` (the service's compute accounting)."""
-        prompts = [render_prompt(r["task"], r["free_resources"], r.get("latency_budget_ms")) for r in requests]
+    def prompt_tokens(self, plans: list[Plan]) -> int:
+        """Tokens the LLM read for ``plans`` (the service's compute accounting): a plan holds its request's task,
+        free resources and budget."""
+        prompts = [render_prompt(p.task, p.free_resources, p.latency_budget_ms) for p in plans]
         return sum(len(ids) for ids in self.tokenizer(prompts)["input_ids"])
 
     def tools_summary(self) -> list[dict]:
@@ -111,47 +107,45 @@ class LoadedPlanner:
         0: never, for planners trained before)."""
         return self.meta.get("confirm_below") or 0.0
 
-    def describe(self, request: dict, c: Choice, hint: SizeHint | None = None) -> dict:
+    def describe(self, request: dict, c: Choice, hint: SizeHint | None = None) -> Plan:
         plan = self.plan_of(request, c, hint)
-        if "free_read" in request:  # "auto": what was read, and from where
-            plan["free_read"] = request["free_read"]
+        plan.free_read = request.get("free_read")  # "auto": what was read, and from where
         if request.get("emit"):  # the configuration for a scheduler (None: nothing to run)
-            plan["emitted"] = None
-            if plan["config_id"] is not None:
+            plan.emit_asked = True
+            if plan.config_id is not None:
                 try:
-                    plan["emitted"] = emit(plan, request["emit"], request.get("gpu_total_sm"))
+                    plan.emitted = emit(plan.to_dict(), request["emit"], request.get("gpu_total_sm"))
                 except DataError as e:
-                    plan["emit_error"] = str(e)
+                    plan.emit_error = str(e)
         return plan
 
-    def plan_of(self, request: dict, c: Choice, hint: SizeHint | None = None) -> dict:
+    def plan_of(self, request: dict, c: Choice, hint: SizeHint | None = None) -> Plan:
         tool = self.table.tool_names[c.tool_id]
-        plan = {"schema_version": SCHEMA_VERSION, **({"id": request["id"]} if "id" in request else {}),
-                "task": request["task"], "free_resources": {k: whole(v) for k, v in request["free_resources"].items()},
-                "latency_budget_ms": request.get("latency_budget_ms"), "feasible": c.config_id is not None,
-                "tool": tool, "input_size": c.input_size, "tool_confidence": round(c.tool_prob, 4),
-                **size_report(c, hint), **self.confirmation(c)}
+        plan = Plan(task=request["task"], free_resources={k: whole(v) for k, v in request["free_resources"].items()},
+                    latency_budget_ms=request.get("latency_budget_ms"), feasible=c.config_id is not None, tool=tool,
+                    input_size=c.input_size, config_id=c.config_id, id=request.get("id"),
+                    tool_confidence=round(c.tool_prob, 4), **size_report(c, hint), **self.confirmation(c))
         if c.out_of_scope:
             return self.refusal(plan, c)
         if c.preference_prob is not None:  # a planner that reads preferences says which one it applied
-            plan["preference"] = None if c.preference is None else {
+            plan.reads_preferences = True
+            plan.preference = None if c.preference is None else {
                 "name": c.preference, "says": PREFERENCES[c.preference].says, "confidence": round(c.preference_prob, 4)}
         if c.runner_up_tool is not None:  # what else the request may have meant, and how likely
-            plan["runner_up_tool"] = {"tool": self.table.tool_names[c.runner_up_tool],
-                                      "confidence": round(c.runner_up_tool_prob, 4)}
+            plan.runner_up_tool = {"tool": self.table.tool_names[c.runner_up_tool],
+                                   "confidence": round(c.runner_up_tool_prob, 4)}
         if c.config_id is None:
-            return plan | {"config_id": None, "reason": f"no {c.input_size}-input configuration of {tool} fits the "
-                                                         f"free resources"}
+            plan.reason = f"no {c.input_size}-input configuration of {tool} fits the free resources"
+            return plan
         entry = self.table.lookup[c.config_id]
-        plan |= {"config_id": c.config_id, **{r: whole(entry[r]) for r in RESOURCES}, "latency_ms": entry["latency_ms"],
-                 "confidence": round(c.tool_prob * (c.config_prob or 0.0), 4)}
-        budget = request.get("latency_budget_ms")
-        if budget is not None:
-            plan["meets_budget"] = entry["latency_ms"] <= budget
+        plan = dataclasses.replace(plan, **{r: whole(entry[r]) for r in RESOURCES}, latency_ms=entry["latency_ms"],
+                                   confidence=round(c.tool_prob * (c.config_prob or 0.0), 4))
+        if plan.latency_budget_ms is not None:
+            plan.meets_budget = entry["latency_ms"] <= plan.latency_budget_ms
         if c.runner_up is not None:
             ru = self.table.lookup[c.runner_up]
-            plan["runner_up"] = {"config_id": c.runner_up, **{r: whole(ru[r]) for r in RESOURCES},
-                                 "latency_ms": ru["latency_ms"]}
+            plan.runner_up = {"config_id": c.runner_up, **{r: whole(ru[r]) for r in RESOURCES},
+                              "latency_ms": ru["latency_ms"]}
         return plan
 
     def confirmation(self, c: Choice) -> dict:
@@ -163,16 +157,16 @@ class LoadedPlanner:
         return {"needs_confirmation": True,
                 "candidate_tools": [{"tool": self.table.tool_names[t], "confidence": round(p, 4)} for t, p in top]}
 
-    def refusal(self, plan: dict, c: Choice) -> dict:
+    @staticmethod
+    def refusal(plan: Plan, c: Choice) -> Plan:
         """The plan for a request no registered tool serves: no tool, no configuration, the reason and the
         closest tool (for a caller who disagrees)."""
-        closest = {"tool": plan["tool"], "confidence": plan["tool_confidence"]}
-        for key in ("input_size", "tool_confidence", "size_source", "size_confidence", "size_read_from",
-                    "runner_up_size", "runner_up_tool", "preference"):
-            plan.pop(key, None)
-        return plan | {"feasible": False, "tool": None, "input_size": None, "config_id": None,
-                       "out_of_scope_confidence": round(c.out_of_scope_prob, 4), "closest_tool": closest,
-                       "reason": "no registered tool serves this request (out of scope)"}
+        closest = {"tool": plan.tool, "confidence": plan.tool_confidence}
+        return dataclasses.replace(
+            plan, feasible=False, tool=None, input_size=None, config_id=None, tool_confidence=None, size_source=None,
+            size_confidence=None, size_read_from=None, runner_up_size=None, runner_up_tool=None, preference=None,
+            reads_preferences=False, out_of_scope_confidence=round(c.out_of_scope_prob, 4), closest_tool=closest,
+            reason="no registered tool serves this request (out of scope)")
 
 
 def with_machine_resources(requests: list[dict]) -> list[dict]:

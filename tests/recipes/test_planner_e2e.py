@@ -482,9 +482,8 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
     fast, full = load_planner(str(folder), "cpu", compiled=True), load_planner(str(folder), "cpu")
     assert isinstance(fast.model, CompiledPlanner)
     for a, b in zip(fast.plan(requests), full.plan(requests)):
-        assert {k: a[k] for k in ("tool", "config_id", "input_size")} == {k: b[k] for k in ("tool", "config_id",
-                                                                                          "input_size")}
-        assert a["tool_confidence"] == pytest.approx(b["tool_confidence"], abs=1e-3)
+        assert (a.tool, a.config_id, a.input_size) == (b.tool, b.config_id, b.input_size)
+        assert a.tool_confidence == pytest.approx(b.tool_confidence, abs=1e-3)
     probe = ("import sys, json; from tomas.inference import load_planner; "
              f"p = load_planner({str(folder)!r}, 'cpu', compiled=True); p.plan({requests!r}); "
              "print(json.dumps([m in sys.modules for m in ('transformers', 'peft')]))")

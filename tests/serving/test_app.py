@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from tomas.config import parse_config
 from tomas.config.commands import ServeArgs, ServeSettings
 from tomas.errors import TomasError
+from tomas.plans import Plan
 from tomas.serving import security
 from tomas.serving.app import create_app
 
@@ -25,11 +26,11 @@ class StandIn:
     """What the app needs of a planner: plans echo the request."""
 
     def plan(self, requests, batch_size=8):
-        return [{"schema_version": 1, **({"id": r["id"]} if "id" in r else {}), "task": r["task"], "tool": "x"}
-                for r in requests]
+        return [Plan(task=r["task"], free_resources=r["free_resources"], latency_budget_ms=None, feasible=False,
+                     tool="x", input_size=None, config_id=None, id=r.get("id")) for r in requests]
 
-    def prompt_tokens(self, requests):
-        return sum(len(r["task"].split()) for r in requests)
+    def prompt_tokens(self, plans):
+        return sum(len(p.task.split()) for p in plans)
 
     def tools_summary(self):
         return [{"name": "x", "num_configs": 1, "input_sizes": ["small"]}]

@@ -18,49 +18,49 @@ from tomas.config import parse_config
 from tomas.config.commands import PlanArgs
 from tomas.data.profiling import RESOURCES
 from tomas.errors import DataError
-from tomas.inference import load_planner, read_requests, whole
+from tomas.inference import load_planner, read_requests
 from tomas.models.llm import resolve_device
+from tomas.plans import Plan, whole
 from tomas.requests import parse_request
 
 EXIT_INFEASIBLE = 3
 EXIT_BAD_LINES = 2  # --batch: at least one line was not a valid request (the others are planned)
-"""Version of the plan JSON written by ``tomas plan`` (bumped when a field changes meaning or goes)."""
 
 
-def size_said(p: dict) -> str:
+def size_said(p: Plan) -> str:
     """Where the input size came from, for people: "read from '12 MP'", "from your words, 74%; else large"."""
-    if p["size_source"] != "words":
-        return f"{'given' if p['size_source'] == 'input' else 'read'}: {p.get('size_read_from', '')}".rstrip(": ")
-    other = f"; else {p['runner_up_size']}" if "runner_up_size" in p else ""
-    return f"from your words, {p['size_confidence']:.0%}{other}"
+    if p.size_source != "words":
+        return f"{'given' if p.size_source == 'input' else 'read'}: {p.size_read_from or ''}".rstrip(": ")
+    other = f"; else {p.runner_up_size}" if p.runner_up_size else ""
+    return f"from your words, {p.size_confidence:.0%}{other}"
 
 
-def print_plan(p: dict) -> None:
-    if "free_read" in p:
-        f = p["free_resources"]
+def print_plan(p: Plan) -> None:
+    if p.free_read:
+        f = p.free_resources
         print(f"Free: {f['cpu_cores']} CPU cores, {f['memory_gb']} GB memory, {f['gpu_sm']} GPU SMs, "
-              f"{f['gpu_memory_gb']} GB GPU memory ({p['free_read']})")
-    if p["tool"] is None:
-        c = p["closest_tool"]
-        print(f"✗ Out of scope: {p['reason']} (confidence {p['out_of_scope_confidence']:.0%}; closest tool "
+              f"{f['gpu_memory_gb']} GB GPU memory ({p.free_read})")
+    if p.tool is None:
+        c = p.closest_tool
+        print(f"✗ Out of scope: {p.reason} (confidence {p.out_of_scope_confidence:.0%}; closest tool "
               f"{c['tool']}, {c['confidence']:.0%}).")
         return
-    if p["needs_confirmation"]:
+    if p.needs_confirmation:
         print("? Please confirm the tool: " + " or ".join(f"{t['tool']} ({t['confidence']:.0%})"
-                                                        for t in p["candidate_tools"]))
-    if not p["feasible"]:
-        print(f"✗ No feasible plan: {p['reason']} (tool {p['tool']}, confidence {p['tool_confidence']:.0%}).")
+                                                        for t in p.candidate_tools))
+    if not p.feasible:
+        print(f"✗ No feasible plan: {p.reason} (tool {p.tool}, confidence {p.tool_confidence:.0%}).")
         return
-    print(f"Tool: {p['tool']} (input size {p['input_size']}, {size_said(p)}), config #{p['config_id']}, "
-          f"confidence {p['confidence']:.0%}")
-    print(f"  CPU cores {p['cpu_cores']}, memory {p['memory_gb']} GB, GPU SMs {p['gpu_sm']}, "
-          f"GPU memory {p['gpu_memory_gb']} GB -> expected latency {p['latency_ms']} ms"
-          + ("" if "meets_budget" not in p else f" ({'within' if p['meets_budget'] else 'over'} budget)"))
-    if p.get("preference"):
-        print(f"  Preference applied: {p['preference']['says']} (read from your words, "
-              f"{p['preference']['confidence']:.0%})")
-    if "runner_up" in p:
-        r = p["runner_up"]
+    print(f"Tool: {p.tool} (input size {p.input_size}, {size_said(p)}), config #{p.config_id}, "
+          f"confidence {p.confidence:.0%}")
+    print(f"  CPU cores {p.cpu_cores}, memory {p.memory_gb} GB, GPU SMs {p.gpu_sm}, "
+          f"GPU memory {p.gpu_memory_gb} GB -> expected latency {p.latency_ms} ms"
+          + ("" if p.meets_budget is None else f" ({'within' if p.meets_budget else 'over'} budget)"))
+    if p.preference:
+        print(f"  Preference applied: {p.preference['says']} (read from your words, "
+              f"{p.preference['confidence']:.0%})")
+    if p.runner_up:
+        r = p.runner_up
         print(f"  Runner-up: config #{r['config_id']} ({r['cpu_cores']} cores, {r['memory_gb']} GB, "
               f"{r['gpu_sm']} SMs, {r['gpu_memory_gb']} GB GPU) -> {r['latency_ms']} ms")
 
@@ -83,21 +83,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.emit and not args.json:
         return print_emitted(plan)
     if args.json:
-        print(json.dumps(plan, indent=2))
+        print(json.dumps(plan.to_dict(), indent=2))
     else:
         print_plan(plan)
         print(f"(planned in {(time.perf_counter() - t0) * 1000:.0f} ms)")
-    return 0 if plan["feasible"] else EXIT_INFEASIBLE
+    return 0 if plan.feasible else EXIT_INFEASIBLE
 
 
-def print_emitted(plan: dict) -> int:
+def print_emitted(plan: Plan) -> int:
     """The scheduler text alone on standard output (nothing when there is nothing to run: exit 3)."""
-    if plan.get("emit_error"):
-        raise DataError(f"tomas plan: {plan['emit_error']}")
-    if plan["emitted"] is None:
-        print(f"nothing to run: {plan['reason']}", file=sys.stderr)
+    if plan.emit_error:
+        raise DataError(f"tomas plan: {plan.emit_error}")
+    if plan.emitted is None:
+        print(f"nothing to run: {plan.reason}", file=sys.stderr)
         return EXIT_INFEASIBLE
-    print(plan["emitted"], end="")
+    print(plan.emitted, end="")
     return 0
 
 
@@ -110,7 +110,7 @@ def plan_batch(args: PlanArgs) -> int:
     t0 = time.perf_counter()
     plans = iter(planner.plan(good) if planner else [])
     for item in items:
-        print(json.dumps(next(plans) if isinstance(item, dict) else item.to_dict()))
+        print(json.dumps((next(plans) if isinstance(item, dict) else item).to_dict()))
     bad = len(items) - len(good)
     print(f"planned {len(good)} requests in {time.perf_counter() - t0:.2f} s"
           + (f"; {bad} bad line(s) answered with an error" if bad else ""), file=sys.stderr)

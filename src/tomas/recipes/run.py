@@ -205,7 +205,7 @@ class MainJob:
         first = next((e for e in lines if e["config_id"] is not None), lines[0])  # a request something fits
         request = {"task": first["task"], "free_resources": first["free_resources"],
                    "latency_budget_ms": first.get("latency_budget_ms")}
-        plan = load_planner(cfg.output_dir, cfg.training.device).plan([request])[0]
+        plan = load_planner(cfg.output_dir, cfg.training.device).plan([request])[0].to_dict()
         print(json.dumps(plan, indent=2))
         right = (plan["tool"], plan["input_size"], plan["config_id"]) == (first["tool"], first["input_size"],
                                                                          first["config_id"])

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pydantic import BaseModel
 
 from tomas.config.commands import ServeSettings
-from tomas.inference import SCHEMA_VERSION
+from tomas.plans import SCHEMA_VERSION
 from tomas.requests import request_models
 from tomas.serving.batcher import MicroBatcher
 from tomas.serving.guards import BodyLimit, add_guards
@@ -47,8 +47,8 @@ def create_app(planner, settings: ServeSettings | None = None, api_key: str | No
 
     def plan_batch(requests: list[dict]) -> list[dict]:
         plans = planner.plan(requests, batch_size=settings.max_batch)
-        metrics.prompt_tokens.inc(planner.prompt_tokens(plans))  # a plan holds its request's task and resources
-        return plans
+        metrics.prompt_tokens.inc(planner.prompt_tokens(plans))
+        return [p.to_dict() for p in plans]
 
     batcher = MicroBatcher(plan_batch, settings, metrics)
 

@@ -7,7 +7,7 @@ import hmac
 import logging
 import time
 
-from tomas.inference import SCHEMA_VERSION
+from tomas.plans import SCHEMA_VERSION
 
 access_log = logging.getLogger("tomas.serve.access")
 OPEN_PATHS = ("/healthz",)
