@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from tomas.api import PlanResult
+from tomas.artifacts.planner_meta import PlannerMeta
 from tomas.config import PlannerConfig
 from tomas.inference import LoadedPlanner
 from tomas.models.decoder import Choice
@@ -16,7 +17,9 @@ FREE = {"cpu_cores": 64, "memory_gb": 512, "gpu_sm": 200, "gpu_memory_gb": 200}
 @pytest.fixture
 def planner(other_table):
     data, table = other_table
-    return LoadedPlanner(PlannerConfig(), {"confirm_below": 0.8}, None, None, table, torch.device("cpu"))
+    meta = PlannerMeta(config={}, llm_model="tiny", tool_names=table.tool_names, num_configs=table.num_configs,
+                       confirm_below=0.8)
+    return LoadedPlanner(PlannerConfig(), meta, None, None, table, torch.device("cpu"))
 
 
 def _choice(tool_prob, out_prob=0.01, config_id=0):
@@ -56,5 +59,5 @@ def test_a_sure_tool_answers_without_asking(planner):
 
 
 def test_a_planner_trained_before_confirmation_never_asks(planner):
-    planner.meta = {}
+    planner.meta.confirm_below = None
     assert planner.describe({"task": "x", "free_resources": FREE}, _choice(0.05)).needs_confirmation is False

@@ -79,7 +79,7 @@ def cmd_convert_planner(argv: list[str]) -> int:
         raise DataError(f"{folder}: no {LEGACY_WEIGHTS} to convert")
     old = load_planner(str(folder), device="cpu", legacy=True)
     table = table_dir_of(folder, old.meta)
-    save_planner_folder(folder, old.model, {k: v for k, v in old.meta.items() if k != "format_version"}, table)
+    save_planner_folder(folder, old.model, old.meta, table)
     (folder / LEGACY_WEIGHTS).unlink()  # only now: the new files are all written
     print(f"✓ {folder}: converted to peft adapter + heads.safetensors + README.md (table from {table})")
     return 0

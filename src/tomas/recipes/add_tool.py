@@ -14,6 +14,7 @@ setup (planner, data, encoder) -> rows -> fit the tool-head row -> save (``plann
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from types import SimpleNamespace
 import torch
 
 from tomas.artifacts.planner import save_with_added_tool
+from tomas.artifacts.planner_meta import PlannerMeta
 from tomas.config import parse_config
 from tomas.config.commands import AddToolArgs
 from tomas.data import ToolData, load_tool_data
@@ -129,13 +131,13 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     save_with_added_tool(out, planner_dir, decoder, table, meta)  # a new folder appears whole, or not at all
     log(f"✓ {out}: {len(table.tool_names)} tools, {table.num_configs} configurations "
         f"(plan with `tomas plan --planner_dir {out} ...`)")
-    return meta["added_tools"][-1]
+    return meta.added_tools[-1]
 
 
 def new_tool_rows(planner, tool, configs: list[Configuration], encoder_checkpoint: str, log=print) -> torch.Tensor:
     """The new tool's config-head rows: Phase 0's encoder on its configurations, in the planner's row space."""
     encoder, info = load_encoder(encoder_checkpoint)
-    if info["llm_model"] == planner.meta["llm_model"]:
+    if info["llm_model"] == planner.meta.llm_model:
         llm = SimpleNamespace(embeddings=planner.model.lm.get_input_embeddings(), tokenizer=planner.tokenizer)
     else:  # a planner reading with another model: Stream A is still Phase 0's LLM's embeddings of the name
         log(f"Loading Phase 0's LLM {info['llm_model']} for the new tool's name embeddings...")
@@ -146,18 +148,17 @@ def new_tool_rows(planner, tool, configs: list[Configuration], encoder_checkpoin
 
 
 def extended_meta(planner, table: ConfigTable, tool, configs: list[Configuration], tool_registry: str,
-                  profiling_data: str, added: dict) -> dict:
+                  profiling_data: str, added: dict) -> PlannerMeta:
     """``planner.json`` of the extended planner: its tools, sizes and data, and the added tool's record."""
-    meta = dict(planner.meta, tool_names=table.tool_names, num_configs=table.num_configs)
-    meta["input_sizes"] = {**(planner.meta.get("input_sizes") or {}),
-                           tool.name: tool.input_sizes.to_json() if tool.input_sizes else None}
-    # The data the planner now plans over: evaluating it reads this registry and table.
-    meta["config"] = {**meta["config"], "data": {**meta["config"]["data"], "tool_registry": str(tool_registry),
-                                                 "profiling_data": str(profiling_data)}}
-    meta["added_tools"] = [*planner.meta.get("added_tools", []), {
-        "tool": tool.name, "num_configs": len(configs), **added,
-        "sizes": sorted({c.input_size for c in configs}, key=INPUT_SIZES.index)}]
-    return meta
+    old = planner.meta
+    return dataclasses.replace(
+        old, tool_names=table.tool_names, num_configs=table.num_configs,
+        input_sizes={**(old.input_sizes or {}), tool.name: tool.input_sizes.to_json() if tool.input_sizes else None},
+        # The data the planner now plans over: evaluating it reads this registry and table.
+        config={**old.config, "data": {**old.config["data"], "tool_registry": str(tool_registry),
+                                       "profiling_data": str(profiling_data)}},
+        added_tools=[*old.added_tools, {"tool": tool.name, "num_configs": len(configs), **added,
+                                        "sizes": sorted({c.input_size for c in configs}, key=INPUT_SIZES.index)}])
 
 
 def main(argv: list[str] | None = None) -> int:

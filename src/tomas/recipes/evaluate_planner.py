@@ -183,7 +183,7 @@ def split_report(planner, data, examples: list, size_mode: str, batch_size: int)
     if planner.cfg.data.holdout_configs > 0:  # trained without some answers: how it does on exactly those
         held = heldout_configs(planner.cfg, planner.table)
         report["unseen_answers"] = unseen_answer_metrics(examples, choices, planner.table, held)
-    report["train_wall_s"] = planner.meta.get("train_wall_s")
+    report["train_wall_s"] = planner.meta.train_wall_s
     return report
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tomas.artifacts.assets import BEST, WEIGHTS
+from tomas.artifacts.planner import read_meta
 from tomas.config import HAND_FILES, PLANNER_DIR, PRETRAIN_YAML, PlannerConfig, parse_config, shipped
 from tomas.config.commands import EvaluateArgs, ExportArgs, RunConfig, Stage, choices
 from tomas.config.parsing import replace_keys
@@ -217,7 +218,7 @@ class MainJob:
     # --- the end -------------------------------------------------------------------------
     def summary(self, p0: dict, ev: dict, pe: dict, planner_cfg: PlannerConfig) -> dict:
         stages = self.state["stages"]
-        planner_meta = json.loads((Path(planner_cfg.output_dir) / "planner.json").read_text())
+        planner_meta = read_meta(planner_cfg.output_dir)
         return {
             "phase0_exact_match": ev["exact_match"], "phase0_target_reached": p0.get("target_reached"),
             "phase0_train_wall_s": p0.get("train_wall_s"),
@@ -225,12 +226,12 @@ class MainJob:
             "planner_config_accuracy": pe["config_accuracy"], "planner_plan_accuracy": pe.get("plan_accuracy"),
             "planner_violations": pe["violations"],
             "planner_handwritten": pe.get("handwritten", {}),
-            "planner_train_wall_s": planner_meta.get("train_wall_s"),
+            "planner_train_wall_s": planner_meta.train_wall_s,
             "total_wall_s": round(sum(s.get("wall_s", 0.0) for s in stages.values() if isinstance(s, dict)), 2),
             "num_configs": ev["num_configs"], "llm_model": self.cfg.model.llm_model,
             "stage_wall_s": {name: stages[name]["wall_s"] for name in STAGES if name in stages},
             "planner_dir": planner_cfg.output_dir, "assets_dir": str(self.out),
-            "planner_reader": planner_meta.get("llm_model"), **provenance(),
+            "planner_reader": planner_meta.llm_model, **provenance(),
         }
 
     def closing(self, summary: dict, sample: dict, planner_cfg: PlannerConfig) -> None:

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from tomas.artifacts.assets import WEIGHTS, load_weights
 from tomas.artifacts.planner import METRICS, PLOT, STATE, save_planner_folder
+from tomas.artifacts.planner_meta import PlannerMeta
 from tomas.config import PlannerConfig
 from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
@@ -277,14 +278,14 @@ class PlannerTrainer:
 
     # ---- checkpoints -------------------------------------------------------------------------
     def save_planner(self, record: dict) -> None:
-        meta = {"config": asdict(self.cfg), "llm_model": self.cfg.model.llm_model, "step": self.step,
-                "data_fingerprint": self.setup.data.fingerprint, "tool_names": self.setup.table.tool_names,
-                "num_configs": self.setup.table.num_configs, "train_wall_s": round(self.train_wall_s, 2),
-                "validation": record, "command": self.command, "confirm_below": record.get("val_confirm_below"),
-                "out_of_scope_above": record.get("val_out_of_scope_above"),
-                # The registry's size definitions travel with the planner: it reads stated sizes through them.
-                "input_sizes": {t.name: t.input_sizes.to_json() if t.input_sizes else None
-                                for t in self.setup.data.tools}}
+        meta = PlannerMeta(
+            config=asdict(self.cfg), llm_model=self.cfg.model.llm_model, step=self.step,
+            data_fingerprint=self.setup.data.fingerprint, tool_names=self.setup.table.tool_names,
+            num_configs=self.setup.table.num_configs, train_wall_s=round(self.train_wall_s, 2), validation=record,
+            command=self.command, confirm_below=record.get("val_confirm_below"),
+            out_of_scope_above=record.get("val_out_of_scope_above"),
+            # The registry's size definitions travel with the planner: it reads stated sizes through them.
+            input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
         save_planner_folder(self.out, self.model, meta, self.cfg.data.assets_dir)
 
