@@ -73,7 +73,7 @@ def test_an_unknown_command_names_the_nearest_one(capsys):
 def test_a_wrong_device_is_one_line(device, capsys, tmp_path):
     code, _, err = _run(["plan", "caption this", "--cpu-cores", "1", "--memory-gb", "1", "--gpu-sm", "1",
                          "--gpu-memory-gb", "1", "--planner_dir", str(tmp_path), "--device", device], capsys)
-    assert code == 2 and err.startswith(f"error: --device {device}: expected auto, cpu, cuda or cuda:N")
+    assert code == 2 and err.startswith(f"error: tomas plan: --device {device}: expected auto, cpu, cuda or cuda:N")
     assert err.count("\n") == 1
 
 
@@ -97,3 +97,16 @@ def test_a_yaml_list_is_one_value():
                  ["--model.lora.target_modules", "all-linear"]):
         cfg, _ = parse_config(PlannerConfig, argv)
         assert cfg.model.lora.target_modules == ["all-linear"], argv
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["export", "--device", "banana"], "error: tomas export: --device banana: expected auto, cpu, cuda or cuda:N\n"),
+    (["train", "--training.device", "gpu"],
+     "error: tomas train: --training.device gpu: expected auto, cpu, cuda or cuda:N (did you mean cpu?)\n"),
+    (["profile"], "error: tomas profile: missing NAME\n"),
+    (["data", "generate-planer"], "error: tomas data: unknown data command 'generate-planer' (did you mean "
+                                  "generate-planner?); say one of generate-profiling, generate-planner\n"),
+])
+def test_every_command_checks_its_flags_before_it_starts(argv, message, capsys):
+    code, out, err = _run(argv, capsys)
+    assert (code, out, err) == (2, "", message)

@@ -106,7 +106,9 @@ def read_meta(folder: str | Path) -> PlannerMeta:
     """``planner.json`` of a complete, current-format planner folder, or one ``DataError`` line."""
     folder = Path(folder)
     if not (folder / META).is_file():
-        raise DataError(f"{folder}: no trained planner ({META} missing); run `tomas train` first")
+        where = "" if folder.is_absolute() else f" (from {Path.cwd()})"
+        raise DataError(f"{folder}{where}: no trained planner ({META} missing): pass --planner_dir, or train one "
+                        "with `tomas train` (or `make run`)")
     try:
         meta = PlannerMeta.from_json(with_old_defaults(json.loads((folder / META).read_text())))
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:

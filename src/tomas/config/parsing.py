@@ -140,28 +140,46 @@ def parse_config(config_cls: type, argv: list[str], default_config: str | None =
         ns = parser.parse_args(spell_flags(translate_legacy(argv, kinds), kinds))
     except Exception as e:  # jsonargparse raises argparse.ArgumentError
         where = f"{prog}: " if prog else ""
-        raise TomasError(where + readable(" ".join(str(e).split()), kinds)) from None
+        raise TomasError(where + readable(" ".join(str(e).split()), kinds, getattr(config_cls, "POSITIONAL", ()))
+                         ) from None
     files = ns.pop("config", None) or []
     used = str(files[-1]) if files else (default_config if default_config and Path(default_config).is_file() else None)
     ns.pop("__default_config__", None)
     cfg = parser.instantiate_classes(ns)
     config = config_cls(**{k: cfg[k] for k in cfg.keys() if "." not in k})
-    if hasattr(config, "check"):
-        try:
+    try:
+        for key in (k for k in kinds if k.rsplit(".", 1)[-1] == "device"):  # before anything loads
+            check_device(_get(config, key), f"--{key}")
+        if hasattr(config, "check"):
             config.check()
-        except TomasError as e:
-            raise TomasError(f"{prog}: {e}" if prog else str(e)) from None
+    except TomasError as e:
+        raise TomasError(f"{prog}: {e}" if prog else str(e)) from None
     return config, used
 
 
-def readable(message: str, kinds: dict[str, object]) -> str:
+def check_device(device: str, flag: str = "--device") -> None:
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``; anything else is a one-line error."""
+    from tomas.errors import TomasError
+
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(device)):
+        raise TomasError(f"{flag} {device}: expected auto, cpu, cuda or cuda:N"
+                         f"{nearest(str(device), ('auto', 'cpu', 'cuda'))}")
+
+
+def _get(config, dotted: str):
+    for part in dotted.split("."):
+        config = getattr(config, part)
+    return config
+
+
+def readable(message: str, kinds: dict[str, object], positional=()) -> str:
     """jsonargparse's message for people: the flag, what it takes, and the nearest right flag or choice."""
     if message.startswith("unrecognized arguments:"):
         unknown = [a.split("=")[0].lstrip("-") for a in message.split(":", 1)[1].split() if a.startswith("-")]
         return message + "".join(nearest(a, kinds, 0.6).replace("mean ", "mean --") for a in unknown)
     if message.startswith("the following arguments are required:"):
         names = [n.strip() for n in message.split(":", 1)[1].split(",")]
-        return "missing " + ", ".join(f"--{n}" if n in kinds else n for n in names)
+        return "missing " + ", ".join(n.upper() if n in positional else f"--{n}" for n in names)
     key = re.search(r'(?:Parser key|argument) "?([\w.]+)"?', message)
     given = re.search(r"(?:Given value|Got value): (.*?)(?: - |$)", message)
     if not key or key.group(1) not in kinds or not given:

@@ -85,13 +85,9 @@ def cache_root() -> Path:
 
 def resolve_device(device: str) -> torch.device:
     """``auto`` (CUDA when there is one), ``cpu``, ``cuda`` or ``cuda:N``; anything else is a one-line error."""
-    import re
+    from tomas.config.parsing import check_device
 
-    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(device)):
-        from tomas.config import nearest
-
-        raise TomasError(f"--device {device}: expected auto, cpu, cuda or cuda:N"
-                         f"{nearest(str(device), ('auto', 'cpu', 'cuda'))}")
+    check_device(device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
