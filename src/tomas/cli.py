@@ -32,6 +32,11 @@ def cmd_validate(argv: list[str]) -> int:
 
 def cmd_data(argv: list[str]) -> int:
     what = {"generate-profiling": generate_profiling, "generate-planner": generate_planner}
+    if argv[:1] in (["-h"], ["--help"]):
+        print("usage: tomas data {generate-profiling,generate-planner} [--help] ...\n\n"
+              "  generate-profiling  a seeded synthetic profiling table\n"
+              "  generate-planner    seeded planner examples (train/val/test JSONL)")
+        return 0
     if not argv or argv[0] not in what:
         given = f"unknown data command {argv[0]!r}{nearest(argv[0], what)}; " if argv and argv[0][:1] != "-" else ""
         raise TomasError(f"tomas data: {given}say one of {', '.join(what)}")
