@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import socket
 import threading
@@ -185,6 +186,49 @@ def test_load_test_against_a_real_server(planner_run, cli, spawn, tmp_path):
     assert server.returncode in (0, -signal.SIGTERM), log.read_text()[-3000:]
     assert "Traceback" not in log.read_text() and "load-test-key" not in log.read_text()
     assert "API key required" in log.read_text() and '"POST /v1/plan" 200' in log.read_text()  # the access log
+
+
+def _wait_for_port(server, port: int, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline and server.poll() is None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a test certificate")
+def test_https_with_a_certificate_and_the_key(planner_run, spawn, tmp_path):
+    """`--ssl_certfile/--ssl_keyfile`: the service answers HTTPS with that certificate (a client trusting it
+    verifies it), the key is still required, and plain HTTP on the port gets no plan."""
+    import subprocess
+
+    import httpx
+
+    cert, private, key = tmp_path / "cert.pem", tmp_path / "key.pem", "tls-test-key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(private), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost", "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    port, log = free_port(), tmp_path / "server.log"
+    server = spawn(["-m", "tomas.cli", "serve", "--planner_dir", str(planner_run.out), "--port", str(port),
+                    "--device", "cpu", "--graceful_s", "5", "--api_key", key, "--ssl_certfile", str(cert),
+                    "--ssl_keyfile", str(private)], log)
+    try:
+        _wait_for_port(server, port)
+        url = f"https://127.0.0.1:{port}"
+        with httpx.Client(verify=str(cert), timeout=30) as c:
+            assert c.get(f"{url}/healthz").status_code == 200
+            assert c.get(f"{url}/v1/tools").status_code == 401
+            tools = c.get(f"{url}/v1/tools", headers={"Authorization": f"Bearer {key}"})
+            assert tools.status_code == 200 and tools.json()["tools"]
+        with httpx.Client(timeout=30) as c, pytest.raises(httpx.HTTPError):  # the system's CAs do not know it
+            c.get(f"{url}/healthz")
+        with httpx.Client(timeout=10) as c, pytest.raises(httpx.HTTPError):  # no plain HTTP on a TLS port
+            c.get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert "https://127.0.0.1" in log.read_text() and key not in log.read_text()
 
 
 def test_load_test_of_the_cli_one_process_per_request(planner_run, cli, tmp_path):
