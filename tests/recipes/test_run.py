@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-SUMMARY_KEYS = {"phase0_exact_match", "phase0_target_reached", "phase0_train_wall_s", "phase0_eval_wall_s",
+SUMMARY_KEYS = {"phase0_exact_match", "phase0_target_reached", "phase0_stopped_by", "phase0_train_wall_s", "phase0_eval_wall_s",
                 "planner_tool_accuracy",
                 "planner_config_accuracy", "planner_violations", "planner_train_wall_s", "total_wall_s",
                 "num_configs", "llm_model"}
@@ -74,6 +74,7 @@ def test_summary_and_the_sample_plan(job, pretrained):
     # reached = a full check was 100%, so the greedy read-back of the exported rows is too
     assert isinstance(summary["phase0_target_reached"], bool)
     assert not summary["phase0_target_reached"] or report["exact_match"] == 1.0
+    assert (summary["phase0_stopped_by"] is None) == summary["phase0_target_reached"]  # else it names the cap
     planner_report = json.loads((out / "planner" / "planner_eval_report.json").read_text())
     assert summary["planner_tool_accuracy"] == planner_report["tool_accuracy"]
     assert summary["planner_violations"] == planner_report["violations"] == 0

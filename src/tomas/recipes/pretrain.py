@@ -44,7 +44,8 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
     first = "anchor stage, then " if trainer.anchor_weight > 0 else ""
     log(f"[4/5] Training: {first}at most {trainer.lm_steps} LM steps of {cfg.training.batch_size} "
         f"({trainer.steps_per_epoch} steps/pass)...")
-    final = {**trainer.fit(), "target_reached": trainer.finished}  # the summary says whether the target was met
+    final = {**trainer.fit(), "target_reached": trainer.finished,  # the summary says whether the target was met
+             "stopped_by": None if trainer.finished else trainer.repair_cap()}  # and if not, which cap stopped it
     log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
     return final
 

@@ -127,7 +127,7 @@ class MainJob:
     @staticmethod
     def pretrain_result(final: dict) -> dict:
         return {"train_wall_s": final.get("train_wall_s"), "step": final.get("step"),
-                "target_reached": final.get("target_reached")}
+                "target_reached": final.get("target_reached"), "stopped_by": final.get("stopped_by")}
 
     def planner_dir(self) -> Path:
         return self.out / "planner_data"
@@ -221,6 +221,7 @@ class MainJob:
         planner_meta = read_meta(planner_cfg.output_dir)
         return {
             "phase0_exact_match": ev["exact_match"], "phase0_target_reached": p0.get("target_reached"),
+            "phase0_stopped_by": p0.get("stopped_by"),
             "phase0_train_wall_s": p0.get("train_wall_s"),
             "phase0_eval_wall_s": ev.get("eval_wall_s"), "planner_tool_accuracy": pe["tool_accuracy"],
             "planner_config_accuracy": pe["config_accuracy"], "planner_plan_accuracy": pe.get("plan_accuracy"),

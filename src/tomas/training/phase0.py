@@ -153,12 +153,12 @@ class Phase0Trainer:
         if anchor_weight > 0 and not (use_lm and self.snap):
             a_loss, a_ok = model.adapter.anchor_loss(slots, setup.anchors[idx].to(setup.device),
                                                      setup.llm.embeddings.weight)
-            loss = loss + anchor_weight * scaled(a_loss, weights[0])
+            loss = loss + anchor_weight * a_loss * weights[0]
             stats["anchor_sum"], stats["anchor_correct"] = a_loss.item() * len(idx), a_ok.all(1).sum().item()
         if use_lm:
             lm_loss, correct, _, _ = lm_forward(setup.llm.model, prefix, batch["target_ids"], batch["target_mask"],
                                              self.cache)
-            loss = loss + scaled(lm_loss, weights[1])
+            loss = loss + lm_loss * weights[1]
             stats["loss_sum"], stats["correct"] = lm_loss.item() * len(idx), correct.sum().item()
         stats["count"] = len(idx)
         return loss, stats
@@ -294,8 +294,7 @@ class Phase0Trainer:
 
     def full_check(self) -> None:
         training = self.cfg.training
-        self.log(f"Checking all {len(self.setup.data.configs)} configurations "
-                 "(teacher-forced, = greedy exact match)...")
+        self.log(f"Checking all {len(self.setup.data.configs)} configurations (teacher-forced = greedy exact match)...")
         with self.clock():
             result = self.exact_match(desc="Check")
         self.failures = result["wrong"]
@@ -306,7 +305,7 @@ class Phase0Trainer:
         self.log(f"  ✓ Exact match {result['exact_match']:.2%} ({len(self.failures)} wrong)")
         reached = result["exact_match"] >= training.target_exact_match
         self.keep_if_best(result["exact_match"])
-        if reached or self.repair_round >= training.repair_rounds:
+        if reached or self.repair_cap():
             self.finish(reached, result["exact_match"])
         else:
             self.repair_round += 1
@@ -317,7 +316,7 @@ class Phase0Trainer:
         at the full check) and a random replay in every batch, at repair_learning_rate decaying to 0:
         the shared soft prompt moves just enough. The recheck covers the wrong, the at-risk and a fresh sample;
         when it finds none wrong, a full check follows (a repair can break a configuration it did not recheck),
-        which ends the run at the target or starts the next round, at most repair_rounds in all."""
+        which ends the run at the target or starts the next round, until repair_rounds or max_train_s."""
         training = self.cfg.training
         self.log(f"Repair round {self.repair_round}: {training.repair_steps} steps on the {len(self.failures)} "
                  f"configurations still wrong, with the {len(self.at_risk)} nearest to going wrong and a replay...")
@@ -341,17 +340,23 @@ class Phase0Trainer:
                     lr=training.repair_learning_rate)  # the round's starting rate (the schedule's is not used)
         self.log(f"  ✓ {fixed} of {len(self.failures)} fixed; {result['exact_match']:.2%} of {len(ids)} rechecked "
                  "(still-wrong + at-risk + a fresh sample) are right")
-        if not result["wrong"]:  # the recheck is a sample: only a full check says every configuration is right
-            self.failures = []
+        self.failures = result["wrong"]
+        if not self.failures:  # the recheck is a sample: only a full check says every configuration is right
             self.next_stage("check")
-        elif self.repair_round >= training.repair_rounds:
-            # No save here: fewer wrong among the rechecked says nothing of the rest (a repair that fixes
-            # some can break others); the exported model is the best full check's.
-            self.failures = result["wrong"]
-            self.finish(False, None)
+        elif self.repair_cap():  # no save: fewer wrong among the rechecked says nothing of the rest, so the
+            self.finish(False, None)  # exported model is the best full check's
         else:
-            self.failures, self.repair_round = result["wrong"], self.repair_round + 1
+            self.repair_round += 1
             self.next_stage("repair")
+
+    def repair_cap(self) -> str | None:
+        """Why no further repair round may start (None: one may)."""
+        training = self.cfg.training
+        if self.repair_round >= training.repair_rounds:
+            return f"the cap of {training.repair_rounds} repair rounds"
+        if training.max_train_s and self.train_wall_s >= training.max_train_s:
+            return f"the {training.max_train_s:g}-s training time cap"
+        return None
 
     def keep_if_best(self, exact: float) -> None:
         if exact > self.best[0]:
@@ -360,16 +365,16 @@ class Phase0Trainer:
             self.log(f"  ✓ Best model saved ({self.out / BEST}, exact match {exact:.2%})")
 
     def finish(self, reached: bool, exact: float | None) -> None:
-        training = self.cfg.training
         self.finished = reached
-        if reached:
-            what = f"{exact:.2%} of all configurations" if exact is not None else "every rechecked configuration"
-            self.log(f"\n🎉 Target reached: {what} reproduced exactly (target {training.target_exact_match:.0%}).")
-            if exact is None or exact >= 1.0:
-                self.log("Training complete - encoder has successfully memorized all configurations!")
+        if not reached:
+            self.log(f"  ✗ Target not reached: stopped by {self.repair_cap()}, {len(self.failures)} configurations of "
+                     f"the last check still wrong; the exported model is the best full check's ({self.best[0]:.2%})")
+        elif exact is not None and exact >= 1.0:
+            self.log(f"\n🎉 Target reached: {exact:.2%} of all configurations reproduced exactly.\n"
+                     "Training complete - encoder has successfully memorized all configurations!")
         else:
-            self.log(f"  ✗ Targets not reached within the caps: {len(self.failures)} configurations of the last check "
-                     f"still wrong; the exported model is the best full check's ({self.best[0]:.2%})")
+            self.log(f"\n🎉 Target reached: {exact:.2%} of all configurations reproduced exactly "
+                     f"(target {self.cfg.training.target_exact_match:.0%}).")
         self.next_stage("done")
 
     # --- records -----------------------------------------------------------------------
@@ -392,9 +397,4 @@ class Phase0Trainer:
         self.save(STATE)
 
     def bar(self, total: int, desc: str, initial: int = 0):
-        return tqdm(total=total, initial=initial, desc=desc, disable=not self.acc.is_main_process,
-                    dynamic_ncols=True, leave=False)
-
-
-def scaled(loss: torch.Tensor, weight: float) -> torch.Tensor:
-    return loss if weight == 1.0 else loss * weight
+        return tqdm(total=total, initial=initial, desc=desc, disable=not self.acc.is_main_process, leave=False)
