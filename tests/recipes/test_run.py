@@ -12,7 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-SUMMARY_KEYS = {"phase0_exact_match", "phase0_target_reached", "phase0_stopped_by", "phase0_train_wall_s", "phase0_eval_wall_s",
+SUMMARY_KEYS = {"phase0_exact_match", "phase0_target_reached", "phase0_stopped_by", "phase0_train_wall_s",
+                "phase0_eval_wall_s",
                 "planner_tool_accuracy",
                 "planner_config_accuracy", "planner_violations", "planner_train_wall_s", "total_wall_s",
                 "num_configs", "llm_model"}
