@@ -62,3 +62,25 @@ def test_a_clean_recheck_is_followed_by_a_full_check(tmp_path, monkeypatch):
     trainer.stage = "check"
     trainer.fit()
     assert trainer.finished and _stages(trainer) == ["check", "repair", "check"]
+
+
+def test_the_recheck_covers_the_configurations_nearest_to_going_wrong(tmp_path, monkeypatch):
+    trainer, _ = _trainer(tmp_path, repair_rounds=1, max_train_s=0, recheck_size=3)
+    n = len(trainer.setup.data.configs)
+    calls = []
+
+    def fake_exact_match(ids=None, desc=""):
+        calls.append(ids)
+        wrong = [0] if ids is None else []
+        return {"wrong": wrong, "exact_match": 1 - len(wrong) / n, "per_field": {},
+                "margins": {i: float(n - i) for i in range(n)}}  # the last ids are nearest to going wrong
+
+    batches = []
+    monkeypatch.setattr(trainer, "exact_match", fake_exact_match)
+    monkeypatch.setattr(trainer, "train_global_batch", lambda idx, use_lm: batches.append(list(idx)))
+    trainer.stage = "check"
+    trainer.fit()
+    assert trainer.at_risk == [n - 1, n - 2, n - 3]  # smallest margin first
+    assert calls[0] is None and {0, n - 1, n - 2, n - 3} <= set(calls[1]) and calls[2] is None
+    # a batch of 8: a quarter the still-wrong one, half the nearest to going wrong (smallest margin first), replay
+    assert batches and all(b[:6] == [0, 0, n - 1, n - 2, n - 3, n - 1] for b in batches)

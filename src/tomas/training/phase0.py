@@ -299,7 +299,7 @@ class Phase0Trainer:
             result = self.exact_match(desc="Check")
         self.failures = result["wrong"]
         right = sorted((m, i) for i, m in result["margins"].items() if i not in set(self.failures))
-        self.at_risk = sorted(i for _, i in right[:training.check_size])
+        self.at_risk = [i for _, i in right[:training.recheck_size]]  # smallest margin first
         self.record(stage="check", exact_match=result["exact_match"], per_field=result["per_field"],
                     num_failures=len(self.failures), min_margin_right=right[0][0] if right else None)
         self.log(f"  ✓ Exact match {result['exact_match']:.2%} ({len(self.failures)} wrong)")
@@ -319,7 +319,7 @@ class Phase0Trainer:
         which ends the run at the target or starts the next round, until repair_rounds or max_train_s."""
         training = self.cfg.training
         self.log(f"Repair round {self.repair_round}: {training.repair_steps} steps on the {len(self.failures)} "
-                 f"configurations still wrong, with the {len(self.at_risk)} nearest to going wrong and a replay...")
+                 "configurations still wrong, the ones nearest to going wrong and a replay...")
         size = training.batch_size * self.world
         n_wrong, n_risk = max(1, size // 4), size // 2 if self.at_risk else 0
         while self.stage_step < training.repair_steps:
@@ -339,7 +339,7 @@ class Phase0Trainer:
         self.record(stage="repair", check_exact=result["exact_match"], check_size=len(ids), fixed=fixed,
                     lr=training.repair_learning_rate)  # the round's starting rate (the schedule's is not used)
         self.log(f"  ✓ {fixed} of {len(self.failures)} fixed; {result['exact_match']:.2%} of {len(ids)} rechecked "
-                 "(still-wrong + at-risk + a fresh sample) are right")
+                 f"(still-wrong + the {len(self.at_risk)} nearest to going wrong + a fresh sample) are right")
         self.failures = result["wrong"]
         if not self.failures:  # the recheck is a sample: only a full check says every configuration is right
             self.next_stage("check")
