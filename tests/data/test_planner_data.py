@@ -354,6 +354,22 @@ def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_d
             assert not [c for c in cues if re.search(rf"\b{re.escape(c)}\b", every_train_text)], (tool.name, split)
 
 
+def test_adding_cues_moves_no_cue_between_splits():
+    """A cue's split is a function of its own text: a bigger bank keeps every old cue where it was (so results on
+    the old cues stay comparable), and a bank too small for that still gives every split a cue."""
+    old = tuple(f"a cue number {i}" for i in range(40))
+    bigger = old[:20] + tuple(f"another cue {i}" for i in range(40)) + old[20:]
+    where = lambda bank: {bank[i]: split for split, ids in planner_text.cue_splits(bank, "cues/x/small").items()
+                          for i in ids}
+    before, after = where(old), where(bigger)
+    assert all(after[c] == before[c] for c in old)
+    assert {s: sum(v == s for v in after.values()) for s in SPLITS} == {
+        s: len(ids) for s, ids in planner_text.cue_splits(bigger, "cues/x/small").items()}
+    assert all(6 <= len(ids) for ids in planner_text.cue_splits(bigger, "cues/x/small").values())
+    small = planner_text.cue_splits(old[:3], "cues/x/small")
+    assert sorted(sum(small.values(), [])) == [0, 1, 2] and all(small.values())
+
+
 @pytest.mark.parametrize("which", ["default", "other"])
 def test_out_of_scope_requests_are_labelled_null_and_held_out(which, default_data, other_data, default_splits,
                                                               other_splits):

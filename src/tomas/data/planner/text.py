@@ -4,6 +4,7 @@ numeric size cues, tool-agnostic frames, and the held-out share of every bank pe
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 
@@ -210,6 +211,27 @@ def bank_splits(n: int, key: str, seed: int = 0, minimum: int = 1) -> dict[str, 
             "train": sorted(order[n_test + n_val:])}
 
 
+def cue_splits(cues: tuple[str, ...], key: str, seed: int = 0) -> dict[str, list[int]]:
+    """Indices of a cue bank -> split, each cue by a hash of its own text (``HELDOUT_SHARES`` on average), so
+    adding cues to a bank never moves another cue between splits and results on the old cues stay comparable.
+    A cue that contains another goes where that one goes (a task with the longer cue contains the shorter);
+    a bank too small to give every split a cue that way splits like any other (``bank_splits``)."""
+    def share(cue: str) -> float:
+        digest = hashlib.sha256(f"{seed}/{key}/{cue.strip().lower()}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    def root(cue: str) -> str:  # "a magazine feature of about 4,000 words" splits with "a magazine feature"
+        inside = [c for c in cues if re.search(rf"\b{re.escape(c.lower())}\b", cue.lower())]
+        return min(inside, key=len)
+
+    cut_test, cut_val = HELDOUT_SHARES["test"], HELDOUT_SHARES["test"] + HELDOUT_SHARES["val"]
+    out = {"test": [], "val": [], "train": []}
+    for i, cue in enumerate(cues):
+        u = share(root(cue))
+        out["test" if u < cut_test else "val" if u < cut_val else "train"].append(i)
+    return out if all(out.values()) else bank_splits(len(cues), key, seed)
+
+
 def heldout_templates(tool: Tool, seed: int = 0) -> dict[str, list[int]]:
     """Split -> the indices of ``tool``'s templates it uses (test's are the same as before val had its own)."""
     return bank_splits(len(phrasings(tool).templates), tool.name, seed)
@@ -224,7 +246,7 @@ def split_phrasings(tool: Tool, split: str, seed: int = 0) -> Phrasings:
     if split == "all":
         return Phrasings(p.templates, labelled_cues(tool, p.cues), p.extras, p.units)
     bank = p.units or "generic"
-    cues = {size: tuple(c[i] for i in bank_splits(len(c), f"cues/{bank}/{size}", seed)[split])
+    cues = {size: tuple(c[i] for i in cue_splits(c, f"cues/{bank}/{size}", seed)[split])
             for size, c in p.cues.items()}
     cues = labelled_cues(tool, cues)
     # Slots drawing from one pool (a source and a target language) split it once, the same way.
