@@ -356,7 +356,7 @@ def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_d
 
 def test_adding_cues_moves_no_cue_between_splits():
     """A cue's split is a function of its own text: a bigger bank keeps every old cue where it was (so results on
-    the old cues stay comparable), and a bank too small for that still gives every split a cue."""
+    the old cues stay comparable); a small bank splits by exact shares."""
     old = tuple(f"a cue number {i}" for i in range(40))
     bigger = old[:20] + tuple(f"another cue {i}" for i in range(40)) + old[20:]
     where = lambda bank: {bank[i]: split for split, ids in planner_text.cue_splits(bank, "cues/x/small").items()
@@ -366,8 +366,8 @@ def test_adding_cues_moves_no_cue_between_splits():
     assert {s: sum(v == s for v in after.values()) for s in SPLITS} == {
         s: len(ids) for s, ids in planner_text.cue_splits(bigger, "cues/x/small").items()}
     assert all(6 <= len(ids) for ids in planner_text.cue_splits(bigger, "cues/x/small").values())
-    small = planner_text.cue_splits(old[:3], "cues/x/small")
-    assert sorted(sum(small.values(), [])) == [0, 1, 2] and all(small.values())
+    small = old[:planner_text.MIN_HASHED_BANK - 1]  # exact shares: six generic cues a class keep three for training
+    assert planner_text.cue_splits(small, "cues/x/small") == planner_text.bank_splits(len(small), "cues/x/small")
 
 
 @pytest.mark.parametrize("which", ["default", "other"])

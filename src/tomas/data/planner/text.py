@@ -25,6 +25,11 @@ HELDOUT_SHARES = {"test": 0.25, "val": 0.15}
 split, at least one each (two for slot values); training gets the rest."""
 
 
+MIN_HASHED_BANK = 20
+"""Cue banks this big or bigger split by each cue's hash (``cue_splits``); smaller ones by exact shares (with six
+cues a class, a hash can leave training one)."""
+
+
 P_REGISTRY = 0.10
 """Share of training tasks written from the tool's registry description."""
 
@@ -214,8 +219,8 @@ def bank_splits(n: int, key: str, seed: int = 0, minimum: int = 1) -> dict[str, 
 def cue_splits(cues: tuple[str, ...], key: str, seed: int = 0) -> dict[str, list[int]]:
     """Indices of a cue bank -> split, each cue by a hash of its own text (``HELDOUT_SHARES`` on average), so
     adding cues to a bank never moves another cue between splits and results on the old cues stay comparable.
-    A cue that contains another goes where that one goes (a task with the longer cue contains the shorter);
-    a bank too small to give every split a cue that way splits like any other (``bank_splits``)."""
+    A cue that contains another goes where that one goes (a task with the longer cue contains the shorter).
+    A bank under ``MIN_HASHED_BANK`` cues splits like any other (``bank_splits``): exact shares matter there."""
     def share(cue: str) -> float:
         digest = hashlib.sha256(f"{seed}/{key}/{cue.strip().lower()}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64
@@ -229,7 +234,7 @@ def cue_splits(cues: tuple[str, ...], key: str, seed: int = 0) -> dict[str, list
     for i, cue in enumerate(cues):
         u = share(root(cue))
         out["test" if u < cut_test else "val" if u < cut_val else "train"].append(i)
-    return out if all(out.values()) else bank_splits(len(cues), key, seed)
+    return out if len(cues) >= MIN_HASHED_BANK and all(out.values()) else bank_splits(len(cues), key, seed)
 
 
 def heldout_templates(tool: Tool, seed: int = 0) -> dict[str, list[int]]:
