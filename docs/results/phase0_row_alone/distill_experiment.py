@@ -5,7 +5,6 @@ few-shot prompt, no training). Then check the full read-back (teacher-forced des
 python distill.py L STEPS [lm_steps]
 """
 import contextlib
-import math
 import sys
 import time
 
@@ -14,7 +13,7 @@ from torch import nn
 
 from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
 from tomas.data.pretrain_dataset import collate, make_samples
-from tomas.eval.readback import score, decode_until_eos
+from tomas.eval.readback import decode_until_eos, score
 from tomas.models.encoder import build_encoder
 from tomas.models.llm import load_llm
 from tomas.models.prefix import split_prompt

@@ -1,6 +1,8 @@
 """Per-field teacher-forced accuracy of a Phase 0 run's latest state on a fixed sample of configurations."""
 import sys
+
 import torch
+
 from tomas.artifacts.assets import load_checkpoint_for
 from tomas.data import ToolData
 from tomas.eval.readback import teacher_forced_exact_match
@@ -15,6 +17,7 @@ sub = ToolData(data.tools, [data.configs[i] for i in ids], data.fingerprint)
 llm = load_llm(ckpt["llm_model"], torch.device("cpu"))
 cache = PromptCache(llm.model, model.adapter.prompt_before, model.adapter.soft_prompt)
 r = teacher_forced_exact_match(model, llm, sub, "cpu", cache)
-print(f"step {ckpt['step']} exact {r['exact_match']:.3f} " + " ".join(f"{k} {v:.2f}" for k, v in r["per_field"].items()))
+fields = " ".join(f"{k} {v:.2f}" for k, v in r["per_field"].items())
+print(f"step {ckpt['step']} exact {r['exact_match']:.3f} {fields}")
 for ex in r["worst_examples"][:2]:
     print("  ", ex["generated"][:200])
