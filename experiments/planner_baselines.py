@@ -1,5 +1,6 @@
 """Baselines beside the planner: TF-IDF and a frozen sentence encoder, each + logistic regression for the tool and
-the input size, the same size reader and oracle, on validation, test and the hand-written sets.
+the input size, the same size reader and oracle, on validation, test and the hand-written sets (the two tests and
+the validation one).
 
 ``python experiments/planner_baselines.py --output_dir docs/results/planner_issue22/baselines [--readers tfidf minilm]``
 
@@ -14,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from tomas.config import DEV_FILE
 from tomas.data import load_tool_data
 from tomas.data.planner import HAND_FILES, load_handwritten, load_planner_examples
 from tomas.eval.baselines import READERS, fit_baseline, score_baseline
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profiling_data", default="data/profiling/profiling.csv")
     p.add_argument("--data_dir", default="data/planner")
     p.add_argument("--assets_dir", default="assets", help="Phase 0 export: the configuration table the metrics read")
-    p.add_argument("--hand_file", nargs="*", default=list(HAND_FILES))
+    p.add_argument("--hand_file", nargs="*", default=[*HAND_FILES, DEV_FILE])
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     data = load_tool_data(args.tool_registry, args.profiling_data)
     table = ConfigTable.from_assets(args.assets_dir)

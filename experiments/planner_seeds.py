@@ -5,10 +5,10 @@
 Per seed, one after the other (two trainings never share the CPU): ``tomas train --config
 configs/train_planner.yaml --training.seed S --output_dir OUT/seed_S <flags after -->``, then
 ``tomas evaluate-planner`` in each size mode (``SIZE_MODES``: numbers read exactly, the learned reading
-alone, the size given as the input's facts) on validation (what choices are made on), the test split
-and both hand-written sets (``OUT/seed_S/<mode>/``). A seed whose reports exist is not run again, so
-an interrupted sweep goes on where it stopped. Writes ``OUT/summary.json`` (every seed's figures and
-their mean and standard deviation) and ``OUT/summary.png``.
+alone, the size given as the input's facts) on validation and the hand-written validation set (what
+choices are made on), the test split and both hand-written test sets (``OUT/seed_S/<mode>/``). A seed
+whose reports exist is not run again, so an interrupted sweep goes on where it stopped. Writes
+``OUT/summary.json`` (every seed's figures and their mean and standard deviation) and ``OUT/summary.png``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from tomas.artifacts.planner import EVAL_REPORT
+from tomas.config import DEV_FILE
 from tomas.data.planner import HAND_FILES
 from tomas.io import save_json
 from tomas.plots import png_figure
@@ -30,7 +31,7 @@ TEST_KEYS = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accura
              "size_accuracy_given_tool", "violations", "out_of_scope_recall", "in_scope_refused")
 HAND_KEYS = ("tool_accuracy", "size_accuracy", "size_accuracy_given_tool", "plan_accuracy", "violations",
              "in_scope_refused")
-SIZE_MODES = ("numbers", "off", "given")
+SIZE_MODES = ("numbers", "unnamed", "off", "given")
 
 
 def run(args: list[str]) -> None:
@@ -52,7 +53,8 @@ def evaluate(folder: Path, mode: str, hand_files: list[str]) -> dict:
            "test": {k: test[k] for k in TEST_KEYS if k in test} | unseen(test) | preferences(test) | confirmed(test)}
     for n, hand_file in enumerate(hand_files):
         hand = json.loads((out / hand_report_name(hand_file, n == 0)).read_text())
-        name = "hand" if n == 0 else f"hand{n + 1}"
+        dev = Path(hand_file).parent.name == Path(DEV_FILE).parent.name
+        name = "dev" if dev else "hand" if n == 0 else f"hand{n + 1}"
         row[name] = {k: hand[k] for k in HAND_KEYS if k in hand} | preferences(hand) | confirmed(hand)
         row[name] |= {f"{stated}_{k}": v[k] for stated, v in hand.get("by_size_stated", {}).items()
                       for k in ("size_accuracy_given_tool", "plan_accuracy")}
@@ -107,7 +109,7 @@ def mean_std(rows: list[dict]) -> dict:
 def plot(summary: dict, path: Path) -> None:
     shipped = summary["mean_std"]["numbers"]
     bars = [(f"{split} {key.replace('_accuracy', '')}", shipped[split][key])
-            for split in ("val", "test", "hand", "hand2") if split in shipped
+            for split in ("val", "dev", "test", "hand", "hand2") if split in shipped
             for key in ("tool_accuracy", "plan_accuracy")]
     with png_figure(path, (9, 4)) as (fig, ax):
         ax.bar(range(len(bars)), [100 * b["mean"] for _, b in bars], yerr=[100 * b["std"] for _, b in bars], capsize=4)
@@ -124,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output_dir", required=True)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--config", default="configs/train_planner.yaml")
-    p.add_argument("--hand_file", nargs="+", default=list(HAND_FILES))
+    p.add_argument("--hand_file", nargs="+", default=[*HAND_FILES, DEV_FILE],
+                   help="hand-written sets scored beside val and test (the last default, planner_dev, is validation)")
     p.add_argument("--size_modes", nargs="+", choices=SIZE_MODES, default=list(SIZE_MODES),
                    help="evaluate in these size modes only (numbers: the planner as shipped)")
     args = p.parse_args(argv[:argv.index("--")] if "--" in argv else argv)

@@ -188,7 +188,8 @@ SIZE_SURE = 0.9
 
 def size_report(c: Choice, hint: SizeHint | None) -> dict:
     """Where the plan's input size came from and how sure it is: ``size_source`` "input" (the caller's
-    facts), "number" (a number in the request, read exactly) or "words" (the learned reading)."""
+    facts), "number" (a number in the request, read exactly), "named" (a product or work it names: the
+    table of named inputs) or "words" (the learned reading)."""
     out = {"size_source": hint.source if hint else "words", "size_confidence": round(c.size_prob, 4)}
     if hint and hint.read:
         out["size_read_from"] = hint.read

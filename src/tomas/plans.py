@@ -46,7 +46,8 @@ class Plan:
     """The request's ``id``, echoed (None: it had none)."""
     tool_confidence: float | None = None
     size_source: str | None = None
-    """"input" (the caller's facts), "number" (read exactly from the task) or "words" (the learned reading)."""
+    """"input" (the caller's facts), "number" (read exactly from the task), "named" (a product or work it names,
+    from the table of named inputs) or "words" (the learned reading)."""
     size_confidence: float | None = None
     """P(input_size) given the tool; 1.0 when facts or a number decided."""
     size_read_from: str | None = None

@@ -752,3 +752,34 @@ def test_a_bad_hand_written_line_is_one_error_naming_the_line(default_data, repo
     bad.write_text("\n".join([lines[0], json.dumps(row), lines[2]]) + "\n")
     with pytest.raises(DataError, match=re.escape(f"{bad}: line 2: ") + ".*" + re.escape(message)):
         load_handwritten(bad, default_data)
+
+
+DEV = "data/planner_dev/requests.jsonl"
+
+
+def test_the_hand_written_validation_set_is_apart_from_the_generator_and_the_test_sets(default_data, repo_root,
+                                                                                       default_splits):
+    """data/planner_dev: every tool, out-of-scope requests (tool null) among them, and no task shared with the
+    generated splits, the out-of-scope bank or either hand-written test set."""
+    from tomas.data.planner import HAND_FILES, load_handwritten
+    from tomas.data.planner.out_of_scope import OUT_OF_SCOPE
+
+    dev = load_handwritten(repo_root / DEV, default_data)
+    assert len(dev) >= 200 and len({e.id for e in dev}) == len(dev)
+    assert {e.tool for e in dev} == set(default_data.tool_names) | {None}
+    outside = [e for e in dev if e.tool is None]
+    assert len(outside) >= 30 and all(e.config_id is None and e.phrasing.startswith("out_of_scope/") for e in outside)
+    taken = {e.task.lower() for s in SPLITS for e in default_splits[s]} | {r.lower() for r, _ in OUT_OF_SCOPE}
+    taken |= {e.task.lower() for f in HAND_FILES for e in load_handwritten(repo_root / f, default_data)}
+    assert not [e.task for e in dev if e.task.lower() in taken]
+
+
+def test_the_hand_written_validation_set_is_skipped_for_a_registry_without_its_tools(default_data, repo_root,
+                                                                                     other_table):
+    from tomas.training.planner import load_dev
+
+    said = []
+    assert load_dev(str(repo_root / DEV), other_table[0], said.append) == []
+    assert "not used" in said[0] and "image_captioning" in said[0]
+    assert len(load_dev(str(repo_root / DEV), default_data)) >= 200
+    assert load_dev(None, default_data) == []

@@ -1,6 +1,8 @@
 """Numbers read exactly: every unit and format, numbers that are not sizes, outputs and resources skipped,
 the input's own facts, and how hints combine them."""
 
+import re
+
 import pytest
 
 from tomas.data.size_reader import facts_quantities, file_facts, read_quantities, size_hints, stated_size
@@ -131,3 +133,50 @@ def test_hints_facts_before_numbers_before_words():
     assert size_hints("Caption this 12 MP photo", classes, sizes, numbers=False)[0].source == "words"
     narrowed = size_hints("a 64x64 icon and a 50 MP panorama", classes, sizes)[0]
     assert narrowed.allowed == ("small", "large") and narrowed.source == "words"
+
+
+# --------------------------------------------------------------------------- named products and works
+
+@pytest.mark.parametrize("text, classes, size", [
+    ("Shot on my Nikon D850: which owl is this?", IMAGES, "large"),
+    ("this iPhone 6 photo of the beach", IMAGES, "medium"),
+    ("Moby-Dick in Icelandic, please.", TEXTS, "large"),
+    ("summarize moby dick for me", TEXTS, "large"),
+])
+def test_a_named_product_or_work_reads_as_its_size(text, classes, size):
+    assert size_of(text, classes) == (size,)
+    hint = size_hints(text, [classes], [("small", "medium", "large")])[0]
+    assert hint.source == "named" and hint.allowed == (size,) and "~" in hint.read
+    unnamed = size_hints(text, [classes], [("small", "medium", "large")], names=False)[0]  # size_mode unnamed
+    assert unnamed.source == "words" and len(unnamed.allowed) == 3
+
+
+@pytest.mark.parametrize("text", [
+    "Summarise the first chapter of Moby-Dick",  # a part of the work
+    "an excerpt from Moby-Dick", "Moby-Dick's opening line, in French",
+    "a photo of my new Nikon D850 for the listing",  # a picture OF the product, not one it took
+    "caption my Nikon D850s box art",  # another model's name, not this one
+])
+def test_a_part_of_a_named_work_or_a_picture_of_a_product_is_not_its_size(text):
+    assert not [q for q in read_quantities(text) if q.named]
+
+
+def test_a_number_beside_a_name_in_another_class_is_a_conflict():
+    assert size_of("a 200 KB crop of a Nikon D850 shot", IMAGES) == ("small", "large")
+
+
+def test_the_named_table_is_checked(tmp_path):
+    from tomas.data.named_sizes import named_sizes
+
+    table = named_sizes()
+    assert len([e for e in table if e.kind == "area"]) >= 100 and len([e for e in table if e.kind == "length"]) >= 80
+    names = [n.lower() for e in table for n in e.names]
+    assert len(names) == len(set(names))  # one entry per name
+    bad = tmp_path / "named.yaml"
+    for text, message in [("images:\n  - names: [Nikon D850]\n    megapixels: -1\n",
+                           "images entry 1 (Nikon D850): field megapixels: expected a positive number"),
+                          ("texts:\n  - names: ['1984']\n    words: 89000\n", "'1984' is too short or only a number"),
+                          ("videos: []\n", "expected the sections images, texts")]:
+        bad.write_text(text)
+        with pytest.raises(DataError, match=re.escape(message)):
+            named_sizes(bad)

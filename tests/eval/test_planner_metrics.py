@@ -7,6 +7,7 @@ from tomas.eval.planner import (
     coverage_curve,
     example_hints,
     handwritten_metrics,
+    joint_scope_threshold,
     planner_metrics,
     scope_threshold,
     with_scope_threshold,
@@ -89,3 +90,16 @@ def test_the_scope_threshold_refuses_at_most_the_allowed_share_of_in_scope_reque
     assert scope_threshold(inside, choices, max_refused=0.05) == 0.5  # never below the head's own boundary
     refused = with_scope_threshold(choices, 0.9)
     assert [c.out_of_scope for c in refused[:3]] == [True, False, False]
+
+
+def test_the_joint_scope_threshold_holds_on_every_set(other_table):
+    """Hand-written validation requests the head would refuse raise the threshold generated validation picks."""
+    data, table = other_table
+    val = [_example(i, "speech_to_text", "small", None) for i in range(100)]
+    val_choices = [_scoped(0, 0.9, out_prob=p) for p in [0.6] + [0.01] * 99]
+    hand = [_example(i, "speech_to_text", "small", None) for i in range(50)]
+    hand_choices = [_scoped(0, 0.9, out_prob=p) for p in [0.97, 0.95, 0.8] + [0.01] * 47]
+    assert joint_scope_threshold([(val, val_choices)], 0.01) == 0.5  # 1 of 100 may be refused: the 0.6 one
+    assert joint_scope_threshold([(val, val_choices), (hand, hand_choices)], 0.02) == 0.95  # 1 of 50 may stay
+    assert joint_scope_threshold([(val, val_choices), ([], [])], 0.01) == scope_threshold(val, val_choices, 0.01)
+    assert joint_scope_threshold([], 0.01) == 0.5

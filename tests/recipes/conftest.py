@@ -231,6 +231,7 @@ data:
   train_file: {data}/train.jsonl
   val_file: {data}/val.jsonl
   test_file: {data}/test.jsonl
+  dev_file: {data}/dev.jsonl
   assets_dir: {assets}
 model:
   llm_model: tiny
@@ -251,6 +252,16 @@ output_dir: {out}
 """
 
 
+def write_dev_file(data: Path) -> None:
+    """``data/dev.jsonl``: the hand-written validation set's format, from every second test line (in and out of
+    scope)."""
+    keys = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size")
+    lines = [json.loads(line) for line in (data / "test.jsonl").read_text().splitlines()[::2]]
+    (data / "dev.jsonl").write_text("".join(
+        json.dumps({k: r[k] for k in keys} | {"category": "plain" if r["tool"] else "out_of_scope"}) + "\n"
+        for r in lines))
+
+
 @pytest.fixture(scope="session")
 def planner_run(pretrained, tmp_path_factory) -> PlannerRun:
     root = tmp_path_factory.mktemp("planner")
@@ -260,6 +271,7 @@ def planner_run(pretrained, tmp_path_factory) -> PlannerRun:
                str(pretrained.profiling), "--output_dir", str(data), "--train_per_tool", "60", "--val_per_tool", "10",
                "--test_per_tool", "20", "--preference_share", "0.3"])
     assert gen.returncode == 0, gen.stderr
+    write_dev_file(data)
     ckpt = pretrained.out / "pretrained_encoder.pt"
     exp = cli(["script/export_classifier_weights.py", "--encoder_checkpoint", str(ckpt),
                "--tool_registry", str(pretrained.registry), "--profiling_data", str(pretrained.profiling),

@@ -28,6 +28,8 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     first = [r["loss"] for r in records][:2]
     assert sum(r["loss"] for r in records[-2:]) < sum(first)  # the loss goes down
     assert all(r["val_violations"] == 0 for r in evals)
+    # The hand-written validation requests (data.dev_file) are scored at every evaluation, in and out of scope.
+    assert all(0 <= r["dev_tool_accuracy"] <= 1 and 0 <= r["dev_out_of_scope_recall"] <= 1 for r in evals)
     # The checkpoint holds only LoRA (peft's format) + heads: a small fraction of the LLM.
     from safetensors.torch import load_file
 
@@ -81,6 +83,7 @@ def test_evaluate_planner_report(planner_run, cli):
     meta = json.loads((planner_run.out / "planner.json").read_text())
     assert confirmation["confirm_below"] == meta["confirm_below"] and 0 <= confirmation["coverage"] <= 1
     assert 0.5 <= meta["out_of_scope_above"] <= 1 and meta["validation"]["val_in_scope_refused"] <= 0.01 + 1e-9
+    assert meta["validation"]["dev_in_scope_refused"] == 0  # under 100 in scope: none may be refused
     assert (planner_run.out / "planner_confusion.png").stat().st_size > 1000
     stated = Counter(line.get("preference") or "none" for line in test_lines)
     assert {k: v["num_examples"] for k, v in report["plan_accuracy_by_preference"].items()} == stated

@@ -25,6 +25,7 @@ from tomas.config.parsing import (
 from tomas.config.paths import (
                                   ASSETS,
                                   CONFIG_WEIGHTS,
+                                  DEV_FILE,
                                   ENCODER_CHECKPOINT,
                                   HAND_FILE,
                                   HAND_FILES,
@@ -58,7 +59,7 @@ from tomas.config.planner import (
 )
 
 __all__ = [
-    "ASSETS", "AugmentationConfig", "CONFIG_WEIGHTS", "DataConfig", "ENCODER_CHECKPOINT", "EncoderConfig",
+    "ASSETS", "AugmentationConfig", "CONFIG_WEIGHTS", "DEV_FILE", "DataConfig", "ENCODER_CHECKPOINT", "EncoderConfig",
     "FALSE_WORDS", "HAND_FILE", "HAND_FILES", "LEGACY_FLAGS", "LEGACY_SWITCHES", "LLMChoice", "LoggingConfig",
     "LoraSettings", "ModelConfig", "OptimConfig", "PLANNER_DATA", "PLANNER_DIR", "PLANNER_YAML", "PRETRAIN_YAML",
     "PROFILES", "PROFILING", "PROJECT_ROOT", "PlannerConfig", "PlannerDataConfig", "PlannerModelConfig",

@@ -23,7 +23,7 @@ from tomas.errors import TomasError
 
 InputSize = Literal["small", "medium", "large"]
 EmitFormat = Literal["k8s", "slurm", "ray", "docker", "env"]
-SizeMode = Literal["numbers", "off", "given"]
+SizeMode = Literal["numbers", "unnamed", "off", "given"]
 BaselineReader = Literal["tfidf", "minilm"]
 ConfigPick = Literal["rule", "head"]
 Stage = Literal["validate", "pretrain", "export", "evaluate", "planner_data", "train_planner", "evaluate_planner",
@@ -157,8 +157,9 @@ class EvaluatePlannerArgs:
     """Also these hand-written test sets (e.g. data/planner_handwritten/requests.jsonl
     data/planner_handwritten2/requests.jsonl)."""
     size_mode: SizeMode | None = None
-    """numbers: sizes stated as numbers are read exactly; off: the learned reading alone; given: each example's
-    size passed as the input's facts (default: the planner's model.size_reader)."""
+    """numbers: sizes stated as numbers, or products and works named, are read exactly; unnamed: numbers only
+    (not the table of named inputs); off: the learned reading alone; given: each example's size passed as the
+    input's facts (default: the planner's model.size_reader)."""
     config_pick: ConfigPick | None = None
     """rule: the oracle's rule picks among the allowed configurations; head: the config head's argmax
     (default: the planner's model.config_pick)."""

@@ -13,6 +13,9 @@ HAND_FILE = "data/planner_handwritten/requests.jsonl"
 """The shipped hand-written test set (default registry's tools): evaluation only, never training or selection."""
 HAND_FILES = (HAND_FILE, "data/planner_handwritten2/requests.jsonl")
 """Both shipped hand-written sets; the second states sizes as people do, written apart from the banks."""
+DEV_FILE = "data/planner_dev/requests.jsonl"
+"""Hand-written requests written apart from the generator and from both test sets: a second validation set
+(the planner's thresholds are chosen on it beside validation), never a test."""
 ASSETS = "assets"
 PLANNER_DIR = f"{ASSETS}/planner"
 ENCODER_CHECKPOINT = f"{ASSETS}/pretrained_encoder.pt"

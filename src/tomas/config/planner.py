@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tomas.config.common import LLMChoice, OptimConfig, SourceDataConfig
-from tomas.config.paths import ASSETS, ENCODER_CHECKPOINT, PLANNER_DATA, PLANNER_DIR
+from tomas.config.paths import ASSETS, DEV_FILE, ENCODER_CHECKPOINT, PLANNER_DATA, PLANNER_DIR
 
 
 @dataclass
@@ -19,6 +19,10 @@ class PlannerDataConfig(SourceDataConfig):
     """Validation examples (their own held-out phrasings): every choice of checkpoint or preset is made on them."""
     test_file: str = f"{PLANNER_DATA}/test.jsonl"
     """Test examples (held-out phrasings), used by ``tomas evaluate-planner``."""
+    dev_file: str | None = DEV_FILE
+    """Hand-written validation requests, written apart from the generator (``data/planner_dev``): the scope
+    threshold must also hold on them, and every evaluation reports them. Skipped when they name a tool the
+    registry lacks; null = validation alone."""
     assets_dir: str = ASSETS
     """Phase 0 exports: config_weights.pt, config_lookup.json, tool_mask_map.json."""
     train_fraction: float = 1.0

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+from tomas.data.named_sizes import NamedSize, named_sizes
 from tomas.data.sizes import (
     CHARACTERS_PER_WORD,
     FRAMES_PER_SECOND,
@@ -145,11 +147,27 @@ class _Finder:
     def __init__(self, text: str):
         self.text, self.found = text, []
 
-    def add(self, kind: str, value: float, m: re.Match, resource_check: bool = True) -> None:
+    def add(self, kind: str, value: float, m: re.Match, resource_check: bool = True, text: str = "") -> None:
+        """``text``: what to say it was read from, for a named input (its name and size); else the match."""
         if any(f.start < m.end() and m.start() < f.end for f in self.found):
             return
         if not _skip(self.text, m.start(), m.end(), resource_check, kind):
-            self.found.append(_Match(Quantity(kind, value, m.group(0).strip()), m.start(), m.end()))
+            quantity = Quantity(kind, value, text or m.group(0).strip(), named=bool(text))
+            self.found.append(_Match(quantity, m.start(), m.end()))
+
+    def names(self) -> None:
+        """Products and works named instead of measured (``named_sizes``): "shot on a Nikon D850", "all of
+        Moby-Dick"; not a part of a work ("a chapter of Moby-Dick") or a picture of a product."""
+        pattern, entries = _named_pattern()
+        for m in pattern.finditer(self.text):
+            entry = entries[_name_key(m.group(0))]
+            before, after = self.text[max(0, m.start() - 60):m.start()], self.text[m.end():]
+            if entry.kind == "length" and (_PART_OF.search(before) or _POSSESSIVE.match(after)):
+                continue
+            if entry.kind == "area" and _PICTURE_OF.search(before):
+                continue
+            size = f"{entry.value:g} MP" if entry.kind == "area" else f"{entry.value:,.0f} words"
+            self.add(entry.kind, entry.value, m, resource_check=False, text=f"{entry.names[0]} (~{size})")
 
     def each(self, pattern: str, flags=re.IGNORECASE):
         return re.finditer(pattern, self.text, flags)
@@ -215,6 +233,34 @@ class _Finder:
                 self.add("duration", _number(m.group(1)) * seconds, m)
 
 
+_PART_OF = re.compile(r"\b(?:chapters?|excerpts?|passages?|quotes?|quotations?|scenes?|acts?|pages?|paragraphs?|"
+                      r"sections?|lines?|sentences?|verses?|stanzas?|reviews?|essays?|articles?|analys[ie]s|"
+                      r"critiques?|characters?)\s+(?:[\w'-]+\s+){0,3}?(?:of|from|in)\s+(?:the\s+)?$", re.IGNORECASE)
+"""Before a named work: the input is a part of it or about it, not the whole work."""
+_POSSESSIVE = re.compile(r"^['’]s\s+\w", re.IGNORECASE)
+"""After a named work: "Hamlet's soliloquy" is a part of it."""
+_PICTURE_OF = re.compile(r"\b(?:photos?|pictures?|images?|pics?|shots?|snaps?|posters?|ads?|adverts?)\s+of\s+"
+                         r"(?:a\s+|an\s+|the\s+|my\s+|our\s+|this\s+|his\s+|her\s+)?(?:new\s+|old\s+)?$",
+                         re.IGNORECASE)
+"""Before a named product: a picture of the product, not one it took."""
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"[\s-]+", " ", text.lower().replace("’", "'")).strip()
+
+
+@cache
+def _named_pattern() -> tuple[re.Pattern, dict[str, NamedSize]]:
+    """One pattern for every name of the table, longest first, and the entry of each name's key."""
+    entries: dict[str, NamedSize] = {}
+    for entry in named_sizes():
+        for name in entry.names:
+            entries.setdefault(_name_key(name), entry)
+    alternatives = [r"[\s-]+".join(re.escape(w).replace("'", "['’]") for w in key.split(" "))
+                    for key in sorted(entries, key=len, reverse=True)]
+    return re.compile(r"(?<![\w'’])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE), entries
+
+
 def _find(text: str) -> list[_Match]:
     """Every quantity stated in ``text`` (numbers already in digits), in the order they stand."""
     finder = _Finder(text)
@@ -224,9 +270,16 @@ def _find(text: str) -> list[_Match]:
     return sorted(finder.found, key=lambda f: f.start)
 
 
-def read_quantities(text: str) -> list[Quantity]:
-    """Every size the request states as a number with a unit, in order (outputs and resources skipped)."""
-    return [f.quantity for f in _find(_spell_out_numbers(text))]
+def read_quantities(text: str, names: bool = True) -> list[Quantity]:
+    """Every size the request states: the products and works it names and its numbers with a unit, in the
+    order they stand (outputs and resources skipped). A name's own digits ("iPhone 15", "Catch-22") are not
+    numbers: names are read first, then masked."""
+    finder = _Finder(text)
+    if names:
+        finder.names()
+    masked = _named_pattern()[0].sub(lambda m: " " * len(m.group(0)), text) if names else text
+    found = finder.found + _find(_spell_out_numbers(masked))  # spelling numbers out moves little: order by start
+    return [f.quantity for f in sorted(found, key=lambda f: f.start)]
 
 
 @dataclass(frozen=True)
@@ -319,20 +372,22 @@ class SizeHint:
 
     allowed: tuple[str, ...]
     source: str
-    """"input" (the caller's facts or size), "number" (one class read from the request's numbers) or
-    "words" (the learned reading decides among ``allowed``: no number, or numbers that disagree)."""
+    """"input" (the caller's facts or size), "number" (one class read from the request's numbers), "named"
+    (one class from a product or work it names: ``named_sizes``) or "words" (the learned reading decides
+    among ``allowed``: no number, or numbers that disagree)."""
     read: str = ""
     """The words or facts the size was read from ("a 4032x3024 photo"), empty for "words"."""
 
 
 def size_hints(task: str, classes: list[SizeClasses | None], sizes: list[tuple[str, ...]],
                facts: list[Quantity] | None = None, input_size: str | None = None,
-               numbers: bool = True) -> list[SizeHint]:
+               numbers: bool = True, names: bool = True) -> list[SizeHint]:
     """One ``SizeHint`` per tool (``classes[i]``: its definitions, ``sizes[i]``: its profiled sizes).
 
     Facts before guesses: a given ``input_size`` or input facts decide; else (``numbers``) the request's
-    numbers decide when they fall in one class, and narrow the learned reading when they fall in several."""
-    quantities = read_quantities(task) if numbers else []
+    numbers (and, with ``names``, the products and works it names) decide when they fall in one class, and
+    narrow the learned reading when they fall in several."""
+    quantities = read_quantities(task, names) if numbers else []
     hints = []
     for tool_classes, tool_sizes in zip(classes, sizes):
         if input_size is not None:
@@ -344,7 +399,8 @@ def size_hints(task: str, classes: list[SizeClasses | None], sizes: list[tuple[s
             continue
         said = stated_size(quantities, tool_classes)
         if said.size is not None:
-            hints.append(SizeHint((said.size,), "number", said.quantities[0].text))
+            first = said.quantities[0]
+            hints.append(SizeHint((said.size,), "named" if first.named else "number", first.text))
         else:
             narrowed = tuple(s for s in tool_sizes if s in said.sizes) or tuple(tool_sizes)
             hints.append(SizeHint(narrowed, "words"))

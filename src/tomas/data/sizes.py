@@ -60,6 +60,8 @@ class Quantity:
     value: float
     text: str = ""
     """What it was read from: the request's words ("a 4032x3024 photo"), or the input's facts."""
+    named: bool = False
+    """Read from a product or work the request names ("shot on a Nikon D850"), not from a number."""
 
 
 @dataclass(frozen=True)

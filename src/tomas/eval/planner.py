@@ -28,8 +28,9 @@ def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExamp
 
 
 SIZE_MODES = choices(SizeMode)
-"""How evaluation treats the input size: ``numbers`` = read numbers in the request exactly (the shipped
-planner), ``off`` = the learned reading alone, ``given`` = the example's size passed as the input's facts
+"""How evaluation treats the input size: ``numbers`` = read numbers in the request and the products or works it
+names exactly (the shipped planner), ``unnamed`` = numbers only (no table of named inputs), ``off`` = the
+learned reading alone, ``given`` = the example's size passed as the input's facts
 (what a caller with the file in hand gets)."""
 
 
@@ -41,7 +42,7 @@ def example_hints(examples: list[PlannerExample], tools: list[Tool], table: Conf
     sizes = [tuple(s for k, s in enumerate(INPUT_SIZES) if bool(((table.tool_of == i) & (table.size_of == k)).any()))
              for i in range(len(table.tool_names))]
     return [size_hints(e.task, per_tool, sizes, input_size=e.input_size if mode == "given" and e.input_size else None,
-                       numbers=mode != "off") for e in examples]
+                       numbers=mode != "off", names=mode != "unnamed") for e in examples]
 
 
 def by_size_source(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable,
@@ -183,6 +184,13 @@ def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_r
     return max(0.5, inside[allowed]) if len(inside) > allowed else 0.5
 
 
+def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float) -> float:
+    """The lowest threshold (from 0.5) at which no set of (examples, choices) refuses more than ``max_refused`` of
+    its in-scope requests: generated validation alone overstates how unlike a refusal real requests look."""
+    return max((scope_threshold(examples, choices, max_refused) for examples, choices in sets if examples),
+               default=0.5)
+
+
 def with_scope_threshold(choices: list[Choice], threshold: float) -> list[Choice]:
     """``choices`` refused above ``threshold`` instead of the decoder's own."""
     return [dataclasses.replace(c, out_of_scope=c.out_of_scope_prob is not None and c.out_of_scope_prob > threshold)
@@ -301,6 +309,7 @@ def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], t
                             "plan_accuracy": r["plan"] / r["sized"] if r["sized"] else None}
                         for k, r in sorted(categories.items())},
         "in_scope_refused": full["in_scope_refused"], "coverage": full["coverage"],
+        **{k: full[k] for k in ("num_out_of_scope", "out_of_scope_recall") if k in full and full["num_out_of_scope"]},
         "tools": table.tool_names, "confusion": full["confusion"],
         "wrong_tool": [{"id": e.id, "task": e.task, "tool": e.tool, "chosen": chosen_tool(c, table)}
                        for e, c, right in zip(examples, choices, tools_right) if not right],

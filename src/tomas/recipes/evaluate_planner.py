@@ -17,9 +17,10 @@ the same at the threshold the planner chose on validation (``confirm_below`` in 
 
 ``--hand_file``: also the hand-written test sets (``handwritten_metrics``), whose labels are a
 tool and, when the request states one, an input size; the configuration label is the oracle's.
-``--size_mode``: ``numbers`` (the planner as shipped: numbers in a request read exactly), ``off`` (the
-learned size reading alone) or ``given`` (each example's size passed as the input's facts, as a caller
-with the file in hand gets it); default: the planner's ``model.size_reader``. ``--baselines``: TF-IDF and
+``--size_mode``: ``numbers`` (the planner as shipped: numbers in a request, and products or works it names,
+read exactly), ``unnamed`` (numbers only), ``off`` (the learned size reading alone) or ``given`` (each
+example's size passed as the input's facts, as a caller with the file in hand gets it); default: the
+planner's ``model.size_reader``. ``--baselines``: TF-IDF and
 sentence-encoder classifiers (``eval.baselines``) trained on the planner's own training file and scored on
 the same sets, same size mode, same metrics (``BASELINE_REPORT``).
 """
@@ -35,7 +36,7 @@ from tomas.artifacts.planner import EVAL_REPORT, HAND_REPORT, write_model_card
 from tomas.config import parse_config
 from tomas.config.commands import EvaluatePlannerArgs
 from tomas.data import load_tool_data
-from tomas.data.planner import load_handwritten, load_planner_examples
+from tomas.data.planner import load_handwritten, load_planner_examples, tools_named
 from tomas.eval.baselines import READERS
 from tomas.eval.planner import (
     by_size_source,
@@ -64,13 +65,7 @@ def size_stated(path: str) -> dict[str, str]:
 def evaluate_handwritten(planner, data, path: str, batch_size: int, size_mode: str) -> dict | None:
     """``handwritten_metrics`` of ``planner`` on the set at ``path``; None (said) when the set names
     tools the planner does not plan over (a planner of another registry or a subset of it)."""
-    named = set()
-    for line in Path(path).read_text().splitlines() if Path(path).is_file() else []:
-        try:
-            named.add(json.loads(line).get("tool"))
-        except (json.JSONDecodeError, AttributeError):
-            pass  # load_handwritten names the line
-    if not named <= set(planner.table.tool_names):
+    if not tools_named(path) <= set(planner.table.tool_names):
         print(f"Skipping {path}: it names tools this planner does not plan over")
         return None
     examples = load_handwritten(path, data)
@@ -188,7 +183,7 @@ def split_report(planner, data, examples: list, size_mode: str, batch_size: int)
 
 
 HAND_SUMMARY = ("num_requests", "tool_accuracy", "size_accuracy", "size_accuracy_given_tool", "plan_accuracy",
-                "violations", "by_size_stated", "in_scope_refused", "confirmation")
+                "violations", "by_size_stated", "in_scope_refused", "out_of_scope_recall", "confirmation")
 
 
 def add_handwritten(report: dict, planner, data, hand_file: str, batch_size: int, size_mode: str, path: Path) -> None:

@@ -20,17 +20,18 @@ from tqdm.auto import tqdm
 from tomas.artifacts.assets import WEIGHTS, load_weights
 from tomas.artifacts.planner import METRICS, PLOT, STATE, save_planner_folder
 from tomas.artifacts.planner_meta import PlannerMeta
-from tomas.config import PlannerConfig
+from tomas.config import PlannerConfig, shipped
 from tomas.data import ToolData, load_tool_data
-from tomas.data.planner import PlannerExample, load_planner_examples
+from tomas.data.planner import PlannerExample, load_handwritten, load_planner_examples, tools_named
 from tomas.data.planner.preferences import preference_class
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.eval.planner import (
     confirmation_threshold,
+    handwritten_metrics,
+    joint_scope_threshold,
     planner_metrics,
     predict_examples,
-    scope_threshold,
     with_scope_threshold,
 )
 from tomas.io import save_jsonl, save_torch
@@ -50,7 +51,10 @@ LOG_EVERY = 10
 
 OUT_OF_SCOPE_REFUSED = 0.01
 """The scope head's threshold is the lowest (from 0.5) that refuses at most this share of the in-scope
-validation requests."""
+validation requests, generated and hand-written (``data.dev_file``) alike."""
+
+DEV_KEYS = ("tool_accuracy", "plan_accuracy", "in_scope_refused", "out_of_scope_recall")
+"""What each evaluation reports of the hand-written validation requests (``dev_<key>`` in the metrics)."""
 
 CONFIRM_TARGET = 0.98
 """Plans whose tool probability is below the threshold chosen on validation ask for confirmation, where the
@@ -66,6 +70,8 @@ class PlannerSetup:
     model: PlannerModel
     train: list[PlannerExample]
     val: list[PlannerExample]
+    dev: list[PlannerExample]
+    """The hand-written validation requests (``data.dev_file``; empty when unused)."""
     device: torch.device
     train_ids: list[list[int]]
     """Token ids of every training prompt (tokenised once)."""
@@ -107,9 +113,9 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     table = ConfigTable.from_assets(cfg.data.assets_dir)
     check_assets(table, data, cfg.data.assets_dir)
     train = select_training(load_planner_examples(cfg.data.train_file, data), cfg, table)
-    val = load_planner_examples(cfg.data.val_file, data)
-    log(f"  ✓ {len(train)} training / {len(val)} validation examples, {len(data.tools)} tools, "
-        f"{table.num_configs} configurations")
+    val, dev = load_planner_examples(cfg.data.val_file, data), load_dev(cfg.data.dev_file, data, log)
+    log(f"  ✓ {len(train)} training / {len(val)} validation (+ {len(dev)} hand-written) examples, "
+        f"{len(data.tools)} tools, {table.num_configs} configurations")
     log(f"Loading LLM {cfg.model.llm_model} (frozen) + LoRA r={cfg.model.lora.r} "
         f"on {', '.join(cfg.model.lora.target_modules)}...")
     llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
@@ -118,7 +124,20 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
         f"{n_train:,} trainable parameters")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
-    return PlannerSetup(cfg, data, table, llm, model, train, val, device, train_ids, acc)
+    return PlannerSetup(cfg, data, table, llm, model, train, val, dev, device, train_ids, acc)
+
+
+def load_dev(path: str | None, data: ToolData, log=print) -> list[PlannerExample]:
+    """The hand-written validation requests at ``path``; none when it is null or names a tool ``data`` lacks
+    (they were written for another registry)."""
+    if not path:
+        return []
+    path = shipped(path)
+    missing = sorted(tools_named(path) - {t.name for t in data.tools})
+    if missing:
+        log(f"  · {path}: not used (its requests need {', '.join(missing)}, not in this registry)")
+        return []
+    return load_handwritten(path, data)
 
 
 def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
@@ -265,16 +284,26 @@ class PlannerTrainer:
     def evaluate(self) -> dict:
         setup, limit = self.setup, self.cfg.training.eval_limit
         val = setup.val[:limit] if limit else setup.val
-        choices = predict_examples(self.model, setup.llm.tokenizer, val, setup.device,
-                                   progress="Validating" if self.acc.is_main_process else None)
-        scope = scope_threshold(val, choices, OUT_OF_SCOPE_REFUSED)
+        choices, dev = self.predict(val, "Validating"), self.predict(setup.dev, "Validating (hand-written)")
+        scope = joint_scope_threshold([(val, choices), (setup.dev, dev)], OUT_OF_SCOPE_REFUSED)
         choices = with_scope_threshold(choices, scope)
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
                 "out_of_scope_recall", "in_scope_refused")
-        return {k: m[k] for k in keep if k in m} | {
+        return {k: m[k] for k in keep if k in m} | self.dev_metrics(with_scope_threshold(dev, scope)) | {
             "out_of_scope_above": scope, "confirm_below": confirmation_threshold(val, choices, setup.table,
                                                                                  CONFIRM_TARGET)}
+
+    def predict(self, examples: list[PlannerExample], label: str) -> list:
+        return predict_examples(self.model, self.setup.llm.tokenizer, examples, self.setup.device,
+                                progress=label if self.acc.is_main_process and examples else None)
+
+    def dev_metrics(self, choices: list) -> dict:
+        """``DEV_KEYS`` of the hand-written validation requests, as ``dev_<key>`` (none without them)."""
+        if not choices:
+            return {}
+        m = handwritten_metrics(self.setup.dev, choices, self.setup.table)
+        return {f"dev_{k}": m[k] for k in DEV_KEYS if k in m}
 
     # ---- checkpoints -------------------------------------------------------------------------
     def save_planner(self, record: dict) -> None:
@@ -315,14 +344,16 @@ class PlannerTrainer:
 
     def end_eval(self, running: dict) -> None:
         result = self.evaluate()
-        r = {"step": self.step, "train_wall_s": round(self.train_wall_s, 2), **running, **{f"val_{k}": v
-                                                                                         for k, v in result.items()}}
+        r = {"step": self.step, "train_wall_s": round(self.train_wall_s, 2), **running,
+             **{k if k.startswith("dev_") else f"val_{k}": v for k, v in result.items()}}
         self.record(r)
         score = (result["config_accuracy"], result["tool_accuracy"])
         if self.acc.is_main_process:
             self.log(f"Step {self.step}/{self.cfg.training.max_steps} - val tool {result['tool_accuracy']:.1%} - "
                      f"config {result['config_accuracy']:.1%} - violations {result['violations']} - "
-                     f"{self.train_wall_s:.0f}s")
+                     + (f"hand-written val tool {result['dev_tool_accuracy']:.1%} plan "
+                        f"{result['dev_plan_accuracy']:.1%} - " if "dev_tool_accuracy" in result else "")
+                     + f"{self.train_wall_s:.0f}s")
             if self.best is None or score > tuple(self.best):
                 self.best = list(score)
                 self.save_planner(r)

@@ -40,6 +40,7 @@ from tomas.data.planner.files import (
     PlannerExample,
     load_handwritten,
     load_planner_examples,
+    tools_named,
     write_planner,
 )
 from tomas.data.planner.numeric import numeric_cue, spelled
@@ -64,4 +65,5 @@ __all__ = ["FRAMES", "GENERIC_CUES", "HAND_FILE", "HAND_FILES", "HAND_KEYS", "HE
            "REGISTRY_TEMPLATES", "SPLITS", "PlannerExample", "Phrasings", "bank_splits", "fits", "generate_planner",
            "heldout_templates", "load_handwritten", "load_planner_examples", "numeric_cue", "oracle_config",
            "phrasings", "planner_stats", "render_registry_task", "render_task", "sample_budget",
-           "sample_free_resources", "size_cues", "spelled", "split_phrasings", "vary_register", "write_planner"]
+           "sample_free_resources", "size_cues", "spelled", "split_phrasings", "tools_named", "vary_register",
+           "write_planner"]

@@ -182,7 +182,8 @@ def _as_example(obj: dict, indexes: dict[str, ToolIndex]) -> dict:
     an unstated one a stand-in size (its configuration is not scored)."""
     tool, size = obj["tool"], obj["input_size"]
     stand_in = size if size is not None or tool not in indexes else next(iter(indexes[tool].by_size))
-    full = {**obj, "input_size": stand_in, "phrasing": f"{tool}/hand-{obj['category']}", "config_id": None}
+    family = tool or OUT_OF_SCOPE_PHRASING.rstrip("/")
+    full = {**obj, "input_size": stand_in, "phrasing": f"{family}/hand-{obj['category']}", "config_id": None}
     full.pop("category")
     full.pop("size_stated", None)
     if tool in indexes and stand_in in indexes[tool].by_size and _is_number_dict(obj["free_resources"]):
@@ -192,10 +193,23 @@ def _as_example(obj: dict, indexes: dict[str, ToolIndex]) -> dict:
     return full
 
 
+def tools_named(path: str | Path) -> set[str]:
+    """The tools a hand-written set's lines name (out-of-scope lines name none; unreadable lines are
+    ``load_handwritten``'s to report): a set written for another registry names tools it lacks."""
+    named = set()
+    for line in Path(path).read_text().splitlines() if Path(path).is_file() else []:
+        try:
+            named.add(json.loads(line).get("tool"))
+        except (json.JSONDecodeError, AttributeError):
+            pass
+    return named - {None}
+
+
 def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
     """The hand-written test set as examples: its tool and input size are the human labels, the
     configuration is the oracle's for them; ``phrasing`` is "<tool>/hand-<category>". A request
-    that states no size has ``input_size`` "" and ``config_id`` None: only its tool can be scored."""
+    that states no size has ``input_size`` "" and ``config_id`` None: only its tool can be scored. A request
+    no tool serves has tool null (its phrasing "out_of_scope/hand-<category>"): right when refused."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
@@ -218,7 +232,7 @@ def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
         if not isinstance(checked, PlannerExample):
             where = f"field {checked[0]}: {checked[1]}" if isinstance(checked, tuple) else checked
             raise DataError(f"{path}: line {n}: {where}")
-        out.append(checked if size is not None else
+        out.append(checked if size is not None or tool is None else
                    PlannerExample(checked.id, checked.task, tool, "", checked.free_resources,
                                   checked.latency_budget_ms, None, checked.phrasing, checked.preference))
     if not out:
