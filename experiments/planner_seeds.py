@@ -30,7 +30,7 @@ from tomas.recipes.evaluate_planner import hand_report_name
 TEST_KEYS = ("tool_accuracy", "config_accuracy", "plan_accuracy", "config_accuracy_given_tool",
              "size_accuracy_given_tool", "violations", "out_of_scope_recall", "in_scope_refused")
 HAND_KEYS = ("tool_accuracy", "size_accuracy", "size_accuracy_given_tool", "plan_accuracy", "violations",
-             "in_scope_refused")
+             "out_of_scope_recall", "in_scope_refused")
 SIZE_MODES = ("numbers", "unnamed", "off", "given")
 
 

@@ -41,9 +41,9 @@ KEYS = ["id", "task", "free_resources", "latency_budget_ms", "tool",
         "input_size", "size_stated", "category"]
 
 
-def main():
-    rng = random.Random("hw2-issue22")
-    with open(PATH, encoding="utf-8") as f:
+def main(path=PATH, seed="hw2-issue22"):
+    rng = random.Random(seed)
+    with open(path, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     out = []
     for row in rows:
@@ -54,9 +54,9 @@ def main():
         ordered = {k: row[k] for k in KEYS}
         ordered.update({k: v for k, v in row.items() if k not in ordered})
         out.append(json.dumps(ordered, ensure_ascii=False))
-    with open(PATH, "w", encoding="utf-8") as f:
+    with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
-    print(f"wrote {len(out)} requests to {PATH}")
+    print(f"wrote {len(out)} requests to {path}")
 
 
 if __name__ == "__main__":
