@@ -10,6 +10,7 @@ hand-written sets (docs/planner.md, "Named inputs").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -60,3 +61,40 @@ def named_sizes(path: Path = TABLE) -> tuple[NamedSize, ...]:
                 raise DataError(f"{path}: {section} entry {n} ({names[0]}): field {key}: expected a positive number")
             out.append(NamedSize(tuple(s.strip() for s in names), kind, float(value)))
     return tuple(out)
+
+
+def name_key(text: str) -> str:
+    """A name as matched: lower case, one space for any run of spaces and hyphens, straight apostrophes."""
+    return re.sub(r"[\s-]+", " ", text.lower().replace("’", "'")).strip()
+
+
+@cache
+def named_pattern() -> tuple[re.Pattern, dict[str, NamedSize]]:
+    """One pattern for every name of the table, longest first, and the entry of each name's key."""
+    entries: dict[str, NamedSize] = {}
+    for entry in named_sizes():
+        for name in entry.names:
+            entries.setdefault(name_key(name), entry)
+    alternatives = [r"[\s-]+".join(re.escape(w).replace("'", "['’]") for w in key.split(" "))
+                    for key in sorted(entries, key=len, reverse=True)]
+    return re.compile(r"(?<![\w'’])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE), entries
+
+
+_PART_OF = re.compile(r"\b(?:chapters?|excerpts?|passages?|quotes?|quotations?|scenes?|acts?|pages?|paragraphs?|"
+                      r"sections?|lines?|sentences?|verses?|stanzas?|reviews?|essays?|articles?|analys[ie]s|"
+                      r"critiques?|characters?)\s+(?:[\w'-]+\s+){0,3}?(?:of|from|in)\s+(?:the\s+)?$", re.IGNORECASE)
+"""Before a named work: the input is a part of it or about it, not the whole work."""
+_POSSESSIVE = re.compile(r"^['’]s\s+\w", re.IGNORECASE)
+"""After a named work: "Hamlet's soliloquy" is a part of it."""
+_PICTURE_OF = re.compile(r"\b(?:photos?|pictures?|images?|pics?|shots?|snaps?|posters?|ads?|adverts?)\s+of\s+"
+                         r"(?:a\s+|an\s+|the\s+|my\s+|our\s+|this\s+|his\s+|her\s+)?(?:new\s+|old\s+)?$",
+                         re.IGNORECASE)
+"""Before a named product: a picture of the product, not one it took."""
+
+
+def whole_input(entry: NamedSize, before: str, after: str) -> bool:
+    """Whether a name between ``before`` and ``after`` is the input itself: not a part of a work ("a chapter of
+    Moby-Dick", "Moby-Dick's opening") and not a picture of a product ("a photo of my Nikon D850")."""
+    if entry.kind == "length":
+        return not (_PART_OF.search(before) or _POSSESSIVE.match(after))
+    return not _PICTURE_OF.search(before)

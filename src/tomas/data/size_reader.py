@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from tomas.data.named_sizes import NamedSize, named_sizes
+from tomas.data.named_sizes import name_key, named_pattern, whole_input
 from tomas.data.sizes import (
     CHARACTERS_PER_WORD,
     FRAMES_PER_SECOND,
@@ -158,13 +157,10 @@ class _Finder:
     def names(self) -> None:
         """Products and works named instead of measured (``named_sizes``): "shot on a Nikon D850", "all of
         Moby-Dick"; not a part of a work ("a chapter of Moby-Dick") or a picture of a product."""
-        pattern, entries = _named_pattern()
+        pattern, entries = named_pattern()
         for m in pattern.finditer(self.text):
-            entry = entries[_name_key(m.group(0))]
-            before, after = self.text[max(0, m.start() - 60):m.start()], self.text[m.end():]
-            if entry.kind == "length" and (_PART_OF.search(before) or _POSSESSIVE.match(after)):
-                continue
-            if entry.kind == "area" and _PICTURE_OF.search(before):
+            entry = entries[name_key(m.group(0))]
+            if not whole_input(entry, self.text[max(0, m.start() - 60):m.start()], self.text[m.end():]):
                 continue
             size = f"{entry.value:g} MP" if entry.kind == "area" else f"{entry.value:,.0f} words"
             self.add(entry.kind, entry.value, m, resource_check=False, text=f"{entry.names[0]} (~{size})")
@@ -233,34 +229,6 @@ class _Finder:
                 self.add("duration", _number(m.group(1)) * seconds, m)
 
 
-_PART_OF = re.compile(r"\b(?:chapters?|excerpts?|passages?|quotes?|quotations?|scenes?|acts?|pages?|paragraphs?|"
-                      r"sections?|lines?|sentences?|verses?|stanzas?|reviews?|essays?|articles?|analys[ie]s|"
-                      r"critiques?|characters?)\s+(?:[\w'-]+\s+){0,3}?(?:of|from|in)\s+(?:the\s+)?$", re.IGNORECASE)
-"""Before a named work: the input is a part of it or about it, not the whole work."""
-_POSSESSIVE = re.compile(r"^['’]s\s+\w", re.IGNORECASE)
-"""After a named work: "Hamlet's soliloquy" is a part of it."""
-_PICTURE_OF = re.compile(r"\b(?:photos?|pictures?|images?|pics?|shots?|snaps?|posters?|ads?|adverts?)\s+of\s+"
-                         r"(?:a\s+|an\s+|the\s+|my\s+|our\s+|this\s+|his\s+|her\s+)?(?:new\s+|old\s+)?$",
-                         re.IGNORECASE)
-"""Before a named product: a picture of the product, not one it took."""
-
-
-def _name_key(text: str) -> str:
-    return re.sub(r"[\s-]+", " ", text.lower().replace("’", "'")).strip()
-
-
-@cache
-def _named_pattern() -> tuple[re.Pattern, dict[str, NamedSize]]:
-    """One pattern for every name of the table, longest first, and the entry of each name's key."""
-    entries: dict[str, NamedSize] = {}
-    for entry in named_sizes():
-        for name in entry.names:
-            entries.setdefault(_name_key(name), entry)
-    alternatives = [r"[\s-]+".join(re.escape(w).replace("'", "['’]") for w in key.split(" "))
-                    for key in sorted(entries, key=len, reverse=True)]
-    return re.compile(r"(?<![\w'’])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE), entries
-
-
 def _find(text: str) -> list[_Match]:
     """Every quantity stated in ``text`` (numbers already in digits), in the order they stand."""
     finder = _Finder(text)
@@ -277,7 +245,7 @@ def read_quantities(text: str, names: bool = True) -> list[Quantity]:
     finder = _Finder(text)
     if names:
         finder.names()
-    masked = _named_pattern()[0].sub(lambda m: " " * len(m.group(0)), text) if names else text
+    masked = named_pattern()[0].sub(lambda m: " " * len(m.group(0)), text) if names else text
     found = finder.found + _find(_spell_out_numbers(masked))  # spelling numbers out moves little: order by start
     return [f.quantity for f in sorted(found, key=lambda f: f.start)]
 
