@@ -154,16 +154,20 @@ class _Finder:
             quantity = Quantity(kind, value, text or m.group(0).strip(), named=bool(text))
             self.found.append(_Match(quantity, m.start(), m.end()))
 
-    def names(self) -> None:
+    def names(self) -> list[tuple[int, int]]:
         """Products and works named instead of measured (``named_sizes``): "shot on a Nikon D850", "all of
-        Moby-Dick"; not a part of a work ("a chapter of Moby-Dick") or a picture of a product."""
+        Moby-Dick"; not a part of a work ("a chapter of Moby-Dick") or a picture of a product. Returns the
+        spans of every name found, read or not (their digits are not numbers)."""
         pattern, entries = named_pattern()
+        spans = []
         for m in pattern.finditer(self.text):
+            spans.append(m.span())
             entry = entries[name_key(m.group(0))]
             if not whole_input(entry, self.text[max(0, m.start() - 60):m.start()], self.text[m.end():]):
                 continue
             size = f"{entry.value:g} MP" if entry.kind == "area" else f"{entry.value:,.0f} words"
             self.add(entry.kind, entry.value, m, resource_check=False, text=f"{entry.names[0]} (~{size})")
+        return spans
 
     def each(self, pattern: str, flags=re.IGNORECASE):
         return re.finditer(pattern, self.text, flags)
@@ -242,10 +246,9 @@ def read_quantities(text: str, names: bool = True) -> list[Quantity]:
     """Every size the request states: the products and works it names and its numbers with a unit, in the
     order they stand (outputs and resources skipped). A name's own digits ("iPhone 15", "Catch-22") are not
     numbers: names are read first, then masked."""
-    finder = _Finder(text)
-    if names:
-        finder.names()
-    masked = named_pattern()[0].sub(lambda m: " " * len(m.group(0)), text) if names else text
+    finder, masked = _Finder(text), text
+    for start, end in finder.names() if names else []:
+        masked = masked[:start] + " " * (end - start) + masked[end:]
     found = finder.found + _find(_spell_out_numbers(masked))  # spelling numbers out moves little: order by start
     return [f.quantity for f in sorted(found, key=lambda f: f.start)]
 
