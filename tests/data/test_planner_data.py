@@ -34,7 +34,8 @@ from tomas.data.planner import (
     write_planner,
 )
 from tomas.data.planner import text as planner_text
-from tomas.data.planner.out_of_scope import OUT_OF_SCOPE, out_of_scope_requests
+from tomas.data.planner.out_of_scope import OUT_OF_SCOPE, TRAINING_OUT_OF_SCOPE, out_of_scope_requests
+from tomas.data.planner.phrases import TRAINING_CUES, TRAINING_TEMPLATES
 from tomas.data.planner.preferences import P_PREFERENCE, PREFERENCES, preference_phrases
 from tomas.data.planner.splits import P_OUT_OF_SCOPE
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
@@ -230,7 +231,9 @@ def test_unknown_tools_get_generic_templates(tool):
     assert "{input}" not in text and any(c in text for c in GENERIC_CUES["large"])
 
 
-@pytest.mark.parametrize("cues", [phrasings(Tool(n, "x")).cues for n in [*PHRASE_BANK, "unknown"]])
+@pytest.mark.parametrize("cues", [phrasings(Tool(n, "x")).cues for n in [*PHRASE_BANK, "unknown"]]
+                         + [split_phrasings(Tool(n, "x"), "train").cues for n in ("image_captioning",
+                                                                                   "text_summarization")])
 def test_size_cues_are_unambiguous(cues):
     assert list(cues) == list(INPUT_SIZES)
     assert all(len(set(v)) == len(v) >= 3 for v in cues.values())
@@ -241,7 +244,15 @@ def test_size_cues_are_unambiguous(cues):
 
 
 def _sizes_mentioned(tool: Tool, task: str) -> set[str]:
-    return {size for size, cues in size_cues(tool).items() if any(c.lower() in task.lower() for c in cues)}
+    """The sizes whose cues ``task`` holds, of the bank or of training only."""
+    return {size for size, cues in _every_cue(tool).items() if any(c in task.lower() for c in cues)}
+
+
+def _every_cue(tool: Tool, _seen: dict = {}) -> dict[str, list[str]]:  # noqa: B006 - a cache
+    if repr(tool) not in _seen:
+        train = split_phrasings(tool, "train").cues
+        _seen[repr(tool)] = {size: [c.lower() for c in (*bank, *train[size])] for size, bank in size_cues(tool).items()}
+    return _seen[repr(tool)]
 
 
 @pytest.mark.parametrize("tool_index", [0, 1])  # an image tool and a text tool of the shipped registry
@@ -266,6 +277,50 @@ def test_every_bank_cue_agrees_with_the_shipped_definitions(default_data, bank):
             said = stated_size(read_quantities(cue), tool.input_sizes).sizes
             assert said in ((), (size,)), (cue, size, said)
     assert size_cues(tool) == phrasings(tool).cues  # nothing relabelled: the bank already agrees
+
+
+def _slots(template: str) -> set[str]:
+    return {s.lower() for s in re.findall(r"\{(\w+)\}", template)}
+
+
+def test_training_only_templates_fit_their_tools_and_state_no_size(default_data):
+    """Every default tool has many; each fills the slots its tool's bank templates fill, states no size of its own
+    (its cue does: no number, unit or named work), and is none of the bank's templates."""
+    bank = {t.lower() for p in PHRASE_BANK.values() for t in p.templates}
+    for tool in default_data.tools:
+        extra, own = TRAINING_TEMPLATES[tool.name], phrasings(tool).templates
+        assert len(set(extra)) == len(extra) >= 50
+        required = set.intersection(*map(_slots, own))
+        allowed = set.union(*map(_slots, own))
+        assert [t for t in extra if not required <= _slots(t) <= allowed or t.count("{input}") != 1] == []
+        blank = [re.sub(r"\{\w+\}", "it", t) for t in extra]
+        assert [t for t in blank if read_quantities(t)] == []
+        cues = [c.lower() for cs in (*size_cues(tool).values(), *split_phrasings(tool, "train").cues.values())
+                for c in cs]
+        assert [t for t in blank if any(c in t.lower() for c in cues)] == []  # only the {input} slot says a size
+        assert not {t.lower() for t in extra} & bank
+    assert set(TRAINING_TEMPLATES) == set(default_data.tool_names)
+
+
+@pytest.mark.parametrize("units", ["image", "text"])
+def test_training_only_cues_state_no_number_and_mostly_join_training(default_data, units):
+    """Words only (their labels are the writer's); those overlapping a held-out cue are left out of training."""
+    tool = next(t for t in default_data.tools if phrasings(t).units == units)
+    train = split_phrasings(tool, "train").cues
+    for size, cues in TRAINING_CUES[units].items():
+        assert len(set(cues)) == len(cues) >= 100
+        assert [c for c in cues if re.search(r"\d", c) or read_quantities(c)] == []
+        assert len(set(cues) & set(train[size])) > 0.8 * len(cues)
+
+
+def test_training_only_out_of_scope_requests_are_new_and_training_only(default_splits):
+    bank = {r.lower() for r, _ in OUT_OF_SCOPE}
+    extra = [r for r, _ in TRAINING_OUT_OF_SCOPE]
+    assert len(set(extra)) == len(extra) >= 100 and not {r.lower() for r in extra} & bank
+    n = len(out_of_scope_requests([]))
+    used = {s: {int(e.phrasing.removeprefix("out_of_scope/")) for e in default_splits[s] if e.tool is None}
+            for s in SPLITS}
+    assert max(used["train"]) >= n > max(used["val"] | used["test"])
 
 
 def test_cue_labels_follow_the_definitions(default_data):
@@ -329,7 +384,10 @@ def test_validation_and_test_phrasings_are_held_out(which, default_data, other_d
         used = {s: {e.phrasing for e in splits[s] if e.tool == tool.name} for s in SPLITS}
         assert used["test"] == held["test"] and used["val"] == held["val"]  # every held-out phrasing is used
         registry = {p for p in used["train"] if "/registry-" in p}
-        assert used["train"] - registry == held["train"] and registry  # registry tasks: training only
+        extra = {p for p in used["train"] if "/extra-" in p}  # the training-only templates
+        bank = used["train"] - registry - extra  # a training template may be drawn only for registry tasks
+        assert bank <= held["train"] and len(bank) >= 0.9 * len(held["train"]) and registry
+        assert len(extra) >= 0.9 * len(TRAINING_TEMPLATES.get(tool.name, ()))
 
 
 @pytest.mark.parametrize("which", ["default", "other"])
@@ -434,6 +492,17 @@ def test_noise_slips_letters_but_never_touches_a_stated_size():
     assert all("1920x1080 screenshot" in n and "12 megapixels" in n for n in noisy)
     assert all(len(n.split()) == len(task.split()) for n in noisy)
     assert any("," not in n for n in noisy)  # sometimes no punctuation at all
+
+
+def test_hurried_typing_slips_more_words_and_chats_but_never_touches_a_stated_size(monkeypatch):
+    monkeypatch.setattr(planner_text, "P_HURRIED", 1.0)
+    rng = random.Random(0)
+    task = "Can you please tell me what the dog in a 1920x1080 screenshot and the 12 megapixels photo is doing?"
+    noisy = [planner_text.add_noise(task, rng) for _ in range(200)]
+    changed = [sum(a != b for a, b in zip(n.split(), task.split())) for n in noisy]
+    assert min(changed) >= 3 and all(len(n.split()) == len(task.split()) for n in noisy)
+    assert all("1920x1080 screenshot" in n and "12 megapixels" in n for n in noisy)
+    assert any(" u " in n for n in noisy) and any("pls" in n for n in noisy)
 
 
 def test_wording_variation_is_training_only_and_leaves_labels_alone(other_data, monkeypatch):
@@ -762,16 +831,30 @@ def test_the_hand_written_validation_set_is_apart_from_the_generator_and_the_tes
     """data/planner_dev: every tool, out-of-scope requests (tool null) among them, and no task shared with the
     generated splits, the out-of-scope bank or either hand-written test set."""
     from tomas.data.planner import HAND_FILES, load_handwritten
-    from tomas.data.planner.out_of_scope import OUT_OF_SCOPE
 
     dev = load_handwritten(repo_root / DEV, default_data)
     assert len(dev) >= 200 and len({e.id for e in dev}) == len(dev)
     assert {e.tool for e in dev} == set(default_data.tool_names) | {None}
     outside = [e for e in dev if e.tool is None]
     assert len(outside) >= 30 and all(e.config_id is None and e.phrasing.startswith("out_of_scope/") for e in outside)
-    taken = {e.task.lower() for s in SPLITS for e in default_splits[s]} | {r.lower() for r, _ in OUT_OF_SCOPE}
+    taken = {e.task.lower() for s in SPLITS for e in default_splits[s]}
+    taken |= {r.lower() for r, _ in (*OUT_OF_SCOPE, *TRAINING_OUT_OF_SCOPE)}
     taken |= {e.task.lower() for f in HAND_FILES for e in load_handwritten(repo_root / f, default_data)}
     assert not [e.task for e in dev if e.task.lower() in taken]
+
+
+def test_the_second_hand_written_validation_set_is_apart_from_everything_else(default_data, repo_root, default_splits):
+    """data/planner_dev2: every tool and 40 out-of-scope requests, no task shared with the generated splits, the
+    out-of-scope banks or any other hand-written set."""
+    from tomas.data.planner import HAND_FILES, load_handwritten
+
+    dev2 = load_handwritten(repo_root / "data/planner_dev2/requests.jsonl", default_data)
+    assert len(dev2) == 250 and {e.tool for e in dev2} == set(default_data.tool_names) | {None}
+    assert sum(e.tool is None for e in dev2) == 40
+    taken = {e.task.lower() for s in SPLITS for e in default_splits[s]}
+    taken |= {r.lower() for r, _ in (*OUT_OF_SCOPE, *TRAINING_OUT_OF_SCOPE)}
+    taken |= {e.task.lower() for f in (*HAND_FILES, DEV) for e in load_handwritten(repo_root / f, default_data)}
+    assert not [e.task for e in dev2 if e.task.lower() in taken]
 
 
 def test_the_hand_written_validation_set_is_skipped_for_a_registry_without_its_tools(default_data, repo_root,

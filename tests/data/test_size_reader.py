@@ -48,7 +48,7 @@ def test_text_sizes(text, size):
 
 @pytest.mark.parametrize("text, size", [
     ("a 90-minute recording", "large"), ("a 45 s clip", "small"), ("01:23:45 of audio", "large"),
-    ("a 10-minute video", "medium"), ("2 hours of audio", "large"), ("900 frames", "small"),
+    ("a 10-minute video", "medium"), ("2 hours of audio", "large"), ("900 frames", "small"), ("a 30s clip", "small"),
 ])
 def test_durations(text, size):
     assert size_of(text, CLIPS) == (size,)
@@ -60,6 +60,7 @@ def test_durations(text, size):
     "I have 16 GB of RAM free", "with 8 GB of GPU memory", "finish within 5 seconds", "a latency budget of 900 ms",
     "summarise it in about 200 words", "into a 100-word summary", "upscale it to 4K", "for a 1080p screen",
     "keep it under 125 characters", "a short paragraph", "a 10-K annual report filing",
+    "my grandparents' photos from the 1930s", "a hit of the '90s",
 ])
 def test_numbers_that_are_not_input_sizes_are_not_read(text):
     assert size_of(text, IMAGES) == () and size_of(text, TEXTS) == () and size_of(text, CLIPS) == ()

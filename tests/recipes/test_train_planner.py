@@ -11,7 +11,8 @@ from tomas.data.planner import generate_planner
 from tomas.errors import DataError
 from tomas.eval.planner import planner_metrics
 from tomas.models.decoder import Choice, HierarchicalDecoder
-from tomas.training.planner import planner_loss, targets
+from tomas.training.planner import targets
+from tomas.training.planner_loss import loss_counts, planner_loss
 from tomas.training.schedule import bucketed_batches
 
 FIXTURE = "tests/fixtures/other"
@@ -92,6 +93,29 @@ def test_out_of_scope_examples_train_the_scope_head_only(world):
     gold = targets(examples, data, torch.device("cpu"))
     _, parts = planner_loss(dec.logits(torch.randn(len(examples), 8)), dec, gold, weight=1.0)
     assert parts["tool_loss"] > 0 and parts["scope_loss"] > 0
+
+
+def test_a_batch_split_over_processes_gets_one_process_gradients(world):
+    """Two halves with different numbers of in-scope, sized and feasible examples, each divided by the global
+    batch's counts per process: the mean of their gradients (data parallelism) is the whole batch's."""
+    data, table, examples = world
+    batch = [e for e in examples if e.tool is None][:3] + [e for e in examples if e.tool is not None][:9]
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(8, table, out_of_scope=True)
+    hidden = torch.randn(len(batch), 8)
+    gold = targets(batch, data, torch.device("cpu"))
+
+    def grads(idx, counts=None):
+        dec.zero_grad()
+        planner_loss(dec.logits(hidden[idx]), dec, {k: v[idx] for k, v in gold.items()}, 1.0, counts)[0].backward()
+        return torch.cat([p.grad.flatten() for p in dec.parameters() if p.grad is not None])
+
+    whole, halves = grads(torch.arange(12)), (torch.arange(0, 6), torch.arange(6, 12))  # 3 vs 6 in scope
+    per_process = loss_counts(gold) / 2
+    split = (grads(halves[0], per_process) + grads(halves[1], per_process)) / 2
+    assert torch.allclose(split, whole, atol=1e-6)
+    naive = (grads(halves[0]) + grads(halves[1])) / 2  # each half's own means: not the whole batch's
+    assert not torch.allclose(naive, whole, atol=1e-4)
 
 
 def test_the_scope_head_refuses_above_the_decoders_threshold(world):

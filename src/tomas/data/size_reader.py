@@ -230,7 +230,16 @@ class _Finder:
             self.add("duration", h * 3600 + mi * 60 + s, m)
         for pattern, seconds in _DURATION_UNITS.items():
             for m in self.each(self.NUM + r"[\s-]*(?:" + pattern + r")\b(?![\s-]*(?:ago|later|from now))"):
-                self.add("duration", _number(m.group(1)) * seconds, m)
+                if not _decade(m):
+                    self.add("duration", _number(m.group(1)) * seconds, m)
+
+
+def _decade(m: re.Match) -> bool:
+    """"photos from the 1970s", "the '90s": a decade, not a number of seconds."""
+    if not re.fullmatch(r"\d+s", m.group(0), re.IGNORECASE):
+        return False
+    n = m.group(1)
+    return m.string[max(m.start() - 1, 0):m.start()] in ("'", "\u2019") or (len(n) == 4 and n.endswith("0"))
 
 
 def _find(text: str) -> list[_Match]:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from tomas.artifacts.assets import WEIGHTS, load_weights
@@ -36,11 +35,11 @@ from tomas.eval.planner import (
 )
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
-from tomas.models.decoder import DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, pad_prompts, render_prompt
 from tomas.plots import plot_planner_history
 from tomas.training.distributed import Objective, barrier, make_accelerator, run_device
+from tomas.training.planner_loss import loss_counts, planner_loss
 from tomas.training.schedule import bucketed_batches, every, lr_lambda, seed_everything
 from tomas.training.state import load_state, restore, resume_file, stateful_dicts
 
@@ -186,38 +185,6 @@ def targets(examples: list[PlannerExample], data: ToolData, device: torch.device
             "preference": torch.tensor([preference_class(e.preference) for e in examples], device=device)}
 
 
-def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weight: float
-                 ) -> tuple[torch.Tensor, dict]:
-    """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool)) over the in-scope
-    examples (the size term over those whose text says the size) [+ BCE(out of scope) over all]
-    [+ CE(preference)]."""
-    in_scope = gold["tool"] >= 0
-    zero = out.tool.new_zeros((), dtype=torch.float32)
-    tool_loss = size_loss = config_loss = zero
-    if in_scope.any():
-        tool_loss = F.cross_entropy(out.tool.float()[in_scope], gold["tool"][in_scope])
-    sized = in_scope & gold["size_in_text"]  # a size the text says: "this photo" teaches none
-    if sized.any():
-        size_loss = -dec.size_log_probs(out.config[sized], gold["tool"][sized]).gather(
-            1, gold["size"][sized][:, None]).mean()
-    feasible = gold["config"] >= 0  # in scope, and something fits
-    if feasible.any():
-        allowed = dec.allowed(gold["tool"].clamp_min(0), gold["size"].clamp_min(0), gold["free"])
-        scores = dec.candidate_scores(out, allowed, gold["budget"], gold["preference"])
-        config_loss = F.cross_entropy(scores[feasible], gold["config"][feasible])
-    loss = tool_loss + weight * (config_loss + size_loss)
-    parts = {"tool_loss": tool_loss.item(), "config_loss": config_loss.item(), "size_loss": size_loss.item()}
-    if out.scope is not None:
-        scope_loss = F.binary_cross_entropy_with_logits(out.scope.float(), (~in_scope).float())
-        loss = loss + scope_loss
-        parts["scope_loss"] = scope_loss.item()
-    if out.preference is not None:
-        preference_loss = F.cross_entropy(out.preference.float(), gold["preference"])
-        loss = loss + preference_loss
-        parts["preference_loss"] = preference_loss.item()
-    return loss, parts
-
-
 class PlannerTrainer:
     COUNTERS = ("step", "train_wall_s", "history", "best")
 
@@ -279,7 +246,10 @@ class PlannerTrainer:
         return dict(zip(parts, mean.tolist()))
 
     def batch_loss(self, model: PlannerModel, batch: dict, gold: dict) -> tuple[torch.Tensor, dict]:
-        return planner_loss(model(**batch), model.decoder, gold, self.cfg.model.config_loss_weight)
+        counts = loss_counts(gold)  # each term's examples in the global batch, per process (``planner_loss``)
+        if self.acc.num_processes > 1:
+            counts = self.acc.reduce(counts, "sum") / self.acc.num_processes
+        return planner_loss(model(**batch), model.decoder, gold, self.cfg.model.config_loss_weight, counts)
 
     def evaluate(self) -> dict:
         setup, limit = self.setup, self.cfg.training.eval_limit

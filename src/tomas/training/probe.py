@@ -46,11 +46,11 @@ from tomas.training.planner import (
     check_assets,
     config_rows,
     heldout_configs,
-    planner_loss,
     prompt_of,
     select_training,
     targets,
 )
+from tomas.training.planner_loss import planner_loss
 from tomas.training.schedule import seed_everything
 
 PROBE_REPORT, CACHE = "probe_report.json", "probe_hidden.pt"

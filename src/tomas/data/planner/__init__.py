@@ -20,7 +20,9 @@ instead of a template (``REGISTRY_TEMPLATES``), some get an opener or closer sha
 tool (``FRAMES``: "Hi!", "... It's for the archive."), some are typed casually (lower case,
 no final full stop), and some state the input size as a number in other units
 (``numeric_cue``: "a 4032x3024 image", "a 45,000-word text", "twelve pages"). Validation and
-test get none of these: their tasks are held-out templates exactly as written.
+test get none of these: their tasks are held-out templates exactly as written. Training also draws from a
+second writer's training-only templates, size cues and out-of-scope requests (``banks/training_only.yaml``),
+so it sees far more wordings than validation and test hold out.
 
 Modules: ``oracle`` (the label), ``phrases`` (the hand-written bank), ``numeric`` (numeric size
 cues), ``text`` (task texts and their held-out shares),

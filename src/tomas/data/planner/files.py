@@ -22,8 +22,9 @@ from tomas.io import atomic_write
 @dataclass(frozen=True)
 class PlannerExample:
     """One planner example; ``phrasing`` is the task template's id, used to split: "<tool>/<nn>" for
-    ``PHRASE_BANK`` or generic templates, "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``,
-    "out_of_scope/<n>" for a request no tool serves (``out_of_scope.OUT_OF_SCOPE``)."""
+    ``PHRASE_BANK`` or generic templates, "<tool>/extra-<nnn>" for ``TRAINING_TEMPLATES`` (training only),
+    "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``, "out_of_scope/<n>" for a request no tool serves
+    (``out_of_scope.OUT_OF_SCOPE``, then ``TRAINING_OUT_OF_SCOPE`` numbered after it)."""
 
     id: str
     task: str

@@ -18,7 +18,15 @@ audio clip", "summarize this podcast") but need another one. ``out_of_scope_requ
 whose ``needs`` is registered, so the list stays valid for a registry that adds such a tool."""
 
 
-def out_of_scope_requests(tool_names: Iterable[str]) -> tuple[str, ...]:
-    """The requests that none of ``tool_names`` serves (entries needing a registered tool are dropped)."""
+TRAINING_OUT_OF_SCOPE: tuple[tuple[str, str], ...] = tuple(
+    tuple(r) for r in load_bank("training_only.yaml")["out_of_scope"])
+"""More such requests, as (request, needs), by the second writer of ``banks/training_only.yaml``: training only,
+never held out for validation or test."""
+
+
+def out_of_scope_requests(tool_names: Iterable[str], training_only: bool = False) -> tuple[str, ...]:
+    """The requests that none of ``tool_names`` serves (entries needing a registered tool are dropped), from
+    ``OUT_OF_SCOPE`` or, with ``training_only``, ``TRAINING_OUT_OF_SCOPE``."""
     registered = set(tool_names)
-    return tuple(request for request, needs in OUT_OF_SCOPE if needs not in registered)
+    bank = TRAINING_OUT_OF_SCOPE if training_only else OUT_OF_SCOPE
+    return tuple(request for request, needs in bank if needs not in registered)

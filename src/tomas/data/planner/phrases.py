@@ -1,7 +1,8 @@
 """The hand-written phrase bank: per-tool task templates and size cues (``PHRASE_BANK``), generic ones
-for any other tool, and the templates written from a tool's registry description. The phrases themselves are
-data (``banks/phrases.yaml``); this module gives them their types. How tasks are drawn from them, and which
-share each split holds out, is ``text``'s business.
+for any other tool, the templates written from a tool's registry description, and a second writer's
+training-only templates and cues (``TRAINING_TEMPLATES``, ``TRAINING_CUES``). The phrases themselves are data
+(``banks/phrases.yaml``, ``banks/training_only.yaml``); this module gives them their types. How tasks are drawn
+from them, and which share each split holds out, is ``text``'s business.
 """
 
 from __future__ import annotations
@@ -78,3 +79,19 @@ GENERIC_TEMPLATES: tuple[str, ...] = tuple(_BANK["generic_templates"])
 REGISTRY_TEMPLATES: tuple[str, ...] = tuple(_BANK["registry_templates"])
 """Training-only tasks for every tool from its registry description (``{does}``, starting lower case):
 the registry's words ("scene", "species", "bounding box") join the planner's vocabulary for the tool."""
+
+
+_TRAINING = load_bank("training_only.yaml")
+
+
+TRAINING_TEMPLATES: dict[str, tuple[str, ...]] = {tool: tuple(t) for tool, t in _TRAINING["templates"].items()}
+"""Training-only templates of the default registry's tools, written by a second writer who read none of the
+project's data (``banks/training_only.yaml`` says how): goal-phrased, long, terse, non-native and plain requests,
+so the tool is learnt from meaning, not from one writer's templates. Never in validation or test, which keep
+their held-out share of ``PHRASE_BANK``'s templates."""
+
+
+TRAINING_CUES: dict[str, dict[str, tuple[str, ...]]] = {
+    units: {size: tuple(cues) for size, cues in _TRAINING[f"{units}_cues"].items()} for units in ("image", "text")}
+"""``Phrasings.units`` -> size -> training-only words-only size cues by the same second writer. A cue that
+overlaps a validation or test cue is dropped where the training split is built (``text.split_phrasings``)."""

@@ -17,10 +17,11 @@ from tomas.data.planner.preferences import add_preference, draw_preference, pref
 from tomas.data.planner.snapshots import P_BUDGET, P_INFEASIBLE, sample_budget, sample_free_resources
 from tomas.data.planner.text import (
     bank_splits,
-    heldout_templates,
+    phrasing_id,
     render_registry_task,
     render_task,
     split_phrasings,
+    split_templates,
     unsized_cues,
     vary_register,
 )
@@ -58,7 +59,7 @@ def _task(tool: Tool, template: int, size: str, rng: random.Random, wording: ran
             cue = _training_cue(tool, size, wording, held_out)
         elif draw > 1 - text.P_UNSIZED:  # "this photo": the text does not say the size
             cue, said = wording.choice(unsized_cues(tool)), False
-    task, phrasing = render_task(tool, template, size, rng, bank, cue), f"{tool.name}/{template:02d}"
+    task, phrasing = render_task(tool, template, size, rng, bank, cue), phrasing_id(tool, template)
     if wording is not None:
         if wording.random() < text.P_REGISTRY and said:
             r = wording.randrange(len(REGISTRY_TEMPLATES))
@@ -76,7 +77,7 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
     wording = random.Random(f"{seed}/{split}/{tool.name}/wording") if split == "train" else None
     # Preferences too (every split): the examples without one are the same as before preferences existed.
     wish = random.Random(f"{seed}/{split}/{tool.name}/preference")
-    bank, templates = split_phrasings(tool, split, seed), heldout_templates(tool, seed)[split]
+    bank, templates = split_phrasings(tool, split, seed), split_templates(tool, split, seed)
     held_out = {c.lower() for other in ("val", "test") for cues in split_phrasings(tool, other, seed).cues.values()
                 for c in cues}
     sizes = [s for s in INPUT_SIZES if s in index.by_size]
@@ -107,6 +108,10 @@ def _out_of_scope_examples(data: ToolData, split: str, count: int, seed: int) ->
     if count == 0 or len(requests) < 3:
         return []
     held = bank_splits(len(requests), "out_of_scope", seed)[split]
+    if split == "train":  # the training-only requests follow the bank's, numbered after them
+        extra = out_of_scope_requests((t.name for t in data.tools), training_only=True)
+        held += list(range(len(requests), len(requests) + len(extra)))
+        requests += extra
     rng = random.Random(f"{seed}/{split}/out_of_scope")
     wording = random.Random(f"{seed}/{split}/out_of_scope/wording") if split == "train" else None
     configs = [c for t in data.tools for c in ToolIndex(data, t.name).by_size.values()]

@@ -13,6 +13,8 @@ from tomas.data.planner.phrases import (
     GENERIC_TEMPLATES,
     PHRASE_BANK,
     REGISTRY_TEMPLATES,
+    TRAINING_CUES,
+    TRAINING_TEMPLATES,
     UNSIZED_CUES,
     Phrasings,
 )
@@ -45,6 +47,17 @@ P_CASUAL = 0.15
 P_NOISE = 0.25
 """Share of training tasks typed with slips (``add_noise``): a swapped, dropped, doubled or mistyped letter
 in a word or two, sometimes no punctuation at all."""
+
+
+P_HURRIED = 0.0
+"""Share of the slipped tasks (``P_NOISE``) typed in a hurry: slips in three to five words, short ones too, and
+chat spellings ("u", "pls", "teh"; ``CHAT_SPELLINGS``), as people type into a chat box."""
+
+
+CHAT_SPELLINGS = {"you": "u", "your": "ur", "please": "pls", "the": "teh", "what's": "whats", "what": "wat",
+                  "because": "cuz", "thanks": "thx", "okay": "ok", "picture": "pic", "photo": "foto", "are": "r",
+                  "with": "w/", "about": "abt"}
+"""Words -> how a hurried typist writes them (``P_HURRIED``)."""
 
 
 P_UNSIZED = 0.12
@@ -181,17 +194,29 @@ def _slip(word: str, rng: random.Random) -> str:
     return word[:i] + rng.choice(near) + word[i + 1:] if near else word
 
 
+def _chat(token: str, rng: random.Random, keep: frozenset[str]) -> str:
+    """``token`` in a chat spelling half of the time, when it has one and states no size."""
+    core = token.rstrip(",.!?;:")
+    spelt = CHAT_SPELLINGS.get(core.lower())
+    if spelt is None or core.lower() in keep or rng.random() < 0.5:
+        return token
+    return spelt + token[len(core):]
+
+
 def add_noise(task: str, rng: random.Random, keep: frozenset[str] = frozenset()) -> str:
-    """``task`` with one or two typing slips in words of four or more letters, and a fifth of the time
-    without punctuation. The words in ``keep`` (lower case: the size cues'), numbers and the word after one
-    are left alone: "a tiny icon", "1920x1080" and "12 megapixels" state the size, and a slip there would
-    change what the label means."""
+    """``task`` with one or two typing slips in words of four or more letters (hurried, ``P_HURRIED``: three to
+    five in words of three or more, and chat spellings), and a fifth of the time without punctuation. The words
+    in ``keep`` (lower case: the size cues'), numbers and the word after one are left alone: "a tiny icon",
+    "1920x1080" and "12 megapixels" state the size, and a slip there would change what the label means."""
+    hurried = P_HURRIED > 0 and rng.random() < P_HURRIED
     tokens = task.split(" ")
     cores = [t.rstrip(",.!?;:") for t in tokens]
-    safe = [i for i, w in enumerate(cores) if w.isalpha() and len(w) >= 4 and w.lower() not in keep
-            and not (i and any(ch.isdigit() for ch in tokens[i - 1]))]
-    for i in rng.sample(safe, min(len(safe), rng.choice((1, 1, 2)))):
+    safe = [i for i, w in enumerate(cores) if w.isalpha() and len(w) >= (3 if hurried else 4)
+            and w.lower() not in keep and not (i and any(ch.isdigit() for ch in tokens[i - 1]))]
+    for i in rng.sample(safe, min(len(safe), rng.choice((3, 4, 5) if hurried else (1, 1, 2)))):
         tokens[i] = _slip(cores[i], rng) + tokens[i][len(cores[i]):]
+    if hurried:
+        tokens = [_chat(t, rng, keep) for t in tokens]
     task = " ".join(tokens)
     if rng.random() < 0.2:
         task = re.sub(r"[,.!?;:](?=\s|$)", "", task)
@@ -242,9 +267,49 @@ def heldout_templates(tool: Tool, seed: int = 0) -> dict[str, list[int]]:
     return bank_splits(len(phrasings(tool).templates), tool.name, seed)
 
 
+def split_templates(tool: Tool, split: str, seed: int = 0) -> list[int]:
+    """Indices into ``split_phrasings(tool, split).templates`` that ``split`` uses: its share of the bank's
+    (``heldout_templates``) and, in training, every training-only one (``TRAINING_TEMPLATES``) after them."""
+    ids = heldout_templates(tool, seed)[split]
+    if split != "train":
+        return ids
+    n = len(phrasings(tool).templates)
+    return ids + list(range(n, n + len(TRAINING_TEMPLATES.get(tool.name, ()))))
+
+
+def phrasing_id(tool: Tool, template: int) -> str:
+    """``PlannerExample.phrasing`` of template ``template``: "<tool>/<nn>" for the bank's,
+    "<tool>/extra-<nnn>" for a training-only one."""
+    n = len(phrasings(tool).templates)
+    return f"{tool.name}/{template:02d}" if template < n else f"{tool.name}/extra-{template - n:03d}"
+
+
+def _overlaps(cue: str, others: list[str]) -> bool:
+    """Whether ``cue`` holds one of ``others`` or one of them holds it, as plain text ("a novel" is inside
+    "a novelette": a task with one would contain the other)."""
+    cue = cue.lower()
+    return any(o.lower() in cue or cue in o.lower() for o in others)
+
+
+def _with_training_cues(p: Phrasings, cues: dict[str, tuple[str, ...]], seed: int) -> dict[str, tuple[str, ...]]:
+    """Training's share ``cues`` plus the training-only cues of ``p``'s units that overlap no validation or
+    test cue of the bank (so no held-out cue is ever inside a training task) and no cue of another size (so a
+    task names one size)."""
+    extra = TRAINING_CUES.get(p.units or "", {})
+    if not extra:
+        return cues
+    held = [c[i] for size, c in p.cues.items() for split in ("val", "test")
+            for i in cue_splits(c, f"cues/{p.units}/{size}", seed)[split]]
+    every = {size: (*p.cues[size], *extra.get(size, ())) for size in cues}
+    other = {size: held + [c for s, cs in every.items() if s != size for c in cs] for size in cues}
+    return {size: c + tuple(x for x in extra.get(size, ()) if x not in c and not _overlaps(x, other[size]))
+            for size, c in cues.items()}
+
+
 def split_phrasings(tool: Tool, split: str, seed: int = 0) -> Phrasings:
-    """``tool``'s phrasings with only ``split``'s share of each size's cues and of each slot's values
-    (templates are chosen by ``heldout_templates``; ``split`` "all": every cue and value), cues labelled
+    """``tool``'s phrasings with only ``split``'s share of each size's cues and of each slot's values, plus in
+    training the training-only templates and cues (templates are chosen by ``split_templates``; ``split``
+    "all": every cue and value of the bank), cues labelled
     by ``labelled_cues``. A cue bank is split once per bank, whichever tool draws from it: the image
     tools share one, so a test cue is no other image tool's training cue."""
     p = phrasings(tool)
@@ -253,9 +318,13 @@ def split_phrasings(tool: Tool, split: str, seed: int = 0) -> Phrasings:
     bank = p.units or "generic"
     cues = {size: tuple(c[i] for i in cue_splits(c, f"cues/{bank}/{size}", seed)[split])
             for size, c in p.cues.items()}
+    templates = p.templates
+    if split == "train":  # a second writer's templates and cues join training only
+        templates += TRAINING_TEMPLATES.get(tool.name, ())
+        cues = _with_training_cues(p, cues, seed)
     cues = labelled_cues(tool, cues)
     # Slots drawing from one pool (a source and a target language) split it once, the same way.
     extras = tuple((slot, tuple(values[i] for i in bank_splits(len(values), f"{tool.name}/{'|'.join(values)}",
                                                                seed, 2)[split]))
                    for slot, values in p.extras)
-    return Phrasings(p.templates, cues, extras, p.units)
+    return Phrasings(templates, cues, extras, p.units)
