@@ -4,11 +4,14 @@
 Deterministic: random.Random("hw2-issue22") draws one machine per request,
 in file order, from the fixed PALETTE below. latency_budget_ms is set to
 null on every request. The file is rewritten in place with the same key
-order. Standard library only. Usage: python3 make_resources.py
+order. Standard library only. Usage: python3 make_resources.py [REQUESTS.jsonl SEED]
+(the hand-written validation sets: data/planner_dev/requests.jsonl dev-issue22,
+data/planner_dev2/requests.jsonl dev2-issue23).
 """
 import json
 import os
 import random
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PATH = os.path.join(HERE, "requests.jsonl")
@@ -60,4 +63,4 @@ def main(path=PATH, seed="hw2-issue22"):
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:3])
