@@ -24,3 +24,7 @@ for run in "$OUT/B" "$OUT/no_training_out_of_scope" "$OUT/hurried" runs/dev_name
   done
 done
 python "$HERE/scope_curve.py" "$OUT/B/seed_0" "$OUT/B/seed_1" "$OUT/B/seed_2" > "$OUT/scope_curve.json"
+for s in 0 1 2; do
+  tomas evaluate-planner --planner_dir "$OUT/B/seed_$s" --size_mode given --output_dir "$OUT/B/seed_$s/given" \
+    --hand_file data/planner_handwritten/requests.jsonl data/planner_handwritten2/requests.jsonl
+done
