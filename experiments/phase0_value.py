@@ -151,12 +151,17 @@ def plot(name: str, results: list[dict], path: Path) -> None:
         means = [100 * r["summary"]["val"]["plan_accuracy"]["mean"] for r in results]
         stds = [100 * r["summary"]["val"]["plan_accuracy"]["std"] for r in results]
         ax.bar(range(len(results)), means, yerr=stds, capsize=3)
-        ax.set_xticks(range(len(results)), [", ".join(f"{k.split('.')[-1]}={v}" for k, v in r["cell"].items())
+        ax.set_xticks(range(len(results)), [", ".join(f"{k.split('.')[-1]}={short(v)}" for k, v in r["cell"].items())
                                             for r in results], rotation=60, ha="right", fontsize=7)
         ax.set_ylabel("validation plan accuracy (%)")
         ax.set_ylim(0, 100)
         ax.set_title(f"{name} (decoder probe, mean ± std over seeds)")
         fig.tight_layout()
+
+
+def short(value) -> str:
+    """A cell value for a plot label: an assets path by its run's folder (runs/row_alone/assets -> row_alone)."""
+    return Path(value).parent.name if isinstance(value, str) and "/" in value else str(value)
 
 
 def rows_report(spec: dict, out: Path) -> dict:

@@ -61,6 +61,7 @@ def test_durations(text, size):
     "summarise it in about 200 words", "into a 100-word summary", "upscale it to 4K", "for a 1080p screen",
     "keep it under 125 characters", "a short paragraph", "a 10-K annual report filing",
     "my grandparents' photos from the 1930s", "a hit of the '90s",
+    "a one-paragraph synopsis of it", "a one-line gist", "a one-page rundown",
 ])
 def test_numbers_that_are_not_input_sizes_are_not_read(text):
     assert size_of(text, IMAGES) == () and size_of(text, TEXTS) == () and size_of(text, CLIPS) == ()
@@ -83,6 +84,10 @@ def test_a_number_of_another_dimension_says_nothing():
 def test_input_and_output_sizes_keep_the_input():
     assert size_of("Summarise this 40-page contract in 200 words", TEXTS) == ("medium",)
     assert size_of("a 100-word summary of a 300-page report", TEXTS) == ("large",)
+    assert size_of("Produce a one-paragraph synopsis of my 90,000-word novel", TEXTS) == ("large",)
+    assert size_of("a 5-megapixel overview shot of the site", IMAGES) == ("medium",)  # output nouns: after a length
+    assert size_of("This 60-page report highlights three risks", TEXTS) == ("medium",)
+    assert size_of("Write a Moby-Dick synopsis", TEXTS) == size_of("Write a Moby-Dick summary", TEXTS) == ("large",)
     assert size_of("upscale this 480x360 frame to 8K", IMAGES) == ("small",)
 
 

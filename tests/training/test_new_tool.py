@@ -89,3 +89,26 @@ def test_fit_tool_row_learns_the_new_tool_and_moves_nothing_else(tables):
     probe_new, probe_old = torch.randn(50, HIDDEN) + direction, hidden_old
     assert (ext.logits(probe_new).tool.argmax(1) == new_id).float().mean() > 0.8
     assert (ext.logits(probe_old).tool.argmax(1) == new_id).float().mean() < 0.1
+
+
+def test_phase0_rows_of_a_new_tool_keep_phase0s_width_under_another_reader(tables, tmp_path, monkeypatch):
+    """A live head over a reader narrower than Phase 0's LLM (MiniLM's 384 against SmolLM2's 576): the old rows
+    and the encoder's rows of the added tool keep Phase 0's width (this once failed as a shape mismatch)."""
+    from tomas.config import PlannerConfig, parse_config
+    from tomas.training import new_tool, probe
+
+    old, full = tables
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    num_new = full.num_configs - old.num_configs
+    monkeypatch.setattr(new_tool, "load_encoder", lambda path: (None, {"tool_names": old.tool_names,
+                                                                      "llm_model": "x", "anchor_description": False}))
+    monkeypatch.setattr(new_tool, "encoder_rows", lambda encoder, stream_a, configs: torch.ones(len(configs), HIDDEN))
+    monkeypatch.setitem(probe._STREAM_A, ("x", full.tool_names[-1], False), torch.zeros(HIDDEN))
+    assets, saved = tmp_path / "assets", torch.randn(old.num_configs, HIDDEN)
+    save_assets(saved, data.subset(old.tool_names), assets, log=lambda *_: None)
+    cfg, _ = parse_config(PlannerConfig, ["--data.assets_dir", str(assets), "--data.new_tool", full.tool_names[-1],
+                                          "--data.new_tool_encoder", "enc.pt", "--model.config_head", "live",
+                                          "--model.config_head_init", "phase0"], None)
+    rows = probe.new_tool_rows(cfg, data, full, old.num_configs, hidden_size=HIDDEN // 2)
+    assert rows.shape == (full.num_configs, HIDDEN) and (rows[-num_new:] == 1).all()  # old rows, then the encoder's
+    assert torch.allclose(rows[:old.num_configs], saved)

@@ -103,6 +103,9 @@ _OUTPUT_BEFORE = re.compile(r"(?:\b(?:in|into|to|under|below|within|at most|no m
 _OUTPUT_AFTER = re.compile(r"^[\s-]*(?:\w+[\s-]+)?(?:summary|summaries|abstract|tl;?dr|digest|recap|version|"
                            r"output|screens?|displays?|monitors?|tvs?|televisions?|prints?|result|bullet)\b",
                            re.IGNORECASE)
+_OUTPUT_LENGTH_AFTER = re.compile(r"^[\s-]*(?:\w+[\s-]+)?(?:synops[ie]s|overview|gist|rundown|pr[eé]cis|"
+                                  r"takeaways)\b", re.IGNORECASE)
+"""Only after a length ("a one-page synopsis of the novel"): "a 5-megapixel overview shot" is the input."""
 _RESOURCE_AFTER = re.compile(r"^[\s-]*(?:of\s+)?(?:free\s+|spare\s+|available\s+)?(?:ram|memory|vram|gpu|"
                              r"disk|storage|space|quota|bandwidth|/s|ps\b|per\s+sec|budget|latency|cache|swap)",
                              re.IGNORECASE)
@@ -127,12 +130,13 @@ _IN_BEFORE = re.compile(r"\bin\s+(?:a\s+|an\s+)?(?:about\s+|around\s+|roughly\s+
 bytes or time it is the input's ("the ball in a 60-megapixel photo")."""
 
 
-def _skip(text: str, start: int, end: int, resource: bool = True, kind: str = "length") -> bool:
+def _skip(text: str, start: int, end: int, resource: bool = True, kind: str = "length", named: bool = False) -> bool:
     """The quantity of ``kind`` at ``text[start:end]`` names an output, a screen, or (``resource``) a machine
-    resource."""
+    resource. A ``named`` work followed by an output word is the input ("a Moby-Dick summary")."""
     before, after = text[max(0, start - 40):start], text[end:end + 40]
     output_before = _OUTPUT_BEFORE.search(before) and (kind == "length" or not _IN_BEFORE.search(before))
-    if output_before or _OUTPUT_AFTER.match(after):
+    output_after = _OUTPUT_AFTER.match(after) or (kind == "length" and _OUTPUT_LENGTH_AFTER.match(after))
+    if output_before or (output_after and not named):
         return True
     return resource and bool(_RESOURCE_AFTER.match(after) or _RESOURCE_BEFORE.search(before))
 
@@ -150,7 +154,7 @@ class _Finder:
         """``text``: what to say it was read from, for a named input (its name and size); else the match."""
         if any(f.start < m.end() and m.start() < f.end for f in self.found):
             return
-        if not _skip(self.text, m.start(), m.end(), resource_check, kind):
+        if not _skip(self.text, m.start(), m.end(), resource_check, kind, named=bool(text)):
             quantity = Quantity(kind, value, text or m.group(0).strip(), named=bool(text))
             self.found.append(_Match(quantity, m.start(), m.end()))
 

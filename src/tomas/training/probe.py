@@ -193,7 +193,9 @@ def new_tool_rows(cfg: PlannerConfig, data: ToolData, table: ConfigTable, num_ol
     encoder, info = new_tool.load_encoder(cfg.data.new_tool_encoder)
     if info["tool_names"] != table.tool_names[:-1]:
         raise DataError(f"{cfg.data.new_tool_encoder}: trained on {info['tool_names']}, not the planner's old tools")
-    old = load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), num_old, hidden_size)
+    # A live head scores rows of any width (Phase 0's LLM), whatever reader the prompts go through.
+    width = None if cfg.model.config_head == "live" else hidden_size
+    old = load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), num_old, width)
     key = (info["llm_model"], table.tool_names[-1], info["anchor_description"])
     if key not in _STREAM_A:  # Stream A: the embeddings of Phase 0's LLM, whatever reads the prompts
         llm = load_llm(info["llm_model"], torch.device("cpu"), seed=cfg.training.seed)

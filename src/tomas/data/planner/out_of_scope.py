@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tomas.data.planner.banks import load_bank
+from tomas.data.planner.banks import load_bank, training_only_bank
 
 OUT_OF_SCOPE: tuple[tuple[str, str], ...] = tuple(tuple(r) for r in load_bank("out_of_scope.yaml")["requests"])
 """Requests that fall outside the default registry, as (request, needs). ``needs`` is "" for a request
@@ -19,7 +19,7 @@ whose ``needs`` is registered, so the list stays valid for a registry that adds 
 
 
 TRAINING_OUT_OF_SCOPE: tuple[tuple[str, str], ...] = tuple(
-    tuple(r) for r in load_bank("training_only.yaml")["out_of_scope"])
+    tuple(r) for r in training_only_bank()["out_of_scope"])
 """More such requests, as (request, needs), by the second writer of ``banks/training_only.yaml``: training only,
 never held out for validation or test."""
 

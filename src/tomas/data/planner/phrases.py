@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tomas.data.planner.banks import load_bank
+from tomas.data.planner.banks import load_bank, training_only_bank
 
 _BANK = load_bank("phrases.yaml")
 
@@ -81,7 +81,7 @@ REGISTRY_TEMPLATES: tuple[str, ...] = tuple(_BANK["registry_templates"])
 the registry's words ("scene", "species", "bounding box") join the planner's vocabulary for the tool."""
 
 
-_TRAINING = load_bank("training_only.yaml")
+_TRAINING = training_only_bank()
 
 
 TRAINING_TEMPLATES: dict[str, tuple[str, ...]] = {tool: tuple(t) for tool, t in _TRAINING["templates"].items()}
