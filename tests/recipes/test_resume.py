@@ -19,18 +19,21 @@ def _load(path):
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
-def _position(path) -> tuple[str, int] | None:
+def _mid_pass(path, pretrained) -> bool:
+    """The state on disk is from the middle of the LM stage: past its first record, before its last step, mid-pass."""
     try:
         state = _load(path)
     except FileNotFoundError:
-        return None
-    return state["stage"], state["stage_step"]
+        return False
+    return (state["stage"] == "lm" and pretrained.check_every < state["stage_step"] < pretrained.lm_steps - 1
+            and state["batch_in_epoch"] > 0)
 
 
 @pytest.fixture(scope="module")
 def interrupted(pretrained, spawn, tmp_path_factory):
     """The shared run's config in another folder, SIGKILLed once a state from the middle of the LM stage (past
-    its first record, mid-pass) is on disk."""
+    its first record, mid-pass) is on disk. The run is stopped (SIGSTOP) before the state is judged, so it cannot
+    write the next one, at a pass boundary, between the look and the kill."""
     out = tmp_path_factory.mktemp("resume") / "run"
     args = ["script/pretrain_encoder.py", "--config", str(pretrained.config), "--output_dir", str(out),
             "--training.num_threads", "1"]
@@ -42,11 +45,12 @@ def interrupted(pretrained, spawn, tmp_path_factory):
             finished = proc.poll() is not None
             assert not finished, "finished before the kill:\n" + (out.parent / "killed.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "no mid-run train_state.pt appeared in time"
-            position = _position(state)
-            if position is not None and position[0] == "lm" and pretrained.check_every < position[1] < \
-                    pretrained.lm_steps - 1 and position[1] % 3:
-                os.kill(proc.pid, signal.SIGKILL)
-                break
+            if _mid_pass(state, pretrained):
+                os.kill(proc.pid, signal.SIGSTOP)
+                if _mid_pass(state, pretrained):  # still, now that nothing is written
+                    os.kill(proc.pid, signal.SIGKILL)
+                    break
+                os.kill(proc.pid, signal.SIGCONT)
             time.sleep(0.02)
     finally:
         if proc.poll() is None and proc.returncode is None:
