@@ -91,11 +91,16 @@ def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
 
 
 def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Tensor | None:
-    """Phase 0's exported rows, unless the config head starts from other rows (random, features). A live head
-    maps the reader's ``hidden`` states onto rows of any width (a reader other than Phase 0's LLM)."""
+    """Phase 0's exported rows, unless the config head starts from other rows (random, features)."""
     if cfg.model.config_head_init in ("random", "features"):
         return None
-    return load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), table.num_configs,
+    return phase0_rows(cfg, table.num_configs, hidden)
+
+
+def phase0_rows(cfg: PlannerConfig, num_configs: int, hidden: int) -> torch.Tensor:
+    """The first ``num_configs`` rows of ``data.assets_dir``'s export. A live head maps the reader's ``hidden``
+    states onto rows of any width (a reader other than Phase 0's LLM); a row head needs rows ``hidden`` wide."""
+    return load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), num_configs,
                         None if cfg.model.config_head == "live" else hidden)
 
 

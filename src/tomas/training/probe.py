@@ -22,7 +22,6 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from tomas.artifacts.assets import WEIGHTS, load_weights
 from tomas.config import PlannerConfig
 from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import PlannerExample, load_planner_examples
@@ -46,6 +45,7 @@ from tomas.training.planner import (
     check_assets,
     config_rows,
     heldout_configs,
+    phase0_rows,
     prompt_of,
     select_training,
     targets,
@@ -193,9 +193,7 @@ def new_tool_rows(cfg: PlannerConfig, data: ToolData, table: ConfigTable, num_ol
     encoder, info = new_tool.load_encoder(cfg.data.new_tool_encoder)
     if info["tool_names"] != table.tool_names[:-1]:
         raise DataError(f"{cfg.data.new_tool_encoder}: trained on {info['tool_names']}, not the planner's old tools")
-    # A live head scores rows of any width (Phase 0's LLM), whatever reader the prompts go through.
-    width = None if cfg.model.config_head == "live" else hidden_size
-    old = load_weights(str(Path(cfg.data.assets_dir) / WEIGHTS), num_old, width)
+    old = phase0_rows(cfg, num_old, hidden_size)
     key = (info["llm_model"], table.tool_names[-1], info["anchor_description"])
     if key not in _STREAM_A:  # Stream A: the embeddings of Phase 0's LLM, whatever reads the prompts
         llm = load_llm(info["llm_model"], torch.device("cpu"), seed=cfg.training.seed)
