@@ -34,9 +34,11 @@ from tomas.data.planner import (
     write_planner,
 )
 from tomas.data.planner import text as planner_text
+from tomas.data.planner.banks import SCOPE_ONLY_FILES, training_only_bank
 from tomas.data.planner.out_of_scope import OUT_OF_SCOPE, TRAINING_OUT_OF_SCOPE, out_of_scope_requests
 from tomas.data.planner.phrases import TRAINING_CUES, TRAINING_TEMPLATES
 from tomas.data.planner.preferences import P_PREFERENCE, PREFERENCES, preference_phrases
+from tomas.data.planner.scope_only import SCOPE_PHRASING, scope_only_examples
 from tomas.data.planner.splits import P_OUT_OF_SCOPE
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
 from tomas.data.registry import Tool
@@ -318,8 +320,8 @@ def test_training_only_out_of_scope_requests_are_new_and_training_only(default_s
     extra = [r for r, _ in TRAINING_OUT_OF_SCOPE]
     assert len(set(extra)) == len(extra) >= 100 and not {r.lower() for r in extra} & bank
     n = len(out_of_scope_requests([]))
-    used = {s: {int(e.phrasing.removeprefix("out_of_scope/")) for e in default_splits[s] if e.tool is None}
-            for s in SPLITS}
+    used = {s: {int(e.phrasing.removeprefix("out_of_scope/")) for e in default_splits[s]
+                if e.tool is None and SCOPE_PHRASING not in e.phrasing} for s in SPLITS}
     assert max(used["train"]) >= n > max(used["val"] | used["test"])
 
 
@@ -363,9 +365,11 @@ def test_task_text_never_says_the_snake_case_name(default_data, default_splits):
 
 def test_split_sizes_and_ids(default_data, default_splits):
     counts = {"train": 400, "val": 50, "test": 100}
+    scope_only = len(scope_only_examples(default_data, SCOPE_ONLY_FILES))  # training ends with them
     for split, examples in default_splits.items():
         inside = counts[split] * len(default_data.tools)
-        assert len(examples) == inside + round(P_OUT_OF_SCOPE * inside)
+        assert len(examples) == inside + round(P_OUT_OF_SCOPE * inside) + (scope_only if split == "train" else 0)
+        examples = examples[:len(examples) - scope_only] if split == "train" else examples
         assert all(e.tool is None for e in examples[inside:]) and all(e.tool for e in examples[:inside])
         examples = examples[:inside]
         assert len({e.id for e in examples}) == len(examples)
@@ -385,7 +389,8 @@ def test_validation_and_test_phrasings_are_held_out(which, default_data, other_d
         assert used["test"] == held["test"] and used["val"] == held["val"]  # every held-out phrasing is used
         registry = {p for p in used["train"] if "/registry-" in p}
         extra = {p for p in used["train"] if "/extra-" in p}  # the training-only templates
-        bank = used["train"] - registry - extra  # a training template may be drawn only for registry tasks
+        scope = {p for p in used["train"] if f"/{SCOPE_PHRASING}" in p}  # the scope-only bank's
+        bank = used["train"] - registry - extra - scope  # a training template may be drawn only for registry tasks
         assert bank <= held["train"] and len(bank) >= 0.9 * len(held["train"]) and registry
         assert len(extra) >= 0.9 * len(TRAINING_TEMPLATES.get(tool.name, ()))
 
@@ -408,8 +413,29 @@ def test_size_cues_and_slot_values_are_held_out_too(which, default_data, other_d
                                                                                      for v in vs))}
             assert all(any(v in e.task.lower() for v in values) for e in own)
             assert not [v for v in values if v in train_text], (tool.name, split)
+            words = {v.lower() for _, vs in banks[split].extras for v in vs}  # languages, questions: any tool's
+            assert not [v for v in words if re.search(rf"\b{re.escape(v)}\b", every_train_text)], (tool.name, split)
             cues = {c.lower() for c in sum(banks[split].cues.values(), ())}
             assert not [c for c in cues if re.search(rf"\b{re.escape(c)}\b", every_train_text)], (tool.name, split)
+
+
+def test_no_text_training_may_draw_names_a_held_out_language_or_question(default_data):
+    """Every text a training task may be drawn from (the bank's training templates, the training-only ones, the
+    training share of the out-of-scope requests and the training-only ones) is free of every validation and test
+    slot value of every tool, so no seed or count can draw one into training."""
+    tools = default_data.tools
+    held = {v.lower() for tool in tools for split in ("val", "test")
+            for _, values in split_phrasings(tool, split).extras for v in values}
+    texts = [split_phrasings(tool, "train").templates[i] for tool in tools
+             for i in planner_text.split_templates(tool, "train")]
+    requests = out_of_scope_requests(t.name for t in tools)
+    texts += [requests[i] for i in planner_text.bank_splits(len(requests), "out_of_scope", 0)["train"]]
+    texts += out_of_scope_requests((t.name for t in tools), training_only=True)
+    scope_only = training_only_bank(SCOPE_ONLY_FILES)  # its templates and requests (its cues are not used)
+    texts += [t for own in scope_only["templates"].values() for t in own] + [r for r, _ in scope_only["out_of_scope"]]
+    assert held and len(texts) > 1000
+    found = [(v, t) for t in texts for v in held if re.search(rf"\b{re.escape(v)}\b", t.lower())]
+    assert not found, found[:5]
 
 
 def test_adding_cues_moves_no_cue_between_splits():
@@ -439,7 +465,8 @@ def test_out_of_scope_requests_are_labelled_null_and_held_out(which, default_dat
     for split in SPLITS:
         outside = [e for e in splits[split] if e.tool is None]
         assert outside and all(e.input_size is None and e.config_id is None and e.preference is None for e in outside)
-        used[split] = {int(e.phrasing.removeprefix("out_of_scope/")) for e in outside}
+        used[split] = {int(e.phrasing.removeprefix("out_of_scope/")) for e in outside
+                       if SCOPE_PHRASING not in e.phrasing}  # the scope-only bank's: every_train_text only
     assert not used["train"] & used["val"] and not used["train"] & used["test"] and not used["val"] & used["test"]
     for split in ("val", "test"):
         seen = [bank[n] for n in used[split] if bank[n].lower().rstrip(".?!") in every_train_text]
@@ -457,7 +484,7 @@ def test_the_out_of_scope_bank_drops_what_a_registry_serves():
 
 
 @pytest.mark.parametrize("edit", [{"input_size": "small"}, {"config_id": 3}, {"phrasing": "ocr/01"},
-                                  {"preference": "fastest"}])
+                                  {"preference": "fastest"}, {"scope_only": True}])
 def test_a_malformed_out_of_scope_line_is_one_error(edit, default_data, default_splits, tmp_path):
     line = json.loads(next(e for e in default_splits["train"] if e.tool is None).to_json()) | edit
     path = tmp_path / "bad.jsonl"
@@ -632,7 +659,8 @@ def test_files_round_trip_through_the_loader(which, default_data, other_data, de
         lines = written[split].read_text().splitlines()
         # preference only when stated, size_in_text only when false
         assert all(tuple(k for k in KEYS if k in json.loads(line)) == tuple(json.loads(line))
-                   and set(KEYS) - set(json.loads(line)) <= {"preference", "size_in_text"} for line in lines)
+                   and set(KEYS) - set(json.loads(line)) <= {"preference", "size_in_text", "scope_only"}
+                   for line in lines)
         assert load_planner_examples(written[split], data) == splits[split]
 
 
@@ -714,7 +742,18 @@ MALFORMED = {
     "label set but infeasible": (_free_set("cpu_cores", 0), "config_id",
                                  "label disagrees with the oracle: expected null (nothing fits)"),
     "duplicate id": (_set("id", lambda line, data: "train/image_classification/0000"), "id", "duplicate id"),
+    "scope-only not a boolean": (_set("scope_only", "yes"), "scope_only", "expected true or false, got 'yes'"),
 }
+
+
+def test_a_scope_only_example_round_trips(default_data, default_splits, tmp_path):
+    """Written only when true (older files load unchanged), read back as written."""
+    inside = next(e for e in default_splits["train"] if e.tool is not None)
+    marked = dataclasses.replace(inside, scope_only=True)
+    assert "scope_only" not in json.loads(inside.to_json()) and json.loads(marked.to_json())["scope_only"] is True
+    path = tmp_path / "scope.jsonl"
+    path.write_text(marked.to_json() + "\n")
+    assert load_planner_examples(path, default_data) == [marked]
 
 
 def _error(path: Path, data: ToolData) -> str:

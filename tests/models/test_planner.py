@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
-from tomas.models.planner import READOUTS, last_token_states, mean_token_states
+from tomas.models.planner import READOUTS, evaluating, last_token_states, mean_token_states
 
 
 def _padded(lengths: list[int], hidden: int = 5, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,3 +71,17 @@ def test_an_encoder_reader_scores_phase0_rows_of_another_width(other_table):
     (out.config.logsumexp(-1).sum() + out.tool.logsumexp(-1).sum()).backward()
     lora = [p for n, p in model.named_parameters() if "lora_B" in n]
     assert lora and all(p.grad is not None for p in lora) and model.decoder.config_head.map.weight.grad is not None
+
+
+def test_evaluating_restores_training_and_leaves_an_eval_model_alone():
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(2, 2))
+    with pytest.raises(RuntimeError), evaluating(model):
+        assert not model.training and not model[0].training
+        raise RuntimeError("a failed batch")
+    assert model.training and model[0].training  # restored, even after an error
+    model.eval()
+    calls = []
+    model.train = lambda mode=True: calls.append(mode)  # eval() and train() both walk through here
+    with evaluating(model):
+        assert not model.training
+    assert calls == [] and not model.training

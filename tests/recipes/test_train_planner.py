@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -93,6 +94,30 @@ def test_out_of_scope_examples_train_the_scope_head_only(world):
     gold = targets(examples, data, torch.device("cpu"))
     _, parts = planner_loss(dec.logits(torch.randn(len(examples), 8)), dec, gold, weight=1.0)
     assert parts["tool_loss"] > 0 and parts["scope_loss"] > 0
+
+
+def test_scope_only_examples_train_the_scope_head_only(world):
+    """An in-scope example marked scope-only teaches the scope head that a tool serves it, and nothing else."""
+    data, table, examples = world
+    inside = [dataclasses.replace(e, scope_only=True) for e in examples
+              if e.tool is not None and e.config_id is not None]
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(8, table, out_of_scope=True)
+    out = dec.logits(torch.randn(len(inside), 8))
+    for t in (out.tool, out.config):
+        t.retain_grad()
+    gold = targets(inside, data, torch.device("cpu"))
+    loss, parts = planner_loss(out, dec, gold, weight=1.0)
+    assert parts["tool_loss"] == parts["config_loss"] == parts["size_loss"] == 0.0 and parts["scope_loss"] > 0
+    loss.backward()
+    assert all(t.grad is None or not t.grad.any() for t in (out.tool, out.config))
+    assert dec.scope_head.weight.grad.abs().sum() > 0
+    assert loss_counts(gold)[:3].tolist() == [0, 0, 0]
+    # The same examples unmarked train every head: the flag, not the data, turns the terms off.
+    _, parts = planner_loss(dec.logits(torch.randn(len(inside), 8)), dec,
+                            targets([dataclasses.replace(e, scope_only=False) for e in inside], data,
+                                    torch.device("cpu")), weight=1.0)
+    assert parts["tool_loss"] > 0 and parts["config_loss"] > 0
 
 
 def test_a_batch_split_over_processes_gets_one_process_gradients(world):

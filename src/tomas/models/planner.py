@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -241,6 +242,20 @@ def size_allowed_tensor(hints: Sequence[Sequence[SizeHint]]) -> torch.Tensor:
                         dtype=torch.bool)
 
 
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """Eval mode inside the block, training mode restored after it. A model already in eval mode (a loaded
+    planner, every plan call of the server) is left alone: walking its modules twice a call is wasted work."""
+    if not model.training:
+        yield
+        return
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train()
+
+
 @torch.no_grad()
 def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[str, dict, float | None]],
                      device: torch.device, batch_size: int = 32, progress: str | None = None,
@@ -249,20 +264,18 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
 
     ``progress``: the label of a progress bar (None = no bar); ``size_hints``: per request, one
     ``SizeHint`` per tool (what its facts or numbers say of the input size; None = nothing)."""
-    was_training = model.training
-    model.eval()
     prompts = [render_prompt(*r) for r in requests]
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths per batch: little padding
     out: list[Choice | None] = [None] * len(requests)
-    for start in tqdm(range(0, len(order), batch_size), desc=progress, disable=not progress, leave=False):
-        idx = order[start:start + batch_size]
-        batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
-        sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
-        choices = model.decoder.predict(model.last_hidden(**batch), free_tensor([requests[i][1] for i in idx]),
-                                        budget_tensor([requests[i][2] for i in idx]), size_allowed=sizes)
-        for i, choice in zip(idx, choices):
-            out[i] = choice
-    model.train(was_training)
+    with evaluating(model):
+        for start in tqdm(range(0, len(order), batch_size), desc=progress, disable=not progress, leave=False):
+            idx = order[start:start + batch_size]
+            batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
+            sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
+            choices = model.decoder.predict(model.last_hidden(**batch), free_tensor([requests[i][1] for i in idx]),
+                                            budget_tensor([requests[i][2] for i in idx]), size_allowed=sizes)
+            for i, choice in zip(idx, choices):
+                out[i] = choice
     return out
 
 
@@ -270,11 +283,9 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
 def prompt_states(model: PlannerModel, tokenizer, prompts: Sequence[str], device: torch.device,
                   batch_size: int = 32) -> torch.Tensor:
     """[len(prompts), hidden] the vectors the decoder reads for ``prompts`` (CPU), batched."""
-    was_training = model.training
-    model.eval()
-    rows = [model.last_hidden(**encode_prompts(tokenizer, prompts[i:i + batch_size], device)).cpu()
-            for i in range(0, len(prompts), batch_size)]
-    model.train(was_training)
+    with evaluating(model):
+        rows = [model.last_hidden(**encode_prompts(tokenizer, prompts[i:i + batch_size], device)).cpu()
+                for i in range(0, len(prompts), batch_size)]
     return torch.cat(rows)
 
 

@@ -84,7 +84,7 @@ def example_prompts(path: str | None, tool, configs: list[Configuration], seed: 
         return [render_prompt(r["task"], r["free_resources"], r.get("latency_budget_ms")) for r in requests], path
     own = ToolData([tool], [replace(c, config_id=k) for k, c in enumerate(configs)], tool.name)
     generated = generate_planner(own, seed=seed, train_per_tool=MAX_EXAMPLES, val_per_tool=0, test_per_tool=0,
-                                 out_of_scope_share=0)["train"]
+                                 out_of_scope_share=0, scope_only_files=())["train"]
     return ([render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in generated],
             "generated from its registry entry")
 
@@ -96,7 +96,7 @@ def replay_prompts(data: ToolData, tool_names: list[str], seed: int) -> tuple[li
         raise DataError(f"tool registry: lacks the planner's tool(s) {', '.join(missing)} (pass the registry "
                         "with every tool, old and new)")
     examples = generate_planner(data.subset(tool_names), seed=seed, train_per_tool=REPLAY_PER_TOOL,
-                                val_per_tool=0, test_per_tool=0, out_of_scope_share=0)["train"]
+                                val_per_tool=0, test_per_tool=0, out_of_scope_share=0, scope_only_files=())["train"]
     return ([render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in examples],
             torch.tensor([tool_names.index(e.tool) for e in examples]))
 

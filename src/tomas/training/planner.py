@@ -179,11 +179,13 @@ def prompt_of(e: PlannerExample) -> str:
 
 
 def targets(examples: list[PlannerExample], data: ToolData, device: torch.device) -> dict[str, torch.Tensor]:
-    """The gold answers as tensors; an out-of-scope example (tool null) has tool and size -1."""
+    """The gold answers as tensors; an out-of-scope example (tool null) has tool and size -1; ``scope_only``
+    marks the in-scope ones that teach only the scope head (``PlannerExample.scope_only``)."""
     return {"tool": torch.tensor([-1 if e.tool is None else data.tool_id(e.tool) for e in examples], device=device),
             "size": torch.tensor([-1 if e.input_size is None else INPUT_SIZES.index(e.input_size) for e in examples],
                                  device=device),
             "size_in_text": torch.tensor([e.size_in_text for e in examples], device=device),
+            "scope_only": torch.tensor([e.scope_only for e in examples], device=device),
             "config": torch.tensor([-1 if e.config_id is None else e.config_id for e in examples], device=device),
             "free": free_tensor([e.free_resources for e in examples]),
             "budget": budget_tensor([e.latency_budget_ms for e in examples]),

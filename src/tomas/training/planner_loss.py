@@ -10,31 +10,36 @@ import torch.nn.functional as F
 from tomas.models.decoder import DecoderLogits, HierarchicalDecoder
 
 
+def labelled(gold: dict) -> torch.Tensor:
+    """The examples the tool, size and configuration terms learn from: in scope, not scope-only."""
+    return (gold["tool"] >= 0) & ~gold["scope_only"]
+
+
 def loss_counts(gold: dict) -> torch.Tensor:
-    """[in scope, size said, feasible, all] examples of a batch (``targets``): the terms' denominators."""
-    in_scope = gold["tool"] >= 0
-    return torch.stack([in_scope.sum(), (in_scope & gold["size_in_text"]).sum(), (gold["config"] >= 0).sum(),
-                        torch.tensor(len(in_scope), device=in_scope.device)]).double()
+    """[labelled, size said, feasible, all] examples of a batch (``targets``): the terms' denominators."""
+    tool = labelled(gold)
+    return torch.stack([tool.sum(), (tool & gold["size_in_text"]).sum(), (tool & (gold["config"] >= 0)).sum(),
+                        torch.tensor(len(tool), device=tool.device)]).double()
 
 
 def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weight: float,
                  counts: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
     """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool)) over the in-scope
-    examples (the size term over those whose text says the size) [+ BCE(out of scope) over all]
+    examples but scope-only ones (the size term over those whose text says the size) [+ BCE(out of scope) over all]
     [+ CE(preference)]. Each term is a sum over its examples divided by ``counts`` (``loss_counts`` of this
     batch by default; under data parallelism, of the global batch over the number of processes, so that a
     process holding fewer in-scope examples weighs them as one process would, not as a mean of its own)."""
     n = (loss_counts(gold) if counts is None else counts).clamp_min(1).tolist()
-    in_scope = gold["tool"] >= 0
+    in_scope, tool = gold["tool"] >= 0, labelled(gold)
     zero = out.tool.new_zeros((), dtype=torch.float32)
     tool_loss = size_loss = config_loss = zero
-    if in_scope.any():
-        tool_loss = F.cross_entropy(out.tool.float()[in_scope], gold["tool"][in_scope], reduction="sum") / n[0]
-    sized = in_scope & gold["size_in_text"]  # a size the text says: "this photo" teaches none
+    if tool.any():
+        tool_loss = F.cross_entropy(out.tool.float()[tool], gold["tool"][tool], reduction="sum") / n[0]
+    sized = tool & gold["size_in_text"]  # a size the text says: "this photo" teaches none
     if sized.any():
         size_loss = -dec.size_log_probs(out.config[sized], gold["tool"][sized]).gather(
             1, gold["size"][sized][:, None]).sum() / n[1]
-    feasible = gold["config"] >= 0  # in scope, and something fits
+    feasible = tool & (gold["config"] >= 0)  # labelled, and something fits
     if feasible.any():
         allowed = dec.allowed(gold["tool"].clamp_min(0), gold["size"].clamp_min(0), gold["free"])
         scores = dec.candidate_scores(out, allowed, gold["budget"], gold["preference"])

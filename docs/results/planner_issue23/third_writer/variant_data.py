@@ -18,4 +18,5 @@ text.TRAINING_TEMPLATES = {tool: tuple(t) for tool, t in both["templates"].items
 text.TRAINING_CUES = {units: {size: tuple(c) for size, c in cues[f"{units}_cues"].items()}
                      for units in ("image", "text")}
 out_of_scope.TRAINING_OUT_OF_SCOPE = tuple(tuple(r) for r in both["out_of_scope"])
-write_planner(generate_planner(load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")), out)
+data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
+write_planner(generate_planner(data, scope_only_files=()), out)  # as measured: before the scope-only bank

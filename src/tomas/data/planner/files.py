@@ -40,15 +40,19 @@ class PlannerExample:
     size_in_text: bool = True
     """False: the task names its input without its size ("this photo"); ``input_size`` is then the one its
     label was drawn for, which the text does not say (training learns no size from it)."""
+    scope_only: bool = False
+    """True: training learns from it only that a registered tool serves it (the scope head), not its tool,
+    size or configuration: in-scope text from a writer whose wording should teach the scope head what
+    people's requests look like without moving the other heads. Evaluation scores it as any other example."""
 
     def to_json(self) -> str:
-        """One JSONL line, keys in field order (``preference`` and ``size_in_text`` only when not the default)."""
+        """One JSONL line, keys in field order (``OPTIONAL`` ones only when not the default)."""
         return json.dumps({f.name: getattr(self, f.name) for f in fields(self)
                            if f.name not in OPTIONAL or getattr(self, f.name) != f.default}, ensure_ascii=False)
 
 
 KEYS = tuple(f.name for f in fields(PlannerExample))
-OPTIONAL = ("preference", "size_in_text")
+OPTIONAL = ("preference", "size_in_text", "scope_only")
 """Keys a line may leave out (files written before preferences existed have none)."""
 
 
@@ -89,7 +93,7 @@ def _check_line(obj: object, data: ToolData,
         wanted = "null (nothing fits)" if expected is None else str(expected)
         return "config_id", f"label disagrees with the oracle: expected {wanted}"
     return PlannerExample(obj["id"], obj["task"], tool, size, free, budget, obj["config_id"], obj["phrasing"],
-                          preference, obj.get("size_in_text", True))
+                          preference, obj.get("size_in_text", True), obj.get("scope_only", False))
 
 
 def _check_keys(obj: object) -> str | tuple[str, str] | None:
@@ -105,8 +109,9 @@ def _check_keys(obj: object) -> str | tuple[str, str] | None:
     for key in ("id", "task", "phrasing"):
         if not isinstance(obj[key], str) or not obj[key].strip():
             return key, "expected a non-empty string"
-    if not isinstance(obj.get("size_in_text", True), bool):
-        return "size_in_text", f"expected true or false, got {obj['size_in_text']!r}"
+    for key in ("size_in_text", "scope_only"):
+        if not isinstance(obj.get(key, False), bool):
+            return key, f"expected true or false, got {obj[key]!r}"
     problem = check_preference(obj.get("preference"))
     return ("preference", problem) if problem else None
 
@@ -116,8 +121,9 @@ def _check_out_of_scope(obj: dict) -> tuple[str, str] | PlannerExample:
     for key in ("input_size", "config_id", "preference"):
         if obj.get(key) is not None:
             return key, "expected null for a request no tool serves (tool null)"
-    if "size_in_text" in obj:
-        return "size_in_text", "unexpected for a request no tool serves (tool null)"
+    for key in ("size_in_text", "scope_only"):
+        if key in obj:
+            return key, "unexpected for a request no tool serves (tool null)"
     if not obj["phrasing"].startswith(OUT_OF_SCOPE_PHRASING):
         return "phrasing", f"expected '{OUT_OF_SCOPE_PHRASING}<n>' with tool null, got {obj['phrasing']!r}"
     problem = _check_resources(obj)

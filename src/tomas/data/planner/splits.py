@@ -8,12 +8,14 @@ from collections.abc import Sequence
 
 from tomas.data import ToolData
 from tomas.data.planner import text
+from tomas.data.planner.banks import SCOPE_ONLY_FILES
 from tomas.data.planner.files import OUT_OF_SCOPE_PHRASING, PlannerExample
 from tomas.data.planner.numeric import numeric_cue
 from tomas.data.planner.oracle import ToolIndex
 from tomas.data.planner.out_of_scope import out_of_scope_requests
 from tomas.data.planner.phrases import REGISTRY_TEMPLATES
 from tomas.data.planner.preferences import add_preference, draw_preference, preference_phrases
+from tomas.data.planner.scope_only import scope_only_examples
 from tomas.data.planner.snapshots import P_BUDGET, P_INFEASIBLE, sample_budget, sample_free_resources
 from tomas.data.planner.text import (
     bank_splits,
@@ -130,12 +132,14 @@ def _out_of_scope_examples(data: ToolData, split: str, count: int, seed: int) ->
 
 def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, val_per_tool: int = 50,
                      test_per_tool: int = 100, preference_share: float = 0.0,
-                     out_of_scope_share: float = P_OUT_OF_SCOPE) -> dict[str, list[PlannerExample]]:
+                     out_of_scope_share: float = P_OUT_OF_SCOPE,
+                     scope_only_files: tuple[str, ...] = SCOPE_ONLY_FILES) -> dict[str, list[PlannerExample]]:
     """Split name -> examples, tool-major. Validation and test use only their own held-out templates,
     cues and slot values (``heldout_templates``, ``split_phrasings``). ``preference_share`` of every
     split's tasks state a preference in words (``preferences``; e.g. ``P_PREFERENCE``); the rest are the
     same whatever the share. Each split ends with ``out_of_scope_share`` as many out-of-scope examples
-    (tool null) as it has in-scope ones."""
+    (tool null) as it has in-scope ones; training then ends with the examples of the scope-only banks
+    ``scope_only_files`` (``scope_only``), drawn apart, so the rest is the same with or without them."""
     counts = {"train": train_per_tool, "val": val_per_tool, "test": test_per_tool}
     for split, count in counts.items():
         if count < 0:
@@ -150,6 +154,7 @@ def generate_planner(data: ToolData, seed: int = 0, train_per_tool: int = 400, v
             splits[split] += _examples(index, tool, split, counts[split], seed, preference_share)
     for split in SPLITS:
         splits[split] += _out_of_scope_examples(data, split, round(out_of_scope_share * len(splits[split])), seed)
+    splits["train"] += scope_only_examples(data, scope_only_files, seed)
     return splits
 
 

@@ -9,7 +9,11 @@ import yaml
 
 TRAINING_ONLY_FILES: tuple[str, ...] = ("training_only.yaml",)
 """The training-only banks of the shipped data, one per writer, in the order their entries are numbered
-("<tool>/extra-<nnn>"). ``training_only_w3.yaml`` (a third writer) is measured but not shipped (its header says why)."""
+("<tool>/extra-<nnn>"): every head learns from their examples."""
+SCOPE_ONLY_FILES: tuple[str, ...] = ("training_only_w3.yaml",)
+"""The scope-only banks of the shipped data (``tomas.data.planner.scope_only``): only the scope head learns from
+their examples. The third writer's text taught every head in session 9 and lost plan accuracy on validation;
+taught to the scope head alone (session 10) it passed the rule fixed before scoring (docs/planner.md)."""
 
 
 @cache

@@ -1,0 +1,86 @@
+"""Training text that teaches the scope head alone (``PlannerExample.scope_only``).
+
+A writer's requests show what people's in-scope and out-of-scope requests look like; trained on every head,
+the third writer's moved the tool and size heads away from the validation sets (docs/planner.md, "A third
+writer's training text"). Here each of its templates gives one in-scope example that only the scope term
+learns from, and each of its out-of-scope requests one out-of-scope example, after the training split's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+from tomas.data import ToolData
+from tomas.data.planner.banks import training_only_bank
+from tomas.data.planner.files import OUT_OF_SCOPE_PHRASING, PlannerExample
+from tomas.data.planner.oracle import ToolIndex
+from tomas.data.planner.snapshots import P_BUDGET, sample_budget, sample_free_resources
+from tomas.data.planner.text import render_task, split_phrasings
+from tomas.data.profiling import INPUT_SIZES
+
+SCOPE_PHRASING = "scope-"
+"""Phrasing ids "<tool>/scope-<nnn>" and "out_of_scope/scope-<nnn>": a scope-only bank's entries."""
+
+
+def _snapshot(index: ToolIndex, size: str, rng: random.Random) -> tuple[dict, float | None]:
+    configs = index.by_size[size]
+    free = sample_free_resources(configs, rng)
+    return free, sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
+
+
+def _in_scope(data: ToolData, templates: dict[str, list[str]], seed: int) -> list[PlannerExample]:
+    """One example per template, drawn with the training split's cues and slot values, marked scope-only."""
+    examples = []
+    for tool in data.tools:
+        own = tuple(templates.get(tool.name, ()))
+        if not own:
+            continue
+        index, rng = ToolIndex(data, tool.name), random.Random(f"{seed}/train/{tool.name}/scope-only")
+        bank = split_phrasings(tool, "train", seed)
+        first = len(bank.templates)
+        bank = dataclasses.replace(bank, templates=bank.templates + own)
+        sizes = [s for s in INPUT_SIZES if s in index.by_size]
+        for j in range(len(own)):
+            size = rng.choice(sizes)
+            task = render_task(tool, first + j, size, rng, bank)
+            free, budget = _snapshot(index, size, rng)
+            examples.append(PlannerExample(
+                id=f"train/{tool.name}/{SCOPE_PHRASING}{j:04d}", task=task, tool=tool.name, input_size=size,
+                free_resources=free, latency_budget_ms=budget, config_id=index.choose(size, free, budget),
+                phrasing=f"{tool.name}/{SCOPE_PHRASING}{j:03d}", scope_only=True))
+    return examples
+
+
+def _out_of_scope(data: ToolData, requests: list[list[str]], seed: int) -> list[PlannerExample]:
+    """One example per request that no registered tool serves, with a snapshot drawn for a random tool."""
+    registered = {t.name for t in data.tools}
+    rng = random.Random(f"{seed}/train/out_of_scope/scope-only")
+    indexes = [ToolIndex(data, t.name) for t in data.tools]
+    examples = []
+    for k, (request, needs) in enumerate(requests):
+        if needs in registered:
+            continue
+        index = rng.choice(indexes)
+        free, budget = _snapshot(index, rng.choice(sorted(index.by_size, key=INPUT_SIZES.index)), rng)
+        examples.append(PlannerExample(
+            id=f"train/out_of_scope/{SCOPE_PHRASING}{k:04d}", task=request, tool=None, input_size=None,
+            free_resources=free, latency_budget_ms=budget, config_id=None,
+            phrasing=f"{OUT_OF_SCOPE_PHRASING}{SCOPE_PHRASING}{k:03d}"))
+    return examples
+
+
+def scope_only_examples(data: ToolData, files: tuple[str, ...], seed: int = 0) -> list[PlannerExample]:
+    """The training examples of the scope-only banks ``files`` (``banks/``, the format of ``training_only.yaml``;
+    their cues are not used): each template of a registered tool once, and of the out-of-scope requests the share
+    that the registered tools hold of the templates (all of them for the registry they were written for, none for
+    a registry without any of their tools: out-of-scope requests alone would teach the head that nothing is in
+    scope)."""
+    if not files:
+        return []
+    bank = training_only_bank(files)
+    templates = bank["templates"]
+    every = sum(map(len, templates.values()))
+    registered = sum(len(templates.get(t.name, ())) for t in data.tools)
+    requests = bank["out_of_scope"][:round(len(bank["out_of_scope"]) * registered / max(every, 1))]
+    return _in_scope(data, templates, seed) + _out_of_scope(data, requests, seed)
