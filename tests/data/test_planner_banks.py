@@ -15,6 +15,6 @@ def test_a_later_writer_numbers_after_the_earlier_ones_and_only_shipped_files_ar
         for size, cues in second[units].items():
             assert both[units][size][:len(cues)] == cues
     assert both["out_of_scope"][:len(second["out_of_scope"])] == second["out_of_scope"]
-    assert TRAINING_ONLY_FILES == ("training_only.yaml",)  # the third writer's bank is measured, not shipped
+    assert TRAINING_ONLY_FILES == ("training_only.yaml",)  # the third writer's bank ships scope-only
     assert {tool: tuple(t) for tool, t in training_only_bank()["templates"].items()} == TRAINING_TEMPLATES
     assert training_only_bank(("training_only.yaml",)) == second  # merging copies: the cached banks stay as read

@@ -285,12 +285,15 @@ def _slots(template: str) -> set[str]:
     return {s.lower() for s in re.findall(r"\{(\w+)\}", template)}
 
 
-def test_training_only_templates_fit_their_tools_and_state_no_size(default_data):
-    """Every default tool has many; each fills the slots its tool's bank templates fill, states no size of its own
-    (its cue does: no number, unit or named work), and is none of the bank's templates."""
+@pytest.mark.parametrize("which", ["training_only", "scope_only"])
+def test_training_only_templates_fit_their_tools_and_state_no_size(default_data, which):
+    """Every default tool has many, in the training-only banks and in the scope-only one; each fills the slots its
+    tool's bank templates fill, states no size of its own (its cue does: no number, unit or named work), and is
+    none of the bank's templates."""
     bank = {t.lower() for p in PHRASE_BANK.values() for t in p.templates}
+    templates = TRAINING_TEMPLATES if which == "training_only" else training_only_bank(SCOPE_ONLY_FILES)["templates"]
     for tool in default_data.tools:
-        extra, own = TRAINING_TEMPLATES[tool.name], phrasings(tool).templates
+        extra, own = templates[tool.name], phrasings(tool).templates
         assert len(set(extra)) == len(extra) >= 50
         required = set.intersection(*map(_slots, own))
         allowed = set.union(*map(_slots, own))
@@ -301,7 +304,7 @@ def test_training_only_templates_fit_their_tools_and_state_no_size(default_data)
                 for c in cs]
         assert [t for t in blank if any(c in t.lower() for c in cues)] == []  # only the {input} slot says a size
         assert not {t.lower() for t in extra} & bank
-    assert set(TRAINING_TEMPLATES) == set(default_data.tool_names)
+    assert set(templates) == set(default_data.tool_names)
 
 
 @pytest.mark.parametrize("units", ["image", "text"])

@@ -104,13 +104,13 @@ _OUTPUT_AFTER = re.compile(r"^[\s-]*(?:\w+[\s-]+)?(?:summary|summaries|abstract|
                            r"output|screens?|displays?|monitors?|tvs?|televisions?|prints?|result|bullet)\b",
                            re.IGNORECASE)
 _OUTPUT_LENGTH_AFTER = re.compile(r"^[\s-]*(?:\w+[\s-]+)?(?:synops[ie]s|overview|gist|rundown|pr[eé]cis|"
-                                  r"takeaways|answers?)\b"
-                                  r"|^[\s,]*(?:(?:is|are|would\s+be|will\s+do|should\s+do)\s+(?:fine|enough|plenty|"
-                                  r"ok(?:ay)?|great)\b|will\s+do\b|max(?:imum)?\b|tops\b|at\s+most\b|"
-                                  r"or\s+(?:less|fewer)\b)", re.IGNORECASE)
-"""Only after a length ("a one-page synopsis of the novel", "a one-word answer", "one word is fine", "200 words
-max"): "a 5-megapixel overview shot" is the input. The answer's own words follow the length directly: "a
-300-page manual is fine" keeps its input."""
+                                  r"takeaways)\b"
+                                  r"|^[\s-]*answers?\b"
+                                  r"|^[\s,]*(?:is|are|would\s+be|will\s+do|should\s+do)\s+(?:fine|enough|plenty|"
+                                  r"ok(?:ay)?|great)\b|^[\s,]*will\s+do\b", re.IGNORECASE)
+"""Only after a length ("a one-page synopsis of the novel", "a one-word answer", "one word is enough"): "a
+5-megapixel overview shot" is the input. "Answer" and "is enough" follow the length directly ("my 300-word essay
+answer", "a 300-page manual is fine" keep their input); "80 pages max" stays a length (an input's bound too)."""
 _RESOURCE_AFTER = re.compile(r"^[\s-]*(?:of\s+)?(?:free\s+|spare\s+|available\s+)?(?:ram|memory|vram|gpu|"
                              r"disk|storage|space|quota|bandwidth|/s|ps\b|per\s+sec|budget|latency|cache|swap)",
                              re.IGNORECASE)

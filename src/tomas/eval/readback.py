@@ -53,24 +53,24 @@ def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, b
                                progress: str | None = None) -> dict:
     """``progress``: the label of a progress bar (None = no bar). Besides ``score``'s report,
     ``margins`` (config order): each configuration's smallest logit gap (``lm_forward``)."""
+    from tomas.models.planner import evaluating
     from tomas.models.self_encoding import lm_forward
 
     samples = make_samples(data.configs, data.tool_names, llm.tokenizer)
     order = sorted(range(len(samples)), key=lambda i: len(samples[i].target_ids))  # little padding per batch
-    was_training = model.training
-    model.eval()
     texts, margins, exact = [""] * len(samples), [0.0] * len(samples), [False] * len(samples)
-    for i in tqdm(range(0, len(samples), batch_size), desc=progress, disable=not progress, leave=False):
-        idx = order[i:i + batch_size]
-        batch = {k: v.to(device) for k, v in collate([samples[j] for j in idx], llm.tokenizer.pad_token_id).items()}
-        prefix, _ = model(batch["tool_id"], batch["resources"], llm.embeddings, cache is None,
-                          not (cache and cache.with_soft_prompt))
-        _, correct, predicted, margin = lm_forward(llm.model, prefix, batch["target_ids"], batch["target_mask"],
-                                                   cache)
-        for j, text, ok, m in zip(idx, decode_until_eos(predicted.tolist(), llm.tokenizer), correct.tolist(),
-                                  margin.tolist()):
-            texts[j], exact[j], margins[j] = text, ok, m
-    model.train(was_training)
+    with evaluating(model):
+        for i in tqdm(range(0, len(samples), batch_size), desc=progress, disable=not progress, leave=False):
+            idx = order[i:i + batch_size]
+            batch = {k: v.to(device) for k, v in collate([samples[j] for j in idx],
+                                                          llm.tokenizer.pad_token_id).items()}
+            prefix, _ = model(batch["tool_id"], batch["resources"], llm.embeddings, cache is None,
+                              not (cache and cache.with_soft_prompt))
+            _, correct, predicted, margin = lm_forward(llm.model, prefix, batch["target_ids"], batch["target_mask"],
+                                                       cache)
+            for j, text, ok, m in zip(idx, decode_until_eos(predicted.tolist(), llm.tokenizer), correct.tolist(),
+                                      margin.tolist()):
+                texts[j], exact[j], margins[j] = text, ok, m
     return score(texts, data, exact=exact) | {"margins": margins}
 
 

@@ -157,7 +157,8 @@ def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
 
 def select_training(examples: list[PlannerExample], cfg: PlannerConfig, table: ConfigTable) -> list[PlannerExample]:
     """The training examples a run learns from: without those whose answer is a held-out
-    configuration, then ``data.train_fraction`` of each tool's (at least one), drawn with the training seed."""
+    configuration, then ``data.train_fraction`` of each tool's labelled and of its scope-only ones (at least one
+    each), drawn with the training seed."""
     d = cfg.data
     if not 0 < d.train_fraction <= 1 or not 0 <= d.holdout_configs < 1:
         raise DataError(f"data.train_fraction must be in (0, 1] (got {d.train_fraction}) and data.holdout_configs "
@@ -168,8 +169,8 @@ def select_training(examples: list[PlannerExample], cfg: PlannerConfig, table: C
         return kept
     rng = random.Random(f"{cfg.training.seed}/train-fraction")
     chosen = []
-    for tool in dict.fromkeys(e.tool for e in kept):
-        own = [e for e in kept if e.tool == tool]
+    for group in dict.fromkeys((e.tool, e.scope_only) for e in kept):  # scope-only apart: every tool keeps labels
+        own = [e for e in kept if (e.tool, e.scope_only) == group]
         chosen += rng.sample(own, max(1, round(len(own) * cfg.data.train_fraction)))
     return chosen
 

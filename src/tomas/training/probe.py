@@ -50,7 +50,7 @@ from tomas.training.planner import (
     select_training,
     targets,
 )
-from tomas.training.planner_loss import planner_loss
+from tomas.training.planner_loss import labelled, planner_loss
 from tomas.training.schedule import seed_everything
 
 PROBE_REPORT, CACHE = "probe_report.json", "probe_hidden.pt"
@@ -220,10 +220,10 @@ def new_tool_decoder(cfg: PlannerConfig, data: ToolData, examples: dict, hidden:
     gold = targets(train, data, torch.device("cpu"))
     base = train_decoder(cfg, old, hidden_old, gold, log, rows=raw[:n])
     dec = new_tool.extend_decoder(base, full, rescale_rows(raw[n:], reference=raw[:n]))
-    own = [position[e.id] for e in examples["train"] if e.tool == tool]
+    own = [position[e.id] for e in examples["train"] if e.tool == tool and not e.scope_only]
     picked = random.Random(f"{cfg.training.seed}/new-tool-examples").sample(own, min(cfg.data.new_tool_examples,
                                                                                      len(own)))
-    known = gold["tool"] >= 0  # the tool row is fitted against the other tools' requests, not out-of-scope ones
+    known = labelled(gold)  # the tool row is fitted against the other tools' labelled requests
     new_tool.fit_tool_row(dec, hidden["train"][picked], hidden_old[known], gold["tool"][known])
     log(f"  {tool} added after training: {len(picked)} of its examples, rows from {cfg.model.config_head_init}")
     return full, dec, base, len(train)

@@ -24,7 +24,8 @@ class PlannerExample:
     """One planner example; ``phrasing`` is the task template's id, used to split: "<tool>/<nn>" for
     ``PHRASE_BANK`` or generic templates, "<tool>/extra-<nnn>" for ``TRAINING_TEMPLATES`` (training only),
     "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``, "out_of_scope/<n>" for a request no tool serves
-    (``out_of_scope.OUT_OF_SCOPE``, then ``TRAINING_OUT_OF_SCOPE`` numbered after it)."""
+    (``out_of_scope.OUT_OF_SCOPE``, then ``TRAINING_OUT_OF_SCOPE`` numbered after it), "<tool>/scope-<nnn>" and
+    "out_of_scope/scope-<nnn>" for a scope-only bank's (``scope_only``)."""
 
     id: str
     task: str
@@ -41,9 +42,10 @@ class PlannerExample:
     """False: the task names its input without its size ("this photo"); ``input_size`` is then the one its
     label was drawn for, which the text does not say (training learns no size from it)."""
     scope_only: bool = False
-    """True: training learns from it only that a registered tool serves it (the scope head), not its tool,
-    size or configuration: in-scope text from a writer whose wording should teach the scope head what
-    people's requests look like without moving the other heads. Evaluation scores it as any other example."""
+    """True: training learns from it only that a registered tool serves it (the scope head; with
+    ``model.preferences`` also that it states none), not its tool, size or configuration: in-scope text from a
+    writer whose wording should teach the scope head what people's requests look like without moving the other
+    heads. Evaluation scores it as any other example."""
 
     def to_json(self) -> str:
         """One JSONL line, keys in field order (``OPTIONAL`` ones only when not the default)."""
