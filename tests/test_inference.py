@@ -24,7 +24,8 @@ def planner(other_table):
 
 def _choice(tool_prob, out_prob=0.01, config_id=0):
     return Choice(0, config_id, tool_prob, 0.9, None, "small", runner_up_tool=1, runner_up_tool_prob=1 - tool_prob,
-                  out_of_scope_prob=out_prob, out_of_scope=out_prob > 0.5)
+                  out_of_scope_prob=out_prob, scope_score=out_prob,
+                  out_of_scope=out_prob > 0.5)
 
 
 def test_a_request_no_tool_serves_gets_no_tool_and_says_why(planner, capsys):

@@ -231,7 +231,7 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         # Inference only from here: LoRA folded into the frozen weights (W + BA) saves its extra
         # matmuls on every layer it adapts (~15% of a forward pass with the preset on this CPU).
         model.lm.merge_adapter()
-    model.decoder.out_of_scope_above = meta.out_of_scope_above or 0.5  # chosen on validation
+    set_scope_threshold(model.decoder, meta)
     if compiled:
         write_compiled_reader(folder, model, llm.tokenizer, meta)
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
@@ -247,9 +247,15 @@ def load_compiled_planner(folder: Path, meta: PlannerMeta, cfg: PlannerConfig, t
     decoder = build_decoder(cfg.model, reader_width(reader, pad_id), table,
                             artifacts.saved_live_rows(folder))
     artifacts.load_heads(decoder, folder)
-    decoder.out_of_scope_above = meta.out_of_scope_above or 0.5
+    set_scope_threshold(decoder, meta)
     model = CompiledPlanner(reader, decoder).eval()
     return LoadedPlanner(cfg, meta, model, FastTokenizer(tokenizer_path, pad_id), table, torch.device("cpu"))
+
+
+def set_scope_threshold(decoder, meta: PlannerMeta) -> None:
+    """The refusal threshold chosen on validation (the score's own boundary for a planner saved without one)."""
+    above = meta.out_of_scope_above
+    decoder.out_of_scope_above = above if above is not None else decoder.scope_boundary
 
 
 def reader_width(reader, pad_id: int) -> int:

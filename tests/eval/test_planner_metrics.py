@@ -50,7 +50,8 @@ def test_plan_accuracy_per_size_source(other_table):
 
 
 def _scoped(tool_id, prob, out_prob=0.1, size="small"):
-    return Choice(tool_id, None, prob, None, None, size, out_of_scope_prob=out_prob, out_of_scope=out_prob > 0.5)
+    return Choice(tool_id, None, prob, None, None, size, out_of_scope_prob=out_prob, scope_score=out_prob,
+                  out_of_scope=out_prob > 0.5)
 
 
 def test_a_refused_request_is_right_only_when_no_tool_serves_it(other_table):

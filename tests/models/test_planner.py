@@ -85,3 +85,24 @@ def test_evaluating_restores_training_and_leaves_an_eval_model_alone():
     with evaluating(model):
         assert not model.training
     assert calls == [] and not model.training
+
+
+def test_token_states_keep_order_and_no_graph_in_training():
+    """The scope memory's vectors are read mid-training: in prompt order whatever the length batching, in eval
+    mode, and with no autograd graph (one per batch would hold every activation of the training file)."""
+    from tomas.models.planner import token_states
+
+    class Reader(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.drop = nn.Embedding(10, 3), nn.Dropout(0.9)
+
+        def last_hidden(self, input_ids, attention_mask):
+            return mean_token_states(self.drop(self.embed(input_ids)), attention_mask)
+
+    model = Reader().train()
+    rows = [[1, 2, 3, 4], [5], [6, 7], [8, 9, 1]]
+    states = token_states(model, rows, 0, torch.device("cpu"), batch_size=2)
+    assert not states.requires_grad and model.training  # training mode restored after
+    expected = torch.stack([model.embed(torch.tensor(r)).mean(0) for r in rows])
+    assert torch.allclose(states, expected, atol=1e-6)  # no dropout: eval mode inside

@@ -238,6 +238,7 @@ model:
   lora: {{r: 4, alpha: 8}}
   head_learning_rate: 1.0e-2
   preferences: true        # the data states preferences (--preference_share 0.3): the planner reads them
+  scope_rule: nearest      # as shipped: refusals by the nearest training request
 training:
   batch_size: 8
   max_steps: {MAX_STEPS}

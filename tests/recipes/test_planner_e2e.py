@@ -36,6 +36,10 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     adapter, heads = load_file(str(out / "adapter_model.safetensors")), load_file(str(out / "heads.safetensors"))
     assert adapter and all("lora_" in k for k in adapter)
     assert any(k.startswith("config_head") for k in heads) and any(k.startswith("tool_head") for k in heads)
+    # model.scope_rule: nearest: every training request's vector, in scope or not, is saved with the heads.
+    train = [json.loads(line) for line in (planner_run.data / "train.jsonl").read_text().splitlines()]
+    assert heads["scope_memory.bank"].shape[0] == len(train)
+    assert heads["scope_memory.inside"].tolist() == [r["tool"] is not None for r in train]
     lora = json.loads((out / "adapter_config.json").read_text())
     meta = json.loads((out / "planner.json").read_text())
     assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
@@ -82,7 +86,8 @@ def test_evaluate_planner_report(planner_run, cli):
     confirmation = report["confirmation"]  # the thresholds chosen on validation at training, applied to test
     meta = json.loads((planner_run.out / "planner.json").read_text())
     assert confirmation["confirm_below"] == meta["confirm_below"] and 0 <= confirmation["coverage"] <= 1
-    assert 0.5 <= meta["out_of_scope_above"] <= 1 and meta["validation"]["val_in_scope_refused"] <= 0.01 + 1e-9
+    # Nearest-neighbour scores (model.scope_rule: nearest) lie in [-2, 2], refused from their own boundary 0 up.
+    assert 0 <= meta["out_of_scope_above"] <= 2 and meta["validation"]["val_in_scope_refused"] <= 0.01 + 1e-9
     assert meta["validation"]["dev_in_scope_refused"] == 0  # under 100 in scope: none may be refused
     assert (planner_run.out / "planner_confusion.png").stat().st_size > 1000
     stated = Counter(line.get("preference") or "none" for line in test_lines)
@@ -375,9 +380,9 @@ def test_an_old_format_planner_says_how_to_convert_and_converts(planner_run, cli
 
     from tomas.inference import load_planner
 
-    source = tmp_path / "rows"  # format 1 predates the live head: its planners had row heads
+    source = tmp_path / "rows"  # format 1 predates the live head (its planners had row heads) and scope_rule
     trained = cli(["script/train.py", "--config", str(planner_run.config), "--output_dir", str(source),
-                   "--model.config_head", "rows", "--training.max_steps", "10"])
+                   "--model.config_head", "rows", "--model.scope_rule", "head", "--training.max_steps", "10"])
     assert trained.returncode == 0, trained.stderr[-2000:]
     folder = tmp_path / "old"
     shutil.copytree(source, folder)
@@ -385,7 +390,7 @@ def test_an_old_format_planner_says_how_to_convert_and_converts(planner_run, cli
     for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors", "README.md"):
         (folder / name).unlink()
     meta = json.loads((folder / "planner.json").read_text())
-    del meta["format_version"], meta["config"]["model"]["config_head"]  # neither existed then
+    del meta["format_version"], meta["config"]["model"]["config_head"], meta["config"]["model"]["scope_rule"]
     (folder / "planner.json").write_text(json.dumps(meta))
     request = ["Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "20", "--gpu-memory-gb", "4",
                "--json", "--device", "cpu"]
@@ -434,7 +439,7 @@ def test_a_sentence_encoder_reader_trains_saves_and_plans(planner_run, cli, tmp_
              "4", "--output_dir", str(out)])
     assert r.returncode == 0, r.stderr[-2000:]
     meta = json.loads((out / "planner.json").read_text())
-    assert meta["llm_model"] == "minilm" and 0.5 <= meta["out_of_scope_above"] <= 1
+    assert meta["llm_model"] == "minilm" and 0 <= meta["out_of_scope_above"] <= 2  # scope_rule: nearest
     assert json.loads((out / "adapter_config.json").read_text())["target_modules"]  # peft format, named modules
     r = cli(["script/inference.py", "Book me a flight to Paris for Friday", "--cpu-cores", "8", "--memory-gb", "16",
              "--gpu-sm", "40", "--gpu-memory-gb", "8", "--planner_dir", str(out), "--device", "cpu", "--json"])

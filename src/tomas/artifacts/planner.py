@@ -128,13 +128,14 @@ def read_meta(folder: str | Path) -> PlannerMeta:
 def with_old_defaults(meta: dict) -> dict:
     """``planner.json``'s object, where a planner written before a model setting existed gets the value it was
     trained with: the last token's state (``readout``), a row config head (``config_head``), no preferences, no
-    out-of-scope answers; and format 1 where it names none."""
+    out-of-scope answers, refusals by the scope head (``scope_rule``); and format 1 where it names none."""
     meta.setdefault("format_version", 1)
     model = meta["config"].setdefault("model", {})
     model.setdefault("readout", "last")
     model.setdefault("config_head", "rows")
     model.setdefault("preferences", False)
     model.setdefault("out_of_scope", False)
+    model.setdefault("scope_rule", "head")
     return meta
 
 
@@ -190,6 +191,10 @@ def load_heads(decoder, folder: str | Path) -> None:
     """The folder's head weights into ``decoder``, names and shapes checked first."""
     path = Path(folder) / HEADS
     weights = load_safetensors(path)
+    if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): sized by the file
+        from tomas.models.scope import NearestScope
+
+        decoder.set_scope_memory(NearestScope.empty(*weights["scope_memory.bank"].shape))
     expected = {n: tuple(t.shape) for n, t in decoder.state_dict().items()}
     if set(weights) != set(expected):
         diff = sorted(set(expected) ^ set(weights))[:2]

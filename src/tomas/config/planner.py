@@ -83,6 +83,12 @@ class PlannerModelConfig(LLMChoice):
     """A scope head says when no registered tool serves the request ("Book me a flight"): the plan is then
     ``tool: null`` with the reason. Trained on the training file's tool-null examples (``tomas data
     generate-planner --out_of_scope_share``)."""
+    scope_rule: Literal["head", "nearest"] = "nearest"
+    """What decides a refusal: ``nearest``, how much nearer the request's prompt vector is to its nearest
+    out-of-scope training request than to its nearest in-scope one (``models.scope``; the training requests'
+    vectors are saved with the heads, and every evaluation in training reads the training file once more to
+    refresh them; chosen on validation for the MiniLM reader: docs/planner.md, "Out of scope by nearest
+    neighbours"), or ``head``, the scope head's probability (the SmolLM2 preset's: not measured there)."""
     feature_scale: float = 10.0
     """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
     zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""

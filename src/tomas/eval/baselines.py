@@ -117,7 +117,7 @@ def baseline_choices(baseline: Baseline, examples: list[PlannerExample], hints: 
             tool].by_size else None
         total = sum(p_size.values()) or 1.0
         out.append(Choice(tool_names.index(tool), config, float(tp.max()), None, None, size,
-                          size_prob=float(p_size[size] / total), out_of_scope_prob=p_none,
+                          size_prob=float(p_size[size] / total), out_of_scope_prob=p_none, scope_score=p_none,
                           out_of_scope=p_none is not None and p_none > float(tp_all.max())))
     return out
 

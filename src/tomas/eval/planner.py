@@ -174,26 +174,29 @@ def confirmation_threshold(examples: list[PlannerExample], choices: list[Choice]
     return threshold
 
 
-def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_refused: float) -> float:
-    """The lowest scope-head probability, from 0.5 up, above which refusing leaves at most ``max_refused`` of
-    the in-scope requests refused (chosen on validation: refusing a request a tool serves costs more than
-    planning one it does not)."""
-    inside = sorted((c.out_of_scope_prob for e, c in zip(examples, choices)
-                     if e.tool is not None and c.out_of_scope_prob is not None), reverse=True)
+def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_refused: float,
+                    boundary: float = 0.5) -> float:
+    """The lowest scope score (``Choice.scope_score``), from the score's own ``boundary`` up (0.5 for the head's
+    probability), above which refusing leaves at most ``max_refused`` of the in-scope requests refused (chosen on
+    validation: refusing a request a tool serves costs more than planning one it does not)."""
+    inside = sorted((c.scope_score for e, c in zip(examples, choices)
+                     if e.tool is not None and c.scope_score is not None), reverse=True)
     allowed = int(max_refused * len(inside))  # this many may stay above the threshold
-    return max(0.5, inside[allowed]) if len(inside) > allowed else 0.5
+    return max(boundary, inside[allowed]) if len(inside) > allowed else boundary
 
 
-def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float) -> float:
-    """The lowest threshold (from 0.5) at which no set of (examples, choices) refuses more than ``max_refused`` of
-    its in-scope requests: generated validation alone overstates how unlike a refusal real requests look."""
-    return max((scope_threshold(examples, choices, max_refused) for examples, choices in sets if examples),
-               default=0.5)
+def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float,
+                          boundary: float = 0.5) -> float:
+    """The lowest threshold (from ``boundary``) at which no set of (examples, choices) refuses more than
+    ``max_refused`` of its in-scope requests: generated validation alone overstates how unlike a refusal real
+    requests look."""
+    return max((scope_threshold(examples, choices, max_refused, boundary) for examples, choices in sets
+                if examples), default=boundary)
 
 
 def with_scope_threshold(choices: list[Choice], threshold: float) -> list[Choice]:
     """``choices`` refused above ``threshold`` instead of the decoder's own."""
-    return [dataclasses.replace(c, out_of_scope=c.out_of_scope_prob is not None and c.out_of_scope_prob > threshold)
+    return [dataclasses.replace(c, out_of_scope=c.scope_score is not None and c.scope_score > threshold)
             for c in choices]
 
 

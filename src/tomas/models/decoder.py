@@ -30,6 +30,7 @@ from tomas.data.planner.preferences import PREFERENCE_NAMES
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable, num_features
+from tomas.models.scope import BOUNDARY, NearestScope
 
 PREFERENCE_SCALE = 100.0
 """Extra multiplier on the per-preference weightings (zero-initialised, ``head_learning_rate``): the oracle's
@@ -78,8 +79,11 @@ class Choice:
     """The next most probable allowed size (None when only one was allowed)."""
     out_of_scope_prob: float | None = None
     """P(no registered tool serves the request) per the scope head (None without one)."""
+    scope_score: float | None = None
+    """What the refusal threshold is compared with: ``out_of_scope_prob``, or with a nearest-neighbour memory
+    (``model.scope_rule: nearest``) ``NearestScope``'s score (None without either)."""
     out_of_scope: bool = False
-    """``out_of_scope_prob`` is above the decoder's ``out_of_scope_above``: the plan's tool is null."""
+    """``scope_score`` is above the decoder's ``out_of_scope_above``: the plan's tool is null."""
 
 
 def rescale_rows(rows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
@@ -142,6 +146,7 @@ class _Read(NamedTuple):
     top: torch.return_types.topk
     wishes: list[dict]
     scope: list[float | None]
+    scope_score: list[float | None]
 
 
 class HierarchicalDecoder(nn.Module):
@@ -159,9 +164,11 @@ class HierarchicalDecoder(nn.Module):
         self.config_pick = config_pick
         self.tool_head = nn.Linear(hidden_size, len(table.tool_names))
         self.scope_head = nn.Linear(hidden_size, 1) if out_of_scope else None
+        self.scope_memory: NearestScope | None = None
+        """Set by ``set_scope_memory``: then it, not the head's probability, decides refusals."""
         self.out_of_scope_above = 0.5
-        """A request is out of scope above this scope-head probability (0.5: the head's own decision boundary;
-        a trained planner's is chosen on validation, ``training.planner.OUT_OF_SCOPE_REFUSED``)."""
+        """A request is out of scope above this ``Choice.scope_score`` (``scope_boundary`` by default: the score's
+        own boundary; a trained planner's is chosen on validation, ``training.planner.OUT_OF_SCOPE_REFUSED``)."""
         self.config_head = config_head(hidden_size, table, config_rows, live_rows)
         self.preferences, self.config_features = preferences, config_features
         self.preference_head = nn.Linear(hidden_size, 1 + len(PREFERENCE_NAMES)) if preferences else None
@@ -169,6 +176,21 @@ class HierarchicalDecoder(nn.Module):
         self.table = table
         self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
+
+    def set_scope_memory(self, memory: NearestScope | None) -> None:
+        """Decide refusals by ``memory`` (None: by the scope head); ``out_of_scope_above`` is left to the caller
+        (``scope_boundary`` or a threshold chosen on validation)."""
+        self.scope_memory = memory.to(self.tool_head.weight.device) if memory is not None else None
+
+    @property
+    def scope_boundary(self) -> float:
+        """The scope score's own decision boundary: 0.5 for the head's probability, 0 for nearest neighbours."""
+        return BOUNDARY if self.scope_memory is not None else 0.5
+
+    def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits) -> tuple[list, list]:
+        """Per request (the head's probability or None, the score refusals are decided by or None)."""
+        probs = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(hidden)
+        return probs, self.scope_memory(hidden).tolist() if self.scope_memory is not None else probs
 
     def build_feature_scorer(self, hidden_size: int) -> None:
         """Optional: the prompt's hidden state also chooses how to weigh each candidate's standing among the
@@ -257,7 +279,7 @@ class HierarchicalDecoder(nn.Module):
                      # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
                      # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
                      scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out),
-                     out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(tool_ids))
+                     *self.scope_scores(hidden, out))
         return [self.choice(read, b, latency_budget) for b in range(hidden.shape[0])]
 
     def choice(self, r: _Read, b: int, latency_budget: torch.Tensor | None) -> Choice:
@@ -267,7 +289,7 @@ class HierarchicalDecoder(nn.Module):
         rule = self.config_pick == "rule"
         if rule and n_allowed:
             best, second = self.rule_pick(r.allowed[b], latency_budget, b, r.wishes[b].get("preference"), best, second)
-        size_id, tool_id, scope = int(r.size_top.indices[b, 0]), int(r.tool_ids[b]), r.scope[b]
+        size_id, tool_id, score = int(r.size_top.indices[b, 0]), int(r.tool_ids[b]), r.scope_score[b]
         return Choice(tool_id=tool_id, config_id=best if n_allowed else None,
                       tool_prob=float(r.tool_probs[b, tool_id]),
                       config_prob=(1.0 if rule else float(r.probs[b, best])) if n_allowed else None,
@@ -277,7 +299,8 @@ class HierarchicalDecoder(nn.Module):
                       if r.size_top.values[b, 1] > -math.inf else None,
                       runner_up_tool=int(r.tool_top.indices[b, 1]) if has_second_tool else None,
                       runner_up_tool_prob=float(r.tool_top.values[b, 1]) if has_second_tool else None,
-                      out_of_scope_prob=scope, out_of_scope=scope is not None and scope > self.out_of_scope_above,
+                      out_of_scope_prob=r.scope[b], scope_score=score,
+                      out_of_scope=score is not None and score > self.out_of_scope_above,
                       **r.wishes[b])
 
     def rule_pick(self, allowed: torch.Tensor, latency_budget: torch.Tensor | None, b: int, preference: str | None,

@@ -283,10 +283,21 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
 def prompt_states(model: PlannerModel, tokenizer, prompts: Sequence[str], device: torch.device,
                   batch_size: int = 32) -> torch.Tensor:
     """[len(prompts), hidden] the vectors the decoder reads for ``prompts`` (CPU), batched."""
+    return token_states(model, tokenizer(list(prompts))["input_ids"], tokenizer.pad_token_id, device, batch_size)
+
+
+@torch.no_grad()  # also called from training, where a kept graph per batch would hold every activation
+def token_states(model: PlannerModel, rows: Sequence[list[int]], pad_id: int, device: torch.device,
+                 batch_size: int = 32) -> torch.Tensor:
+    """``prompt_states`` of prompts already tokenised, batched by length (little padding)."""
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+    out = [torch.zeros(0)] * len(rows)
     with evaluating(model):
-        rows = [model.last_hidden(**encode_prompts(tokenizer, prompts[i:i + batch_size], device)).cpu()
-                for i in range(0, len(prompts), batch_size)]
-    return torch.cat(rows)
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size]
+            for j, state in zip(idx, model.last_hidden(**pad_prompts([rows[j] for j in idx], pad_id, device)).cpu()):
+                out[j] = state
+    return torch.stack(out) if rows else torch.zeros(0)
 
 
 def pad_prompts(rows: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:

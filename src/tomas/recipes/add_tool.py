@@ -42,6 +42,7 @@ from tomas.training.new_tool import (
     fit_tool_row,
     load_encoder,
     new_tool_stream_a,
+    remember_in_scope,
 )
 
 REPLAY_PER_TOOL = 40
@@ -125,6 +126,7 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
     states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
     fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools)
+    remember_in_scope(decoder, states[:len(prompts)])
     added = {"num_examples": len(prompts), "examples": source, "encoder_checkpoint": str(encoder_checkpoint)}
     meta = extended_meta(planner, table, tool, configs, tool_registry, profiling_data, added)
     out = output_dir or planner_dir

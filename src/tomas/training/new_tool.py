@@ -24,6 +24,7 @@ from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import HierarchicalDecoder, LiveConfigHead
 from tomas.models.encoder import ResourceEncoder, tool_anchor_vectors
+from tomas.models.scope import NearestScope
 
 MAX_EXAMPLES = 50
 """Examples of the new tool a user is asked for at most (none: generated from its registry entry)."""
@@ -68,6 +69,8 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
     out = HierarchicalDecoder(dec.tool_head.in_features, table, rows, config_features=dec.config_features,
                               feature_scale=dec.feature_scale, live_rows=live, preferences=dec.preferences,
                               out_of_scope=dec.scope_head is not None, config_pick=dec.config_pick)
+    if dec.scope_memory is not None:  # the same refusals; add_tool adds the new tool's requests to it
+        out.set_scope_memory(NearestScope.empty(*dec.scope_memory.bank.shape))
     out.out_of_scope_above = dec.out_of_scope_above
     weight, bias = state["tool_head.weight"], state["tool_head.bias"]
     state["tool_head.weight"] = torch.cat([weight, torch.zeros_like(weight[:1])])
@@ -79,6 +82,13 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
         state["config_head.bias"] = torch.cat([state["config_head.bias"], torch.zeros(len(new_rows)).to(weight)])
     out.load_state_dict(state)
     return out.to(weight.device)
+
+
+def remember_in_scope(dec: HierarchicalDecoder, states: torch.Tensor) -> None:
+    """A nearest-neighbour scope memory (if the planner has one) takes ``states``, the new tool's requests, as
+    in scope: without them the nearest training request of a request for the new tool may be a refusal."""
+    if dec.scope_memory is not None and len(states):
+        dec.set_scope_memory(dec.scope_memory.extended(states, torch.ones(len(states), dtype=torch.bool)))
 
 
 def fit_tool_row(dec: HierarchicalDecoder, hidden_new: torch.Tensor, hidden_old: torch.Tensor,

@@ -36,7 +36,16 @@ from tomas.eval.planner import (
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
 from tomas.models.llm import LoadedLLM, load_llm
-from tomas.models.planner import PlannerModel, budget_tensor, build_planner, free_tensor, pad_prompts, render_prompt
+from tomas.models.planner import (
+    PlannerModel,
+    budget_tensor,
+    build_planner,
+    free_tensor,
+    pad_prompts,
+    render_prompt,
+    token_states,
+)
+from tomas.models.scope import NearestScope
 from tomas.plots import plot_planner_history
 from tomas.training.distributed import Objective, barrier, make_accelerator, run_device
 from tomas.training.planner_loss import loss_counts, planner_loss
@@ -262,8 +271,10 @@ class PlannerTrainer:
     def evaluate(self) -> dict:
         setup, limit = self.setup, self.cfg.training.eval_limit
         val = setup.val[:limit] if limit else setup.val
+        self.model.decoder.set_scope_memory(self.scope_memory())
         choices, dev = self.predict(val, "Validating"), self.predict(setup.dev, "Validating (hand-written)")
-        scope = joint_scope_threshold([(val, choices), (setup.dev, dev)], OUT_OF_SCOPE_REFUSED)
+        scope = joint_scope_threshold([(val, choices), (setup.dev, dev)], OUT_OF_SCOPE_REFUSED,
+                                      self.model.decoder.scope_boundary)
         choices = with_scope_threshold(choices, scope)
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
@@ -271,6 +282,17 @@ class PlannerTrainer:
         return {k: m[k] for k in keep if k in m} | self.dev_metrics(with_scope_threshold(dev, scope)) | {
             "out_of_scope_above": scope, "confirm_below": confirmation_threshold(val, choices, setup.table,
                                                                                  CONFIRM_TARGET)}
+
+    def scope_memory(self) -> NearestScope | None:
+        """``model.scope_rule: nearest``: every training request's prompt vector under the current weights (None
+        otherwise, or when the training file lacks requests in or out of scope)."""
+        setup = self.setup
+        inside = torch.tensor([e.tool is not None for e in setup.train], dtype=torch.bool)
+        if not (self.cfg.model.out_of_scope and self.cfg.model.scope_rule == "nearest") or inside.all() \
+                or not inside.any():
+            return None
+        states = token_states(self.model, setup.train_ids, setup.llm.tokenizer.pad_token_id, setup.device, 64)
+        return NearestScope(states, inside)
 
     def predict(self, examples: list[PlannerExample], label: str) -> list:
         return predict_examples(self.model, self.setup.llm.tokenizer, examples, self.setup.device,

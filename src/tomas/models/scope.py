@@ -1,0 +1,48 @@
+"""Out of scope by nearest neighbours (``model.scope_rule: nearest``).
+
+The scope head is one linear boundary over the prompt vector; requests no tool serves come in many
+unlike kinds (errands, other capabilities), each a small cluster of its own. ``NearestScope`` keeps the
+training requests' prompt vectors and scores a request by how much nearer (cosine) its nearest
+out-of-scope training request is than its nearest in-scope one: above 0 it is nearer a refusal. Chosen
+on validation over the head's probability (docs/planner.md, "Out of scope by nearest neighbours").
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+BOUNDARY = 0.0
+"""The score's own decision boundary (equally near both kinds); a trained planner's threshold is chosen on
+validation, never below it (``eval.planner.scope_threshold``)."""
+
+
+class NearestScope(nn.Module):
+    """``forward(hidden [B, H]) -> [B]`` the nearest out-of-scope training request's cosine minus the nearest
+    in-scope one's. ``bank`` [N, H]: the training requests' prompt vectors; ``inside`` [N]: which are in scope
+    (both kinds must be there). Stored as unit vectors in half precision (a few MB for thousands of requests)."""
+
+    def __init__(self, bank: torch.Tensor, inside: torch.Tensor):
+        super().__init__()
+        inside = inside.bool()
+        if len(bank) != len(inside) or bool(inside.all()) or not bool(inside.any()):
+            raise ValueError("NearestScope needs one flag per vector and both in-scope and out-of-scope vectors")
+        self.register_buffer("bank", F.normalize(bank.float(), dim=-1).half())
+        self.register_buffer("inside", inside)
+
+    @classmethod
+    def empty(cls, num: int, hidden_size: int) -> NearestScope:
+        """A memory of that shape to load saved buffers into."""
+        return cls(torch.ones(num, hidden_size), torch.arange(num) > 0)
+
+    def extended(self, bank: torch.Tensor, inside: torch.Tensor) -> NearestScope:
+        """This memory plus more vectors (e.g. an added tool's requests, in scope)."""
+        return NearestScope(torch.cat([self.bank.float(), bank.to(self.bank.device).float()]),
+                            torch.cat([self.inside, inside.to(self.inside.device).bool()]))
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        sim = F.normalize(hidden.float(), dim=-1) @ self.bank.float().T
+        nearest_in = sim.masked_fill(~self.inside, -2.0).max(-1).values
+        nearest_out = sim.masked_fill(self.inside, -2.0).max(-1).values
+        return nearest_out - nearest_in

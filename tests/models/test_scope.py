@@ -1,0 +1,100 @@
+"""Refusals by nearest neighbours: the score's sign, the decoder's use of it, its file round trip, a tool added
+later, and the threshold chosen from the score's own boundary."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tomas.data import load_tool_data
+from tomas.eval.planner import joint_scope_threshold
+from tomas.models.config_table import ConfigTable
+from tomas.models.decoder import HierarchicalDecoder
+from tomas.models.scope import BOUNDARY, NearestScope
+from tomas.training.new_tool import extend_decoder, remember_in_scope
+
+FIXTURE = "tests/fixtures/other"
+
+
+def memory() -> NearestScope:
+    """In scope along the first axis, out of scope along the second."""
+    bank = torch.tensor([[1.0, 0.0, 0.0], [2.0, 0.1, 0.0], [0.0, 1.0, 0.0], [0.1, 3.0, 0.0]])
+    return NearestScope(bank, torch.tensor([True, True, False, False]))
+
+
+def test_the_score_is_how_much_nearer_the_nearest_refusal_is():
+    scores = memory()(torch.tensor([[5.0, 0.2, 0.0], [0.3, 4.0, 0.0], [1.0, 1.0, 0.0]]))
+    assert scores[0] < BOUNDARY < scores[1]  # near the in-scope ones / near the refusals
+    assert abs(scores[2]) < 0.05  # halfway: about equally near both
+    cosine = lambda a, b: torch.nn.functional.cosine_similarity(torch.tensor(a), torch.tensor(b), dim=0)
+    x = [0.3, 4.0, 0.0]
+    expected = max(cosine(x, [0.0, 1.0, 0.0]), cosine(x, [0.1, 3.0, 0.0])) - max(cosine(x, [1.0, 0.0, 0.0]),
+                                                                                cosine(x, [2.0, 0.1, 0.0]))
+    assert abs(scores[1] - expected) < 1e-3  # half-precision storage
+    with pytest.raises(ValueError):
+        NearestScope(torch.randn(3, 3), torch.ones(3, dtype=torch.bool))  # no refusal to be near
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory) -> tuple[ConfigTable, ConfigTable]:
+    """(the first two tools, all three): the third plays a tool added after training."""
+    from tomas.artifacts.assets import save_assets
+
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    old = data.subset(data.tool_names[:2])
+    out = tmp_path_factory.mktemp("assets")
+    save_assets(torch.randn(len(old.configs), 3), old, out, log=lambda *_: None)
+    table = ConfigTable.from_assets(out)
+    return table, table.with_tool(data.tool_names[2], [c.lookup_entry() for c in data.configs
+                                                        if c.tool == data.tool_names[2]])
+
+
+def test_the_decoder_refuses_by_the_memory_not_the_head(tables):
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
+    with torch.no_grad():
+        dec.scope_head.weight.zero_()
+        dec.scope_head.bias.fill_(-5.0)  # the head says in scope for everything
+    hidden = torch.tensor([[5.0, 0.2, 0.0], [0.3, 4.0, 0.0]])
+    assert not any(c.out_of_scope for c in dec.predict(hidden))
+    dec.set_scope_memory(memory())
+    dec.out_of_scope_above = dec.scope_boundary
+    refused = [c.out_of_scope for c in dec.predict(hidden)]
+    assert refused == [False, True]
+    # The head's probability is still reported; the score is what the threshold compares.
+    c = dec.predict(hidden)[1]
+    assert c.out_of_scope_prob < 0.01 and c.scope_score > 0
+
+
+def test_the_memory_travels_with_the_heads_and_a_tool_added_later(tables, tmp_path):
+    from safetensors.torch import save_file
+
+    from tomas.artifacts.planner import HEADS, load_heads
+
+    old, full = tables
+    dec = HierarchicalDecoder(3, old, out_of_scope=True)
+    dec.set_scope_memory(memory())
+    save_file({k: v.contiguous() for k, v in dec.state_dict().items()}, str(tmp_path / HEADS))
+    loaded = HierarchicalDecoder(3, old, out_of_scope=True)
+    load_heads(loaded, tmp_path)
+    hidden = torch.randn(5, 3)
+    assert torch.equal(loaded.scope_memory(hidden), dec.scope_memory(hidden))
+    # A tool added later keeps the memory, and its requests join it in scope.
+    grown = extend_decoder(dec, full, torch.randn(full.num_configs - old.num_configs, 3))
+    assert torch.equal(grown.scope_memory(hidden), dec.scope_memory(hidden))
+    request = torch.tensor([[0.1, 0.6, 3.0]])  # nearer the refusals than the old tools' requests...
+    assert grown.scope_memory(request) > 0
+    remember_in_scope(grown, torch.tensor([[0.0, 0.0, 1.0]]))  # ...until the new tool's requests are remembered
+    assert grown.scope_memory(request) < 0 and len(grown.scope_memory.bank) == 5
+
+
+def test_the_threshold_starts_at_the_scores_own_boundary():
+    from tomas.data.planner.files import PlannerExample
+    from tomas.models.decoder import Choice
+
+    inside = [PlannerExample(f"t{i}", "a", "tool", "small", {}, None, 0, "p") for i in range(100)]
+    choices = [Choice(0, 0, 1.0, 1.0, None, "small", scope_score=-0.5 + i / 1000) for i in range(100)]
+    assert joint_scope_threshold([(inside, choices)], 0.01, BOUNDARY) == BOUNDARY  # all well below 0
+    choices[-1] = Choice(0, 0, 1.0, 1.0, None, "small", scope_score=0.3)
+    choices[-2] = Choice(0, 0, 1.0, 1.0, None, "small", scope_score=0.2)
+    assert joint_scope_threshold([(inside, choices)], 0.01, BOUNDARY) == 0.2  # 1 of 100 may be refused
