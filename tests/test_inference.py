@@ -24,7 +24,7 @@ def planner(other_table):
 
 def _choice(tool_prob, out_prob=0.01, config_id=0):
     return Choice(0, config_id, tool_prob, 0.9, None, "small", runner_up_tool=1, runner_up_tool_prob=1 - tool_prob,
-                  out_of_scope_prob=out_prob, scope_score=out_prob,
+                  out_of_scope_prob=out_prob, scope_score=out_prob, scope_rule="head",
                   out_of_scope=out_prob > 0.5)
 
 
@@ -62,3 +62,33 @@ def test_a_sure_tool_answers_without_asking(planner):
 def test_a_planner_trained_before_confirmation_never_asks(planner):
     planner.meta.confirm_below = None
     assert planner.describe({"task": "x", "free_resources": FREE}, _choice(0.05)).needs_confirmation is False
+
+
+def test_a_refusal_by_nearest_neighbours_says_by_how_much(planner, capsys):
+    """Refused by the nearest-neighbour memory: the plan reports its margin beside the head's probability, and the
+    CLI line says what refused it (not a head probability that can be low)."""
+    import dataclasses
+
+    choice = dataclasses.replace(_choice(0.9, out_prob=0.02), scope_score=0.31, scope_rule="nearest",
+                                 out_of_scope=True)
+    plan = planner.describe({"task": "Book me a flight", "free_resources": FREE}, choice).to_dict()
+    assert plan["tool"] is None and plan["out_of_scope_margin"] == 0.31 and plan["out_of_scope_confidence"] == 0.02
+    print_plan(planner.describe({"task": "Book me a flight", "free_resources": FREE}, choice))
+    assert "nearest known request is out of scope, 0.31 nearer" in capsys.readouterr().out
+    head = planner.describe({"task": "x", "free_resources": FREE}, _choice(0.7, out_prob=0.93)).to_dict()
+    assert "out_of_scope_margin" not in head  # refused by the head: no margin
+
+
+def test_a_threshold_of_zero_is_kept(other_table):
+    """A nearest-neighbour threshold can be exactly its boundary, 0: it must not fall back to the head's 0.5."""
+    from tomas.inference import set_scope_threshold
+    from tomas.models.decoder import HierarchicalDecoder
+    from tomas.models.scope import NearestScope
+
+    _, table = other_table
+    decoder = HierarchicalDecoder(4, table, out_of_scope=True)
+    decoder.set_scope_memory(NearestScope(torch.eye(4), torch.tensor([True, True, False, False])))
+    for saved, expected in ((0.0, 0.0), (None, 0.0), (0.2, 0.2)):
+        set_scope_threshold(decoder, PlannerMeta(config={}, llm_model="tiny", tool_names=table.tool_names,
+                                                 num_configs=table.num_configs, out_of_scope_above=saved))
+        assert decoder.out_of_scope_above == expected

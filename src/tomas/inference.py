@@ -22,6 +22,7 @@ from tomas.data.planner.preferences import PREFERENCES
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.size_reader import SizeHint, facts_quantities, size_hints
 from tomas.data.sizes import SizeClasses, parse_input_sizes
+from tomas.data.spelling import SpellingFix, read_as_fixed
 from tomas.emit import emit
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable
@@ -49,6 +50,16 @@ class LoadedPlanner:
     tokenizer: object
     table: ConfigTable
     device: torch.device
+    spelling: SpellingFix | None = None
+    """Typing slips fixed before a request is read (``artifacts.load_spelling``; None: read as written)."""
+
+    def as_read(self, request: dict) -> dict:
+        """``request`` with its task as the planner reads it (typing slips fixed)."""
+        return request if self.spelling is None else {**request, "task": self.spelling(request["task"])}
+
+    def read_examples(self, examples: list) -> list:
+        """Evaluation examples with their tasks as the planner reads them (``as_read``)."""
+        return read_as_fixed(examples, self.spelling)
 
     @cached_property
     def size_classes(self) -> list[SizeClasses | None]:
@@ -74,16 +85,20 @@ class LoadedPlanner:
     def plan(self, requests: list[dict], batch_size: int = 32) -> list[Plan]:
         """``[{"task", "free_resources", "latency_budget_ms"?, "input"?, "input_size"?}]`` -> one plan each."""
         requests = with_machine_resources(requests)
-        hints = [self.hints(r) for r in requests]
+        read = [self.as_read(r) for r in requests]
+        hints = [self.hints(r) for r in read]
         choices = predict_requests(self.model, self.tokenizer, [(r["task"], r["free_resources"],
-                                                                  r.get("latency_budget_ms")) for r in requests],
+                                                                  r.get("latency_budget_ms")) for r in read],
                                    self.device, batch_size, size_hints=hints)
-        return [self.describe(r, c, h[c.tool_id]) for r, c, h in zip(requests, choices, hints)]
+        plans = [self.describe(r, c, h[c.tool_id]) for r, c, h in zip(requests, choices, hints)]
+        for plan, r in zip(plans, read):
+            plan.task_read_as = r["task"] if r["task"] != plan.task else None
+        return plans
 
     def prompt_tokens(self, plans: list[Plan]) -> int:
         """Tokens the LLM read for ``plans`` (the service's compute accounting): a plan holds its request's task,
         free resources and budget."""
-        prompts = [render_prompt(p.task, p.free_resources, p.latency_budget_ms) for p in plans]
+        prompts = [render_prompt(p.task_read_as or p.task, p.free_resources, p.latency_budget_ms) for p in plans]
         return sum(len(ids) for ids in self.tokenizer(prompts)["input_ids"])
 
     def tools_summary(self) -> list[dict]:
@@ -166,8 +181,10 @@ class LoadedPlanner:
         return dataclasses.replace(
             plan, feasible=False, tool=None, input_size=None, config_id=None, tool_confidence=None, size_source=None,
             size_confidence=None, size_read_from=None, runner_up_size=None, runner_up_tool=None, preference=None,
-            reads_preferences=False, out_of_scope_confidence=round(c.out_of_scope_prob, 4), closest_tool=closest,
-            reason="no registered tool serves this request (out of scope)")
+            reads_preferences=False, closest_tool=closest,
+            reason="no registered tool serves this request (out of scope)",
+            out_of_scope_confidence=None if c.out_of_scope_prob is None else round(c.out_of_scope_prob, 4),
+            out_of_scope_margin=round(c.scope_score, 4) if c.scope_rule == "nearest" else None)
 
 
 def with_machine_resources(requests: list[dict]) -> list[dict]:
@@ -234,7 +251,7 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
     set_scope_threshold(model.decoder, meta)
     if compiled:
         write_compiled_reader(folder, model, llm.tokenizer, meta)
-    return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev)
+    return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev, artifacts.load_spelling(folder, meta))
 
 
 def load_compiled_planner(folder: Path, meta: PlannerMeta, cfg: PlannerConfig, table: ConfigTable
@@ -249,7 +266,8 @@ def load_compiled_planner(folder: Path, meta: PlannerMeta, cfg: PlannerConfig, t
     artifacts.load_heads(decoder, folder)
     set_scope_threshold(decoder, meta)
     model = CompiledPlanner(reader, decoder).eval()
-    return LoadedPlanner(cfg, meta, model, FastTokenizer(tokenizer_path, pad_id), table, torch.device("cpu"))
+    return LoadedPlanner(cfg, meta, model, FastTokenizer(tokenizer_path, pad_id), table, torch.device("cpu"),
+                         artifacts.load_spelling(folder, meta))
 
 
 def set_scope_threshold(decoder, meta: PlannerMeta) -> None:

@@ -71,8 +71,14 @@ class Plan:
     """The second-best configuration of the same tool (config_id, resources, latency_ms)."""
     reason: str | None = None
     out_of_scope_confidence: float | None = None
+    """For a request no tool serves: the scope head's probability that none does."""
+    out_of_scope_margin: float | None = None
+    """Refused by nearest neighbours (``model.scope_rule: nearest``): how much nearer (cosine) its nearest
+    out-of-scope training request is than its nearest in-scope one (refused above the planner's threshold)."""
     closest_tool: dict | None = None
     """For a request no tool serves: the tool the planner would otherwise pick, and its confidence."""
+    task_read_as: str | None = None
+    """The task as the planner read it, where typing slips were fixed (``model.spelling``; absent: as written)."""
     free_read: str | None = None
     """With ``free_resources: "auto"``: what was read, and from where."""
     emitted: str | None = None

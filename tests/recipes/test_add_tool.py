@@ -6,6 +6,7 @@ import json
 import random
 
 import pytest
+import torch
 
 from tomas.data import load_tool_data
 from tomas.data.planner import generate_planner
@@ -48,6 +49,13 @@ def test_the_folder_holds_the_new_tool_after_the_old_ids(planner_run, extended):
     assert (out / "adapter_model.safetensors").read_bytes() == (planner_run.out / "adapter_model.safetensors"
                                                                 ).read_bytes()
     assert NEW["name"] in (out / "README.md").read_text()
+    # The nearest-neighbour scope memory keeps every old request and takes the new tool's examples, in scope.
+    from safetensors.torch import load_file
+
+    before, after = (load_file(str(d / "heads.safetensors")) for d in (planner_run.out, out))
+    added = len(after["scope_memory.inside"]) - len(before["scope_memory.inside"])
+    assert added == meta["added_tools"][0]["num_examples"] and after["scope_memory.inside"][-added:].all()
+    assert torch.allclose(after["scope_memory.bank"][:-added].float(), before["scope_memory.bank"].float(), atol=1e-3)
 
 
 def test_plans_pick_the_new_tool_for_its_requests_and_keep_the_old_ones(planner_run, extended, cli):

@@ -40,6 +40,10 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     train = [json.loads(line) for line in (planner_run.data / "train.jsonl").read_text().splitlines()]
     assert heads["scope_memory.bank"].shape[0] == len(train)
     assert heads["scope_memory.inside"].tolist() == [r["tool"] is not None for r in train]
+    # model.spelling: the training file's word counts, to fix typing slips toward (tomas.data.spelling).
+    from tomas.data.spelling import word_counts
+
+    assert json.loads((out / "spelling.json").read_text()) == word_counts(r["task"] for r in train)
     lora = json.loads((out / "adapter_config.json").read_text())
     meta = json.loads((out / "planner.json").read_text())
     assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
@@ -489,6 +493,11 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
                                                          ("What is in the photo? " * 12, 2, None))]
     fast, full = load_planner(str(folder), "cpu", compiled=True), load_planner(str(folder), "cpu")
     assert isinstance(fast.model, CompiledPlanner)
+    # Both ways in refuse by the same nearest-neighbour memory (model.scope_rule: nearest) and threshold.
+    for way in (fast, full):
+        decoder = way.model.decoder
+        assert decoder.scope_memory is not None and decoder.scope_boundary == 0.0
+        assert decoder.out_of_scope_above == way.meta.out_of_scope_above
     for a, b in zip(fast.plan(requests), full.plan(requests)):
         assert (a.tool, a.config_id, a.input_size) == (b.tool, b.config_id, b.input_size)
         assert a.tool_confidence == pytest.approx(b.tool_confidence, abs=1e-3)
@@ -500,3 +509,22 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
     weights = folder / artifacts.ADAPTER_WEIGHTS
     weights.write_bytes(weights.read_bytes() + b" ")  # other LoRA bytes: the compiled reader is stale
     assert artifacts.load_compiled_reader(folder, artifacts.read_meta(folder)) is None
+
+
+def test_a_typing_slip_is_read_as_the_training_word(planner_run):
+    """The plan says how it read a request whose slip it fixed, and plans it as the fixed text."""
+    from tomas.data.spelling import MIN_COUNT
+    from tomas.inference import load_planner
+
+    planner = load_planner(str(planner_run.out), "cpu")
+    counts = json.loads((planner_run.out / "spelling.json").read_text())
+    word = next(w for w, c in counts.items() if c >= MIN_COUNT and len(w) >= 8 and w.isalpha()
+                and w[:3] + w[4] + w[3] + w[5:] not in counts and not planner.spelling.english.known(
+                    [w[:3] + w[4] + w[3] + w[5:]]))
+    slip = word[:3] + word[4] + word[3] + word[5:]  # two letters swapped
+    free = {"cpu_cores": 8, "memory_gb": 16, "gpu_sm": 40, "gpu_memory_gb": 8}
+    fixed, clean = planner.plan([{"task": f"please {slip} this", "free_resources": free},
+                                 {"task": f"please {word} this", "free_resources": free}])
+    assert fixed.task == f"please {slip} this" and fixed.task_read_as == f"please {word} this"
+    assert clean.task_read_as is None and "task_read_as" not in clean.to_dict()
+    assert (fixed.tool, fixed.config_id, fixed.tool_confidence) == (clean.tool, clean.config_id, clean.tool_confidence)

@@ -11,6 +11,7 @@ README.md                    model card
 reader.torchscript.pt        optional: the text reader (LLM + merged LoRA + readout) traced to TorchScript,
 reader.json                    its fingerprint, and its tokenizer: written by the first `tomas plan` on CPU,
 tokenizer.json                 so later ones start without transformers or peft (``save_compiled_reader``)
+spelling.json                the training file's word counts: typing slips are fixed toward them (``model.spelling``)
 ```
 ``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
 its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.
@@ -40,14 +41,20 @@ LEGACY_WEIGHTS = "planner.safetensors"
 STATE, METRICS, PLOT = "planner_state.pt", "planner_metrics.jsonl", "planner_curve.png"
 EVAL_REPORT, HAND_REPORT = "planner_eval_report.json", "planner_handwritten_report.json"
 """``tomas evaluate-planner``'s reports (test split; hand-written set); the model card quotes the first."""
+SPELLING = "spelling.json"
+"""The training file's word counts, for fixing typing slips before a request is read (``model.spelling``)."""
 COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
 """The optional compiled reader (``save_compiled_reader``)."""
 
 
-def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir: str | Path) -> None:
-    """Write ``model`` (a ``PlannerModel``) and ``meta`` as a planner folder, each file atomically."""
+def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir: str | Path,
+                        word_counts: dict[str, int] | None = None) -> None:
+    """Write ``model`` (a ``PlannerModel``) and ``meta`` as a planner folder, each file atomically; with
+    ``word_counts`` (``data.spelling.word_counts`` of the training file) also ``SPELLING``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if word_counts is not None:
+        save_json(word_counts, folder / SPELLING)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:
         model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
         for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
@@ -92,8 +99,9 @@ def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table,
 def _write_added_tool(folder: Path, source: Path, decoder, table, meta: PlannerMeta, name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
-        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
-            atomic_write(folder / file, lambda p, src=source / file: p.write_bytes(src.read_bytes()))
+        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, SPELLING):
+            if (source / file).is_file():
+                atomic_write(folder / file, lambda p, src=source / file: p.write_bytes(src.read_bytes()))
     heads = {n: t.detach().cpu().contiguous() for n, t in decoder.state_dict().items()}
     atomic_write(folder / HEADS, lambda p: save_file(heads, str(p)))
     save_json({str(i): e for i, e in table.lookup.items()}, folder / TABLE_FILES[0])
@@ -185,6 +193,21 @@ def saved_live_rows(folder: str | Path) -> torch.Tensor | None:
             return f.get_tensor(LIVE_ROWS) if LIVE_ROWS in f.keys() else None
     except Exception:  # load_heads names the damaged file
         return None
+
+
+def load_spelling(folder: str | Path, meta: PlannerMeta):
+    """The folder's ``SpellingFix`` (None: ``model.spelling`` off, or a planner saved without ``SPELLING``)."""
+    path = Path(folder) / SPELLING
+    if not (meta.planner_config().model.spelling and path.is_file()):
+        return None
+    from tomas.data.spelling import SpellingFix
+
+    try:
+        counts = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: not a readable word-count file ({e.__class__.__name__}); retrain the planner"
+                        ) from None
+    return SpellingFix(counts)
 
 
 def load_heads(decoder, folder: str | Path) -> None:

@@ -105,6 +105,11 @@ class PlannerModelConfig(LLMChoice):
     the latency budget and the preference read: these are facts, so they are applied exactly; the config
     head still reads the input size (its mass per size). ``head`` = the config head's (and feature scorer's)
     argmax, learned. Chosen on validation (docs/planner.md)."""
+    spelling: bool = True
+    """Planning only: fix typing slips before a request is read ("clasify this thumbnial" -> "classify this
+    thumbnail", "200 megapixle" -> "200 megapixel"), toward the training file's frequent words, which training
+    saves beside the planner (``spelling.json``; ``tomas.data.spelling``). Chosen on validation
+    (docs/planner.md, "Typing slips")."""
     size_reader: Literal["numbers", "off"] = "numbers"
     """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
     exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned

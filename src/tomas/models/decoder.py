@@ -82,6 +82,8 @@ class Choice:
     scope_score: float | None = None
     """What the refusal threshold is compared with: ``out_of_scope_prob``, or with a nearest-neighbour memory
     (``model.scope_rule: nearest``) ``NearestScope``'s score (None without either)."""
+    scope_rule: str | None = None
+    """Which of the two ``scope_score`` is: "head" or "nearest" (None without a scope decision)."""
     out_of_scope: bool = False
     """``scope_score`` is above the decoder's ``out_of_scope_above``: the plan's tool is null."""
 
@@ -300,6 +302,7 @@ class HierarchicalDecoder(nn.Module):
                       runner_up_tool=int(r.tool_top.indices[b, 1]) if has_second_tool else None,
                       runner_up_tool_prob=float(r.tool_top.values[b, 1]) if has_second_tool else None,
                       out_of_scope_prob=r.scope[b], scope_score=score,
+                      scope_rule=None if score is None else "nearest" if self.scope_memory is not None else "head",
                       out_of_scope=score is not None and score > self.out_of_scope_above,
                       **r.wishes[b])
 

@@ -68,7 +68,7 @@ def evaluate_handwritten(planner, data, path: str, batch_size: int, size_mode: s
     if not tools_named(path) <= set(planner.table.tool_names):
         print(f"Skipping {path}: it names tools this planner does not plan over")
         return None
-    examples = load_handwritten(path, data)
+    examples = planner.read_examples(load_handwritten(path, data))
     print(f"Evaluating on {len(examples)} hand-written requests of {path}...")
     hints = example_hints(examples, data.tools, planner.table, size_mode)
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
@@ -163,12 +163,14 @@ def evaluate_planner(planner_dir: str, test_file: str | None = None, device: str
 
 
 def split_report(planner, data, examples: list, size_mode: str, batch_size: int) -> dict:
-    """Every metric of the planner on ``examples`` (a planner JSONL split)."""
+    """Every metric of the planner on ``examples`` (a planner JSONL split), read as it reads requests."""
+    examples = planner.read_examples(examples)
     hints = example_hints(examples, data.tools, planner.table, size_mode)
     choices = predict_examples(planner.model, planner.tokenizer, examples, planner.device, batch_size,
                                progress="Evaluating", hints=hints)
     report = planner_metrics(examples, choices, planner.table)
     report["size_mode"], report["config_pick"] = size_mode, planner.model.decoder.config_pick
+    report["spelling"] = planner.spelling is not None  # typing slips fixed before reading (model.spelling)
     inside = [i for i, e in enumerate(examples) if e.tool is not None]
     in_examples, in_choices = [examples[i] for i in inside], [choices[i] for i in inside]
     report["plan_accuracy_by_size_source"] = by_size_source(in_examples, in_choices, planner.table,

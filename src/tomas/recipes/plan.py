@@ -40,10 +40,13 @@ def print_plan(p: Plan) -> None:
         f = p.free_resources
         print(f"Free: {f['cpu_cores']} CPU cores, {f['memory_gb']} GB memory, {f['gpu_sm']} GPU SMs, "
               f"{f['gpu_memory_gb']} GB GPU memory ({p.free_read})")
+    if p.task_read_as:
+        print(f"Read as: {p.task_read_as}")
     if p.tool is None:
         c = p.closest_tool
-        print(f"✗ Out of scope: {p.reason} (confidence {p.out_of_scope_confidence:.0%}; closest tool "
-              f"{c['tool']}, {c['confidence']:.0%}).")
+        why = (f"its nearest known request is out of scope, {p.out_of_scope_margin:.2f} nearer than the nearest "
+               f"in-scope one" if p.out_of_scope_margin is not None else f"confidence {p.out_of_scope_confidence:.0%}")
+        print(f"✗ Out of scope: {p.reason} ({why}; closest tool {c['tool']}, {c['confidence']:.0%}).")
         return
     if p.needs_confirmation:
         print("? Please confirm the tool: " + " or ".join(f"{t['tool']} ({t['confidence']:.0%})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from tomas.data import ToolData, load_tool_data
 from tomas.data.planner import PlannerExample, load_handwritten, load_planner_examples, tools_named
 from tomas.data.planner.preferences import preference_class
 from tomas.data.profiling import INPUT_SIZES
+from tomas.data.spelling import SpellingFix, read_as_fixed, word_counts
 from tomas.errors import DataError
 from tomas.eval.planner import (
     confirmation_threshold,
@@ -268,11 +270,18 @@ class PlannerTrainer:
             counts = self.acc.reduce(counts, "sum") / self.acc.num_processes
         return planner_loss(model(**batch), model.decoder, gold, self.cfg.model.config_loss_weight, counts)
 
+    @cached_property
+    def spelling(self) -> SpellingFix | None:
+        """``model.spelling``: the training file's words, to fix typing slips toward (saved beside the planner)."""
+        return SpellingFix(word_counts(e.task for e in self.setup.train)) if self.cfg.model.spelling else None
+
     def evaluate(self) -> dict:
         setup, limit = self.setup, self.cfg.training.eval_limit
-        val = setup.val[:limit] if limit else setup.val
+        # Validation is read as planning reads requests (typing slips fixed): the thresholds chosen here hold there.
+        val = read_as_fixed(setup.val[:limit] if limit else setup.val, self.spelling)
         self.model.decoder.set_scope_memory(self.scope_memory())
-        choices, dev = self.predict(val, "Validating"), self.predict(setup.dev, "Validating (hand-written)")
+        choices, dev = self.predict(val, "Validating"), self.predict(read_as_fixed(setup.dev, self.spelling),
+                                                                     "Validating (hand-written)")
         scope = joint_scope_threshold([(val, choices), (setup.dev, dev)], OUT_OF_SCOPE_REFUSED,
                                       self.model.decoder.scope_boundary)
         choices = with_scope_threshold(choices, scope)
@@ -316,7 +325,8 @@ class PlannerTrainer:
             # The registry's size definitions travel with the planner: it reads stated sizes through them.
             input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
-        save_planner_folder(self.out, self.model, meta, self.cfg.data.assets_dir)
+        save_planner_folder(self.out, self.model, meta, self.cfg.data.assets_dir,
+                            self.spelling.counts if self.spelling is not None else None)
 
     def save_state(self) -> None:
         save_torch({**{key: getattr(self, key) for key in self.COUNTERS}, "weights": self.model.trainable_state_dict(),

@@ -1,0 +1,83 @@
+"""Typing slips fixed before a request is read (``model.spelling``): "clasify this thumbnial", "Sumarize",
+"200 megapixle" become "classify this thumbnail", "Summarize", "200 megapixel", so the reader sees the words
+it was trained on and the size reader a unit it knows.
+
+Conservative on purpose (a wrong fix changes what was asked): only a lowercase or capitalised word of at least
+``MIN_LENGTH`` letters is changed, and only when it is not English (pyspellchecker's word list), not a word the
+training file uses ``MIN_KNOWN`` times (its own typing slips, drawn at random, are rarer) and not part of a
+named input (``named_sizes``); it becomes the training word used at least ``MIN_COUNT`` times that starts with
+the same letter and is fewest edits away (one, or two for words over six letters; rapidfuzz's optimal string
+alignment distance), the most frequent winning a tie. Acronyms, mixed-case names, numbers and short words are
+left alone. The vocabulary is the planner's training file (``spelling.json`` in its folder). Chosen on
+validation (docs/planner.md, "Typing slips").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import cached_property, lru_cache
+
+WORD = re.compile(r"[A-Za-z]+")
+MIN_LENGTH, MIN_KNOWN, MIN_COUNT = 5, 3, 10
+
+
+def word_counts(tasks: Iterable[str]) -> dict[str, int]:
+    """Lowercase word -> how many times the tasks use it (the vocabulary ``SpellingFix`` corrects toward)."""
+    return dict(Counter(w.lower() for task in tasks for w in WORD.findall(task)).most_common())
+
+
+class SpellingFix:
+    """``fix(text) -> text`` with the slips of unknown words corrected toward ``counts`` (``word_counts``)."""
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+        self.frequent = defaultdict(list)  # first letter -> the words to correct toward
+        for w, c in counts.items():
+            if c >= MIN_COUNT:
+                self.frequent[w[0]].append(w)
+        self.word = lru_cache(maxsize=1 << 16)(self._word)  # requests repeat their words
+
+    @cached_property
+    def english(self):
+        """Loaded on the first word that could be a slip (~0.1 s), not on every plan."""
+        from spellchecker import SpellChecker
+
+        return SpellChecker()
+
+    @cached_property
+    def named(self) -> frozenset[str]:
+        from tomas.data.named_sizes import named_sizes
+
+        return frozenset(w.lower() for entry in named_sizes() for name in entry.names for w in WORD.findall(name))
+
+    def nearest(self, word: str) -> str | None:
+        """The frequent training word fewest edits from ``word`` (within its limit), or None."""
+        from rapidfuzz.distance import OSA
+
+        limit = 1 if len(word) <= 6 else 2
+        scored = [(OSA.distance(word, c, score_cutoff=limit), -self.counts[c], c) for c in self.frequent[word[0]]
+                  if abs(len(c) - len(word)) <= limit and c != word]
+        best = min(scored, default=None)
+        return best[2] if best is not None and best[0] <= limit else None
+
+    def _word(self, w: str) -> str:
+        lower = w.lower()
+        if len(w) < MIN_LENGTH or not (w.islower() or w.istitle()) or self.counts.get(lower, 0) >= MIN_KNOWN \
+                or lower in self.named:
+            return w
+        fixed = self.nearest(lower)
+        if fixed is None or self.english.known([lower]):
+            return w
+        return fixed.capitalize() if w.istitle() else fixed
+
+    def __call__(self, text: str) -> str:
+        return WORD.sub(lambda m: self.word(m.group(0)), text)
+
+
+def read_as_fixed(examples: list, fix: SpellingFix | None) -> list:
+    """Planner examples with their tasks as ``fix`` reads them (``fix`` None: as written)."""
+    import dataclasses
+
+    return examples if fix is None else [dataclasses.replace(e, task=fix(e.task)) for e in examples]
