@@ -26,10 +26,10 @@ TASK = "Which of our labels fits a 1920x1080 screenshot best?"
 FREE = ["--cpu-cores", "8", "--memory-gb", "16", "--gpu-sm", "60", "--gpu-memory-gb", "8"]
 
 
-def one_plan(planner_dir: Path, full: bool) -> tuple[float, float, dict]:
+def one_plan(planner_dir: Path, full: bool, task: str = TASK) -> tuple[float, float, dict]:
     """(wall seconds, peak RSS MiB, the plan) of one `tomas plan` in a fresh process."""
     t0 = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "tomas.cli", "plan", TASK, *FREE, "--json", "--device", "cpu",
+    child = subprocess.Popen([sys.executable, "-m", "tomas.cli", "plan", task, *FREE, "--json", "--device", "cpu",
                               "--planner_dir", str(planner_dir), *(["--full_reader"] if full else [])],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = child.stdout.read()
@@ -45,16 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--planner_dir", default="assets/planner")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--output", default=None, help="JSON file for the figures (default: print only)")
+    p.add_argument("--task", default=TASK, help="the request (e.g. one with typing slips, which loads a word list)")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "planner"
         shutil.copytree(args.planner_dir, folder, ignore=shutil.ignore_patterns("reader.*", "tokenizer.json"))
-        one_plan(folder, full=False)  # writes the compiled reader (not timed)
-        runs = {name: [one_plan(folder, full) for _ in range(args.repeats)]
+        one_plan(folder, full=False, task=args.task)  # writes the compiled reader (not timed)
+        runs = {name: [one_plan(folder, full, args.task) for _ in range(args.repeats)]
                 for name, full in (("full_reader", True), ("compiled_reader", False))}
     plans = {name: [r[2] for r in rs] for name, rs in runs.items()}
     same = all(p == plans["full_reader"][0] for ps in plans.values() for p in ps)
-    result = {"planner_dir": args.planner_dir, "repeats": args.repeats, "task": TASK, "same_plan_every_time": same,
+    result = {"planner_dir": args.planner_dir, "repeats": args.repeats, "task": args.task, "same_plan_every_time": same,
               **{name: {"median_wall_s": round(statistics.median(r[0] for r in rs), 3),
                         "walls_s": [round(r[0], 3) for r in rs], "peak_rss_mib_max": round(max(r[1] for r in rs))}
                  for name, rs in runs.items()}}
