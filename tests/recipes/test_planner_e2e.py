@@ -43,7 +43,9 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     # model.spelling: the training file's word counts, to fix typing slips toward (tomas.data.spelling).
     from tomas.data.spelling import word_counts
 
-    assert json.loads((out / "spelling.json").read_text()) == word_counts(r["task"] for r in train)
+    spelling = json.loads((out / "spelling.json").read_text())
+    assert spelling["counts"] == word_counts(r["task"] for r in train) and isinstance(spelling["english_within_reach"],
+                                                                                      list)
     lora = json.loads((out / "adapter_config.json").read_text())
     meta = json.loads((out / "planner.json").read_text())
     assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
@@ -517,7 +519,7 @@ def test_a_typing_slip_is_read_as_the_training_word(planner_run):
     from tomas.inference import load_planner
 
     planner = load_planner(str(planner_run.out), "cpu")
-    counts = json.loads((planner_run.out / "spelling.json").read_text())
+    counts = json.loads((planner_run.out / "spelling.json").read_text())["counts"]
     word = next(w for w, c in counts.items() if c >= MIN_COUNT and len(w) >= 8 and w.isalpha()
                 and w[:3] + w[4] + w[3] + w[5:] not in counts and not planner.spelling.english.known(
                     [w[:3] + w[4] + w[3] + w[5:]]))

@@ -11,7 +11,8 @@ README.md                    model card
 reader.torchscript.pt        optional: the text reader (LLM + merged LoRA + readout) traced to TorchScript,
 reader.json                    its fingerprint, and its tokenizer: written by the first `tomas plan` on CPU,
 tokenizer.json                 so later ones start without transformers or peft (``save_compiled_reader``)
-spelling.json                the training file's word counts: typing slips are fixed toward them (``model.spelling``)
+spelling.json                the training file's word counts, which typing slips are fixed toward, and the English
+                               words near them (``model.spelling``)
 ```
 ``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
 its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.
@@ -48,13 +49,13 @@ COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.jso
 
 
 def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir: str | Path,
-                        word_counts: dict[str, int] | None = None) -> None:
+                        spelling: dict | None = None) -> None:
     """Write ``model`` (a ``PlannerModel``) and ``meta`` as a planner folder, each file atomically; with
-    ``word_counts`` (``data.spelling.word_counts`` of the training file) also ``SPELLING``."""
+    ``spelling`` (``data.spelling.SpellingFix.to_json()`` of the training file) also ``SPELLING``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if word_counts is not None:
-        save_json(word_counts, folder / SPELLING)
+    if spelling is not None:
+        save_json(spelling, folder / SPELLING)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:
         model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
         for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
@@ -203,11 +204,10 @@ def load_spelling(folder: str | Path, meta: PlannerMeta):
     from tomas.data.spelling import SpellingFix
 
     try:
-        counts = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
+        return SpellingFix.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, AttributeError) as e:
         raise DataError(f"{path}: not a readable word-count file ({e.__class__.__name__}); retrain the planner"
                         ) from None
-    return SpellingFix(counts)
 
 
 def load_heads(decoder, folder: str | Path) -> None:

@@ -8,8 +8,9 @@ training file uses ``MIN_KNOWN`` times (its own typing slips, drawn at random, a
 named input (``named_sizes``); it becomes the training word used at least ``MIN_COUNT`` times that starts with
 the same letter and is fewest edits away (one, or two for words over six letters; rapidfuzz's optimal string
 alignment distance), the most frequent winning a tie. Acronyms, mixed-case names, numbers and short words are
-left alone. The vocabulary is the planner's training file (``spelling.json`` in its folder). Chosen on
-validation (docs/planner.md, "Typing slips").
+left alone. The vocabulary is the planner's training file (``spelling.json`` in its folder, with the English
+words the fix could otherwise reach, found once at training so that planning never loads the English list).
+Chosen on validation (docs/planner.md, "Typing slips").
 """
 
 from __future__ import annotations
@@ -28,23 +29,56 @@ def word_counts(tasks: Iterable[str]) -> dict[str, int]:
     return dict(Counter(w.lower() for task in tasks for w in WORD.findall(task)).most_common())
 
 
-class SpellingFix:
-    """``fix(text) -> text`` with the slips of unknown words corrected toward ``counts`` (``word_counts``)."""
+def edit_limit(word: str) -> int:
+    return 1 if len(word) <= 6 else 2
 
-    def __init__(self, counts: dict[str, int]):
+
+class SpellingFix:
+    """``fix(text) -> text`` with the slips of unknown words corrected toward ``counts`` (``word_counts``);
+    ``english``: the English words within reach (``english_within_reach``; None: ask pyspellchecker's list)."""
+
+    def __init__(self, counts: dict[str, int], english: Iterable[str] | None = None):
         self.counts = counts
+        if english is not None:
+            self.english_within_reach = frozenset(english)
         self.frequent = defaultdict(list)  # first letter -> the words to correct toward
         for w, c in counts.items():
             if c >= MIN_COUNT:
                 self.frequent[w[0]].append(w)
         self.word = lru_cache(maxsize=1 << 16)(self._word)  # requests repeat their words
 
+    @classmethod
+    def from_json(cls, saved: dict) -> SpellingFix:
+        """``spelling.json``'s object (``to_json``), or the plain word counts of a planner saved before."""
+        if isinstance(saved.get("counts"), dict):
+            return cls(saved["counts"], saved.get("english_within_reach"))
+        return cls(saved)
+
+    def to_json(self) -> dict:
+        return {"counts": self.counts, "english_within_reach": sorted(self.english_within_reach)}
+
     @cached_property
     def english(self):
-        """Loaded on the first word that could be a slip (~0.1 s), not on every plan."""
+        """pyspellchecker's English list (~0.1 s to load)."""
         from spellchecker import SpellChecker
 
         return SpellChecker()
+
+    @cached_property
+    def english_within_reach(self) -> frozenset[str]:
+        """The English words (of at least ``MIN_LENGTH`` lowercase letters) ``nearest`` would change: the only
+        ones the fix must know are English. One pass over the list with rapidfuzz's batched distances."""
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import cdist
+
+        words = [w for w in self.english.word_frequency.keys() if len(w) >= MIN_LENGTH and w.isalpha() and w.islower()]
+        out = []
+        for letter, targets in self.frequent.items():
+            mine = [w for w in words if w[0] == letter]
+            distances = cdist(mine, targets, scorer=OSA.distance, score_cutoff=2) if mine else []
+            out += [w for w, row in zip(mine, distances) if any(
+                within_reach(w, t, int(d)) for t, d in zip(targets, row))]
+        return frozenset(out)
 
     @cached_property
     def named(self) -> frozenset[str]:
@@ -56,11 +90,11 @@ class SpellingFix:
         """The frequent training word fewest edits from ``word`` (within its limit), or None."""
         from rapidfuzz.distance import OSA
 
-        limit = 1 if len(word) <= 6 else 2
+        limit = edit_limit(word)
         scored = [(OSA.distance(word, c, score_cutoff=limit), -self.counts[c], c) for c in self.frequent[word[0]]
                   if abs(len(c) - len(word)) <= limit and c != word]
-        best = min(scored, default=None)
-        return best[2] if best is not None and best[0] <= limit else None
+        best = min((s for s in scored if within_reach(word, s[2], s[0])), default=None)
+        return best[2] if best is not None else None
 
     def _word(self, w: str) -> str:
         lower = w.lower()
@@ -68,12 +102,18 @@ class SpellingFix:
                 or lower in self.named:
             return w
         fixed = self.nearest(lower)
-        if fixed is None or self.english.known([lower]):
+        if fixed is None or lower in self.english_within_reach:
             return w
         return fixed.capitalize() if w.istitle() else fixed
 
     def __call__(self, text: str) -> str:
         return WORD.sub(lambda m: self.word(m.group(0)), text)
+
+
+def within_reach(word: str, target: str, distance: int) -> bool:
+    """``target`` (a frequent training word with ``word``'s first letter) is one the fix may turn ``word`` into."""
+    limit = edit_limit(word)
+    return target != word and abs(len(target) - len(word)) <= limit and distance <= limit
 
 
 def read_as_fixed(examples: list, fix: SpellingFix | None) -> list:

@@ -326,7 +326,7 @@ class PlannerTrainer:
             input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
         save_planner_folder(self.out, self.model, meta, self.cfg.data.assets_dir,
-                            self.spelling.counts if self.spelling is not None else None)
+                            self.spelling.to_json() if self.spelling is not None else None)
 
     def save_state(self) -> None:
         save_torch({**{key: getattr(self, key) for key in self.COUNTERS}, "weights": self.model.trainable_state_dict(),
