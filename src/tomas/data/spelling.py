@@ -92,7 +92,7 @@ class SpellingFix:
 
         limit = edit_limit(word)
         scored = [(OSA.distance(word, c, score_cutoff=limit), -self.counts[c], c) for c in self.frequent[word[0]]
-                  if abs(len(c) - len(word)) <= limit and c != word]
+                  if abs(len(c) - len(word)) <= limit]  # cheap first: no distance to words of other lengths
         best = min((s for s in scored if within_reach(word, s[2], s[0])), default=None)
         return best[2] if best is not None else None
 

@@ -7,20 +7,14 @@
 set -euo pipefail
 OUT=${1:-runs/scope_only}; ASSETS=${2:-assets}
 HERE=docs/results/planner_issue23/scope_only
-dev2() {  # a planner folder's seeds on data/planner_dev2 (validation, used for choices)
-  for s in 0 1 2; do
-    tomas evaluate-planner --planner_dir "$1/seed_$s" --size_mode numbers --test_file data/planner/val.jsonl \
-      --hand_file data/planner_dev2/requests.jsonl --output_dir "$1/seed_$s/dev2"
-  done
-}
 python "$HERE/variant_data.py" base "$OUT/data_base"
 python experiments/planner_seeds.py --output_dir "$OUT/base" --seeds 0 1 2 --size_modes numbers -- \
   --data.assets_dir "$ASSETS" --data.train_file "$OUT/data_base/train.jsonl"
-dev2 "$OUT/base"
+bash docs/results/planner_issue23/dev2.sh "$OUT/base"
 python "$HERE/variant_data.py" w3s "$OUT/data_w3s"
 python experiments/planner_seeds.py --output_dir "$OUT/w3s" --seeds 0 1 2 --size_modes numbers -- \
   --data.assets_dir "$ASSETS" --data.train_file "$OUT/data_w3s/train.jsonl"
-dev2 "$OUT/w3s"
+bash docs/results/planner_issue23/dev2.sh "$OUT/w3s"
 python "$HERE/decide.py" "$OUT/base" "$OUT/w3s" > "$HERE/decision.json"
 # Baselines on the shipped (scope-only) data, and the shipped planners with the input's facts given:
 python experiments/planner_baselines.py --output_dir "$OUT/baselines" --assets_dir "$ASSETS" --size_modes numbers \

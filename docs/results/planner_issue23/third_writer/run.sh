@@ -6,18 +6,12 @@
 set -euo pipefail
 OUT=${1:-runs/third_writer}; ASSETS=${2:-assets}; SHIPPED=${3:-runs/training_only/B}
 HERE=docs/results/planner_issue23/third_writer
-dev2() {  # a planner folder's seeds on data/planner_dev2 (validation, used for choices)
-  for s in 0 1 2; do
-    tomas evaluate-planner --planner_dir "$1/seed_$s" --size_mode numbers --test_file data/planner/val.jsonl \
-      --hand_file data/planner_dev2/requests.jsonl --output_dir "$1/seed_$s/dev2"
-  done
-}
 python experiments/planner_seeds.py --output_dir "$SHIPPED" --seeds 0 1 2 --size_modes numbers
-dev2 "$SHIPPED"
+bash docs/results/planner_issue23/dev2.sh "$SHIPPED"
 for v in w3 w3b; do
   python "$HERE/variant_data.py" "$v" "$OUT/data_$v"
   python experiments/planner_seeds.py --output_dir "$OUT/$v" --seeds 0 1 2 --size_modes numbers -- \
     --data.assets_dir "$ASSETS" --data.train_file "$OUT/data_$v/train.jsonl"
-  dev2 "$OUT/$v"
+  bash docs/results/planner_issue23/dev2.sh "$OUT/$v"
 done
 python "$HERE/decide.py" "$SHIPPED" "$OUT/w3" "$OUT/w3b" > "$HERE/decision.json"
