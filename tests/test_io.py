@@ -1,12 +1,17 @@
-"""Atomic writes: a failed write leaves nothing behind, a successful one replaces the file whole."""
+"""Atomic writes: a failed write leaves nothing behind, a successful one replaces the file whole. YAML reads:
+fast and safe."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
-from tomas.io import atomic_write, save_json
+from tomas.io import atomic_write, read_yaml, save_json
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_failed_write_leaves_no_file(tmp_path):
@@ -55,3 +60,18 @@ def test_atomic_write_gives_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_read_yaml_reads_the_shipped_banks_as_the_safe_loader_does():
+    """The fast loader must not change a word of the planner's banks or the named-sizes table."""
+    files = sorted((ROOT / "src/tomas/data").rglob("*.yaml"))
+    assert len(files) >= 5
+    for path in files:
+        assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
+
+
+def test_read_yaml_refuses_python_objects(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("!!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(yaml.constructor.ConstructorError):
+        read_yaml(path)

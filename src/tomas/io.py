@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader never sees a half-written asset or checkpoint."""
+"""Atomic file writes (a reader never sees a half-written asset or checkpoint) and fast YAML reads."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import yaml
+
+# libyaml's loader where PyYAML was built with it: 15x faster on the planner's text banks, which a fresh
+# `tomas plan` reads (~150 ms of its cold start with the pure-Python loader)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -51,3 +56,8 @@ def save_jsonl(records: list[dict], path: str | Path) -> Path:
     """One JSON line per record, the whole file rewritten atomically (a metrics history after a resume
     is exactly the run's history)."""
     return atomic_write(path, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in records)))
+
+
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file's data, safely loaded (no Python objects)."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)

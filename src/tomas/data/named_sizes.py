@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from tomas.errors import DataError
+from tomas.io import read_yaml
 
 TABLE = Path(__file__).with_name("named_sizes.yaml")
 KINDS = {"images": ("megapixels", "area"), "texts": ("words", "length")}
@@ -44,7 +43,7 @@ def _distinctive(name: str) -> bool:
 @cache
 def named_sizes(path: Path = TABLE) -> tuple[NamedSize, ...]:
     """The table's entries, checked: each has ``names`` (non-empty strings) and its section's positive value."""
-    obj = yaml.safe_load(path.read_text(encoding="utf-8"))
+    obj = read_yaml(path)
     if not isinstance(obj, dict) or set(obj) - set(KINDS):
         raise DataError(f"{path}: expected the sections {', '.join(KINDS)}")
     out = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
+from tomas.io import read_yaml
 
 TRAINING_ONLY_FILES: tuple[str, ...] = ("training_only.yaml",)
 """The training-only banks of the shipped data, one per writer, in the order their entries are numbered
@@ -18,7 +18,7 @@ taught to the scope head alone (session 10) it passed the rule fixed before scor
 
 @cache
 def load_bank(name: str) -> dict:
-    return yaml.safe_load((Path(__file__).parent / name).read_text(encoding="utf-8"))
+    return read_yaml(Path(__file__).parent / name)
 
 
 def training_only_bank(files: tuple[str, ...] = TRAINING_ONLY_FILES) -> dict:
