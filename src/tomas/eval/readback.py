@@ -49,7 +49,7 @@ def score(texts: list[str], data: ToolData, worst: int = 10, exact: list[bool] |
 
 
 @torch.no_grad()
-def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, batch_size: int = 64,
+def teacher_forced_exact_match(model, llm, data: ToolData, device, cache=None, batch_size: int = 32,
                                progress: str | None = None) -> dict:
     """``progress``: the label of a progress bar (None = no bar). Besides ``score``'s report,
     ``margins`` (config order): each configuration's smallest logit gap (``lm_forward``)."""
