@@ -131,3 +131,19 @@ def test_the_extended_folder_appears_whole(extended):
     assert not [p for p in root.iterdir() if p.name.startswith(f".{out.name}.")]
     assert f'Planner.from_pretrained("{out.name}")' in (out / "README.md").read_text()
     assert oct(out.stat().st_mode & 0o777) == oct(0o755)
+
+
+def test_the_new_tools_words_join_the_typing_slip_vocabulary(planner_run, extended):
+    """The new tool's request words are counted into ``spelling.json`` (nothing of the old counts lost), so a
+    word only its requests use is read as written, and a slip of it is fixed toward it, not toward an old word."""
+    from tomas.data.spelling import SpellingFix
+
+    _, _, _, out, _ = extended
+    old = json.loads((planner_run.out / "spelling.json").read_text())
+    new = json.loads((out / "spelling.json").read_text())
+    assert all(new["counts"].get(w, 0) >= c for w, c in old["counts"].items())
+    added = {w: c - old["counts"].get(w, 0) for w, c in new["counts"].items() if c != old["counts"].get(w, 0)}
+    assert added.get("background", 0) >= 10 and "background" not in old["counts"]  # the registry's words
+    before, after = SpellingFix.from_json(old), SpellingFix.from_json(new)
+    assert after("Remove the backgrund hum") == "Remove the background hum"
+    assert before("Remove the backgrund hum") == "Remove the backgrund hum"

@@ -70,22 +70,24 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
     write_model_card(folder)
 
 
-def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: PlannerMeta) -> None:
+def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: PlannerMeta,
+                         spelling: dict | None = None) -> None:
     """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder``. A new folder is
     written beside it under a temporary name and renamed into place (it appears whole or not at all; an
     existing one is replaced only then); ``folder`` = ``source`` is rewritten file by file, each atomically,
-    ``planner.json`` last. The same LoRA, the extended heads and table, ``meta``, the model card."""
+    ``planner.json`` last. The same LoRA, the extended heads and table, ``meta``, the model card, and ``spelling``
+    as ``SPELLING`` (None: the source's, if it has one)."""
     import shutil
     import tempfile
 
     folder, source = Path(folder), Path(source)
     if folder.resolve() == source.resolve():
-        return _write_added_tool(folder, source, decoder, table, meta)
+        return _write_added_tool(folder, source, decoder, table, meta, spelling)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would stay with the folder
     try:
-        _write_added_tool(staging, source, decoder, table, meta, name=folder.name)
+        _write_added_tool(staging, source, decoder, table, meta, spelling, name=folder.name)
         old = folder.with_name(staging.name + ".old") if folder.exists() else None
         if old:
             folder.rename(old)
@@ -97,12 +99,15 @@ def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table,
         raise
 
 
-def _write_added_tool(folder: Path, source: Path, decoder, table, meta: PlannerMeta, name: str | None = None) -> None:
+def _write_added_tool(folder: Path, source: Path, decoder, table, meta: PlannerMeta, spelling: dict | None,
+                      name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
-        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, SPELLING):
+        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, *([] if spelling else [SPELLING])):
             if (source / file).is_file():
                 atomic_write(folder / file, lambda p, src=source / file: p.write_bytes(src.read_bytes()))
+    if spelling:
+        save_json(spelling, folder / SPELLING)
     heads = {n: t.detach().cpu().contiguous() for n, t in decoder.state_dict().items()}
     atomic_write(folder / HEADS, lambda p: save_file(heads, str(p)))
     save_json({str(i): e for i, e in table.lookup.items()}, folder / TABLE_FILES[0])

@@ -54,6 +54,12 @@ class SpellingFix:
             return cls(saved["counts"], saved.get("english_within_reach"))
         return cls(saved)
 
+    def with_tasks(self, tasks: Iterable[str]) -> SpellingFix:
+        """This vocabulary plus the words of ``tasks`` (a tool added after training: its words are then read as
+        written, and slips are fixed toward them too)."""
+        counts = Counter(self.counts) + Counter(word_counts(tasks))
+        return SpellingFix(dict(counts.most_common()))
+
     def to_json(self) -> dict:
         return {"counts": self.counts, "english_within_reach": sorted(self.english_within_reach)}
 

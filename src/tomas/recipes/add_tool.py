@@ -73,8 +73,9 @@ def old_raw_rows(planner: LoadedPlanner, encoder, tool_names: list[str]) -> torc
     return raw
 
 
-def example_prompts(path: str | None, tool, configs: list[Configuration], seed: int) -> tuple[list[str], str]:
-    """(prompts, where they came from): the user's requests, or requests generated from the registry."""
+def example_prompts(path: str | None, tool, configs: list[Configuration], seed: int
+                    ) -> tuple[list[str], list[str], str]:
+    """(tasks, prompts, where they came from): the user's requests, or requests generated from the registry."""
     if path is not None:
         requests = read_requests(path)
         bad = next((r for r in requests if isinstance(r, BadLine)), None)
@@ -82,12 +83,13 @@ def example_prompts(path: str | None, tool, configs: list[Configuration], seed: 
             raise DataError(bad.error)
         if len(requests) > MAX_EXAMPLES:
             raise DataError(f"{path}: {len(requests)} requests, at most {MAX_EXAMPLES}")
-        return [render_prompt(r["task"], r["free_resources"], r.get("latency_budget_ms")) for r in requests], path
+        return ([r["task"] for r in requests],
+                [render_prompt(r["task"], r["free_resources"], r.get("latency_budget_ms")) for r in requests], path)
     own = ToolData([tool], [replace(c, config_id=k) for k, c in enumerate(configs)], tool.name)
     generated = generate_planner(own, seed=seed, train_per_tool=MAX_EXAMPLES, val_per_tool=0, test_per_tool=0,
                                  out_of_scope_share=0, scope_only_files=())["train"]
-    return ([render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in generated],
-            "generated from its registry entry")
+    return ([e.task for e in generated], [render_prompt(e.task, e.free_resources, e.latency_budget_ms)
+                                          for e in generated], "generated from its registry entry")
 
 
 def replay_prompts(data: ToolData, tool_names: list[str], seed: int) -> tuple[list[str], torch.Tensor]:
@@ -121,7 +123,7 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     log(f"Rows for {len(configs)} configurations of {name} from {encoder_checkpoint}...")
     new_rows = new_tool_rows(planner, tool, configs, encoder_checkpoint, log)
     decoder = extend_decoder(planner.model.decoder, table, new_rows.to(planner.device))
-    prompts, source = example_prompts(examples, tool, configs, seed)
+    tasks, prompts, source = example_prompts(examples, tool, configs, seed)
     replay, replay_tools = replay_prompts(data, planner.table.tool_names, seed)
     log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
     states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
@@ -130,7 +132,8 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     added = {"num_examples": len(prompts), "examples": source, "encoder_checkpoint": str(encoder_checkpoint)}
     meta = extended_meta(planner, table, tool, configs, tool_registry, profiling_data, added)
     out = output_dir or planner_dir
-    save_with_added_tool(out, planner_dir, decoder, table, meta)  # a new folder appears whole, or not at all
+    spelling = planner.spelling.with_tasks(tasks).to_json() if planner.spelling else None  # its words known
+    save_with_added_tool(out, planner_dir, decoder, table, meta, spelling)  # a new folder appears whole, or not at all
     log(f"✓ {out}: {len(table.tool_names)} tools, {table.num_configs} configurations "
         f"(plan with `tomas plan --planner_dir {out} ...`)")
     return meta.added_tools[-1]
