@@ -1,6 +1,7 @@
 """The rule fixed before scoring (rules.json) applied to each candidate against the shipped planners, on the three
 validation sets only (plan accuracy on the generated validation split, data/planner_dev and data/planner_dev2).
-Usage: python decide.py SHIPPED_DIR CANDIDATE_DIR [...] > decision.json; each DIR holds seed_{0,1,2} scored by
+Usage: python decide.py [--rules RULES_JSON] SHIPPED_DIR CANDIDATE_DIR [...] > decision.json (rules: this folder's
+rules.json unless given; session 12's languages/ variant uses the same rule); each DIR holds seed_{0,1,2} scored by
 experiments/planner_seeds.py (numbers/) and by evaluate-planner on data/planner_dev2 (dev2/)."""
 import json
 import statistics
@@ -27,9 +28,12 @@ def summary(run: Path) -> dict:
     return out
 
 
-shipped = summary(Path(sys.argv[1]))
-report = {"rules": json.loads((Path(__file__).parent / "rules.json").read_text()), "shipped": shipped}
-for run in sys.argv[2:]:
+args, rules = sys.argv[1:], Path(__file__).parent / "rules.json"
+if args[:1] == ["--rules"]:
+    rules, args = Path(args[1]), args[2:]
+shipped = summary(Path(args[0]))
+report = {"rules": json.loads(rules.read_text()), "shipped": shipped}
+for run in args[1:]:
     c = summary(Path(run))
     higher = c["mean_plan_of_three"] > shipped["mean_plan_of_three"]
     no_drop = all(c[n]["plan_accuracy"]["mean"] >= shipped[n]["plan_accuracy"]["mean"] - max(
