@@ -69,3 +69,16 @@ def test_the_saved_english_words_decide_as_the_english_list_does():
     texts = ["clasify this thumbnial", "a thumb drive", "Sumarize it", "the photo", "a herbariums sheet"]
     assert [saved(t) for t in texts] == [trained(t) for t in texts]
     assert "english" not in saved.__dict__  # the list was never loaded
+
+
+def test_a_tool_added_later_brings_its_words():
+    """``with_tasks``: every old count kept and the new requests' words added; a word they use ``MIN_COUNT`` times
+    is one slips are fixed toward, and the saved file round-trips with the English words found again."""
+    fix = SpellingFix(word_counts(TRAINING))
+    added = fix.with_tasks(["Denoise the podcast recording"] * MIN_COUNT)
+    assert all(added.counts[w] == c + (MIN_COUNT if w in ("the",) else 0) for w, c in fix.counts.items())
+    assert added.counts["denoise"] == added.counts["podcast"] == MIN_COUNT
+    assert fix("denoise the podcst") == "denoise the podcst"  # before: nothing to fix it toward
+    assert added("denoise the podcst") == "denoise the podcast"
+    saved = SpellingFix.from_json(added.to_json())
+    assert saved.counts == added.counts and saved("denoise the podcst") == "denoise the podcast"

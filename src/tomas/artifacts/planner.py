@@ -11,8 +11,8 @@ README.md                    model card
 reader.torchscript.pt        optional: the text reader (LLM + merged LoRA + readout) traced to TorchScript,
 reader.json                    its fingerprint, and its tokenizer: written by the first `tomas plan` on CPU,
 tokenizer.json                 so later ones start without transformers or peft (``save_compiled_reader``)
-spelling.json                the training file's word counts, which typing slips are fixed toward, and the English
-                               words near them (``model.spelling``)
+spelling.json                the training file's word counts (plus an added tool's requests'), which typing slips
+                               are fixed toward, and the English words near them (``model.spelling``)
 ```
 ``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
 its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.

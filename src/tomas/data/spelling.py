@@ -8,8 +8,9 @@ training file uses ``MIN_KNOWN`` times (its own typing slips, drawn at random, a
 named input (``named_sizes``); it becomes the training word used at least ``MIN_COUNT`` times that starts with
 the same letter and is fewest edits away (one, or two for words over six letters; rapidfuzz's optimal string
 alignment distance), the most frequent winning a tie. Acronyms, mixed-case names, numbers and short words are
-left alone. The vocabulary is the planner's training file (``spelling.json`` in its folder, with the English
-words the fix could otherwise reach, found once at training so that planning never loads the English list).
+left alone. The vocabulary is the planner's training file, plus the requests of a tool added later (``spelling.json``
+in its folder, with the English words the fix could otherwise reach, found once at training or ``tomas add-tool``
+so that planning never loads the English list).
 Chosen on validation (docs/planner.md, "Typing slips").
 """
 
@@ -55,8 +56,9 @@ class SpellingFix:
         return cls(saved)
 
     def with_tasks(self, tasks: Iterable[str]) -> SpellingFix:
-        """This vocabulary plus the words of ``tasks`` (a tool added after training: its words are then read as
-        written, and slips are fixed toward them too)."""
+        """This vocabulary plus the words of ``tasks`` (a tool added after training: a word they use ``MIN_KNOWN``
+        times is then read as written, one used ``MIN_COUNT`` times is fixed toward). The English words within
+        reach are found again, from the installed pyspellchecker, when the result is saved (``to_json``)."""
         counts = Counter(self.counts) + Counter(word_counts(tasks))
         return SpellingFix(dict(counts.most_common()))
 

@@ -23,7 +23,7 @@ from tomas.artifacts.planner import read_meta
 from tomas.config import HAND_FILES, PLANNER_DIR, PRETRAIN_YAML, PlannerConfig, parse_config, shipped
 from tomas.config.commands import EvaluateArgs, ExportArgs, RunConfig, Stage, choices
 from tomas.config.parsing import replace_keys
-from tomas.io import save_json
+from tomas.io import read_yaml, save_json
 
 STATE, SUMMARY = "run_state.json", "run_summary.json"
 STAGES = choices(Stage)
@@ -164,12 +164,11 @@ class MainJob:
     def planner_names_reader(self) -> bool:
         """The planner's YAML or flags choose its text reader (``model.llm_model``: the shipped one reads with
         MiniLM, whatever Phase 0 ran on)."""
-        import yaml
 
         if "--model.llm_model" in self.planner_argv:
             return True
         path = Path(shipped(self.cfg.planner_config))
-        loaded = yaml.safe_load(path.read_text()) if path.is_file() else None
+        loaded = read_yaml(path) if path.is_file() else None
         return "llm_model" in ((loaded or {}).get("model") or {})
 
     def train_planner(self, cfg: PlannerConfig) -> dict:

@@ -1,6 +1,7 @@
 """Training data with the summaries-that-name-a-language bank (validation and test are the shipped files, byte for
 byte): python variant_data.py OUT_DIR. The shipped training-only bank plus ``training_only_languages.yaml`` (this
 folder: not adopted, so not among the package's banks)."""
+import json
 import sys
 from pathlib import Path
 
@@ -12,4 +13,11 @@ from tomas.data.planner.banks import training_only_bank
 bank = training_only_bank(("training_only.yaml", str(Path(__file__).parent / "training_only_languages.yaml")))
 text.TRAINING_TEMPLATES = {tool: tuple(t) for tool, t in bank["templates"].items()}
 data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
-write_planner(generate_planner(data), sys.argv[1])
+splits = generate_planner(data)
+write_planner(splits, sys.argv[1])
+first_new = len(training_only_bank(("training_only.yaml",))["templates"]["text_summarization"])
+summaries = [e for e in splits["train"] if e.tool == "text_summarization"]
+new = [e for e in summaries if "/extra-" in e.phrasing and int(e.phrasing.rsplit("-", 1)[1]) >= first_new]
+counts = {"train": len(splits["train"]), "summaries": len(summaries), "summaries_from_the_new_templates": len(new)}
+(Path(sys.argv[1]) / "counts.json").write_text(json.dumps(counts, indent=1) + "\n")
+print(counts)
