@@ -16,7 +16,7 @@ import torch
 from tomas.artifacts.assets import BEST, METRICS
 from tomas.config import PRETRAIN_YAML, PretrainConfig, parse_config
 from tomas.io import save_jsonl
-from tomas.training.distributed import main_process_log, make_accelerator, run_device, trackers
+from tomas.training.distributed import end_run, main_process_log, make_accelerator, run_device, trackers
 from tomas.training.phase0 import Phase0Trainer
 from tomas.training.phase0_setup import setup
 
@@ -46,6 +46,8 @@ def pretrain(cfg: PretrainConfig, config_file: str | None = None, log=print) -> 
         f"({trainer.steps_per_epoch} steps/pass)...")
     final = {**trainer.fit(), "target_reached": trainer.finished,  # the summary says whether the target was met
              "stopped_by": None if trainer.finished else trainer.repair_cap()}  # and if not, which cap stopped it
+    del trainer
+    end_run(acc)
     log(f"[5/5] Done: best checkpoint {Path(cfg.output_dir) / BEST}, metrics {Path(cfg.output_dir) / METRICS}")
     return final
 

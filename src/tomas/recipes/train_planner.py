@@ -11,7 +11,7 @@ import shlex
 import sys
 
 from tomas.config import PLANNER_YAML, PlannerConfig, parse_config
-from tomas.training.distributed import main_process_log, make_accelerator
+from tomas.training.distributed import end_run, main_process_log, make_accelerator
 from tomas.training.planner import PlannerTrainer, setup
 
 
@@ -25,6 +25,7 @@ def train_planner(cfg: PlannerConfig, config_file: str | None = None, log=print,
     s = setup(cfg, log, acc)
     log("Training the planner...")
     final = PlannerTrainer(s, log, command or f"tomas train --config {config_file or PLANNER_YAML}").fit()
+    end_run(acc)
     log(f"Done: best planner in {cfg.output_dir}; "
         f"last validation tool {final.get('val_tool_accuracy', 0):.1%}, "
         f"config {final.get('val_config_accuracy', 0):.1%}")

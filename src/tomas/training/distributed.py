@@ -10,6 +10,7 @@ logs, writes files and shows progress bars (``main_process_log``).
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 from collections.abc import Callable
@@ -50,6 +51,18 @@ def barrier(acc) -> None:
         acc.wait_for_everyone()
     elif acc.num_processes > 1:  # accelerate's barrier names a CUDA device even for CPU processes: fails with 1 GPU
         torch.distributed.barrier()
+
+
+def end_run(acc) -> None:
+    """Ends a run on every process: past training together, then the DDP wrappers released (the caller drops its
+    trainer first), trackers finished and the process group destroyed while the interpreter is fully alive. A gloo
+    group left to interpreter shutdown can still hold finished work whose tensors need the GIL, and its worker
+    thread then aborts the process ("terminate called without an active exception") after a run that succeeded."""
+    barrier(acc)
+    acc.free_memory()  # accelerate's own references to the prepared models and optimizers
+    gc.collect()  # a trainer and its DDP-wrapped objective reference each other
+    acc.end_training()
+    gc.collect()
 
 
 class Objective(nn.Module):

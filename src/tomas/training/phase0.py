@@ -27,7 +27,7 @@ from tomas.eval.readback import anchor_right, sharded_exact_match
 from tomas.io import save_jsonl, save_torch
 from tomas.models.self_encoding import PromptCache, SelfEncoder, checkpoint_header, lm_forward
 from tomas.plots import plot_phase0_history
-from tomas.training.distributed import Objective, barrier, flat, init_trackers
+from tomas.training.distributed import Objective, flat, init_trackers
 from tomas.training.phase0_setup import Phase0Setup, phase0_optimizers
 from tomas.training.schedule import epoch_batches, every
 from tomas.training.state import load_state, restore, resume_file, stateful_dicts
@@ -202,8 +202,6 @@ class Phase0Trainer:
         run = {"anchor": self.fit_anchor, "lm": self.fit_lm, "check": self.full_check, "repair": self.fit_repair}
         while self.stage != "done":
             run[self.stage]()
-        barrier(self.acc)
-        self.acc.end_training()
         return self.history[-1] if self.history else {}
 
     def next_stage(self, stage: str) -> None:

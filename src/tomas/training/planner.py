@@ -49,7 +49,7 @@ from tomas.models.planner import (
 )
 from tomas.models.scope import NearestScope
 from tomas.plots import plot_planner_history
-from tomas.training.distributed import Objective, barrier, make_accelerator, run_device
+from tomas.training.distributed import Objective, make_accelerator, run_device
 from tomas.training.planner_loss import loss_counts, planner_loss
 from tomas.training.schedule import bucketed_batches, every, lr_lambda, seed_everything
 from tomas.training.state import load_state, restore, resume_file, stateful_dicts
@@ -395,5 +395,4 @@ class PlannerTrainer:
             if self.acc.is_main_process and (is_eval or every(self.step, training.save_every_steps)):
                 self.save_state()
         bar.close()
-        barrier(self.acc)
         return next((r for r in reversed(self.history) if "val_tool_accuracy" in r), {})
