@@ -116,7 +116,7 @@ class TrainingConfig(OptimConfig):
     is below target_loss."""
     check_size: int = 64
     """Configurations in each sampled check (a fresh random sample every time)."""
-    target_loss: float = 0.02
+    target_loss: float = 0.005
     """Sampled checks start once the mean LM loss since the last one is below this; the LM stage ends when
     a check reaches target_exact_match."""
     target_exact_match: float = 1.0
