@@ -1,6 +1,7 @@
 """The rule fixed before scoring (rules.json) applied to the scope-only variant against the baseline, on the three
 validation sets only (the generated validation split, data/planner_dev and data/planner_dev2).
-Usage: python decide.py BASELINE_DIR CANDIDATE_DIR > decision.json; each DIR holds seed_{0,1,2} scored by
+Usage: python decide.py BASELINE_DIR CANDIDATE_DIR [RULES_JSON NAME] > decision.json (default: this folder's
+rules.json, name w3s; the same rule decides a later variant with its own rules file); each DIR holds seed_{0,1,2} scored by
 experiments/planner_seeds.py (numbers/) and by evaluate-planner on data/planner_dev2 (dev2/)."""
 import json
 import statistics
@@ -32,9 +33,10 @@ def not_lower(c: dict, base: dict, key: str) -> bool:
 
 
 base, cand = summary(Path(sys.argv[1])), summary(Path(sys.argv[2]))
+rules, name = (Path(sys.argv[3]), sys.argv[4]) if len(sys.argv) > 4 else (Path(__file__).parent / "rules.json", "w3s")
 checks = {"a_recall_higher": cand["mean_of_three"]["out_of_scope_recall"] > base["mean_of_three"]["out_of_scope_recall"]
           and not_lower(cand, base, "out_of_scope_recall"),
           "b_plan_not_lower": not_lower(cand, base, "plan_accuracy"),
           "c_refused_at_most_2pct": all(cand[n]["in_scope_refused"]["mean"] <= 0.02 for n in SETS)}
-print(json.dumps({"rules": json.loads((Path(__file__).parent / "rules.json").read_text()), "baseline": base,
-                  "w3s": cand, "checks": checks, "adopted": all(checks.values())}, indent=1))
+print(json.dumps({"rules": json.loads(rules.read_text()), "baseline": base, name: cand, "checks": checks,
+                  "adopted": all(checks.values())}, indent=1))
