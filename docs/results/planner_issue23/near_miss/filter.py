@@ -1,8 +1,9 @@
 """The fourth writer's raw requests -> training_only_w4.yaml (this folder), dropped by script where they would blur
-what a split holds out: python filter.py RAW.yaml. Drops a request whose `needs` is a registered tool, one that
-names a validation or test language or question (a held-out slot value), one equal (case and punctuation aside)
-to any bank request or planner task, and one within 0.8 similarity (difflib) of a validation, test or hand-written
-request. Prints what it dropped and why."""
+what a split holds out. From the repository root: `python docs/results/planner_issue23/near_miss/filter.py
+docs/results/planner_issue23/near_miss/writer_raw.yaml` (the writer's file as written; what it printed:
+filter_log.txt). Drops a request whose `needs` is a registered tool, one that names a validation or test language
+or question (a held-out slot value), one equal (case and punctuation aside) to any bank request or planner task,
+and one within 0.8 similarity (difflib) of a validation, test or hand-written request."""
 import difflib
 import json
 import re

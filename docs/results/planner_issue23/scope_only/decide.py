@@ -1,7 +1,8 @@
 """The rule fixed before scoring (rules.json) applied to the scope-only variant against the baseline, on the three
 validation sets only (the generated validation split, data/planner_dev and data/planner_dev2).
-Usage: python decide.py BASELINE_DIR CANDIDATE_DIR [RULES_JSON NAME] > decision.json (default: this folder's
-rules.json, name w3s; the same rule decides a later variant with its own rules file); each DIR holds seed_{0,1,2} scored by
+Usage: python decide.py BASELINE_DIR CANDIDATE_DIR [RULES_JSON NAME] > decision.json (default: this
+folder's rules.json, name w3s; the same rule decides a later variant with its own rules file); each DIR holds
+seed_{0,1,2} scored by
 experiments/planner_seeds.py (numbers/) and by evaluate-planner on data/planner_dev2 (dev2/)."""
 import json
 import statistics
@@ -32,6 +33,8 @@ def not_lower(c: dict, base: dict, key: str) -> bool:
     return all(c[n][key]["mean"] >= base[n][key]["mean"] - max(c[n][key]["std"], base[n][key]["std"]) for n in SETS)
 
 
+if len(sys.argv) not in (3, 5):
+    raise SystemExit("usage: decide.py BASELINE_DIR CANDIDATE_DIR [RULES_JSON NAME]")
 base, cand = summary(Path(sys.argv[1])), summary(Path(sys.argv[2]))
 rules, name = (Path(sys.argv[3]), sys.argv[4]) if len(sys.argv) > 4 else (Path(__file__).parent / "rules.json", "w3s")
 checks = {"a_recall_higher": cand["mean_of_three"]["out_of_scope_recall"] > base["mean_of_three"]["out_of_scope_recall"]
