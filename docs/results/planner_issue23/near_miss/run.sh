@@ -12,3 +12,4 @@ python experiments/planner_seeds.py --output_dir "$OUT/w4s" --seeds 0 1 2 --size
 bash docs/results/planner_issue23/dev2.sh "$OUT/w4s"
 python docs/results/planner_issue23/scope_only/decide.py "$BASE" "$OUT/w4s" "$HERE/rules.json" w4s > "$HERE/decision.json"
 cp "$OUT/w4s/summary.json" "$HERE/w4s_summary.json"
+python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/w4s" > "$HERE/tests_read_afterwards.json"
