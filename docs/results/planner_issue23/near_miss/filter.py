@@ -36,11 +36,15 @@ for request, needs in raw:
     low = request.lower()
     why = ("needs a registered tool" if needs in registered else
            "names a held-out value" if any(re.search(rf"\b{re.escape(v)}\b", low) for v in held) else
-           "already a request or task" if norm(request) in seen or norm(request) in {norm(r) for r, _ in kept} else
+           "already a request or task" if norm(request) in seen else
            next((f"near an evaluated request: {e!r}" for e in evaluated
                  if difflib.SequenceMatcher(None, low, e.lower()).quick_ratio() >= 0.8
                  and difflib.SequenceMatcher(None, low, e.lower()).ratio() >= 0.8), None))
-    (dropped.append((request, why)) if why else kept.append([request, needs]))
+    if why:
+        dropped.append((request, why))
+    else:
+        kept.append([request, needs])
+        seen.add(norm(request))  # a later copy of a kept request is dropped too
 header = (Path(HERE / "header.txt").read_text() if (HERE / "header.txt").is_file() else "")
 (HERE / "training_only_w4.yaml").write_text(header + yaml.safe_dump(
     {"templates": {}, "out_of_scope": kept}, allow_unicode=True, width=200, sort_keys=False))
