@@ -27,6 +27,7 @@ from tomas.emit import emit
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice
+from tomas.models.lexical import LexicalTool
 from tomas.models.llm import load_llm, resolve_device
 from tomas.models.planner import (
     CompiledPlanner,
@@ -249,6 +250,7 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         # matmuls on every layer it adapts (~15% of a forward pass with the preset on this CPU).
         model.lm.merge_adapter()
     set_scope_threshold(model.decoder, meta)
+    set_lexical(model.decoder, folder, meta)
     if compiled:
         write_compiled_reader(folder, model, llm.tokenizer, meta)
     return LoadedPlanner(cfg, meta, model.eval(), llm.tokenizer, table, dev, artifacts.load_spelling(folder, meta))
@@ -265,6 +267,7 @@ def load_compiled_planner(folder: Path, meta: PlannerMeta, cfg: PlannerConfig, t
                             artifacts.saved_live_rows(folder))
     artifacts.load_heads(decoder, folder)
     set_scope_threshold(decoder, meta)
+    set_lexical(decoder, folder, meta)
     model = CompiledPlanner(reader, decoder).eval()
     return LoadedPlanner(cfg, meta, model, FastTokenizer(tokenizer_path, pad_id), table, torch.device("cpu"),
                          artifacts.load_spelling(folder, meta))
@@ -274,6 +277,12 @@ def set_scope_threshold(decoder, meta: PlannerMeta) -> None:
     """The refusal threshold chosen on validation (the score's own boundary for a planner saved without one)."""
     above = meta.out_of_scope_above
     decoder.out_of_scope_above = above if above is not None else decoder.scope_boundary
+
+
+def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:
+    """The folder's lexical tool evidence at the weight chosen on validation (none saved: the tool head alone)."""
+    decoder.lexical = LexicalTool.load(folder) if meta.lexical_weight else None
+    decoder.lexical_weight = meta.lexical_weight if decoder.lexical is not None else 0.0
 
 
 def reader_width(reader, pad_id: int) -> int:

@@ -48,6 +48,12 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
                                                                                       list)
     lora = json.loads((out / "adapter_config.json").read_text())
     meta = json.loads((out / "planner.json").read_text())
+    # model.lexical: the TF-IDF model of the training file, its weight chosen at every evaluation (the best saved).
+    from tomas.models.lexical import GRID, NO_TOOL, LexicalTool
+
+    assert LexicalTool.load(out).classes == sorted({r["tool"] or NO_TOOL for r in train})
+    assert all(r["val_lexical_weight"] in GRID for r in evals)
+    assert meta["lexical_weight"] == meta["validation"]["val_lexical_weight"]
     assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
     assert meta["llm_model"] == "tiny" and meta["num_configs"] == 20 and meta["format_version"] == 2
     card = (out / "README.md").read_text()
@@ -344,6 +350,30 @@ def test_python_api_plans_like_the_cli(planner_run):
     assert [(p.tool, p.config_id) for p in twice] == [(r.tool, r.config_id)] * 2
     with pytest.raises(DataError, match="request 1: field task"):
         planner.plan_batch([{"task": "ok", "free_resources": free}, {"free_resources": free}])
+
+
+def test_the_lexical_evidence_enters_the_tool_choice_at_its_weight(planner_run, tmp_path):
+    """A heavy weight makes the words decide the tool; weight 0 is the tool head alone."""
+    import shutil
+
+    from tomas import Planner
+    from tomas.models.lexical import LexicalTool
+
+    tasks = [json.loads(line)["task"] for line in (planner_run.data / "train.jsonl").read_text().splitlines()][:40]
+    free = {"cpu_cores": 64, "memory_gb": 512, "gpu_sm": 132, "gpu_memory_gb": 80}
+    tools = {}
+    for weight in (0.0, 100.0):
+        folder = tmp_path / str(weight)
+        shutil.copytree(planner_run.out, folder)
+        meta = json.loads((folder / "planner.json").read_text())
+        (folder / "planner.json").write_text(json.dumps(meta | {"lexical_weight": weight, "out_of_scope_above": 1e9}))
+        planner = Planner.from_pretrained(str(folder), device="cpu")
+        tools[weight] = [p.tool for p in planner.plan_batch([{"task": t, "free_resources": free} for t in tasks])]
+    names = planner.tools
+    words = LexicalTool.load(planner_run.out).log_probs(tasks, names).argmax(-1).tolist()
+    assert tools[100.0] == [names[k] for k in words]
+    head = Planner.from_pretrained(str(tmp_path / "0.0"), device="cpu")._loaded.model.decoder
+    assert head.lexical is None and head.lexical_weight == 0.0
 
 
 def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):

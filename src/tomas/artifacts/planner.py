@@ -33,6 +33,7 @@ from safetensors.torch import load_file, save_file
 from tomas.artifacts.planner_meta import FORMAT_VERSION, PlannerMeta
 from tomas.errors import DataError
 from tomas.io import atomic_write, save_json
+from tomas.models.lexical import FILES as LEXICAL_FILES
 
 ADAPTER_CONFIG, ADAPTER_WEIGHTS, HEADS = "adapter_config.json", "adapter_model.safetensors", "heads.safetensors"
 META, CARD = "planner.json", "README.md"
@@ -56,6 +57,8 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
     folder.mkdir(parents=True, exist_ok=True)
     if spelling is not None:
         save_json(spelling, folder / SPELLING)
+    if model.decoder.lexical is not None:
+        model.decoder.lexical.save(folder)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:
         model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
         for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
@@ -75,8 +78,8 @@ def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table,
     """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder``. A new folder is
     written beside it under a temporary name and renamed into place (it appears whole or not at all; an
     existing one is replaced only then); ``folder`` = ``source`` is rewritten file by file, each atomically,
-    ``planner.json`` last. The same LoRA, the extended heads and table, ``meta``, the model card, and ``spelling``
-    as ``SPELLING`` (None: the source's, if it has one)."""
+    ``planner.json`` last. The same LoRA and lexical model, the extended heads and table, ``meta``, the model card,
+    and ``spelling`` as ``SPELLING`` (None: the source's, if it has one)."""
     import shutil
     import tempfile
 
@@ -103,7 +106,7 @@ def _write_added_tool(folder: Path, source: Path, decoder, table, meta: PlannerM
                       name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
-        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, *([] if spelling else [SPELLING])):
+        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, *LEXICAL_FILES, *([] if spelling else [SPELLING])):
             if (source / file).is_file():
                 atomic_write(folder / file, lambda p, src=source / file: p.write_bytes(src.read_bytes()))
     if spelling:

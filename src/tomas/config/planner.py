@@ -110,6 +110,11 @@ class PlannerModelConfig(LLMChoice):
     thumbnail", "200 megapixle" -> "200 megapixel"), toward the training file's frequent words, which training
     saves beside the planner (``spelling.json``; ``tomas.data.spelling``). Chosen on validation
     (docs/planner.md, "Typing slips")."""
+    lexical: bool = True
+    """The request's words as tool evidence beside the tool head: TF-IDF (word 1–2 and character 2–5 grams) +
+    logistic regression fitted on the training file (``models.lexical``; saved beside the planner), its
+    log-probabilities added to the tool head's × a weight chosen on validation at every evaluation (0 turns it
+    off). Chosen on validation (docs/planner.md, "Lexical tool evidence")."""
     size_reader: Literal["numbers", "off"] = "numbers"
     """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
     exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned

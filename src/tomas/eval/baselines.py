@@ -31,11 +31,10 @@ from tomas.eval.planner import (
 )
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice
+from tomas.models.lexical import CHAR_NGRAMS, NO_TOOL, WORD_NGRAMS
 from tomas.models.llm import embedded_model_dir
 
 READERS = choices(BaselineReader)
-NO_TOOL = "(out of scope)"
-"""The tool classifier's class for requests no registered tool serves."""
 
 
 @functools.cache
@@ -78,8 +77,8 @@ def fit_baseline(reader: str, train: list[PlannerExample], seed: int = 0) -> Bas
 
     tasks = [e.task for e in train]
     if reader == "tfidf":
-        words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        words = TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True)  # the planner's lexical model's
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True)
         vectorizer = FeatureUnion([("word", words), ("char", chars)])
         features, featurize = vectorizer.fit_transform(tasks), vectorizer.transform
     elif reader == "minilm":

@@ -15,7 +15,8 @@ from tomas.data.registry import Tool
 from tomas.data.size_reader import SizeHint, size_hints
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice
-from tomas.models.planner import PlannerModel, free_tensor, predict_requests
+from tomas.models.lexical import choose_weight
+from tomas.models.planner import PlannerModel, free_tensor, predict_requests, prompt_states, render_prompt
 
 
 def predict_examples(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device,
@@ -32,6 +33,21 @@ SIZE_MODES = choices(SizeMode)
 names exactly (the shipped planner), ``unnamed`` = numbers only (no table of named inputs), ``off`` = the
 learned reading alone, ``given`` = the example's size passed as the input's facts
 (what a caller with the file in hand gets)."""
+
+
+def lexical_weight(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device) -> float:
+    """``model.lexical``'s weight chosen on these validation requests (``models.lexical.choose_weight``; 0 without
+    a lexical model)."""
+    decoder = model.decoder
+    prior = decoder.lexical.log_probs([e.task for e in examples], decoder.table.tool_names) if decoder.lexical else None
+    if prior is None:
+        return 0.0
+    states = prompt_states(model, tokenizer, [render_prompt(e.task, e.free_resources, e.latency_budget_ms)
+                                              for e in examples], device)
+    with torch.no_grad():
+        tool_logp = decoder.tool_head(states.to(decoder.tool_head.weight.device)).float().log_softmax(-1).cpu()
+    names = decoder.table.tool_names
+    return choose_weight(tool_logp, prior, [names.index(e.tool) if e.tool else None for e in examples])
 
 
 def example_hints(examples: list[PlannerExample], tools: list[Tool], table: ConfigTable,

@@ -30,6 +30,7 @@ from tomas.data.planner.preferences import PREFERENCE_NAMES
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable, num_features
+from tomas.models.lexical import LexicalTool
 from tomas.models.scope import BOUNDARY, NearestScope
 
 PREFERENCE_SCALE = 100.0
@@ -176,6 +177,9 @@ class HierarchicalDecoder(nn.Module):
         self.preference_head = nn.Linear(hidden_size, 1 + len(PREFERENCE_NAMES)) if preferences else None
         self.build_feature_scorer(hidden_size)
         self.table = table
+        self.lexical: LexicalTool | None = None
+        """``model.lexical``: the request's words as tool evidence, × ``lexical_weight`` (chosen on validation)."""
+        self.lexical_weight = 0.0
         self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
 
@@ -234,6 +238,12 @@ class HierarchicalDecoder(nn.Module):
             scores = scores + (feats * weights.float().unsqueeze(1)).sum(-1)
         return scores.masked_fill(~allowed, -math.inf)
 
+    def lexical_prior(self, tasks: list[str]) -> torch.Tensor | None:
+        """``predict``'s ``tool_prior`` for these requests (None: no lexical model, weight 0, or a tool it lacks)."""
+        if self.lexical is None or not self.lexical_weight:
+            return None
+        return self.lexical.log_probs(tasks, self.table.tool_names)
+
     def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:
         """[batch] tool ids -> [batch, num_configs] bool: the config belongs to that tool."""
         return self.tool_of.unsqueeze(0) == tool_ids.unsqueeze(1)
@@ -255,7 +265,7 @@ class HierarchicalDecoder(nn.Module):
     @torch.no_grad()
     def predict(self, hidden: torch.Tensor, free_resources: torch.Tensor | None = None,
                 latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None,
-                size_allowed: torch.Tensor | None = None) -> list[Choice]:
+                size_allowed: torch.Tensor | None = None, tool_prior: torch.Tensor | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
@@ -263,10 +273,14 @@ class HierarchicalDecoder(nn.Module):
         ``tools`` [batch]: decode with these tools instead of the tool head's (evaluation: the config
         head's part alone); ``size_allowed`` [batch, num_tools, len(INPUT_SIZES)] bool: the sizes each tool's
         input may have (what the request's facts or numbers say; None = any): the size is the most probable
-        allowed one, even one the tool has no configurations of (then nothing fits).
+        allowed one, even one the tool has no configurations of (then nothing fits); ``tool_prior`` [batch, tools]:
+        the lexical model's log-probabilities (``lexical_prior``), added × ``lexical_weight`` to the tool head's.
         """
         out = self.logits(hidden)
-        tool_probs = out.tool.float().softmax(-1)
+        tool_logp = out.tool.float().log_softmax(-1)
+        if tool_prior is not None and self.lexical_weight:
+            tool_logp = tool_logp + self.lexical_weight * tool_prior.to(tool_logp.device)
+        tool_probs = tool_logp.softmax(-1)
         tool_top = tool_probs.topk(min(2, tool_probs.shape[-1]), dim=-1)
         tool_ids = tool_top.indices[:, 0] if tools is None else tools.to(tool_top.indices.device)
         size_logp = self.size_log_probs(out.config, tool_ids)

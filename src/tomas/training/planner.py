@@ -31,12 +31,14 @@ from tomas.eval.planner import (
     confirmation_threshold,
     handwritten_metrics,
     joint_scope_threshold,
+    lexical_weight,
     planner_metrics,
     predict_examples,
     with_scope_threshold,
 )
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
+from tomas.models.lexical import LexicalTool
 from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.planner import (
     PlannerModel,
@@ -129,22 +131,22 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     check_assets(table, data, cfg.data.assets_dir)
     train = select_training(load_planner_examples(cfg.data.train_file, data), cfg, table)
     val, dev = load_planner_examples(cfg.data.val_file, data), load_dev(cfg.data.dev_file, data, log)
-    log(f"  ✓ {len(train)} training / {len(val)} validation (+ {len(dev)} hand-written) examples, "
-        f"{len(data.tools)} tools, {table.num_configs} configurations")
+    log(f"  ✓ {len(train)} training / {len(val)} validation (+ {len(dev)} hand-written) examples, {len(data.tools)} "
+        f"tools, {table.num_configs} configurations")
     log(f"Loading LLM {cfg.model.llm_model} (frozen) + LoRA r={cfg.model.lora.r} "
         f"on {', '.join(cfg.model.lora.target_modules)}...")
     llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, config_rows(cfg, table, llm.hidden_size))
+    model.decoder.lexical = LexicalTool.fit([e.task for e in train], [e.tool for e in train]) if cfg.model.lexical \
+        else None
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
-        f"{n_train:,} trainable parameters")
+    log(f"  ✓ hidden {llm.hidden_size}, config head {cfg.model.config_head_init}, {n_train:,} trainable parameters")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
     return PlannerSetup(cfg, data, table, llm, model, train, val, dev, device, train_ids, acc)
 
 
 def load_dev(path: str | None, data: ToolData, log=print) -> list[PlannerExample]:
-    """The hand-written validation requests at ``path``; none when it is null or names a tool ``data`` lacks
-    (they were written for another registry)."""
+    """The hand-written validation requests at ``path``; none when null or naming a tool ``data`` lacks."""
     if not path:
         return []
     path = shipped(path)
@@ -167,9 +169,8 @@ def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
 
 
 def select_training(examples: list[PlannerExample], cfg: PlannerConfig, table: ConfigTable) -> list[PlannerExample]:
-    """The training examples a run learns from: without those whose answer is a held-out
-    configuration, then ``data.train_fraction`` of each tool's labelled and of its scope-only ones (at least one
-    each), drawn with the training seed."""
+    """The training examples a run learns from: without those whose answer is a held-out configuration, then
+    ``data.train_fraction`` of each tool's labelled and scope-only ones (at least one each), drawn with the seed."""
     d = cfg.data
     if not 0 < d.train_fraction <= 1 or not 0 <= d.holdout_configs < 1:
         raise DataError(f"data.train_fraction must be in (0, 1] (got {d.train_fraction}) and data.holdout_configs "
@@ -278,10 +279,10 @@ class PlannerTrainer:
     def evaluate(self) -> dict:
         setup, limit = self.setup, self.cfg.training.eval_limit
         # Validation is read as planning reads requests (typing slips fixed): the thresholds chosen here hold there.
-        val = read_as_fixed(setup.val[:limit] if limit else setup.val, self.spelling)
+        val, dev = (read_as_fixed(s, self.spelling) for s in (setup.val[:limit] if limit else setup.val, setup.dev))
         self.model.decoder.set_scope_memory(self.scope_memory())
-        choices, dev = self.predict(val, "Validating"), self.predict(read_as_fixed(setup.dev, self.spelling),
-                                                                     "Validating (hand-written)")
+        w = self.model.decoder.lexical_weight = lexical_weight(self.model, setup.llm.tokenizer, val + dev, setup.device)
+        choices, dev = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
         scope = joint_scope_threshold([(val, choices), (setup.dev, dev)], OUT_OF_SCOPE_REFUSED,
                                       self.model.decoder.scope_boundary)
         choices = with_scope_threshold(choices, scope)
@@ -289,8 +290,8 @@ class PlannerTrainer:
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
                 "out_of_scope_recall", "in_scope_refused")
         return {k: m[k] for k in keep if k in m} | self.dev_metrics(with_scope_threshold(dev, scope)) | {
-            "out_of_scope_above": scope, "confirm_below": confirmation_threshold(val, choices, setup.table,
-                                                                                 CONFIRM_TARGET)}
+            "out_of_scope_above": scope, "lexical_weight": w,
+            "confirm_below": confirmation_threshold(val, choices, setup.table, CONFIRM_TARGET)}
 
     def scope_memory(self) -> NearestScope | None:
         """``model.scope_rule: nearest``: every training request's prompt vector under the current weights (None
@@ -322,6 +323,7 @@ class PlannerTrainer:
             num_configs=self.setup.table.num_configs, train_wall_s=round(self.train_wall_s, 2), validation=record,
             command=self.command, confirm_below=record.get("val_confirm_below"),
             out_of_scope_above=record.get("val_out_of_scope_above"),
+            lexical_weight=record.get("val_lexical_weight", 0.0),
             # The registry's size definitions travel with the planner: it reads stated sizes through them.
             input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.

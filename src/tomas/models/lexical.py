@@ -1,0 +1,144 @@
+"""The request's own words as tool evidence (``model.lexical``): TF-IDF + logistic regression beside the tool head.
+
+The LoRA reader learns the training templates' phrasings; a linear model over word and character n-grams keys
+on the words a request shares with the training requests of each tool (typing slips included) and errs on
+different requests. Planning adds ``weight`` × its log-probabilities to the tool head's, the weight chosen on
+validation (``choose_weight``; docs/planner.md, "Lexical tool evidence"). It is the TF-IDF baseline's classifier
+(``eval.baselines``), fitted with scikit-learn at training time; planning reads it with the few lines below instead,
+so a plan never imports scikit-learn (~0.7 s of every cold start). A unit test holds the two equal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from tomas.io import atomic_write, save_json
+
+NO_TOOL = "(out of scope)"
+"""The class of requests no registered tool serves."""
+WORD_NGRAMS, CHAR_NGRAMS = (1, 2), (2, 5)
+WORDS = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+WEIGHTS_FILE, VOCAB_FILE = "lexical.safetensors", "lexical.json"
+FILES = (WEIGHTS_FILE, VOCAB_FILE)
+GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+"""The weights ``choose_weight`` tries."""
+
+
+def word_grams(text: str) -> list[str]:
+    tokens = WORDS.findall(text.lower())
+    lo, hi = WORD_NGRAMS
+    return [" ".join(tokens[i:i + n]) for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
+
+
+def char_grams(text: str) -> list[str]:
+    """scikit-learn's ``char_wb`` n-grams: inside each space-padded word; a word shorter than n counts once."""
+    out = []
+    lo, hi = CHAR_NGRAMS
+    for word in text.lower().split():
+        w = f" {word} "
+        for n in range(lo, hi + 1):
+            out.extend(w[i:i + n] for i in range(max(1, len(w) - n + 1)))
+            if len(w) <= n:
+                break
+    return out
+
+
+class LexicalTool:
+    """``log_probs(tasks, tool_names) -> [B, len(tool_names)]``: P(tool | words), renormalised over the tools."""
+
+    def __init__(self, classes: list[str], vocab: tuple[list[str], list[str]], idf: tuple[torch.Tensor, torch.Tensor],
+                 weight: torch.Tensor, bias: torch.Tensor):
+        self.classes = classes
+        self.vocab = vocab
+        self.index = tuple({term: i for i, term in enumerate(v)} for v in vocab)
+        self.idf, self.weight, self.bias = idf, weight.float(), bias.float()
+
+    @classmethod
+    def fit(cls, tasks: Sequence[str], labels: Sequence[str | None]) -> LexicalTool | None:
+        """Fitted on the training requests (label None: out of scope), deterministically (lbfgs); None when there
+        are fewer than 3 classes (one tool and no refusals is nothing to weigh)."""
+        labels = [t or NO_TOOL for t in labels]
+        if len(set(labels)) < 3:
+            return None
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        kinds = (dict(ngram_range=WORD_NGRAMS), dict(analyzer="char_wb", ngram_range=CHAR_NGRAMS))
+        vectorizers = [TfidfVectorizer(sublinear_tf=True, **kind).fit(tasks) for kind in kinds]
+        from scipy.sparse import hstack
+
+        features = hstack([v.transform(tasks) for v in vectorizers]).tocsr()
+        clf = LogisticRegression(C=10.0, max_iter=2000).fit(features, labels)  # the TF-IDF baseline's
+        vocab = tuple(sorted(v.vocabulary_, key=v.vocabulary_.get) for v in vectorizers)
+        idf = tuple(torch.tensor(v.idf_, dtype=torch.float64) for v in vectorizers)
+        return cls([str(c) for c in clf.classes_], vocab, idf, torch.tensor(clf.coef_), torch.tensor(clf.intercept_))
+
+    def features(self, task: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(column ids, values) of the request's TF-IDF row: sublinear counts × idf, each part L2-normalised."""
+        ids, values, offset = [], [], 0
+        for grams, index, idf in zip((word_grams(task), char_grams(task)), self.index, self.idf):
+            counts = Counter(index[g] for g in grams if g in index)
+            part = torch.tensor([(1 + math.log(c)) * float(idf[i]) for i, c in counts.items()], dtype=torch.float64)
+            ids.extend(offset + i for i in counts)
+            values.append(part / part.norm() if len(part) else part)
+            offset += len(index)
+        return torch.tensor(ids, dtype=torch.long), torch.cat(values)
+
+    def class_log_probs(self, tasks: Sequence[str]) -> torch.Tensor:
+        """[B, len(classes)] the logistic regression's log-probabilities."""
+        rows = []
+        for task in tasks:
+            ids, values = self.features(task)
+            rows.append(self.weight[:, ids].double() @ values + self.bias.double())
+        return torch.stack(rows).log_softmax(-1).float() if rows else torch.zeros(0, len(self.classes))
+
+    def log_probs(self, tasks: Sequence[str], tool_names: Sequence[str]) -> torch.Tensor | None:
+        """[B, len(tool_names)] log P(tool | words) over ``tool_names``. A tool it was not fitted with (``tomas
+        add-tool``) scores the mean of the fitted tools' scores, as a class of zero weights would: the words say
+        nothing for or against it, and the fitted tools keep their order (a plan moves only to the added tool).
+        None when none of ``tool_names`` was fitted."""
+        known = [k for k, t in enumerate(tool_names) if t in self.classes]
+        if not known:
+            return None
+        scores = self.class_log_probs(tasks)[:, [self.classes.index(tool_names[k]) for k in known]]
+        out = scores.mean(-1, keepdim=True).expand(len(scores), len(tool_names)).clone()
+        out[:, known] = scores
+        return out.log_softmax(-1)
+
+    def save(self, folder: str | Path) -> None:
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        tensors = {"idf_words": self.idf[0], "idf_chars": self.idf[1], "weight": self.weight, "bias": self.bias}
+        atomic_write(folder / WEIGHTS_FILE, lambda p: save_file({k: v.contiguous() for k, v in tensors.items()},
+                                                                str(p)))
+        save_json({"classes": self.classes, "words": self.vocab[0], "chars": self.vocab[1]}, folder / VOCAB_FILE)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> LexicalTool | None:
+        """The folder's lexical model, or None when it has none."""
+        folder = Path(folder)
+        if not (folder / VOCAB_FILE).exists():
+            return None
+        from safetensors.torch import load_file
+
+        t, v = load_file(str(folder / WEIGHTS_FILE)), json.loads((folder / VOCAB_FILE).read_text())
+        return cls(v["classes"], (v["words"], v["chars"]), (t["idf_words"], t["idf_chars"]), t["weight"], t["bias"])
+
+
+def choose_weight(tool_log_probs: torch.Tensor, prior: torch.Tensor, gold: Sequence[int | None]) -> float:
+    """The ``GRID`` weight whose mixed tool choice is right for the most in-scope validation requests (ties: the
+    smaller weight). ``tool_log_probs``, ``prior`` [N, tools]; ``gold`` the right tool ids (None: out of scope)."""
+    keep = [i for i, g in enumerate(gold) if g is not None]
+    if not keep:
+        return 0.0
+    target = torch.tensor([gold[i] for i in keep])
+    right = [int(((tool_log_probs[keep] + w * prior[keep]).argmax(-1) == target).sum()) for w in GRID]
+    return GRID[right.index(max(right))]

@@ -1,0 +1,85 @@
+"""The lexical tool evidence: scikit-learn's TF-IDF + logistic regression, read back without scikit-learn."""
+
+import numpy as np
+import pytest
+import torch
+
+from tomas.models.lexical import GRID, NO_TOOL, LexicalTool, char_grams, choose_weight, word_grams
+
+TASKS = ["Classify this photo of a bird", "What species is in the picture?", "Label this 4K image, please",
+         "Summarise the quarterly report", "Give me the gist of this article", "Boil down these meeting notes",
+         "Translate the menu into French", "Put this letter in German", "Book me a flight to Oslo",
+         "What's the weather tomorrow?", "clasify the imag", "sumarize the reprot!!"]
+LABELS = ["image_classification"] * 3 + ["text_summarization"] * 3 + ["machine_translation"] * 2 + [None] * 2 + [
+    "image_classification", "text_summarization"]
+UNSEEN = ["Which bird is this?", "  Short   version of the REPORT, thanks  ", "Übersetze das bitte", "", "a",
+          "Translate a 4K photo's caption", "Sum up; classify; translate — all three?"]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
+    from scipy.sparse import hstack
+    from sklearn.linear_model import LogisticRegression
+
+    labels = [t or NO_TOOL for t in LABELS]
+    vectorizers = [sklearn_text.TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(TASKS),
+                   sklearn_text.TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(TASKS)]
+    features = lambda texts: hstack([v.transform(texts) for v in vectorizers]).tocsr()
+    clf = LogisticRegression(C=10.0, max_iter=2000).fit(features(TASKS), labels)
+    return LexicalTool.fit(TASKS, LABELS), vectorizers, clf, features
+
+
+def test_the_grams_are_scikit_learns(fitted):
+    _, (words, chars), _, _ = fitted
+    for text in TASKS + UNSEEN:
+        assert sorted(word_grams(text)) == sorted(words.build_analyzer()(text))
+        assert sorted(char_grams(text)) == sorted(chars.build_analyzer()(text))
+
+
+def test_probabilities_equal_scikit_learns(fitted, tmp_path):
+    lexical, _, clf, features = fitted
+    lexical.save(tmp_path)
+    loaded = LexicalTool.load(tmp_path)
+    assert loaded.classes == [str(c) for c in clf.classes_]
+    ours = loaded.class_log_probs(TASKS + UNSEEN).numpy()
+    np.testing.assert_allclose(ours, np.log(clf.predict_proba(features(TASKS + UNSEEN))), atol=1e-5)
+
+
+def test_log_probs_over_the_tools_asked_for(fitted):
+    lexical = fitted[0]
+    tools = ["text_summarization", "image_classification", "machine_translation"]
+    logp = lexical.log_probs(["Summarise the quarterly report", "Classify this photo"], tools)
+    assert logp.shape == (2, 3)
+    torch.testing.assert_close(logp.exp().sum(-1), torch.ones(2))
+    assert logp.argmax(-1).tolist() == [0, 1]
+
+
+def test_nothing_to_weigh_with_one_tool():
+    assert LexicalTool.fit(["a b", "c d"], ["t", "t"]) is None
+    assert LexicalTool.fit(["a b", "c d"], ["t", None]) is None
+
+
+def test_a_missing_folder_has_no_lexical_model(tmp_path):
+    assert LexicalTool.load(tmp_path) is None
+
+
+def test_the_weight_is_chosen_on_validation():
+    head = torch.log(torch.tensor([[0.6, 0.4], [0.6, 0.4], [0.1, 0.9]]))
+    prior = torch.log(torch.tensor([[0.1, 0.9], [0.5, 0.5], [0.5, 0.5]]))
+    # The head alone gets request 0 wrong; enough of the prior fixes it without breaking the others.
+    w = choose_weight(head, prior, [1, 0, 1])
+    assert w > 0 and w == min(g for g in GRID if (head[0] + g * prior[0]).argmax() == 1)
+    assert choose_weight(head, prior, [0, 0, 1]) == 0.0  # the head is right: the smallest weight that ties
+    assert choose_weight(head, prior, [None, None, None]) == 0.0  # out-of-scope requests only
+
+
+def test_an_added_tool_is_never_counted_against(fitted):
+    """A tool the model was not fitted with scores the fitted tools' mean; the fitted tools keep their order."""
+    lexical = fitted[0]
+    tools = ["text_summarization", "image_classification", "machine_translation"]
+    tasks = ["Summarise the quarterly report", "Translate the menu", "Book a table"]
+    before, after = lexical.log_probs(tasks, tools), lexical.log_probs(tasks, [*tools, "added_tool"])
+    torch.testing.assert_close(after[:, :3] - after[:, :1], before - before[:, :1])  # same differences
+    torch.testing.assert_close(after[:, 3] - after[:, :3].mean(-1), torch.zeros(3))
+    assert lexical.log_probs(tasks, ["added_tool"]) is None
