@@ -13,6 +13,8 @@ reader.json                    its fingerprint, and its tokenizer: written by th
 tokenizer.json                 so later ones start without transformers or peft (``save_compiled_reader``)
 spelling.json                the training file's word counts (plus an added tool's requests'), which typing slips
                                are fixed toward, and the English words near them (``model.spelling``)
+lexical.json                 the lexical tool evidence (``model.lexical``): its classes and n-gram vocabularies,
+lexical.safetensors            its idf values and logistic-regression weights (``models.lexical``)
 ```
 ``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
 its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.
