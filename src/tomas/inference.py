@@ -27,7 +27,6 @@ from tomas.emit import emit
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice
-from tomas.models.lexical import LexicalTool
 from tomas.models.llm import load_llm, resolve_device
 from tomas.models.planner import (
     CompiledPlanner,
@@ -280,9 +279,10 @@ def set_scope_threshold(decoder, meta: PlannerMeta) -> None:
 
 
 def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:
-    """The folder's lexical tool evidence at the weight chosen on validation (none saved: the tool head alone)."""
-    decoder.lexical = LexicalTool.load(folder) if meta.lexical_weight else None
-    decoder.lexical_weight = meta.lexical_weight if decoder.lexical is not None else 0.0
+    """The folder's lexical tool evidence at the weight chosen on validation (weight 0: the tool head alone, and
+    the files are not read; a weight without its files is one ``DataError`` line)."""
+    decoder.lexical = artifacts.load_lexical(folder) if meta.lexical_weight else None
+    decoder.lexical_weight = meta.lexical_weight
 
 
 def reader_width(reader, pad_id: int) -> int:

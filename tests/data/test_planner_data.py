@@ -901,7 +901,7 @@ def test_the_second_hand_written_validation_set_is_apart_from_everything_else(de
 
 def test_the_hand_written_validation_set_is_skipped_for_a_registry_without_its_tools(default_data, repo_root,
                                                                                      other_table):
-    from tomas.training.planner import load_dev
+    from tomas.data.planner import load_dev
 
     said = []
     assert load_dev(str(repo_root / DEV), other_table[0], said.append) == []

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from tomas.artifacts.planner import LEXICAL_VOCAB, LEXICAL_WEIGHTS, load_lexical, save_lexical
+from tomas.errors import DataError
 from tomas.models.lexical import GRID, NO_TOOL, LexicalTool, char_grams, choose_weight, word_grams
 
 TASKS = ["Classify this photo of a bird", "What species is in the picture?", "Label this 4K image, please",
@@ -39,8 +41,8 @@ def test_the_grams_are_scikit_learns(fitted):
 
 def test_probabilities_equal_scikit_learns(fitted, tmp_path):
     lexical, _, clf, features = fitted
-    lexical.save(tmp_path)
-    loaded = LexicalTool.load(tmp_path)
+    save_lexical(tmp_path, lexical)
+    loaded = load_lexical(tmp_path)
     assert loaded.classes == [str(c) for c in clf.classes_]
     ours = loaded.class_log_probs(TASKS + UNSEEN).numpy()
     np.testing.assert_allclose(ours, np.log(clf.predict_proba(features(TASKS + UNSEEN))), atol=1e-5)
@@ -55,13 +57,42 @@ def test_log_probs_over_the_tools_asked_for(fitted):
     assert logp.argmax(-1).tolist() == [0, 1]
 
 
-def test_nothing_to_weigh_with_one_tool():
+def test_nothing_to_weigh_with_one_class():
     assert LexicalTool.fit(["a b", "c d"], ["t", "t"]) is None
-    assert LexicalTool.fit(["a b", "c d"], ["t", None]) is None
 
 
-def test_a_missing_folder_has_no_lexical_model(tmp_path):
-    assert LexicalTool.load(tmp_path) is None
+def test_two_classes_are_evidence_too():
+    """scikit-learn keeps one coefficient row for two classes; the model still gives both probabilities."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    tasks, labels = TASKS[:6], ["image", "image", "image", "text", "text", "text"]
+    lexical = LexicalTool.fit(tasks, labels)
+    assert lexical.classes == ["image", "text"] and lexical.weight.shape[0] == 2
+    logp = lexical.log_probs(["Summarise the quarterly report", "Classify this photo of a bird"], ["text", "image"])
+    assert logp.argmax(-1).tolist() == [0, 1]
+    from scipy.sparse import hstack
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizers = [TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(tasks),
+                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(tasks)]
+    features = lambda texts: hstack([v.transform(texts) for v in vectorizers]).tocsr()
+    clf = LogisticRegression(C=10.0, max_iter=2000).fit(features(tasks), labels)
+    np.testing.assert_allclose(lexical.class_log_probs(UNSEEN).numpy(), np.log(clf.predict_proba(features(UNSEEN))),
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("damage", ["missing_vocab", "missing_weights", "truncated_weights", "not_json"])
+def test_a_damaged_lexical_model_is_one_error_line(fitted, tmp_path, damage):
+    save_lexical(tmp_path, fitted[0])
+    name = LEXICAL_VOCAB if damage in ("missing_vocab", "not_json") else LEXICAL_WEIGHTS
+    if damage.startswith("missing"):
+        (tmp_path / name).unlink()
+    else:
+        data = (tmp_path / name).read_bytes()
+        (tmp_path / name).write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=f"^{tmp_path / name}: ") as e:
+        load_lexical(tmp_path)
+    assert "\n" not in str(e.value)
 
 
 def test_the_weight_is_chosen_on_validation():
@@ -74,7 +105,7 @@ def test_the_weight_is_chosen_on_validation():
     assert choose_weight(head, prior, [None, None, None]) == 0.0  # out-of-scope requests only
 
 
-def test_an_added_tool_is_never_counted_against(fitted):
+def test_an_added_tool_scores_the_fitted_tools_mean(fitted):
     """A tool the model was not fitted with scores the fitted tools' mean; the fitted tools keep their order."""
     lexical = fitted[0]
     tools = ["text_summarization", "image_classification", "machine_translation"]

@@ -49,9 +49,10 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     lora = json.loads((out / "adapter_config.json").read_text())
     meta = json.loads((out / "planner.json").read_text())
     # model.lexical: the TF-IDF model of the training file, its weight chosen at every evaluation (the best saved).
-    from tomas.models.lexical import GRID, NO_TOOL, LexicalTool
+    from tomas.artifacts.planner import load_lexical
+    from tomas.models.lexical import GRID, NO_TOOL
 
-    assert LexicalTool.load(out).classes == sorted({r["tool"] or NO_TOOL for r in train})
+    assert load_lexical(out).classes == sorted({r["tool"] or NO_TOOL for r in train})
     assert all(r["val_lexical_weight"] in GRID for r in evals)
     assert meta["lexical_weight"] == meta["validation"]["val_lexical_weight"]
     assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
@@ -357,7 +358,7 @@ def test_the_lexical_evidence_enters_the_tool_choice_at_its_weight(planner_run, 
     import shutil
 
     from tomas import Planner
-    from tomas.models.lexical import LexicalTool
+    from tomas.artifacts.planner import load_lexical
 
     tasks = [json.loads(line)["task"] for line in (planner_run.data / "train.jsonl").read_text().splitlines()][:40]
     free = {"cpu_cores": 64, "memory_gb": 512, "gpu_sm": 132, "gpu_memory_gb": 80}
@@ -370,7 +371,7 @@ def test_the_lexical_evidence_enters_the_tool_choice_at_its_weight(planner_run, 
         planner = Planner.from_pretrained(str(folder), device="cpu")
         tools[weight] = [p.tool for p in planner.plan_batch([{"task": t, "free_resources": free} for t in tasks])]
     names = planner.tools
-    words = LexicalTool.load(planner_run.out).log_probs(tasks, names).argmax(-1).tolist()
+    words = load_lexical(planner_run.out).log_probs(tasks, names).argmax(-1).tolist()
     assert tools[100.0] == [names[k] for k in words]
     head = Planner.from_pretrained(str(tmp_path / "0.0"), device="cpu")._loaded.model.decoder
     assert head.lexical is None and head.lexical_weight == 0.0
@@ -391,14 +392,17 @@ def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
     assert json.loads(r.stdout)["tool"] in json.loads((moved / "tool_mask_map.json").read_text())
 
 
-@pytest.mark.parametrize("damage", ["truncated_weights", "truncated_adapter", "corrupted_meta"])
+@pytest.mark.parametrize("damage", ["truncated_weights", "truncated_adapter", "corrupted_meta", "truncated_lexical"])
 def test_a_damaged_planner_folder_is_one_error_line(planner_run, cli, tmp_path, damage):
     import shutil
 
     folder = tmp_path / "damaged"
     shutil.copytree(planner_run.out, folder)
     name = {"truncated_weights": "heads.safetensors", "truncated_adapter": "adapter_model.safetensors",
-            "corrupted_meta": "planner.json"}[damage]
+            "corrupted_meta": "planner.json", "truncated_lexical": "lexical.safetensors"}[damage]
+    if damage == "truncated_lexical":  # read only when validation gave it a weight
+        meta = json.loads((folder / "planner.json").read_text())
+        (folder / "planner.json").write_text(json.dumps(meta | {"lexical_weight": 1.0}))
     data = (folder / name).read_bytes()
     (folder / name).write_bytes(data[: len(data) // 2])
     r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "0",
@@ -535,9 +539,9 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
         assert a.tool_confidence == pytest.approx(b.tool_confidence, abs=1e-3)
     # ... with the lexical tool evidence on (whatever weight validation chose): no scikit-learn either.
     probe = ("import sys, json; from tomas.inference import load_planner; "
-             "from tomas.models.lexical import LexicalTool; "
+             "from tomas.artifacts.planner import load_lexical; "
              f"p = load_planner({str(folder)!r}, 'cpu', compiled=True); d = p.model.decoder; "
-             f"d.lexical, d.lexical_weight = LexicalTool.load({str(folder)!r}), 1.0; p.plan({requests!r}); "
+             f"d.lexical, d.lexical_weight = load_lexical({str(folder)!r}), 1.0; p.plan({requests!r}); "
              "print(json.dumps([m in sys.modules for m in ('transformers', 'peft', 'sklearn', 'scipy')]))")
     imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert json.loads(imported.stdout.strip().splitlines()[-1]) == [False] * 4, imported.stderr

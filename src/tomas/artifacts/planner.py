@@ -35,7 +35,6 @@ from safetensors.torch import load_file, save_file
 from tomas.artifacts.planner_meta import FORMAT_VERSION, PlannerMeta
 from tomas.errors import DataError
 from tomas.io import atomic_write, save_json
-from tomas.models.lexical import FILES as LEXICAL_FILES
 
 ADAPTER_CONFIG, ADAPTER_WEIGHTS, HEADS = "adapter_config.json", "adapter_model.safetensors", "heads.safetensors"
 META, CARD = "planner.json", "README.md"
@@ -46,6 +45,7 @@ STATE, METRICS, PLOT = "planner_state.pt", "planner_metrics.jsonl", "planner_cur
 EVAL_REPORT, HAND_REPORT = "planner_eval_report.json", "planner_handwritten_report.json"
 """``tomas evaluate-planner``'s reports (test split; hand-written set); the model card quotes the first."""
 SPELLING = "spelling.json"
+LEXICAL_FILES = LEXICAL_WEIGHTS, LEXICAL_VOCAB = "lexical.safetensors", "lexical.json"
 """The training file's word counts, for fixing typing slips before a request is read (``model.spelling``)."""
 COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
 """The optional compiled reader (``save_compiled_reader``)."""
@@ -60,7 +60,7 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
     if spelling is not None:
         save_json(spelling, folder / SPELLING)
     if model.decoder.lexical is not None:
-        model.decoder.lexical.save(folder)
+        save_lexical(folder, model.decoder.lexical)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:
         model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
         for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
@@ -168,6 +168,30 @@ def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
         return load_file(str(path))
     except Exception as e:  # safetensors raises its own error type for a truncated or foreign file
         raise DataError(f"{path}: not a readable safetensors file ({e}); copy the folder again or retrain") from None
+
+
+def save_lexical(folder: Path, lexical) -> None:
+    """A ``models.lexical.LexicalTool`` as ``LEXICAL_WEIGHTS`` + ``LEXICAL_VOCAB``, each atomically."""
+    tensors, values = lexical.state()
+    atomic_write(folder / LEXICAL_WEIGHTS, lambda p: save_file(tensors, str(p)))
+    save_json(values, folder / LEXICAL_VOCAB)
+
+
+def load_lexical(folder: str | Path):
+    """The folder's ``LexicalTool``; a missing or unreadable file is one ``DataError`` line naming it."""
+    from tomas.models.lexical import LexicalTool
+
+    folder = Path(folder)
+    for name in LEXICAL_FILES:
+        if not (folder / name).is_file():
+            raise DataError(f"{folder / name}: not found, though {META} gives the lexical model a weight (copy the "
+                            "whole folder, or set lexical_weight to 0 there to plan without it)")
+    try:
+        values = json.loads((folder / LEXICAL_VOCAB).read_text())
+        return LexicalTool.from_state(load_safetensors(folder / LEXICAL_WEIGHTS), values)
+    except (ValueError, KeyError, TypeError) as e:
+        raise DataError(f"{folder / LEXICAL_VOCAB}: not a lexical model ({e}); copy the folder again or retrain") \
+            from None
 
 
 def load_adapter(lm, folder: str | Path) -> None:

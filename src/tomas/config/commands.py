@@ -165,7 +165,7 @@ class EvaluatePlannerArgs:
     (default: the planner's model.config_pick)."""
     baselines: list[BaselineReader] | None = None
     """Also train and score these baselines on the planner's training file, the same sets and size mode (no
-    names: all of them; needs the baselines extra)."""
+    names: all of them)."""
     batch_size: int = 32
     """Requests planned at once."""
     device: str = "auto"

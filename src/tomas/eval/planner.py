@@ -35,9 +35,11 @@ learned reading alone, ``given`` = the example's size passed as the input's fact
 (what a caller with the file in hand gets)."""
 
 
-def lexical_weight(model: PlannerModel, tokenizer, examples: list[PlannerExample], device: torch.device) -> float:
+def choose_lexical_weight(model: PlannerModel, tokenizer, examples: list[PlannerExample],
+                          device: torch.device) -> float:
     """``model.lexical``'s weight chosen on these validation requests (``models.lexical.choose_weight``; 0 without
-    a lexical model)."""
+    a lexical model). One more pass of the reader over them (~3 s with MiniLM): the tool head's log-probabilities
+    before any mixing."""
     decoder = model.decoder
     prior = decoder.lexical.log_probs([e.task for e in examples], decoder.table.tool_names) if decoder.lexical else None
     if prior is None:

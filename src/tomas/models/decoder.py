@@ -239,7 +239,7 @@ class HierarchicalDecoder(nn.Module):
         return scores.masked_fill(~allowed, -math.inf)
 
     def lexical_prior(self, tasks: list[str]) -> torch.Tensor | None:
-        """``predict``'s ``tool_prior`` for these requests (None: no lexical model, weight 0, or a tool it lacks)."""
+        """``predict``'s ``tool_prior`` for these requests (None: no lexical model, weight 0, or no tool it knows)."""
         if self.lexical is None or not self.lexical_weight:
             return None
         return self.lexical.log_probs(tasks, self.table.tool_names)

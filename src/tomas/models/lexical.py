@@ -10,23 +10,17 @@ so a plan never imports scikit-learn (~0.7 s of every cold start). A unit test h
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
-
-from tomas.io import atomic_write, save_json
 
 NO_TOOL = "(out of scope)"
 """The class of requests no registered tool serves."""
 WORD_NGRAMS, CHAR_NGRAMS = (1, 2), (2, 5)
 WORDS = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
-WEIGHTS_FILE, VOCAB_FILE = "lexical.safetensors", "lexical.json"
-FILES = (WEIGHTS_FILE, VOCAB_FILE)
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 """The weights ``choose_weight`` tries."""
 
@@ -58,27 +52,30 @@ class LexicalTool:
         self.classes = classes
         self.vocab = vocab
         self.index = tuple({term: i for i, term in enumerate(v)} for v in vocab)
+        # Coefficients kept in float32 (half the file; probabilities within 1e-5 of scikit-learn's), summed in float64.
         self.idf, self.weight, self.bias = idf, weight.float(), bias.float()
 
     @classmethod
     def fit(cls, tasks: Sequence[str], labels: Sequence[str | None]) -> LexicalTool | None:
-        """Fitted on the training requests (label None: out of scope), deterministically (lbfgs); None when there
-        are fewer than 3 classes (one tool and no refusals is nothing to weigh)."""
+        """Fitted on the training requests (label None: out of scope), deterministically (lbfgs); None with a single
+        class (nothing to weigh)."""
         labels = [t or NO_TOOL for t in labels]
-        if len(set(labels)) < 3:
+        if len(set(labels)) < 2:
             return None
+        from scipy.sparse import hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         kinds = (dict(ngram_range=WORD_NGRAMS), dict(analyzer="char_wb", ngram_range=CHAR_NGRAMS))
         vectorizers = [TfidfVectorizer(sublinear_tf=True, **kind).fit(tasks) for kind in kinds]
-        from scipy.sparse import hstack
-
         features = hstack([v.transform(tasks) for v in vectorizers]).tocsr()
         clf = LogisticRegression(C=10.0, max_iter=2000).fit(features, labels)  # the TF-IDF baseline's
+        weight, bias = torch.tensor(clf.coef_), torch.tensor(clf.intercept_)
+        if len(clf.classes_) == 2:  # scikit-learn keeps one row for two classes: P(second) = sigmoid(w.x + b)
+            weight, bias = torch.cat([torch.zeros_like(weight), weight]), torch.cat([torch.zeros_like(bias), bias])
         vocab = tuple(sorted(v.vocabulary_, key=v.vocabulary_.get) for v in vectorizers)
         idf = tuple(torch.tensor(v.idf_, dtype=torch.float64) for v in vectorizers)
-        return cls([str(c) for c in clf.classes_], vocab, idf, torch.tensor(clf.coef_), torch.tensor(clf.intercept_))
+        return cls([str(c) for c in clf.classes_], vocab, idf, weight, bias)
 
     def features(self, task: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(column ids, values) of the request's TF-IDF row: sublinear counts × idf, each part L2-normalised."""
@@ -101,9 +98,9 @@ class LexicalTool:
 
     def log_probs(self, tasks: Sequence[str], tool_names: Sequence[str]) -> torch.Tensor | None:
         """[B, len(tool_names)] log P(tool | words) over ``tool_names``. A tool it was not fitted with (``tomas
-        add-tool``) scores the mean of the fitted tools' scores, as a class of zero weights would: the words say
-        nothing for or against it, and the fitted tools keep their order (a plan moves only to the added tool).
-        None when none of ``tool_names`` was fitted."""
+        add-tool``) scores the mean of the fitted tools' scores: words that favour no fitted tool leave it level with
+        them, words that favour one count for that tool against it as against every other, and the fitted tools keep
+        their order (a plan can move only to the added tool). None when none of ``tool_names`` was fitted."""
         known = [k for k, t in enumerate(tool_names) if t in self.classes]
         if not known:
             return None
@@ -112,25 +109,16 @@ class LexicalTool:
         out[:, known] = scores
         return out.log_softmax(-1)
 
-    def save(self, folder: str | Path) -> None:
-        from safetensors.torch import save_file
-
-        folder = Path(folder)
+    def state(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """(tensors, JSON object): what ``artifacts.planner.save_lexical`` writes; ``from_state`` reads them back."""
         tensors = {"idf_words": self.idf[0], "idf_chars": self.idf[1], "weight": self.weight, "bias": self.bias}
-        atomic_write(folder / WEIGHTS_FILE, lambda p: save_file({k: v.contiguous() for k, v in tensors.items()},
-                                                                str(p)))
-        save_json({"classes": self.classes, "words": self.vocab[0], "chars": self.vocab[1]}, folder / VOCAB_FILE)
+        return ({k: v.contiguous() for k, v in tensors.items()},
+                {"classes": self.classes, "words": self.vocab[0], "chars": self.vocab[1]})
 
     @classmethod
-    def load(cls, folder: str | Path) -> LexicalTool | None:
-        """The folder's lexical model, or None when it has none."""
-        folder = Path(folder)
-        if not (folder / VOCAB_FILE).exists():
-            return None
-        from safetensors.torch import load_file
-
-        t, v = load_file(str(folder / WEIGHTS_FILE)), json.loads((folder / VOCAB_FILE).read_text())
-        return cls(v["classes"], (v["words"], v["chars"]), (t["idf_words"], t["idf_chars"]), t["weight"], t["bias"])
+    def from_state(cls, tensors: dict[str, torch.Tensor], values: dict) -> LexicalTool:
+        return cls(values["classes"], (values["words"], values["chars"]), (tensors["idf_words"], tensors["idf_chars"]),
+                   tensors["weight"], tensors["bias"])
 
 
 def choose_weight(tool_log_probs: torch.Tensor, prior: torch.Tensor, gold: Sequence[int | None]) -> float:

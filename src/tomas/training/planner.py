@@ -20,18 +20,18 @@ from tqdm.auto import tqdm
 from tomas.artifacts.assets import WEIGHTS, load_weights
 from tomas.artifacts.planner import METRICS, PLOT, STATE, save_planner_folder
 from tomas.artifacts.planner_meta import PlannerMeta
-from tomas.config import PlannerConfig, shipped
+from tomas.config import PlannerConfig
 from tomas.data import ToolData, load_tool_data
-from tomas.data.planner import PlannerExample, load_handwritten, load_planner_examples, tools_named
+from tomas.data.planner import PlannerExample, load_dev, load_planner_examples
 from tomas.data.planner.preferences import preference_class
 from tomas.data.profiling import INPUT_SIZES
 from tomas.data.spelling import SpellingFix, read_as_fixed, word_counts
 from tomas.errors import DataError
 from tomas.eval.planner import (
+    choose_lexical_weight,
     confirmation_threshold,
     handwritten_metrics,
     joint_scope_threshold,
-    lexical_weight,
     planner_metrics,
     predict_examples,
     with_scope_threshold,
@@ -131,30 +131,20 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     check_assets(table, data, cfg.data.assets_dir)
     train = select_training(load_planner_examples(cfg.data.train_file, data), cfg, table)
     val, dev = load_planner_examples(cfg.data.val_file, data), load_dev(cfg.data.dev_file, data, log)
-    log(f"  ✓ {len(train)} training / {len(val)} validation (+ {len(dev)} hand-written) examples, {len(data.tools)} "
-        f"tools, {table.num_configs} configurations")
+    log(f"  ✓ {len(train)} training / {len(val)} validation (+ {len(dev)} hand-written) examples, "
+        f"{len(data.tools)} tools, {table.num_configs} configurations")
     log(f"Loading LLM {cfg.model.llm_model} (frozen) + LoRA r={cfg.model.lora.r} "
         f"on {', '.join(cfg.model.lora.target_modules)}...")
     llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, config_rows(cfg, table, llm.hidden_size))
-    model.decoder.lexical = LexicalTool.fit([e.task for e in train], [e.tool for e in train]) if cfg.model.lexical \
-        else None
+    if cfg.model.lexical:  # fitted once (it reads the training file's words, not the weights being trained); each
+        # process of a multi-process run fits the same model (lbfgs is deterministic), only the main one saves it
+        model.decoder.lexical = LexicalTool.fit([e.task for e in train], [e.tool for e in train])
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    log(f"  ✓ hidden {llm.hidden_size}, config head {cfg.model.config_head_init}, {n_train:,} trainable parameters")
+    log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
+        f"{n_train:,} trainable parameters")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
     return PlannerSetup(cfg, data, table, llm, model, train, val, dev, device, train_ids, acc)
-
-
-def load_dev(path: str | None, data: ToolData, log=print) -> list[PlannerExample]:
-    """The hand-written validation requests at ``path``; none when null or naming a tool ``data`` lacks."""
-    if not path:
-        return []
-    path = shipped(path)
-    missing = sorted(tools_named(path) - {t.name for t in data.tools})
-    if missing:
-        log(f"  · {path}: not used (its requests need {', '.join(missing)}, not in this registry)")
-        return []
-    return load_handwritten(path, data)
 
 
 def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
@@ -169,8 +159,9 @@ def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
 
 
 def select_training(examples: list[PlannerExample], cfg: PlannerConfig, table: ConfigTable) -> list[PlannerExample]:
-    """The training examples a run learns from: without those whose answer is a held-out configuration, then
-    ``data.train_fraction`` of each tool's labelled and scope-only ones (at least one each), drawn with the seed."""
+    """The training examples a run learns from: without those whose answer is a held-out
+    configuration, then ``data.train_fraction`` of each tool's labelled and of its scope-only ones (at least one
+    each), drawn with the training seed."""
     d = cfg.data
     if not 0 < d.train_fraction <= 1 or not 0 <= d.holdout_configs < 1:
         raise DataError(f"data.train_fraction must be in (0, 1] (got {d.train_fraction}) and data.holdout_configs "
@@ -280,17 +271,18 @@ class PlannerTrainer:
         setup, limit = self.setup, self.cfg.training.eval_limit
         # Validation is read as planning reads requests (typing slips fixed): the thresholds chosen here hold there.
         val, dev = (read_as_fixed(s, self.spelling) for s in (setup.val[:limit] if limit else setup.val, setup.dev))
-        self.model.decoder.set_scope_memory(self.scope_memory())
-        w = self.model.decoder.lexical_weight = lexical_weight(self.model, setup.llm.tokenizer, val + dev, setup.device)
-        choices, dev = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
-        scope = joint_scope_threshold([(val, choices), (setup.dev, dev)], OUT_OF_SCOPE_REFUSED,
-                                      self.model.decoder.scope_boundary)
+        decoder = self.model.decoder
+        decoder.set_scope_memory(self.scope_memory())
+        decoder.lexical_weight = choose_lexical_weight(self.model, setup.llm.tokenizer, val + dev, setup.device)
+        choices, dev_choices = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
+        scope = joint_scope_threshold([(val, choices), (setup.dev, dev_choices)], OUT_OF_SCOPE_REFUSED,
+                                      decoder.scope_boundary)
         choices = with_scope_threshold(choices, scope)
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
                 "out_of_scope_recall", "in_scope_refused")
-        return {k: m[k] for k in keep if k in m} | self.dev_metrics(with_scope_threshold(dev, scope)) | {
-            "out_of_scope_above": scope, "lexical_weight": w,
+        return {k: m[k] for k in keep if k in m} | self.dev_metrics(with_scope_threshold(dev_choices, scope)) | {
+            "out_of_scope_above": scope, "lexical_weight": decoder.lexical_weight,
             "confirm_below": confirmation_threshold(val, choices, setup.table, CONFIRM_TARGET)}
 
     def scope_memory(self) -> NearestScope | None:
@@ -365,7 +357,7 @@ class PlannerTrainer:
                      f"config {result['config_accuracy']:.1%} - violations {result['violations']} - "
                      + (f"hand-written val tool {result['dev_tool_accuracy']:.1%} plan "
                         f"{result['dev_plan_accuracy']:.1%} - " if "dev_tool_accuracy" in result else "")
-                     + f"{self.train_wall_s:.0f}s")
+                     + f"lexical weight {result['lexical_weight']:g} - {self.train_wall_s:.0f}s")
             if self.best is None or score > tuple(self.best):
                 self.best = list(score)
                 self.save_planner(r)

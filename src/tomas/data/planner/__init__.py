@@ -40,6 +40,7 @@ from tomas.data.planner.files import (
     HAND_KEYS,
     KEYS,
     PlannerExample,
+    load_dev,
     load_handwritten,
     load_planner_examples,
     tools_named,
@@ -65,7 +66,7 @@ from tomas.data.planner.text import (
 
 __all__ = ["FRAMES", "GENERIC_CUES", "HAND_FILE", "HAND_FILES", "HAND_KEYS", "HELDOUT_SHARES", "KEYS", "PHRASE_BANK",
            "REGISTRY_TEMPLATES", "SPLITS", "PlannerExample", "Phrasings", "bank_splits", "fits", "generate_planner",
-           "heldout_templates", "load_handwritten", "load_planner_examples", "numeric_cue", "oracle_config",
+           "heldout_templates", "load_dev", "load_handwritten", "load_planner_examples", "numeric_cue", "oracle_config",
            "phrasings", "planner_stats", "render_registry_task", "render_task", "sample_budget",
            "sample_free_resources", "size_cues", "spelled", "split_phrasings", "tools_named", "vary_register",
            "write_planner"]

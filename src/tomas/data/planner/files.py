@@ -214,6 +214,21 @@ def tools_named(path: str | Path) -> set[str]:
     return named - {None}
 
 
+def load_dev(path: str | None, data: ToolData, log=print) -> list[PlannerExample]:
+    """The hand-written validation requests at ``path``; none when it is null or names a tool ``data`` lacks
+    (they were written for another registry)."""
+    from tomas.config import shipped
+
+    if not path:
+        return []
+    path = shipped(path)
+    missing = sorted(tools_named(path) - {t.name for t in data.tools})
+    if missing:
+        log(f"  · {path}: not used (its requests need {', '.join(missing)}, not in this registry)")
+        return []
+    return load_handwritten(path, data)
+
+
 def load_handwritten(path: str | Path, data: ToolData) -> list[PlannerExample]:
     """The hand-written test set as examples: its tool and input size are the human labels, the
     configuration is the oracle's for them; ``phrasing`` is "<tool>/hand-<category>". A request
