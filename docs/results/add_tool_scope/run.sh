@@ -7,6 +7,7 @@
 # likely optimistic for a user's own examples.
 set -euo pipefail
 PLANNER=${1:-runs/spelling/seed_0}; OUT=${2:-runs/add_tool_scope}; HERE=docs/results/add_tool_scope
+RESULTS=${3:-$HERE}  # where the two reports go (session 14: planner_issue23/lexical/add_tool_*)
 mkdir -p "$OUT"
 python - "$OUT" <<'PY'
 import json, sys
@@ -27,5 +28,5 @@ for ex in generated user; do
   tomas add-tool audio_denoising --tool_registry "$OUT/tools.json" --profiling_data "$OUT/profiling.csv" \
     --planner_dir "$PLANNER" --encoder_checkpoint assets/pretrained_encoder.pt --output_dir "$OUT/$ex" \
     --device cpu $examples
-  python "$HERE/measure.py" "$OUT/$ex" "$HERE/${ex}_examples.json"
+  python "$HERE/measure.py" "$OUT/$ex" "$RESULTS/${ex}_examples.json"
 done

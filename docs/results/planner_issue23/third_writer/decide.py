@@ -1,8 +1,9 @@
 """The rule fixed before scoring (rules.json) applied to each candidate against the shipped planners, on the three
 validation sets only (plan accuracy on the generated validation split, data/planner_dev and data/planner_dev2).
-Usage: python decide.py [--rules RULES_JSON] SHIPPED_DIR CANDIDATE_DIR [...] > decision.json (rules: this folder's
-rules.json unless given; session 12's languages/ variant uses the same rule); each DIR holds seed_{0,1,2} scored by
-experiments/planner_seeds.py (numbers/) and by evaluate-planner on data/planner_dev2 (dev2/)."""
+Usage: python decide.py [--rules RULES_JSON] [--max_refused SHARE] SHIPPED_DIR CANDIDATE_DIR [...] > decision.json
+(rules: this folder's rules.json unless given; session 12's languages/ variant uses the same rule, session 14's
+lexical/ one adds --max_refused 0.015: each validation set's mean in-scope refusals at most that); each DIR holds
+seed_{0,1,2} scored by experiments/planner_seeds.py (numbers/) and by evaluate-planner on data/planner_dev2 (dev2/)."""
 import json
 import statistics
 import sys
@@ -28,9 +29,11 @@ def summary(run: Path) -> dict:
     return out
 
 
-args, rules = sys.argv[1:], Path(__file__).parent / "rules.json"
+args, rules, max_refused = sys.argv[1:], Path(__file__).parent / "rules.json", None
 if args[:1] == ["--rules"]:
     rules, args = Path(args[1]), args[2:]
+if args[:1] == ["--max_refused"]:
+    max_refused, args = float(args[1]), args[2:]
 shipped = summary(Path(args[0]))
 report = {"rules": json.loads(rules.read_text()), "shipped": shipped}
 for run in args[1:]:
@@ -38,6 +41,8 @@ for run in args[1:]:
     higher = c["mean_plan_of_three"] > shipped["mean_plan_of_three"]
     no_drop = all(c[n]["plan_accuracy"]["mean"] >= shipped[n]["plan_accuracy"]["mean"] - max(
         c[n]["plan_accuracy"]["std"], shipped[n]["plan_accuracy"]["std"]) for n in SETS)
-    report[Path(run).name] = c | {"mean_of_three_higher": higher, "no_set_lower_beyond_std": no_drop,
-                                  "adopted": higher and no_drop}
+    checks = {"mean_of_three_higher": higher, "no_set_lower_beyond_std": no_drop}
+    if max_refused is not None:
+        checks["refused_at_most"] = all(c[n]["in_scope_refused"]["mean"] <= max_refused for n in SETS)
+    report[Path(run).name] = c | checks | {"adopted": all(checks.values())}
 print(json.dumps(report, indent=1))
