@@ -1,5 +1,7 @@
 """The lexical tool evidence: scikit-learn's TF-IDF + logistic regression, read back without scikit-learn."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -81,12 +83,21 @@ def test_two_classes_are_evidence_too():
                                atol=1e-5)
 
 
-@pytest.mark.parametrize("damage", ["missing_vocab", "missing_weights", "truncated_weights", "not_json"])
+@pytest.mark.parametrize("damage", ["missing_vocab", "missing_weights", "truncated_weights", "not_json",
+                                    "other_vocabulary", "no_bias"])
 def test_a_damaged_lexical_model_is_one_error_line(fitted, tmp_path, damage):
+    from safetensors.torch import load_file, save_file
+
     save_lexical(tmp_path, fitted[0])
     name = LEXICAL_VOCAB if damage in ("missing_vocab", "not_json") else LEXICAL_WEIGHTS
     if damage.startswith("missing"):
         (tmp_path / name).unlink()
+    elif damage == "other_vocabulary":  # the weights of another model beside this vocabulary
+        values = json.loads((tmp_path / LEXICAL_VOCAB).read_text())
+        (tmp_path / LEXICAL_VOCAB).write_text(json.dumps(values | {"words": values["words"][:-1]}))
+    elif damage == "no_bias":
+        tensors = load_file(str(tmp_path / name))
+        save_file({k: v for k, v in tensors.items() if k != "bias"}, str(tmp_path / name))
     else:
         data = (tmp_path / name).read_bytes()
         (tmp_path / name).write_bytes(data[: len(data) // 2])

@@ -326,6 +326,7 @@ def test_checkpoint_from_before_the_readout_option_reads_the_last_token(planner_
     meta = json.loads((planner_run.out / "planner.json").read_text())
     assert meta["config"]["model"]["readout"] == "mean"  # what this run was trained with (the default)
     del meta["config"]["model"]["readout"]
+    meta.pop("lexical_weight")  # nor the lexical model, whose files are not copied
     for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors"):
         (tmp_path / name).write_bytes((planner_run.out / name).read_bytes())
     (tmp_path / "planner.json").write_text(json.dumps(meta))
@@ -362,19 +363,21 @@ def test_the_lexical_evidence_enters_the_tool_choice_at_its_weight(planner_run, 
 
     tasks = [json.loads(line)["task"] for line in (planner_run.data / "train.jsonl").read_text().splitlines()][:40]
     free = {"cpu_cores": 64, "memory_gb": 512, "gpu_sm": 132, "gpu_memory_gb": 80}
-    tools = {}
+    tools, confidence = {}, {}
     for weight in (0.0, 100.0):
         folder = tmp_path / str(weight)
         shutil.copytree(planner_run.out, folder)
         meta = json.loads((folder / "planner.json").read_text())
         (folder / "planner.json").write_text(json.dumps(meta | {"lexical_weight": weight, "out_of_scope_above": 1e9}))
         planner = Planner.from_pretrained(str(folder), device="cpu")
-        tools[weight] = [p.tool for p in planner.plan_batch([{"task": t, "free_resources": free} for t in tasks])]
+        plans = planner.plan_batch([{"task": t, "free_resources": free} for t in tasks])
+        tools[weight], confidence[weight] = [p.tool for p in plans], [p.tool_confidence for p in plans]
     names = planner.tools
     words = load_lexical(planner_run.out).log_probs(tasks, names).argmax(-1).tolist()
     assert tools[100.0] == [names[k] for k in words]
     head = Planner.from_pretrained(str(tmp_path / "0.0"), device="cpu")._loaded.model.decoder
     assert head.lexical is None and head.lexical_weight == 0.0
+    assert confidence[0.0] != confidence[100.0]  # the mixed probabilities are what the plan reports
 
 
 def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):

@@ -7,7 +7,7 @@
 # likely optimistic for a user's own examples.
 set -euo pipefail
 PLANNER=${1:-runs/spelling/seed_0}; OUT=${2:-runs/add_tool_scope}; HERE=docs/results/add_tool_scope
-RESULTS=${3:-$HERE}  # where the two reports go (session 14: planner_issue23/lexical/add_tool_*)
+RESULTS=${3:-$HERE}  # where the two reports go (session 14: planner_issue23/lexical/add_tool/)
 mkdir -p "$OUT"
 python - "$OUT" <<'PY'
 import json, sys

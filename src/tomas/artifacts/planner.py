@@ -45,8 +45,9 @@ STATE, METRICS, PLOT = "planner_state.pt", "planner_metrics.jsonl", "planner_cur
 EVAL_REPORT, HAND_REPORT = "planner_eval_report.json", "planner_handwritten_report.json"
 """``tomas evaluate-planner``'s reports (test split; hand-written set); the model card quotes the first."""
 SPELLING = "spelling.json"
-LEXICAL_FILES = LEXICAL_WEIGHTS, LEXICAL_VOCAB = "lexical.safetensors", "lexical.json"
 """The training file's word counts, for fixing typing slips before a request is read (``model.spelling``)."""
+LEXICAL_FILES = LEXICAL_WEIGHTS, LEXICAL_VOCAB = "lexical.safetensors", "lexical.json"
+"""The lexical tool evidence (``model.lexical``): its tensors, and its classes and vocabularies."""
 COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
 """The optional compiled reader (``save_compiled_reader``)."""
 
@@ -186,12 +187,16 @@ def load_lexical(folder: str | Path):
         if not (folder / name).is_file():
             raise DataError(f"{folder / name}: not found, though {META} gives the lexical model a weight (copy the "
                             "whole folder, or set lexical_weight to 0 there to plan without it)")
+    tensors = load_safetensors(folder / LEXICAL_WEIGHTS)
     try:
         values = json.loads((folder / LEXICAL_VOCAB).read_text())
-        return LexicalTool.from_state(load_safetensors(folder / LEXICAL_WEIGHTS), values)
-    except (ValueError, KeyError, TypeError) as e:
-        raise DataError(f"{folder / LEXICAL_VOCAB}: not a lexical model ({e}); copy the folder again or retrain") \
+    except ValueError as e:
+        raise DataError(f"{folder / LEXICAL_VOCAB}: not readable JSON ({e}); copy the folder again or retrain") \
             from None
+    try:
+        return LexicalTool.from_state(tensors, values)
+    except ValueError as e:  # the two files disagree, or one is another model's
+        raise DataError(f"{folder / LEXICAL_WEIGHTS}: {e}; copy the folder again or retrain") from None
 
 
 def load_adapter(lm, folder: str | Path) -> None:

@@ -117,8 +117,19 @@ class LexicalTool:
 
     @classmethod
     def from_state(cls, tensors: dict[str, torch.Tensor], values: dict) -> LexicalTool:
-        return cls(values["classes"], (values["words"], values["chars"]), (tensors["idf_words"], tensors["idf_chars"]),
-                   tensors["weight"], tensors["bias"])
+        """``state``'s two parts; ``ValueError`` when they do not make one model (names, lengths, shapes)."""
+        missing = {"idf_words", "idf_chars", "weight", "bias"} - set(tensors) or {"classes", "words", "chars"} - set(
+            values if isinstance(values, dict) else {})
+        if missing:
+            raise ValueError(f"no {', '.join(sorted(missing))}")
+        classes, words, chars = values["classes"], values["words"], values["chars"]
+        shapes = {"idf_words": (len(words),), "idf_chars": (len(chars),), "bias": (len(classes),),
+                  "weight": (len(classes), len(words) + len(chars))}
+        for name, shape in shapes.items():
+            if tuple(tensors[name].shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(tensors[name].shape)}, the vocabularies need {shape}")
+        return cls(classes, (words, chars), (tensors["idf_words"], tensors["idf_chars"]), tensors["weight"],
+                   tensors["bias"])
 
 
 def choose_weight(tool_log_probs: torch.Tensor, prior: torch.Tensor, gold: Sequence[int | None]) -> float:

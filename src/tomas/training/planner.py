@@ -275,7 +275,7 @@ class PlannerTrainer:
         decoder.set_scope_memory(self.scope_memory())
         decoder.lexical_weight = choose_lexical_weight(self.model, setup.llm.tokenizer, val + dev, setup.device)
         choices, dev_choices = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
-        scope = joint_scope_threshold([(val, choices), (setup.dev, dev_choices)], OUT_OF_SCOPE_REFUSED,
+        scope = joint_scope_threshold([(val, choices), (dev, dev_choices)], OUT_OF_SCOPE_REFUSED,
                                       decoder.scope_boundary)
         choices = with_scope_threshold(choices, scope)
         m = planner_metrics(val, choices, setup.table)

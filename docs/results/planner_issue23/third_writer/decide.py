@@ -30,10 +30,12 @@ def summary(run: Path) -> dict:
 
 
 args, rules, max_refused = sys.argv[1:], Path(__file__).parent / "rules.json", None
-if args[:1] == ["--rules"]:
-    rules, args = Path(args[1]), args[2:]
-if args[:1] == ["--max_refused"]:
-    max_refused, args = float(args[1]), args[2:]
+while args[:1] in (["--rules"], ["--max_refused"]):  # the two flags in either order, before the folders
+    if args[0] == "--rules":
+        rules = Path(args[1])
+    else:
+        max_refused = float(args[1])
+    args = args[2:]
 shipped = summary(Path(args[0]))
 report = {"rules": json.loads(rules.read_text()), "shipped": shipped}
 for run in args[1:]:
