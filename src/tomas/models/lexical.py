@@ -1,11 +1,11 @@
 """The request's own words as tool evidence (``model.lexical``): TF-IDF + logistic regression beside the tool head.
 
 The LoRA reader learns the training templates' phrasings; a linear model over word and character n-grams keys
-on the words a request shares with the training requests of each tool (typing slips included) and errs on
-different requests. Planning adds ``weight`` × its log-probabilities to the tool head's, the weight chosen on
+on the words a request shares with the training requests of each tool (typing slips included), so the two can err
+on different requests. Planning adds ``weight`` × its log-probabilities to the tool head's, the weight chosen on
 validation (``choose_weight``; docs/planner.md, "Lexical tool evidence"). It is the TF-IDF baseline's classifier
 (``eval.baselines``), fitted with scikit-learn at training time; planning reads it with the few lines below instead,
-so a plan never imports scikit-learn (~0.7 s of every cold start). A unit test holds the two equal.
+so a plan never imports scikit-learn (~0.8 s of every cold start). A unit test holds the two equal.
 """
 
 from __future__ import annotations
