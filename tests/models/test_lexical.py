@@ -20,17 +20,21 @@ UNSEEN = ["Which bird is this?", "  Short   version of the REPORT, thanks  ", "Ã
           "Translate a 4K photo's caption", "Sum up; classify; translate â€” all three?"]
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
+def scikit_learn_model(tasks, labels):
+    """(vectorizers, classifier, features of texts): the TF-IDF baseline built with scikit-learn directly."""
     from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    labels = [t or NO_TOOL for t in LABELS]
-    vectorizers = [sklearn_text.TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(TASKS),
-                   sklearn_text.TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(TASKS)]
+    vectorizers = [TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(tasks),
+                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(tasks)]
     features = lambda texts: hstack([v.transform(texts) for v in vectorizers]).tocsr()
-    clf = LogisticRegression(C=10.0, max_iter=2000).fit(features(TASKS), labels)
+    return vectorizers, LogisticRegression(C=10.0, max_iter=2000).fit(features(tasks), labels), features
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    vectorizers, clf, features = scikit_learn_model(TASKS, [t or NO_TOOL for t in LABELS])
     return LexicalTool.fit(TASKS, LABELS), vectorizers, clf, features
 
 
@@ -65,20 +69,12 @@ def test_nothing_to_weigh_with_one_class():
 
 def test_two_classes_are_evidence_too():
     """scikit-learn keeps one coefficient row for two classes; the model still gives both probabilities."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     tasks, labels = TASKS[:6], ["image", "image", "image", "text", "text", "text"]
     lexical = LexicalTool.fit(tasks, labels)
     assert lexical.classes == ["image", "text"] and lexical.weight.shape[0] == 2
     logp = lexical.log_probs(["Summarise the quarterly report", "Classify this photo of a bird"], ["text", "image"])
     assert logp.argmax(-1).tolist() == [0, 1]
-    from scipy.sparse import hstack
-    from sklearn.linear_model import LogisticRegression
-
-    vectorizers = [TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(tasks),
-                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(tasks)]
-    features = lambda texts: hstack([v.transform(texts) for v in vectorizers]).tocsr()
-    clf = LogisticRegression(C=10.0, max_iter=2000).fit(features(tasks), labels)
+    _, clf, features = scikit_learn_model(tasks, labels)
     np.testing.assert_allclose(lexical.class_log_probs(UNSEEN).numpy(), np.log(clf.predict_proba(features(UNSEEN))),
                                atol=1e-5)
 
