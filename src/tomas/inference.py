@@ -279,10 +279,11 @@ def set_scope_threshold(decoder, meta: PlannerMeta) -> None:
 
 
 def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:
-    """The folder's lexical tool evidence at the weight chosen on validation (weight 0: the tool head alone, and
-    the files are not read; a weight without its files is one ``DataError`` line)."""
-    decoder.lexical = artifacts.load_lexical(folder) if meta.lexical_weight else None
-    decoder.lexical_weight = meta.lexical_weight
+    """The folder's lexical model at the weights chosen on validation, for tools and for refusals (both 0: the files
+    are not read; a weight without its files is one ``DataError`` line)."""
+    used = meta.lexical_weight or meta.scope_lexical_weight
+    decoder.lexical = artifacts.load_lexical(folder) if used else None
+    decoder.lexical_weight, decoder.scope_lexical_weight = meta.lexical_weight, meta.scope_lexical_weight
 
 
 def reader_width(reader, pad_id: int) -> int:

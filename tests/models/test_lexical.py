@@ -121,3 +121,18 @@ def test_an_added_tool_scores_the_fitted_tools_mean(fitted):
     torch.testing.assert_close(after[:, :3] - after[:, :1], before - before[:, :1])  # same differences
     torch.testing.assert_close(after[:, 3] - after[:, :3].mean(-1), torch.zeros(3))
     assert lexical.log_probs(tasks, ["added_tool"]) is None
+
+
+def test_the_scope_margin_is_scikit_learns(fitted):
+    """log P(out of scope) - the best tool's log P, from the same pass as the tool evidence."""
+    lexical, _, clf, features = fitted
+    logp = np.log(clf.predict_proba(features(UNSEEN)))
+    out = list(clf.classes_).index(NO_TOOL)
+    expected = logp[:, out] - np.delete(logp, out, axis=1).max(1)
+    tools = ["image_classification", "text_summarization"]
+    tool_logp, margins = lexical.evidence(UNSEEN, tools)
+    np.testing.assert_allclose(margins.numpy(), expected, atol=1e-5)
+    torch.testing.assert_close(tool_logp, lexical.log_probs(UNSEEN, tools))
+    assert lexical.scope_margins(lexical.class_log_probs(["Book me a flight to Oslo"]))[0] > 0  # a training refusal
+    in_scope_only = LexicalTool.fit(TASKS[:6], LABELS[:6])
+    assert in_scope_only.evidence(UNSEEN, tools)[1] is None  # fitted without refusals: no margin to give

@@ -98,3 +98,46 @@ def test_the_threshold_starts_at_the_scores_own_boundary():
     choices[-1] = Choice(0, 0, 1.0, 1.0, None, "small", scope_score=0.3)
     choices[-2] = Choice(0, 0, 1.0, 1.0, None, "small", scope_score=0.2)
     assert joint_scope_threshold([(inside, choices)], 0.01, BOUNDARY) == 0.2  # 1 of 100 may be refused
+
+
+def test_the_lexical_margin_joins_the_memorys_score_at_its_weight(tables):
+    dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
+    dec.set_scope_memory(memory())
+    dec.out_of_scope_above = dec.scope_boundary
+    hidden = torch.tensor([[5.0, 0.2, 0.0], [0.3, 4.0, 0.0]])  # near the in-scope ones / near the refusals
+    alone = [c.scope_score for c in dec.predict(hidden)]
+    margin = torch.tensor([30.0, -30.0])  # the words say the opposite, loudly
+    assert [c.scope_score for c in dec.predict(hidden, scope_prior=margin)] == alone  # weight 0: ignored
+    dec.scope_lexical_weight = 0.1
+    mixed = dec.predict(hidden, scope_prior=margin)
+    assert [c.scope_score for c in mixed] == pytest.approx([s + 0.1 * float(m) for s, m in zip(alone, margin)])
+    assert [c.out_of_scope for c in mixed] == [True, False]
+
+
+def test_the_margins_weight_is_chosen_with_the_threshold():
+    """The grid weight that refuses the most out-of-scope requests at its own threshold; ties the smaller."""
+    from tomas.data.planner.files import PlannerExample
+    from tomas.eval.planner import SCOPE_GRID, choose_scope, with_scope_prior
+    from tomas.models.decoder import Choice
+
+    def example(i, tool):
+        return PlannerExample(f"t{i}", "a", tool, "small", {}, None, 0 if tool else None, "p")
+
+    # 100 in scope well inside, 10 out of scope that the memory alone misses but the words catch.
+    examples = [example(i, "tool") for i in range(100)] + [example(100 + i, None) for i in range(10)]
+    scores = [-0.3] * 100 + [-0.1] * 10
+    margins = torch.tensor([-10.0] * 100 + [5.0] * 10)
+    choices = [Choice(0, 0, 1.0, 1.0, None, "small", scope_score=s) for s in scores]
+    weight, threshold, (refused,) = choose_scope([(examples, choices)], [margins], 0.01, BOUNDARY)
+    caught = lambda w: sum(s + w * float(m) > BOUNDARY for s, m in zip(scores[100:], margins[100:]))
+    assert weight == min(w for w in SCOPE_GRID if caught(w) == 10) and threshold == BOUNDARY
+    assert [c.out_of_scope for c in refused] == [False] * 100 + [True] * 10
+    assert [c.scope_score for c in refused] == [c.scope_score for c in with_scope_prior(choices, margins, weight)]
+    # Without margins (or when the words add nothing) the weight is 0 and the threshold the shipped rule's.
+    assert choose_scope([(examples, choices)], None, 0.01, BOUNDARY)[:2] == (0.0, BOUNDARY)
+    assert choose_scope([(examples, choices)], [torch.zeros(110)], 0.01, BOUNDARY)[:2] == (0.0, BOUNDARY)
+    # Words that also push in-scope requests over cost the threshold: a weight that refuses them is not taken.
+    noisy = margins.clone()
+    noisy[:5] = 50.0  # 5% of the in-scope requests read as out of scope
+    weight, threshold, (refused,) = choose_scope([(examples, choices)], [noisy], 0.01, BOUNDARY)
+    assert weight == 0.0 and sum(c.out_of_scope for c in refused[:100]) <= 1

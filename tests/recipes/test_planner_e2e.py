@@ -55,6 +55,11 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     assert load_lexical(out).classes == sorted({r["tool"] or NO_TOOL for r in train})
     assert all(r["val_lexical_weight"] in GRID for r in evals)
     assert meta["lexical_weight"] == meta["validation"]["val_lexical_weight"]
+    # model.scope_lexical: the weight of the words' out-of-scope margin in refusals, chosen with the threshold.
+    from tomas.eval.planner import SCOPE_GRID
+
+    assert all(r["val_scope_lexical_weight"] in SCOPE_GRID for r in evals)
+    assert meta["scope_lexical_weight"] == meta["validation"]["val_scope_lexical_weight"]
     assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
     assert meta["llm_model"] == "tiny" and meta["num_configs"] == 20 and meta["format_version"] == 2
     card = (out / "README.md").read_text()
@@ -207,8 +212,8 @@ def test_plan_batch_masks_every_answer(planner_run, cli, tmp_path):
 
 def test_plan_bad_batch_line_gets_an_error_line_and_the_others_are_planned(planner_run, cli, tmp_path):
     batch = tmp_path / "mixed.jsonl"
-    good = {"id": "a", "task": "Read this page", "free_resources": {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20,
-                                                                   "gpu_memory_gb": 4}}
+    free = {"cpu_cores": 4, "memory_gb": 8, "gpu_sm": 20, "gpu_memory_gb": 4}
+    good = {"id": "a", "task": "Transcribe this recording", "free_resources": free}
     bad = {"id": 7, "task": "x", "free_resources": {"cpu_cores": 1, "memory_gb": 1, "gpu_sm": 0}}
     batch.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n{not json\n")
     r = _plan(cli, planner_run, "--batch", str(batch))
@@ -326,7 +331,7 @@ def test_checkpoint_from_before_the_readout_option_reads_the_last_token(planner_
     meta = json.loads((planner_run.out / "planner.json").read_text())
     assert meta["config"]["model"]["readout"] == "mean"  # what this run was trained with (the default)
     del meta["config"]["model"]["readout"]
-    meta.pop("lexical_weight")  # nor the lexical model, whose files are not copied
+    meta.pop("lexical_weight"), meta.pop("scope_lexical_weight")  # nor the lexical model, whose files are not copied
     for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors"):
         (tmp_path / name).write_bytes((planner_run.out / name).read_bytes())
     (tmp_path / "planner.json").write_text(json.dumps(meta))
@@ -368,7 +373,8 @@ def test_the_lexical_evidence_enters_the_tool_choice_at_its_weight(planner_run, 
         folder = tmp_path / str(weight)
         shutil.copytree(planner_run.out, folder)
         meta = json.loads((folder / "planner.json").read_text())
-        (folder / "planner.json").write_text(json.dumps(meta | {"lexical_weight": weight, "out_of_scope_above": 1e9}))
+        (folder / "planner.json").write_text(json.dumps(meta | {"lexical_weight": weight, "scope_lexical_weight": 0.0,
+                                                                "out_of_scope_above": 1e9}))
         planner = Planner.from_pretrained(str(folder), device="cpu")
         plans = planner.plan_batch([{"task": t, "free_resources": free} for t in tasks])
         tools[weight], confidence[weight] = [p.tool for p in plans], [p.tool_confidence for p in plans]
@@ -380,6 +386,29 @@ def test_the_lexical_evidence_enters_the_tool_choice_at_its_weight(planner_run, 
     assert confidence[0.0] != confidence[100.0]  # the mixed probabilities are what the plan reports
 
 
+def test_the_lexical_margin_moves_refusals_at_its_weight(planner_run, tmp_path):
+    """At a heavy weight the words' out-of-scope margin decides refusals (above 0: refused)."""
+    import shutil
+
+    from tomas import Planner
+    from tomas.artifacts.planner import load_lexical
+
+    rows = [json.loads(line) for line in (planner_run.data / "train.jsonl").read_text().splitlines()]
+    tasks = [r["task"] for r in rows if r["tool"] is None][:20] + [r["task"] for r in rows if r["tool"]][:40]
+    free = {"cpu_cores": 64, "memory_gb": 512, "gpu_sm": 132, "gpu_memory_gb": 80}
+    folder = tmp_path / "heavy"
+    shutil.copytree(planner_run.out, folder)
+    meta = json.loads((folder / "planner.json").read_text())
+    (folder / "planner.json").write_text(json.dumps(meta | {"scope_lexical_weight": 1000.0, "out_of_scope_above": 0}))
+    plans = Planner.from_pretrained(str(folder), device="cpu").plan_batch([{"task": t, "free_resources": free}
+                                                                           for t in tasks])
+    lexical = load_lexical(planner_run.out)
+    margins = lexical.scope_margins(lexical.class_log_probs([p.task_read_as or t for p, t in zip(plans, tasks)]))
+    sure = (margins.abs() > 0.01).tolist()  # 1000 x the margin outweighs the memory's score (a cosine difference)
+    refused = [p.tool is None for p, s in zip(plans, sure) if s]
+    assert refused == [bool(m > 0) for m, s in zip(margins, sure) if s] and len(set(refused)) == 2
+
+
 def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
     import shutil
 
@@ -389,8 +418,8 @@ def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
     meta["config"]["data"]["assets_dir"] = str(tmp_path / "gone")  # the training assets are not there any more
     (moved / "planner.json").write_text(json.dumps(meta))
     assert (moved / "config_lookup.json").read_bytes() == (planner_run.assets / "config_lookup.json").read_bytes()
-    r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "0",
-             "--gpu-memory-gb", "0", "--json", "--planner_dir", str(moved), "--device", "cpu"])
+    r = cli(["script/inference.py", "Transcribe this recording", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm",
+             "0", "--gpu-memory-gb", "0", "--json", "--planner_dir", str(moved), "--device", "cpu"])
     assert r.returncode in (0, 3), r.stderr
     assert json.loads(r.stdout)["tool"] in json.loads((moved / "tool_mask_map.json").read_text())
 

@@ -186,7 +186,8 @@ def load_lexical(folder: str | Path):
     for name in LEXICAL_FILES:
         if not (folder / name).is_file():
             raise DataError(f"{folder / name}: not found, though {META} gives the lexical model a weight (copy the "
-                            "whole folder, or set lexical_weight to 0 there to plan without it)")
+                            "whole folder, or set lexical_weight and scope_lexical_weight to 0 there to plan "
+                            "without it)")
     tensors = load_safetensors(folder / LEXICAL_WEIGHTS)
     try:
         values = json.loads((folder / LEXICAL_VOCAB).read_text())

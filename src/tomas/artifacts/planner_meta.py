@@ -33,6 +33,9 @@ class PlannerMeta:
     """Scope-head probability above which a request is refused (chosen on validation; None: 0.5)."""
     lexical_weight: float = 0.0
     """Weight of the lexical model's tool log-probabilities (``model.lexical``; chosen on validation; 0: off)."""
+    scope_lexical_weight: float = 0.0
+    """Weight of the lexical model's out-of-scope margin in the refusal score (``model.scope_lexical``; chosen on
+    validation with ``out_of_scope_above``; 0: off)."""
     input_sizes: dict | None = None
     """Each tool's registry size classes (``SizeClasses.to_json``): stated sizes are read through them."""
     added_tools: list[dict] = field(default_factory=list)

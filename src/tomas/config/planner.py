@@ -115,6 +115,11 @@ class PlannerModelConfig(LLMChoice):
     logistic regression fitted on the training file (``models.lexical``; saved beside the planner), its
     log-probabilities added to the tool head's × a weight chosen on validation at every evaluation (0 turns it
     off). Chosen on validation (docs/planner.md, "Lexical tool evidence")."""
+    scope_lexical: bool = True
+    """With ``lexical`` and nearest-neighbour refusals (``scope_rule: nearest``): refusals also read the lexical
+    model's out-of-scope margin (log P(out of scope) − the best tool's), added to the nearest-neighbour score × a
+    weight chosen with the threshold at every evaluation (``eval.planner.choose_scope``; 0 turns it off).
+    Chosen on validation (docs/planner.md, "Refusals that read the words")."""
     size_reader: Literal["numbers", "off"] = "numbers"
     """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
     exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned

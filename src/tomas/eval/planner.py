@@ -212,6 +212,48 @@ def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]],
                 if examples), default=boundary)
 
 
+SCOPE_GRID = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2)
+"""The weights of the lexical out-of-scope margin ``choose_scope`` tries: the nearest-neighbour score is a cosine
+difference (about -0.5 to 0.5), the margin a log-probability difference (about -15 to 5)."""
+
+
+def choose_scope(sets: list[tuple[list[PlannerExample], list[Choice]]], margins: list[torch.Tensor] | None,
+                 max_refused: float, boundary: float) -> tuple[float, float, list[list[Choice]]]:
+    """(weight, threshold, each set's choices refused by them): the ``SCOPE_GRID`` weight of the lexical
+    out-of-scope margin (``margins``: one [len(examples)] tensor per set; None: weight 0) under which, at its own
+    ``joint_scope_threshold``, the most out-of-scope requests of all sets are refused (ties: the smaller weight).
+    ``sets``' choices carry the memory's score alone (decoded at ``scope_lexical_weight`` 0)."""
+    best = None
+    for weight in SCOPE_GRID if margins is not None else (0.0,):
+        mixed = [(examples, with_scope_prior(choices, margins[k] if margins else None, weight))
+                 for k, (examples, choices) in enumerate(sets)]
+        threshold = joint_scope_threshold(mixed, max_refused, boundary)
+        refused = [with_scope_threshold(choices, threshold) for _, choices in mixed]
+        caught = sum(c.out_of_scope for (examples, _), choices in zip(mixed, refused)
+                     for e, c in zip(examples, choices) if e.tool is None)
+        if best is None or caught > best[0]:
+            best = (caught, weight, threshold, refused)
+    return best[1:]
+
+
+def lexical_scope_margins(decoder, sets: list[list[PlannerExample]]) -> list[torch.Tensor] | None:
+    """The lexical model's out-of-scope margin of each set's requests, for ``choose_scope`` (None without the model,
+    a nearest-neighbour memory, or out-of-scope requests in the file it was fitted on)."""
+    lexical = decoder.lexical
+    if lexical is None or decoder.scope_memory is None:
+        return None
+    margins = [lexical.scope_margins(lexical.class_log_probs([e.task for e in examples])) for examples in sets]
+    return None if any(m is None for m in margins) else margins
+
+
+def with_scope_prior(choices: list[Choice], margins: torch.Tensor | None, weight: float) -> list[Choice]:
+    """``choices`` whose scope score also reads ``weight`` × ``margins`` (what the decoder does at that weight)."""
+    if margins is None or not weight:
+        return choices
+    return [c if c.scope_score is None else dataclasses.replace(c, scope_score=c.scope_score + weight * float(m))
+            for c, m in zip(choices, margins)]
+
+
 def with_scope_threshold(choices: list[Choice], threshold: float) -> list[Choice]:
     """``choices`` refused above ``threshold`` instead of the decoder's own."""
     return [dataclasses.replace(c, out_of_scope=c.scope_score is not None and c.scope_score > threshold)

@@ -180,6 +180,9 @@ class HierarchicalDecoder(nn.Module):
         self.lexical: LexicalTool | None = None
         """``model.lexical``: the request's words as tool evidence, × ``lexical_weight`` (chosen on validation)."""
         self.lexical_weight = 0.0
+        self.scope_lexical_weight = 0.0
+        """``model.scope_lexical``: × the lexical model's out-of-scope margin, added to the nearest-neighbour scope
+        score (chosen on validation; 0: refusals by the memory alone)."""
         self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
 
@@ -193,10 +196,18 @@ class HierarchicalDecoder(nn.Module):
         """The scope score's own decision boundary: 0.5 for the head's probability, 0 for nearest neighbours."""
         return BOUNDARY if self.scope_memory is not None else 0.5
 
-    def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits) -> tuple[list, list]:
-        """Per request (the head's probability or None, the score refusals are decided by or None)."""
+    def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits,
+                     scope_prior: torch.Tensor | None = None) -> tuple[list, list]:
+        """Per request (the head's probability or None, the score refusals are decided by or None); with a memory,
+        ``scope_prior`` [batch] (the lexical out-of-scope margin) × ``scope_lexical_weight`` joins its score."""
         probs = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(hidden)
-        return probs, self.scope_memory(hidden).tolist() if self.scope_memory is not None else probs
+        if self.scope_memory is None:
+            return probs, probs
+        score = self.scope_memory(hidden)
+        if scope_prior is not None and self.scope_lexical_weight:
+            # in float64, as ``eval.planner.with_scope_prior`` adds them when the weight is chosen
+            score = score.double() + self.scope_lexical_weight * scope_prior.to(score.device).double()
+        return probs, score.tolist()
 
     def build_feature_scorer(self, hidden_size: int) -> None:
         """Optional: the prompt's hidden state also chooses how to weigh each candidate's standing among the
@@ -238,11 +249,14 @@ class HierarchicalDecoder(nn.Module):
             scores = scores + (feats * weights.float().unsqueeze(1)).sum(-1)
         return scores.masked_fill(~allowed, -math.inf)
 
-    def lexical_prior(self, tasks: list[str]) -> torch.Tensor | None:
-        """``predict``'s ``tool_prior`` for these requests (None: no lexical model, weight 0, or no tool it knows)."""
-        if self.lexical is None or not self.lexical_weight:
-            return None
-        return self.lexical.log_probs(tasks, self.table.tool_names)
+    def lexical_priors(self, tasks: list[str]) -> dict[str, torch.Tensor | None]:
+        """``predict``'s ``tool_prior`` and ``scope_prior`` for these requests, from one pass of the lexical model
+        (each None without the model, at weight 0, or when the model cannot give it)."""
+        if self.lexical is None or not (self.lexical_weight or self.scope_lexical_weight):
+            return {}
+        tool, scope = self.lexical.evidence(tasks, self.table.tool_names)
+        return {"tool_prior": tool if self.lexical_weight else None,
+                "scope_prior": scope if self.scope_lexical_weight else None}
 
     def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:
         """[batch] tool ids -> [batch, num_configs] bool: the config belongs to that tool."""
@@ -265,7 +279,8 @@ class HierarchicalDecoder(nn.Module):
     @torch.no_grad()
     def predict(self, hidden: torch.Tensor, free_resources: torch.Tensor | None = None,
                 latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None,
-                size_allowed: torch.Tensor | None = None, tool_prior: torch.Tensor | None = None) -> list[Choice]:
+                size_allowed: torch.Tensor | None = None, tool_prior: torch.Tensor | None = None,
+                scope_prior: torch.Tensor | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
@@ -274,7 +289,8 @@ class HierarchicalDecoder(nn.Module):
         head's part alone); ``size_allowed`` [batch, num_tools, len(INPUT_SIZES)] bool: the sizes each tool's
         input may have (what the request's facts or numbers say; None = any): the size is the most probable
         allowed one, even one the tool has no configurations of (then nothing fits); ``tool_prior`` [batch, tools]:
-        the lexical model's log-probabilities (``lexical_prior``), added × ``lexical_weight`` to the tool head's.
+        the lexical model's log-probabilities, added × ``lexical_weight`` to the tool head's; ``scope_prior`` [batch]:
+        its out-of-scope margins (``scope_scores``). ``lexical_priors`` gives both.
         """
         out = self.logits(hidden)
         tool_logp = out.tool.float().log_softmax(-1)
@@ -295,7 +311,7 @@ class HierarchicalDecoder(nn.Module):
                      # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
                      # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
                      scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out),
-                     *self.scope_scores(hidden, out))
+                     *self.scope_scores(hidden, out, scope_prior))
         return [self.choice(read, b, latency_budget) for b in range(hidden.shape[0])]
 
     def choice(self, r: _Read, b: int, latency_budget: torch.Tensor | None) -> Choice:

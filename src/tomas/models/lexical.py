@@ -3,7 +3,9 @@
 The LoRA reader learns the training templates' phrasings; a linear model over word and character n-grams keys
 on the words a request shares with the training requests of each tool (typing slips included), so the two can err
 on different requests. Planning adds ``weight`` × its log-probabilities to the tool head's, the weight chosen on
-validation (``choose_weight``; docs/planner.md, "Lexical tool evidence"). It is the TF-IDF baseline's classifier
+validation (``choose_weight``; docs/planner.md, "Lexical tool evidence"); with ``model.scope_lexical`` its
+out-of-scope margin also moves refusals (``scope_margins``, weighed by ``eval.planner.choose_scope_weight``). It is
+the TF-IDF baseline's classifier
 (``eval.baselines``), fitted with scikit-learn at training time; planning reads it with the few lines below instead,
 so a plan never imports scikit-learn (~0.7 s of every cold start). A unit test holds the two equal.
 """
@@ -99,17 +101,37 @@ class LexicalTool:
         return torch.stack(rows).log_softmax(-1).float() if rows else torch.zeros(0, len(self.classes))
 
     def log_probs(self, tasks: Sequence[str], tool_names: Sequence[str]) -> torch.Tensor | None:
-        """[B, len(tool_names)] log P(tool | words) over ``tool_names``. A tool it was not fitted with (``tomas
-        add-tool``) scores the mean of the fitted tools' scores: words that favour no fitted tool leave it level with
-        them, words that favour one count for that tool against it as against every other, and the fitted tools keep
-        their order (a plan can move only to the added tool). None when none of ``tool_names`` was fitted."""
+        """[B, len(tool_names)] log P(tool | words) over ``tool_names`` (``evidence``'s first part)."""
+        return self.evidence(tasks, tool_names)[0]
+
+    def evidence(self, tasks: Sequence[str], tool_names: Sequence[str]) -> tuple[torch.Tensor | None,
+                                                                                  torch.Tensor | None]:
+        """Both readings of the requests' words from one pass over them: (``tool_log_probs``, ``scope_margins``)."""
+        scores = self.class_log_probs(tasks)
+        return self.tool_log_probs(scores, tool_names), self.scope_margins(scores)
+
+    def tool_log_probs(self, scores: torch.Tensor, tool_names: Sequence[str]) -> torch.Tensor | None:
+        """[B, len(tool_names)] log P(tool | words) over ``tool_names``, from ``class_log_probs``' ``scores``. A tool
+        it was not fitted with (``tomas add-tool``) scores the mean of the fitted tools' scores: words that favour no
+        fitted tool leave it level with them, words that favour one count for that tool against it as against every
+        other, and the fitted tools keep their order (a plan can move only to the added tool). None when none of
+        ``tool_names`` was fitted."""
         known = [k for k, t in enumerate(tool_names) if t in self.classes]
         if not known:
             return None
-        scores = self.class_log_probs(tasks)[:, [self.classes.index(tool_names[k]) for k in known]]
+        scores = scores[:, [self.classes.index(tool_names[k]) for k in known]]
         out = scores.mean(-1, keepdim=True).expand(len(scores), len(tool_names)).clone()
         out[:, known] = scores
         return out.log_softmax(-1)
+
+    def scope_margins(self, scores: torch.Tensor) -> torch.Tensor | None:
+        """[B] log P(out of scope) - the most probable tool's log P, from ``class_log_probs``' ``scores``: above 0 the
+        words read as a request no tool serves (``model.scope_lexical``). None when it was fitted without such
+        requests."""
+        if NO_TOOL not in self.classes:
+            return None
+        tools = [k for k, c in enumerate(self.classes) if c != NO_TOOL]
+        return scores[:, self.classes.index(NO_TOOL)] - scores[:, tools].max(-1).values
 
     def state(self) -> tuple[dict[str, torch.Tensor], dict]:
         """(tensors, JSON object): what ``artifacts.planner.save_lexical`` writes; ``from_state`` reads them back."""

@@ -274,7 +274,7 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
             sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
             choices = model.decoder.predict(model.last_hidden(**batch), free_tensor([requests[i][1] for i in idx]),
                                             budget_tensor([requests[i][2] for i in idx]), size_allowed=sizes,
-                                            tool_prior=model.decoder.lexical_prior([requests[i][0] for i in idx]))
+                                            **model.decoder.lexical_priors([requests[i][0] for i in idx]))
             for i, choice in zip(idx, choices):
                 out[i] = choice
     return out

@@ -29,12 +29,12 @@ from tomas.data.spelling import SpellingFix, read_as_fixed, word_counts
 from tomas.errors import DataError
 from tomas.eval.planner import (
     choose_lexical_weight,
+    choose_scope,
     confirmation_threshold,
     handwritten_metrics,
-    joint_scope_threshold,
+    lexical_scope_margins,
     planner_metrics,
     predict_examples,
-    with_scope_threshold,
 )
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
@@ -274,15 +274,17 @@ class PlannerTrainer:
         decoder = self.model.decoder
         decoder.set_scope_memory(self.scope_memory())
         decoder.lexical_weight = choose_lexical_weight(self.model, setup.llm.tokenizer, val + dev, setup.device)
+        decoder.scope_lexical_weight = 0.0  # the memory's score alone; the margin's weight is chosen with the threshold
         choices, dev_choices = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
-        scope = joint_scope_threshold([(val, choices), (dev, dev_choices)], OUT_OF_SCOPE_REFUSED,
-                                      decoder.scope_boundary)
-        choices = with_scope_threshold(choices, scope)
+        margins = lexical_scope_margins(decoder, [val, dev]) if self.cfg.model.scope_lexical else None
+        weight, scope, (choices, dev_choices) = choose_scope([(val, choices), (dev, dev_choices)], margins,
+                                                             OUT_OF_SCOPE_REFUSED, decoder.scope_boundary)
+        decoder.scope_lexical_weight = weight
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
                 "out_of_scope_recall", "in_scope_refused")
-        return {k: m[k] for k in keep if k in m} | self.dev_metrics(with_scope_threshold(dev_choices, scope)) | {
-            "out_of_scope_above": scope, "lexical_weight": decoder.lexical_weight,
+        return {k: m[k] for k in keep if k in m} | self.dev_metrics(dev_choices) | {
+            "out_of_scope_above": scope, "lexical_weight": decoder.lexical_weight, "scope_lexical_weight": weight,
             "confirm_below": confirmation_threshold(val, choices, setup.table, CONFIRM_TARGET)}
 
     def scope_memory(self) -> NearestScope | None:
@@ -316,6 +318,7 @@ class PlannerTrainer:
             command=self.command, confirm_below=record.get("val_confirm_below"),
             out_of_scope_above=record.get("val_out_of_scope_above"),
             lexical_weight=record.get("val_lexical_weight", 0.0),
+            scope_lexical_weight=record.get("val_scope_lexical_weight", 0.0),
             # The registry's size definitions travel with the planner: it reads stated sizes through them.
             input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
@@ -357,7 +360,8 @@ class PlannerTrainer:
                      f"config {result['config_accuracy']:.1%} - violations {result['violations']} - "
                      + (f"hand-written val tool {result['dev_tool_accuracy']:.1%} plan "
                         f"{result['dev_plan_accuracy']:.1%} - " if "dev_tool_accuracy" in result else "")
-                     + f"lexical weight {result['lexical_weight']:g} - {self.train_wall_s:.0f}s")
+                     + f"lexical weights {result['lexical_weight']:g} / {result['scope_lexical_weight']:g} - "
+                     f"{self.train_wall_s:.0f}s")
             if self.best is None or score > tuple(self.best):
                 self.best = list(score)
                 self.save_planner(r)
