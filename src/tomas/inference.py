@@ -184,7 +184,8 @@ class LoadedPlanner:
             reads_preferences=False, closest_tool=closest,
             reason="no registered tool serves this request (out of scope)",
             out_of_scope_confidence=None if c.out_of_scope_prob is None else round(c.out_of_scope_prob, 4),
-            out_of_scope_margin=round(c.scope_score, 4) if c.scope_rule == "nearest" else None)
+            out_of_scope_margin=round(c.scope_score - (c.scope_words or 0.0), 4) if c.scope_rule == "nearest" else None,
+            out_of_scope_words=None if c.scope_words is None else round(c.scope_words, 4))
 
 
 def with_machine_resources(requests: list[dict]) -> list[dict]:
@@ -276,6 +277,7 @@ def set_scope_threshold(decoder, meta: PlannerMeta) -> None:
     """The refusal threshold chosen on validation (the score's own boundary for a planner saved without one)."""
     above = meta.out_of_scope_above
     decoder.out_of_scope_above = above if above is not None else decoder.scope_boundary
+    decoder.alone_above = meta.scope_alone_above
 
 
 def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:

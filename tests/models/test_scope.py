@@ -112,6 +112,18 @@ def test_the_lexical_margin_joins_the_memorys_score_at_its_weight(tables):
     mixed = dec.predict(hidden, scope_prior=margin)
     assert [c.scope_score for c in mixed] == pytest.approx([s + 0.1 * float(m) for s, m in zip(alone, margin)])
     assert [c.out_of_scope for c in mixed] == [True, False]
+    assert [c.scope_words for c in mixed] == pytest.approx([3.0, -3.0])
+    # A tool the lexical model was not fitted with (added later): its requests are refused as the memory alone
+    # refuses, at the threshold chosen for it; the words' part is the gap between the two thresholds.
+    from types import SimpleNamespace
+
+    dec.lexical = SimpleNamespace(classes=[tables[0].tool_names[0]])
+    dec.out_of_scope_above, dec.alone_above = 0.05, 0.2
+    for tool in (0, 1):
+        c = dec.predict(hidden, scope_prior=margin, tools=torch.tensor([tool, tool]))
+        expected = [0.1 * float(m) for m in margin] if tool == 0 else [0.05 - 0.2] * 2
+        assert [x.scope_words for x in c] == pytest.approx(expected)
+        assert [x.out_of_scope for x in c] == [s + w > 0.05 for s, w in zip(alone, expected)]
 
 
 def test_the_margins_weight_is_chosen_with_the_threshold():
@@ -128,16 +140,17 @@ def test_the_margins_weight_is_chosen_with_the_threshold():
     scores = [-0.3] * 100 + [-0.1] * 10
     margins = torch.tensor([-10.0] * 100 + [5.0] * 10)
     choices = [Choice(0, 0, 1.0, 1.0, None, "small", scope_score=s) for s in scores]
-    weight, threshold, (refused,) = choose_scope([(examples, choices)], [margins], 0.01, BOUNDARY)
+    weight, threshold, alone, (refused,) = choose_scope([(examples, choices)], [margins], 0.01, BOUNDARY)
+    assert alone == BOUNDARY  # the memory alone refuses none of them at its own threshold
     caught = lambda w: sum(s + w * float(m) > BOUNDARY for s, m in zip(scores[100:], margins[100:]))
     assert weight == min(w for w in SCOPE_GRID if caught(w) == 10) and threshold == BOUNDARY
     assert [c.out_of_scope for c in refused] == [False] * 100 + [True] * 10
     assert [c.scope_score for c in refused] == [c.scope_score for c in with_scope_prior(choices, margins, weight)]
     # Without margins (or when the words add nothing) the weight is 0 and the threshold the shipped rule's.
-    assert choose_scope([(examples, choices)], None, 0.01, BOUNDARY)[:2] == (0.0, BOUNDARY)
-    assert choose_scope([(examples, choices)], [torch.zeros(110)], 0.01, BOUNDARY)[:2] == (0.0, BOUNDARY)
+    assert choose_scope([(examples, choices)], None, 0.01, BOUNDARY)[:3] == (0.0, BOUNDARY, BOUNDARY)
+    assert choose_scope([(examples, choices)], [torch.zeros(110)], 0.01, BOUNDARY)[:3] == (0.0, BOUNDARY, BOUNDARY)
     # Words that also push in-scope requests over cost the threshold: a weight that refuses them is not taken.
     noisy = margins.clone()
     noisy[:5] = 50.0  # 5% of the in-scope requests read as out of scope
-    weight, threshold, (refused,) = choose_scope([(examples, choices)], [noisy], 0.01, BOUNDARY)
+    weight, threshold, _, (refused,) = choose_scope([(examples, choices)], [noisy], 0.01, BOUNDARY)
     assert weight == 0.0 and sum(c.out_of_scope for c in refused[:100]) <= 1

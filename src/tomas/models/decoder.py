@@ -82,7 +82,9 @@ class Choice:
     """P(no registered tool serves the request) per the scope head (None without one)."""
     scope_score: float | None = None
     """What the refusal threshold is compared with: ``out_of_scope_prob``, or with a nearest-neighbour memory
-    (``model.scope_rule: nearest``) ``NearestScope``'s score (None without either)."""
+    (``model.scope_rule: nearest``) ``NearestScope``'s score plus ``scope_words`` (None without either)."""
+    scope_words: float | None = None
+    """The request's words' part of ``scope_score`` (``model.scope_lexical``; None when they have no say)."""
     scope_rule: str | None = None
     """Which of the two ``scope_score`` is: "head" or "nearest" (None without a scope decision)."""
     out_of_scope: bool = False
@@ -150,6 +152,7 @@ class _Read(NamedTuple):
     wishes: list[dict]
     scope: list[float | None]
     scope_score: list[float | None]
+    scope_words: list[float | None]
 
 
 class HierarchicalDecoder(nn.Module):
@@ -183,6 +186,9 @@ class HierarchicalDecoder(nn.Module):
         self.scope_lexical_weight = 0.0
         """``model.scope_lexical``: × the lexical model's out-of-scope margin, added to the nearest-neighbour scope
         score (chosen on validation; 0: refusals by the memory alone)."""
+        self.alone_above: float | None = None
+        """The threshold chosen for the memory's score alone (weight 0): a request for a tool the lexical model does
+        not know is refused above it (None: ``out_of_scope_above``)."""
         self.register_buffer("tool_of", table.tool_of.clone(), persistent=False)
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
 
@@ -196,18 +202,27 @@ class HierarchicalDecoder(nn.Module):
         """The scope score's own decision boundary: 0.5 for the head's probability, 0 for nearest neighbours."""
         return BOUNDARY if self.scope_memory is not None else 0.5
 
-    def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits,
-                     scope_prior: torch.Tensor | None = None) -> tuple[list, list]:
-        """Per request (the head's probability or None, the score refusals are decided by or None); with a memory,
-        ``scope_prior`` [batch] (the lexical out-of-scope margin) × ``scope_lexical_weight`` joins its score."""
+    def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits, scope_prior: torch.Tensor | None = None,
+                     tool_ids: torch.Tensor | None = None) -> tuple[list, list, list]:
+        """Per request (the head's probability, the score refusals are decided by, the words' part of it; each None
+        where it does not apply). With a memory, ``scope_prior`` [batch] (the lexical out-of-scope margin) ×
+        ``scope_lexical_weight`` joins its score, except where the chosen tool (``tool_ids``) is one the lexical
+        model was not fitted with (``tomas add-tool``): its margin weighs only the tools it knows and its
+        out-of-scope class may hold that tool's requests, so such a request is refused as the memory alone refuses
+        (its words' part is the gap between the two thresholds)."""
         probs = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(hidden)
         if self.scope_memory is None:
-            return probs, probs
-        score = self.scope_memory(hidden)
-        if scope_prior is not None and self.scope_lexical_weight:
-            # in float64, as ``eval.planner.with_scope_prior`` adds them when the weight is chosen
-            score = score.double() + self.scope_lexical_weight * scope_prior.to(score.device).double()
-        return probs, score.tolist()
+            return probs, probs, [None] * len(hidden)
+        score = self.scope_memory(hidden).double()  # float64, as ``eval.planner.with_scope_prior`` adds
+        if scope_prior is None or not self.scope_lexical_weight:
+            return probs, score.tolist(), [None] * len(hidden)
+        words = self.scope_lexical_weight * scope_prior.to(score.device).double()
+        if tool_ids is not None and self.lexical is not None:
+            known = torch.tensor([t in self.lexical.classes for t in self.table.tool_names], device=score.device)
+            gap = self.out_of_scope_above - (self.alone_above if self.alone_above is not None
+                                             else self.out_of_scope_above)
+            words = torch.where(known[tool_ids.to(score.device)], words, torch.full_like(words, gap))
+        return probs, (score + words).tolist(), words.tolist()
 
     def build_feature_scorer(self, hidden_size: int) -> None:
         """Optional: the prompt's hidden state also chooses how to weigh each candidate's standing among the
@@ -311,7 +326,7 @@ class HierarchicalDecoder(nn.Module):
                      # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
                      # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
                      scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out),
-                     *self.scope_scores(hidden, out, scope_prior))
+                     *self.scope_scores(hidden, out, scope_prior, tool_ids))
         return [self.choice(read, b, latency_budget) for b in range(hidden.shape[0])]
 
     def choice(self, r: _Read, b: int, latency_budget: torch.Tensor | None) -> Choice:
@@ -331,7 +346,7 @@ class HierarchicalDecoder(nn.Module):
                       if r.size_top.values[b, 1] > -math.inf else None,
                       runner_up_tool=int(r.tool_top.indices[b, 1]) if has_second_tool else None,
                       runner_up_tool_prob=float(r.tool_top.values[b, 1]) if has_second_tool else None,
-                      out_of_scope_prob=r.scope[b], scope_score=score,
+                      out_of_scope_prob=r.scope[b], scope_score=score, scope_words=r.scope_words[b],
                       scope_rule=None if score is None else "nearest" if self.scope_memory is not None else "head",
                       out_of_scope=score is not None and score > self.out_of_scope_above,
                       **r.wishes[b])

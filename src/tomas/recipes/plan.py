@@ -44,8 +44,10 @@ def print_plan(p: Plan) -> None:
         print(f"Read as: {p.task_read_as}")
     if p.tool is None:
         c = p.closest_tool
-        why = (f"its nearest known request is out of scope, {p.out_of_scope_margin:.2f} nearer than the nearest "
+        why = (f"its nearest out-of-scope training request {p.out_of_scope_margin:+.2f} nearer than its nearest "
                f"in-scope one" if p.out_of_scope_margin is not None else f"confidence {p.out_of_scope_confidence:.0%}")
+        if p.out_of_scope_words is not None:
+            why += f", its words {p.out_of_scope_words:+.2f}"
         print(f"✗ Out of scope: {p.reason} ({why}; closest tool {c['tool']}, {c['confidence']:.0%}).")
         return
     if p.needs_confirmation:

@@ -277,14 +277,15 @@ class PlannerTrainer:
         decoder.scope_lexical_weight = 0.0  # the memory's score alone; the margin's weight is chosen with the threshold
         choices, dev_choices = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
         margins = lexical_scope_margins(decoder, [val, dev]) if self.cfg.model.scope_lexical else None
-        weight, scope, (choices, dev_choices) = choose_scope([(val, choices), (dev, dev_choices)], margins,
-                                                             OUT_OF_SCOPE_REFUSED, decoder.scope_boundary)
-        decoder.scope_lexical_weight = weight
+        weight, scope, alone, (choices, dev_choices) = choose_scope([(val, choices), (dev, dev_choices)], margins,
+                                                                    OUT_OF_SCOPE_REFUSED, decoder.scope_boundary)
+        decoder.scope_lexical_weight, decoder.alone_above = weight, alone
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
                 "out_of_scope_recall", "in_scope_refused")
         return {k: m[k] for k in keep if k in m} | self.dev_metrics(dev_choices) | {
-            "out_of_scope_above": scope, "lexical_weight": decoder.lexical_weight, "scope_lexical_weight": weight,
+            "out_of_scope_above": scope, "scope_alone_above": alone, "lexical_weight": decoder.lexical_weight,
+            "scope_lexical_weight": weight,
             "confirm_below": confirmation_threshold(val, choices, setup.table, CONFIRM_TARGET)}
 
     def scope_memory(self) -> NearestScope | None:
@@ -319,6 +320,7 @@ class PlannerTrainer:
             out_of_scope_above=record.get("val_out_of_scope_above"),
             lexical_weight=record.get("val_lexical_weight", 0.0),
             scope_lexical_weight=record.get("val_scope_lexical_weight", 0.0),
+            scope_alone_above=record.get("val_scope_alone_above"),
             # The registry's size definitions travel with the planner: it reads stated sizes through them.
             input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
