@@ -1,9 +1,11 @@
 """The rule fixed before scoring (rules.json) applied to each candidate against the shipped planners, on the three
 validation sets only (plan accuracy on the generated validation split, data/planner_dev and data/planner_dev2).
-Usage: python decide.py [--rules RULES_JSON] [--max_refused SHARE] SHIPPED_DIR CANDIDATE_DIR [...] > decision.json
-(rules: this folder's rules.json unless given; session 12's languages/ variant uses the same rule, session 14's
-lexical/ one adds --max_refused 0.015: each validation set's mean in-scope refusals at most that); each DIR holds
-seed_{0,1,2} scored by experiments/planner_seeds.py (numbers/) and by evaluate-planner on data/planner_dev2 (dev2/)."""
+Usage: python decide.py [--rules RULES_JSON] [--max_refused SHARE] [--metric KEY] SHIPPED_DIR CANDIDATE_DIR [...]
+> decision.json (rules: this folder's rules.json unless given; session 12's languages/ variant uses the same rule,
+session 14's lexical/ one adds --max_refused 0.015: each validation set's mean in-scope refusals at most that;
+session 15's scope_mix/ one adds --metric out_of_scope_recall: the mean of three must rise on that figure, which
+like plan accuracy may fall on no set beyond the larger seed std); each DIR holds seed_{0,1,2} scored by
+experiments/planner_seeds.py (numbers/) and by evaluate-planner on data/planner_dev2 (dev2/)."""
 import json
 import statistics
 import sys
@@ -21,29 +23,37 @@ def validation(folder: Path) -> dict:
             for name, r in zip(SETS, (val, dev, dev2))}
 
 
-def summary(run: Path) -> dict:
+def summary(run: Path, metric: str) -> dict:
     seeds = [validation(run / f"seed_{s}") for s in range(3)]
     out = {name: {k: {"mean": statistics.mean(s[name][k] for s in seeds),
                       "std": statistics.stdev(s[name][k] for s in seeds)} for k in seeds[0][name]} for name in SETS}
     out["mean_plan_of_three"] = statistics.mean(out[name]["plan_accuracy"]["mean"] for name in SETS)
+    if metric != "plan_accuracy":
+        out[f"mean_{metric}_of_three"] = statistics.mean(out[name][metric]["mean"] for name in SETS)
     return out
 
 
-args, rules, max_refused = sys.argv[1:], Path(__file__).parent / "rules.json", None
-while args[:1] in (["--rules"], ["--max_refused"]):  # the two flags in either order, before the folders
-    if args[0] == "--rules":
-        rules = Path(args[1])
-    else:
-        max_refused = float(args[1])
-    args = args[2:]
-shipped = summary(Path(args[0]))
+def no_drop(candidate: dict, shipped: dict, key: str) -> bool:
+    """On no set is the candidate's mean lower than the shipped one's by more than the larger of their stds."""
+    return all(candidate[n][key]["mean"] >= shipped[n][key]["mean"] - max(
+        candidate[n][key]["std"], shipped[n][key]["std"]) for n in SETS)
+
+
+args, options = sys.argv[1:], {"--rules": str(Path(__file__).parent / "rules.json"), "--max_refused": None,
+                               "--metric": "plan_accuracy"}
+while args[:1] and args[0] in options:  # the flags in any order, before the folders
+    options[args[0]], args = args[1], args[2:]
+rules, metric = Path(options["--rules"]), options["--metric"]
+max_refused = None if options["--max_refused"] is None else float(options["--max_refused"])
+shipped = summary(Path(args[0]), metric)
 report = {"rules": json.loads(rules.read_text()), "shipped": shipped}
 for run in args[1:]:
-    c = summary(Path(run))
-    higher = c["mean_plan_of_three"] > shipped["mean_plan_of_three"]
-    no_drop = all(c[n]["plan_accuracy"]["mean"] >= shipped[n]["plan_accuracy"]["mean"] - max(
-        c[n]["plan_accuracy"]["std"], shipped[n]["plan_accuracy"]["std"]) for n in SETS)
-    checks = {"mean_of_three_higher": higher, "no_set_lower_beyond_std": no_drop}
+    c = summary(Path(run), metric)
+    mean = "mean_plan_of_three" if metric == "plan_accuracy" else f"mean_{metric}_of_three"
+    higher = c[mean] > shipped[mean]
+    checks = {"mean_of_three_higher": higher, "no_set_lower_beyond_std": no_drop(c, shipped, "plan_accuracy")}
+    if metric != "plan_accuracy":
+        checks[f"no_set_lower_beyond_std_{metric}"] = no_drop(c, shipped, metric)
     if max_refused is not None:
         checks["refused_at_most"] = all(c[n]["in_scope_refused"]["mean"] <= max_refused for n in SETS)
     report[Path(run).name] = c | checks | {"adopted": all(checks.values())}
