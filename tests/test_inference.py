@@ -74,7 +74,7 @@ def test_a_refusal_by_nearest_neighbours_says_by_how_much(planner, capsys):
     plan = planner.describe({"task": "Book me a flight", "free_resources": FREE}, choice).to_dict()
     assert plan["tool"] is None and plan["out_of_scope_margin"] == 0.31 and plan["out_of_scope_confidence"] == 0.02
     print_plan(planner.describe({"task": "Book me a flight", "free_resources": FREE}, choice))
-    assert "nearest out-of-scope training request +0.31 nearer than its nearest in-scope one" in capsys.readouterr().out
+    assert "nearest out-of-scope training request is +0.31 nearer (cosine) than its" in capsys.readouterr().out
     head = planner.describe({"task": "x", "free_resources": FREE}, _choice(0.7, out_prob=0.93)).to_dict()
     assert "out_of_scope_margin" not in head  # refused by the head: no margin
     # Refused reading the words too (model.scope_lexical): the memory's margin and the words' part apart.
@@ -82,7 +82,7 @@ def test_a_refusal_by_nearest_neighbours_says_by_how_much(planner, capsys):
     plan = planner.describe({"task": "Book me a flight", "free_resources": FREE}, words)
     assert plan.out_of_scope_margin == -0.05 and plan.out_of_scope_words == 0.36
     print_plan(plan)
-    assert "-0.05 nearer than its nearest in-scope one, its words +0.36" in capsys.readouterr().out
+    assert "-0.05 nearer (cosine) than its nearest in-scope one, its words +0.36" in capsys.readouterr().out
 
 
 def test_a_threshold_of_zero_is_kept(other_table):

@@ -78,7 +78,8 @@ class Plan:
     above the planner's threshold)."""
     out_of_scope_words: float | None = None
     """Refused reading the words too (``model.scope_lexical``): the words' part of the refusal score, the weight
-    chosen on validation × how much likelier the lexical model finds "out of scope" than any tool (log ratio)."""
+    chosen on validation × how much likelier the lexical model finds "out of scope" than any tool (log ratio). None
+    when the words had no say (among them a closest tool added after the lexical model was fitted)."""
     closest_tool: dict | None = None
     """For a request no tool serves: the tool the planner would otherwise pick, and its confidence."""
     task_read_as: str | None = None

@@ -80,8 +80,10 @@ def test_the_memory_travels_with_the_heads_and_a_tool_added_later(tables, tmp_pa
     hidden = torch.randn(5, 3)
     assert torch.equal(loaded.scope_memory(hidden), dec.scope_memory(hidden))
     # A tool added later keeps the memory, and its requests join it in scope.
+    dec.scope_lexical_weight, dec.alone_above = 0.03, 0.1  # refusals reading the words carry over too
     grown = extend_decoder(dec, full, torch.randn(full.num_configs - old.num_configs, 3))
     assert torch.equal(grown.scope_memory(hidden), dec.scope_memory(hidden))
+    assert (grown.scope_lexical_weight, grown.alone_above) == (0.03, 0.1)
     request = torch.tensor([[0.1, 0.6, 3.0]])  # nearer the refusals than the old tools' requests...
     assert grown.scope_memory(request) > 0
     remember_in_scope(grown, torch.tensor([[0.0, 0.0, 1.0]]))  # ...until the new tool's requests are remembered
@@ -101,29 +103,34 @@ def test_the_threshold_starts_at_the_scores_own_boundary():
 
 
 def test_the_lexical_margin_joins_the_memorys_score_at_its_weight(tables):
+    from types import SimpleNamespace
+
+    from tomas.eval.planner import with_scope_prior
+
     dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
     dec.set_scope_memory(memory())
     dec.out_of_scope_above = dec.scope_boundary
     hidden = torch.tensor([[5.0, 0.2, 0.0], [0.3, 4.0, 0.0]])  # near the in-scope ones / near the refusals
-    alone = [c.scope_score for c in dec.predict(hidden)]
+    alone = dec.predict(hidden)
     margin = torch.tensor([30.0, -30.0])  # the words say the opposite, loudly
-    assert [c.scope_score for c in dec.predict(hidden, scope_prior=margin)] == alone  # weight 0: ignored
+    assert dec.predict(hidden, scope_prior=margin) == alone  # weight 0: ignored
     dec.scope_lexical_weight = 0.1
     mixed = dec.predict(hidden, scope_prior=margin)
-    assert [c.scope_score for c in mixed] == pytest.approx([s + 0.1 * float(m) for s, m in zip(alone, margin)])
+    # Exactly what evaluation computes when it chooses the weight and threshold: the same refusals at plan time.
+    assert [c.scope_score for c in mixed] == [c.scope_score for c in with_scope_prior(alone, margin, 0.1)]
     assert [c.out_of_scope for c in mixed] == [True, False]
     assert [c.scope_words for c in mixed] == pytest.approx([3.0, -3.0])
     # A tool the lexical model was not fitted with (added later): its requests are refused as the memory alone
-    # refuses, at the threshold chosen for it; the words' part is the gap between the two thresholds.
-    from types import SimpleNamespace
-
+    # refuses, above the threshold chosen for it; the words have no say.
     dec.lexical = SimpleNamespace(classes=[tables[0].tool_names[0]])
     dec.out_of_scope_above, dec.alone_above = 0.05, 0.2
-    for tool in (0, 1):
-        c = dec.predict(hidden, scope_prior=margin, tools=torch.tensor([tool, tool]))
-        expected = [0.1 * float(m) for m in margin] if tool == 0 else [0.05 - 0.2] * 2
-        assert [x.scope_words for x in c] == pytest.approx(expected)
-        assert [x.out_of_scope for x in c] == [s + w > 0.05 for s, w in zip(alone, expected)]
+    unknown = dec.predict(hidden, scope_prior=margin, tools=torch.tensor([1, 1]))
+    assert [c.scope_words for c in unknown] == [None, None]
+    assert [c.scope_score for c in unknown] == [c.scope_score for c in alone]
+    assert [c.out_of_scope for c in unknown] == [c.scope_score > 0.2 for c in alone]
+    known = dec.predict(hidden, scope_prior=margin, tools=torch.tensor([0, 0]))
+    assert [c.out_of_scope for c in known] == [c.scope_score > 0.05 for c in known]
+    assert [c.scope_score for c in known] == [c.scope_score for c in mixed]
 
 
 def test_the_margins_weight_is_chosen_with_the_threshold():

@@ -223,18 +223,17 @@ def choose_scope(sets: list[tuple[list[PlannerExample], list[Choice]]], margins:
     ``SCOPE_GRID`` weight of the lexical out-of-scope margin (``margins``: one [len(examples)] tensor per set; None:
     weight 0) under which, at its own ``joint_scope_threshold``, the most out-of-scope requests of all sets are
     refused (ties: the smaller weight). ``sets``' choices carry the memory's score alone (decoded at weight 0)."""
-    best, alone = None, None
+    best = None
     for weight in SCOPE_GRID if margins is not None else (0.0,):
         mixed = [(examples, with_scope_prior(choices, margins[k] if margins else None, weight))
                  for k, (examples, choices) in enumerate(sets)]
         threshold = joint_scope_threshold(mixed, max_refused, boundary)
-        alone = threshold if alone is None else alone  # the grid starts at 0
         refused = [with_scope_threshold(choices, threshold) for _, choices in mixed]
         caught = sum(c.out_of_scope for (examples, _), choices in zip(mixed, refused)
                      for e, c in zip(examples, choices) if e.tool is None)
         if best is None or caught > best[0]:
             best = (caught, weight, threshold, refused)
-    return best[1], best[2], alone, best[3]
+    return best[1], best[2], joint_scope_threshold(sets, max_refused, boundary), best[3]
 
 
 def lexical_scope_margins(decoder, sets: list[list[PlannerExample]]) -> list[torch.Tensor] | None:

@@ -84,11 +84,13 @@ class Choice:
     """What the refusal threshold is compared with: ``out_of_scope_prob``, or with a nearest-neighbour memory
     (``model.scope_rule: nearest``) ``NearestScope``'s score plus ``scope_words`` (None without either)."""
     scope_words: float | None = None
-    """The request's words' part of ``scope_score`` (``model.scope_lexical``; None when they have no say)."""
+    """The request's words' part of ``scope_score`` (``model.scope_lexical``; None when they have no say, as for a
+    tool the lexical model does not know: then ``scope_score`` is the memory's alone, refused above ``alone_above``)."""
     scope_rule: str | None = None
     """Which of the two ``scope_score`` is: "head" or "nearest" (None without a scope decision)."""
     out_of_scope: bool = False
-    """``scope_score`` is above the decoder's ``out_of_scope_above``: the plan's tool is null."""
+    """``scope_score`` is above the decoder's ``out_of_scope_above`` (``alone_above`` for a tool the lexical model
+    does not know): the plan's tool is null."""
 
 
 def rescale_rows(rows: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
@@ -153,6 +155,7 @@ class _Read(NamedTuple):
     scope: list[float | None]
     scope_score: list[float | None]
     scope_words: list[float | None]
+    scope_above: list[float]
 
 
 class HierarchicalDecoder(nn.Module):
@@ -203,26 +206,26 @@ class HierarchicalDecoder(nn.Module):
         return BOUNDARY if self.scope_memory is not None else 0.5
 
     def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits, scope_prior: torch.Tensor | None = None,
-                     tool_ids: torch.Tensor | None = None) -> tuple[list, list, list]:
-        """Per request (the head's probability, the score refusals are decided by, the words' part of it; each None
-        where it does not apply). With a memory, ``scope_prior`` [batch] (the lexical out-of-scope margin) ×
-        ``scope_lexical_weight`` joins its score, except where the chosen tool (``tool_ids``) is one the lexical
-        model was not fitted with (``tomas add-tool``): its margin weighs only the tools it knows and its
-        out-of-scope class may hold that tool's requests, so such a request is refused as the memory alone refuses
-        (its words' part is the gap between the two thresholds)."""
-        probs = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * len(hidden)
+                     tool_ids: torch.Tensor | None = None) -> tuple[list, list, list, list]:
+        """Per request (the head's probability, the score refusals are decided by, the words' part of it, the
+        threshold it is refused above; the first three None where they do not apply). With a memory, ``scope_prior``
+        [batch] (the lexical out-of-scope margin) × ``scope_lexical_weight`` joins its score, except where the chosen
+        tool (``tool_ids``) is one the lexical model was not fitted with (``tomas add-tool``): its margin weighs only
+        the tools it knows and its out-of-scope class may hold that tool's requests, so such a request is refused as
+        the memory alone refuses, above ``alone_above``."""
+        n, above = len(hidden), self.out_of_scope_above
+        probs = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * n
         if self.scope_memory is None:
-            return probs, probs, [None] * len(hidden)
+            return probs, probs, [None] * n, [above] * n
         score = self.scope_memory(hidden).double()  # float64, as ``eval.planner.with_scope_prior`` adds
         if scope_prior is None or not self.scope_lexical_weight:
-            return probs, score.tolist(), [None] * len(hidden)
-        words = self.scope_lexical_weight * scope_prior.to(score.device).double()
-        if tool_ids is not None and self.lexical is not None:
-            known = torch.tensor([t in self.lexical.classes for t in self.table.tool_names], device=score.device)
-            gap = self.out_of_scope_above - (self.alone_above if self.alone_above is not None
-                                             else self.out_of_scope_above)
-            words = torch.where(known[tool_ids.to(score.device)], words, torch.full_like(words, gap))
-        return probs, (score + words).tolist(), words.tolist()
+            return probs, score.tolist(), [None] * n, [above] * n
+        words = (self.scope_lexical_weight * scope_prior.to(score.device).double()).tolist()
+        known = [True] * n if tool_ids is None or self.lexical is None else [
+            self.table.tool_names[int(t)] in self.lexical.classes for t in tool_ids]
+        alone = above if self.alone_above is None else self.alone_above
+        return (probs, [s + w if k else s for s, w, k in zip(score.tolist(), words, known)],
+                [w if k else None for w, k in zip(words, known)], [above if k else alone for k in known])
 
     def build_feature_scorer(self, hidden_size: int) -> None:
         """Optional: the prompt's hidden state also chooses how to weigh each candidate's standing among the
@@ -348,7 +351,7 @@ class HierarchicalDecoder(nn.Module):
                       runner_up_tool_prob=float(r.tool_top.values[b, 1]) if has_second_tool else None,
                       out_of_scope_prob=r.scope[b], scope_score=score, scope_words=r.scope_words[b],
                       scope_rule=None if score is None else "nearest" if self.scope_memory is not None else "head",
-                      out_of_scope=score is not None and score > self.out_of_scope_above,
+                      out_of_scope=score is not None and score > r.scope_above[b],
                       **r.wishes[b])
 
     def rule_pick(self, allowed: torch.Tensor, latency_budget: torch.Tensor | None, b: int, preference: str | None,

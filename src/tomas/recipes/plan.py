@@ -44,8 +44,9 @@ def print_plan(p: Plan) -> None:
         print(f"Read as: {p.task_read_as}")
     if p.tool is None:
         c = p.closest_tool
-        why = (f"its nearest out-of-scope training request {p.out_of_scope_margin:+.2f} nearer than its nearest "
-               f"in-scope one" if p.out_of_scope_margin is not None else f"confidence {p.out_of_scope_confidence:.0%}")
+        why = (f"its nearest out-of-scope training request is {p.out_of_scope_margin:+.2f} nearer (cosine) than its "
+               f"nearest in-scope one" if p.out_of_scope_margin is not None
+               else f"confidence {p.out_of_scope_confidence:.0%}")
         if p.out_of_scope_words is not None:
             why += f", its words {p.out_of_scope_words:+.2f}"
         print(f"✗ Out of scope: {p.reason} ({why}; closest tool {c['tool']}, {c['confidence']:.0%}).")
