@@ -23,7 +23,8 @@ import torch.nn.functional as F
 
 from tomas.data import load_tool_data
 from tomas.data.planner import load_handwritten, load_planner_examples
-from tomas.eval.planner import joint_scope_threshold, scope_metrics, with_scope_threshold
+from tomas.eval.planner import scope_metrics
+from tomas.eval.scope import joint_scope_threshold, with_scope_threshold
 from tomas.inference import load_planner
 from tomas.io import save_json
 from tomas.models.decoder import Choice

@@ -281,11 +281,14 @@ def set_scope_threshold(decoder, meta: PlannerMeta) -> None:
 
 
 def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:
-    """The folder's lexical model at the weights chosen on validation, for tools and for refusals (both 0: the files
-    are not read; a weight without its files is one ``DataError`` line)."""
+    """The folder's lexical models at the weights chosen on validation: the tool one for tools and refusals, the size
+    one for sizes (weight 0: its files are not read; a weight without its files is one ``DataError`` line)."""
     used = meta.lexical_weight or meta.scope_lexical_weight
     decoder.lexical = artifacts.load_lexical(folder) if used else None
     decoder.lexical_weight, decoder.scope_lexical_weight = meta.lexical_weight, meta.scope_lexical_weight
+    decoder.size_lexical = (artifacts.load_lexical(folder, artifacts.SIZE_LEXICAL_FILES) if meta.size_lexical_weight
+                            else None)
+    decoder.size_lexical_weight = meta.size_lexical_weight
 
 
 def reader_width(reader, pad_id: int) -> int:

@@ -7,11 +7,9 @@ from tomas.eval.planner import (
     coverage_curve,
     example_hints,
     handwritten_metrics,
-    joint_scope_threshold,
     planner_metrics,
-    scope_threshold,
-    with_scope_threshold,
 )
+from tomas.eval.scope import joint_scope_threshold, scope_threshold, with_scope_threshold
 from tomas.models.decoder import Choice
 
 

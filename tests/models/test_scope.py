@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tomas.data import load_tool_data
-from tomas.eval.planner import joint_scope_threshold
+from tomas.eval.scope import joint_scope_threshold
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import HierarchicalDecoder
 from tomas.models.scope import BOUNDARY, NearestScope
@@ -105,7 +105,7 @@ def test_the_threshold_starts_at_the_scores_own_boundary():
 def test_the_lexical_margin_joins_the_memorys_score_at_its_weight(tables):
     from types import SimpleNamespace
 
-    from tomas.eval.planner import with_scope_prior
+    from tomas.eval.scope import with_scope_prior
 
     dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
     dec.set_scope_memory(memory())
@@ -136,7 +136,7 @@ def test_the_lexical_margin_joins_the_memorys_score_at_its_weight(tables):
 def test_the_margins_weight_is_chosen_with_the_threshold():
     """The grid weight that refuses the most out-of-scope requests at its own threshold; ties the smaller."""
     from tomas.data.planner.files import PlannerExample
-    from tomas.eval.planner import SCOPE_GRID, choose_scope, with_scope_prior
+    from tomas.eval.scope import SCOPE_GRID, choose_scope, with_scope_prior
     from tomas.models.decoder import Choice
 
     def example(i, tool):

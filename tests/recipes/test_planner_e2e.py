@@ -56,7 +56,7 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     assert all(r["val_lexical_weight"] in GRID for r in evals)
     assert meta["lexical_weight"] == meta["validation"]["val_lexical_weight"]
     # model.scope_lexical: the weight of the words' out-of-scope margin in refusals, chosen with the threshold.
-    from tomas.eval.planner import SCOPE_GRID
+    from tomas.eval.scope import SCOPE_GRID
 
     assert all(r["val_scope_lexical_weight"] in SCOPE_GRID for r in evals)
     assert meta["scope_lexical_weight"] == meta["validation"]["val_scope_lexical_weight"]
@@ -66,6 +66,13 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     decoder = load_planner(str(out), "cpu").model.decoder
     assert (decoder.scope_lexical_weight, decoder.alone_above) == (meta["scope_lexical_weight"],
                                                                    meta["scope_alone_above"])
+    # model.size_lexical: a size classifier of the training file's sized in-scope requests, weight chosen likewise.
+    from tomas.artifacts.planner import SIZE_LEXICAL_FILES
+
+    sized = {r["input_size"] for r in train if r["tool"] and r["input_size"] and r.get("size_in_text", True)}
+    assert load_lexical(out, SIZE_LEXICAL_FILES).classes == sorted(sized)
+    assert all(r["val_size_lexical_weight"] in GRID for r in evals)
+    assert meta["size_lexical_weight"] == meta["validation"]["val_size_lexical_weight"] == decoder.size_lexical_weight
     assert lora["peft_type"] == "LORA" and lora["r"] == meta["config"]["model"]["lora"]["r"]
     assert meta["llm_model"] == "tiny" and meta["num_configs"] == 20 and meta["format_version"] == 2
     card = (out / "README.md").read_text()
@@ -339,7 +346,8 @@ def test_checkpoint_from_before_the_readout_option_reads_the_last_token(planner_
     meta = json.loads((planner_run.out / "planner.json").read_text())
     assert meta["config"]["model"]["readout"] == "mean"  # what this run was trained with (the default)
     del meta["config"]["model"]["readout"]
-    meta.pop("lexical_weight"), meta.pop("scope_lexical_weight")  # nor the lexical model, whose files are not copied
+    for key in ("lexical_weight", "scope_lexical_weight", "size_lexical_weight"):
+        meta.pop(key)  # nor the lexical models, whose files are not copied
     for name in ("adapter_config.json", "adapter_model.safetensors", "heads.safetensors"):
         (tmp_path / name).write_bytes((planner_run.out / name).read_bytes())
     (tmp_path / "planner.json").write_text(json.dumps(meta))
@@ -417,6 +425,36 @@ def test_the_lexical_margin_moves_refusals_at_its_weight(planner_run, tmp_path):
     assert refused == [bool(m > 0) for m, s in zip(margins, sure) if s] and len(set(refused)) == 2
 
 
+def test_the_size_evidence_enters_the_size_choice_at_its_weight(planner_run, tmp_path):
+    """At a heavy weight the words decide a size read from words (among the chosen tool's sizes); at 0 the size
+    classifier is not even read."""
+    import shutil
+
+    from tomas import Planner
+    from tomas.artifacts.planner import SIZE_LEXICAL_FILES, load_lexical
+    from tomas.data.profiling import INPUT_SIZES
+
+    tasks = [json.loads(line)["task"] for line in (planner_run.data / "val.jsonl").read_text().splitlines()][:40]
+    free = {"cpu_cores": 64, "memory_gb": 512, "gpu_sm": 132, "gpu_memory_gb": 80}
+    plans = {}
+    for weight in (0.0, 100.0):
+        folder = tmp_path / str(weight)
+        shutil.copytree(planner_run.out, folder)
+        meta = json.loads((folder / "planner.json").read_text())
+        (folder / "planner.json").write_text(json.dumps(meta | {"size_lexical_weight": weight,
+                                                                "out_of_scope_above": 1e9}))
+        planner = Planner.from_pretrained(str(folder), device="cpu")
+        plans[weight] = planner.plan_batch([{"task": t, "free_resources": free} for t in tasks])
+    assert Planner.from_pretrained(str(tmp_path / "0.0"), device="cpu")._loaded.model.decoder.size_lexical is None
+    words = load_lexical(planner_run.out, SIZE_LEXICAL_FILES).log_probs(tasks, INPUT_SIZES)
+    lookup = json.loads((planner_run.out / "config_lookup.json").read_text())
+    read = [(p, w) for p, w in zip(plans[100.0], words) if p.size_source == "words"]
+    for p, w in read:
+        has = [any(c["tool_name"] == p.tool and c["input_size"] == s for c in lookup.values()) for s in INPUT_SIZES]
+        assert p.input_size == INPUT_SIZES[int(w.masked_fill(~torch.tensor(has), -1e9).argmax())]
+    assert len(read) >= 10 and [p.input_size for p in plans[0.0]] != [p.input_size for p in plans[100.0]]
+
+
 def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
     import shutil
 
@@ -432,17 +470,19 @@ def test_a_moved_planner_folder_still_plans(planner_run, cli, tmp_path):
     assert json.loads(r.stdout)["tool"] in json.loads((moved / "tool_mask_map.json").read_text())
 
 
-@pytest.mark.parametrize("damage", ["truncated_weights", "truncated_adapter", "corrupted_meta", "truncated_lexical"])
+@pytest.mark.parametrize("damage", ["truncated_weights", "truncated_adapter", "corrupted_meta", "truncated_lexical",
+                                    "truncated_size_lexical"])
 def test_a_damaged_planner_folder_is_one_error_line(planner_run, cli, tmp_path, damage):
     import shutil
 
     folder = tmp_path / "damaged"
     shutil.copytree(planner_run.out, folder)
     name = {"truncated_weights": "heads.safetensors", "truncated_adapter": "adapter_model.safetensors",
-            "corrupted_meta": "planner.json", "truncated_lexical": "lexical.safetensors"}[damage]
-    if damage == "truncated_lexical":  # read only when validation gave it a weight
+            "corrupted_meta": "planner.json", "truncated_lexical": "lexical.safetensors",
+            "truncated_size_lexical": "size_lexical.safetensors"}[damage]
+    if damage.endswith("lexical"):  # read only when validation gave it a weight
         meta = json.loads((folder / "planner.json").read_text())
-        (folder / "planner.json").write_text(json.dumps(meta | {"lexical_weight": 1.0}))
+        (folder / "planner.json").write_text(json.dumps(meta | {"lexical_weight": 1.0, "size_lexical_weight": 1.0}))
     data = (folder / name).read_bytes()
     (folder / name).write_bytes(data[: len(data) // 2])
     r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "8", "--gpu-sm", "0",

@@ -15,6 +15,7 @@ spelling.json                the training file's word counts (plus an added tool
                                are fixed toward, and the English words near them (``model.spelling``)
 lexical.json                 the lexical tool evidence (``model.lexical``): its classes and n-gram vocabularies,
 lexical.safetensors            its idf values and logistic-regression weights (``models.lexical``)
+size_lexical.json, .safetensors  the same for the words as size evidence (``model.size_lexical``)
 ```
 ``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
 its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.
@@ -48,6 +49,8 @@ SPELLING = "spelling.json"
 """The training file's word counts, for fixing typing slips before a request is read (``model.spelling``)."""
 LEXICAL_FILES = LEXICAL_WEIGHTS, LEXICAL_VOCAB = "lexical.safetensors", "lexical.json"
 """The lexical tool evidence (``model.lexical``): its tensors, and its classes and vocabularies."""
+SIZE_LEXICAL_FILES = "size_lexical.safetensors", "size_lexical.json"
+"""The words as size evidence (``model.size_lexical``): the same two files of a size classifier."""
 COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
 """The optional compiled reader (``save_compiled_reader``)."""
 
@@ -60,8 +63,9 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
     folder.mkdir(parents=True, exist_ok=True)
     if spelling is not None:
         save_json(spelling, folder / SPELLING)
-    if model.decoder.lexical is not None:
-        save_lexical(folder, model.decoder.lexical)
+    for lexical, files in ((model.decoder.lexical, LEXICAL_FILES), (model.decoder.size_lexical, SIZE_LEXICAL_FILES)):
+        if lexical is not None:
+            save_lexical(folder, lexical, files)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:
         model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
         for name in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
@@ -109,7 +113,8 @@ def _write_added_tool(folder: Path, source: Path, decoder, table, meta: PlannerM
                       name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
-        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, *LEXICAL_FILES, *([] if spelling else [SPELLING])):
+        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, *LEXICAL_FILES, *SIZE_LEXICAL_FILES,
+                     *([] if spelling else [SPELLING])):
             if (source / file).is_file():
                 atomic_write(folder / file, lambda p, src=source / file: p.write_bytes(src.read_bytes()))
     if spelling:
@@ -171,33 +176,34 @@ def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
         raise DataError(f"{path}: not a readable safetensors file ({e}); copy the folder again or retrain") from None
 
 
-def save_lexical(folder: Path, lexical) -> None:
-    """A ``models.lexical.LexicalTool`` as ``LEXICAL_WEIGHTS`` + ``LEXICAL_VOCAB``, each atomically."""
+def save_lexical(folder: Path, lexical, files: tuple[str, str] = LEXICAL_FILES) -> None:
+    """A ``models.lexical.LexicalTool`` as ``files`` (its tensors, its classes and vocabularies), each atomically."""
     tensors, values = lexical.state()
-    atomic_write(folder / LEXICAL_WEIGHTS, lambda p: save_file(tensors, str(p)))
-    save_json(values, folder / LEXICAL_VOCAB)
+    atomic_write(folder / files[0], lambda p: save_file(tensors, str(p)))
+    save_json(values, folder / files[1])
 
 
-def load_lexical(folder: str | Path):
-    """The folder's ``LexicalTool``; a missing or unreadable file is one ``DataError`` line naming it."""
+def load_lexical(folder: str | Path, files: tuple[str, str] = LEXICAL_FILES):
+    """The folder's ``LexicalTool`` (``files``: ``LEXICAL_FILES`` or ``SIZE_LEXICAL_FILES``); a missing or unreadable
+    file is one ``DataError`` line naming it."""
     from tomas.models.lexical import LexicalTool
 
     folder = Path(folder)
-    for name in LEXICAL_FILES:
-        if not (folder / name).is_file():
-            raise DataError(f"{folder / name}: not found, though {META} gives the lexical model a weight (copy the "
-                            "whole folder, or set lexical_weight and scope_lexical_weight to 0 there to plan "
-                            "without it)")
-    tensors = load_safetensors(folder / LEXICAL_WEIGHTS)
+    weights, vocab = (folder / name for name in files)
+    for path in (weights, vocab):
+        if not path.is_file():
+            raise DataError(f"{path}: not found, though {META} gives this lexical model a weight (copy the whole "
+                            "folder, or set its weights (lexical_weight, scope_lexical_weight, size_lexical_weight) "
+                            "to 0 there to plan without it)")
+    tensors = load_safetensors(weights)
     try:
-        values = json.loads((folder / LEXICAL_VOCAB).read_text())
+        values = json.loads(vocab.read_text())
     except ValueError as e:
-        raise DataError(f"{folder / LEXICAL_VOCAB}: not readable JSON ({e}); copy the folder again or retrain") \
-            from None
+        raise DataError(f"{vocab}: not readable JSON ({e}); copy the folder again or retrain") from None
     try:
         return LexicalTool.from_state(tensors, values)
     except ValueError as e:  # the two files disagree, or one is another model's
-        raise DataError(f"{folder / LEXICAL_WEIGHTS}: {e}; copy the folder again or retrain") from None
+        raise DataError(f"{weights}: {e}; copy the folder again or retrain") from None
 
 
 def load_adapter(lm, folder: str | Path) -> None:

@@ -39,6 +39,8 @@ class PlannerMeta:
     scope_alone_above: float | None = None
     """The refusal threshold chosen for the nearest-neighbour score alone (weight 0): a request whose tool the lexical
     model does not know (``tomas add-tool``) is refused above it (None: ``out_of_scope_above``)."""
+    size_lexical_weight: float = 0.0
+    """Weight of the size classifier's log-probabilities (``model.size_lexical``; chosen on validation; 0: off)."""
     input_sizes: dict | None = None
     """Each tool's registry size classes (``SizeClasses.to_json``): stated sizes are read through them."""
     added_tools: list[dict] = field(default_factory=list)

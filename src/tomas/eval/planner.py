@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 
 import torch
@@ -35,21 +34,27 @@ learned reading alone, ``given`` = the example's size passed as the input's fact
 (what a caller with the file in hand gets)."""
 
 
-def choose_lexical_weight(model: PlannerModel, tokenizer, examples: list[PlannerExample],
-                          device: torch.device) -> float:
-    """``model.lexical``'s weight chosen on these validation requests (``models.lexical.choose_weight``; 0 without
-    a lexical model). One more pass of the reader over them (~3 s with MiniLM): the tool head's log-probabilities
-    before any mixing."""
-    decoder = model.decoder
-    prior = decoder.lexical.log_probs([e.task for e in examples], decoder.table.tool_names) if decoder.lexical else None
-    if prior is None:
-        return 0.0
+def choose_lexical_weights(model: PlannerModel, tokenizer, examples: list[PlannerExample],
+                           device: torch.device) -> tuple[float, float]:
+    """(``model.lexical``'s weight, ``model.size_lexical``'s) chosen on these validation requests
+    (``models.lexical.choose_weight``: the tool against the tool head's log-probabilities; the size, where the text
+    states it, against log P(size | the right tool); 0 without the model). One more pass of the reader over them
+    (~3 s with MiniLM), before any mixing."""
+    decoder, tasks, names = model.decoder, [e.task for e in examples], model.decoder.table.tool_names
+    tool_prior = decoder.lexical.log_probs(tasks, names) if decoder.lexical else None
+    size_prior = decoder.size_lexical.log_probs(tasks, INPUT_SIZES) if decoder.size_lexical else None
+    if tool_prior is None and size_prior is None:
+        return 0.0, 0.0
     states = prompt_states(model, tokenizer, [render_prompt(e.task, e.free_resources, e.latency_budget_ms)
-                                              for e in examples], device)
+                                              for e in examples], device).to(decoder.tool_head.weight.device)
+    gold = [names.index(e.tool) if e.tool else None for e in examples]
     with torch.no_grad():
-        tool_logp = decoder.tool_head(states.to(decoder.tool_head.weight.device)).float().log_softmax(-1).cpu()
-    names = decoder.table.tool_names
-    return choose_weight(tool_logp, prior, [names.index(e.tool) if e.tool else None for e in examples])
+        out = decoder.logits(states)
+        size_logp = decoder.size_log_probs(out.config, torch.tensor([g or 0 for g in gold], device=states.device))
+    sizes = [INPUT_SIZES.index(e.input_size) if g is not None and e.input_size and e.size_in_text else None
+             for g, e in zip(gold, examples)]
+    return (0.0 if tool_prior is None else choose_weight(out.tool.float().log_softmax(-1).cpu(), tool_prior, gold),
+            0.0 if size_prior is None else choose_weight(size_logp.cpu(), size_prior, sizes))
 
 
 def example_hints(examples: list[PlannerExample], tools: list[Tool], table: ConfigTable,
@@ -190,75 +195,6 @@ def confirmation_threshold(examples: list[PlannerExample], choices: list[Choice]
         if last_of_tie and right / k >= target:
             threshold = prob
     return threshold
-
-
-def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_refused: float,
-                    boundary: float = 0.5) -> float:
-    """The lowest scope score (``Choice.scope_score``), from the score's own ``boundary`` up (0.5 for the head's
-    probability), above which refusing leaves at most ``max_refused`` of the in-scope requests refused (chosen on
-    validation: refusing a request a tool serves costs more than planning one it does not)."""
-    inside = sorted((c.scope_score for e, c in zip(examples, choices)
-                     if e.tool is not None and c.scope_score is not None), reverse=True)
-    allowed = int(max_refused * len(inside))  # this many may stay above the threshold
-    return max(boundary, inside[allowed]) if len(inside) > allowed else boundary
-
-
-def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float,
-                          boundary: float = 0.5) -> float:
-    """The lowest threshold (from ``boundary``) at which no set of (examples, choices) refuses more than
-    ``max_refused`` of its in-scope requests: generated validation alone overstates how unlike a refusal real
-    requests look."""
-    return max((scope_threshold(examples, choices, max_refused, boundary) for examples, choices in sets
-                if examples), default=boundary)
-
-
-SCOPE_GRID = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2)
-"""The weights of the lexical out-of-scope margin ``choose_scope`` tries: the nearest-neighbour score is a cosine
-difference (about -0.5 to 0.5), the margin a log-probability difference (about -15 to 5)."""
-
-
-def choose_scope(sets: list[tuple[list[PlannerExample], list[Choice]]], margins: list[torch.Tensor] | None,
-                 max_refused: float, boundary: float) -> tuple[float, float, float, list[list[Choice]]]:
-    """(weight, threshold, the threshold at weight 0, each set's choices refused by the first two): the
-    ``SCOPE_GRID`` weight of the lexical out-of-scope margin (``margins``: one [len(examples)] tensor per set; None:
-    weight 0) under which, at its own ``joint_scope_threshold``, the most out-of-scope requests of all sets are
-    refused (ties: the smaller weight). ``sets``' choices carry the memory's score alone (decoded at weight 0)."""
-    best = None
-    for weight in SCOPE_GRID if margins is not None else (0.0,):
-        mixed = [(examples, with_scope_prior(choices, margins[k] if margins else None, weight))
-                 for k, (examples, choices) in enumerate(sets)]
-        threshold = joint_scope_threshold(mixed, max_refused, boundary)
-        refused = [with_scope_threshold(choices, threshold) for _, choices in mixed]
-        caught = sum(c.out_of_scope for (examples, _), choices in zip(mixed, refused)
-                     for e, c in zip(examples, choices) if e.tool is None)
-        if best is None or caught > best[0]:
-            best = (caught, weight, threshold, refused)
-    return best[1], best[2], joint_scope_threshold(sets, max_refused, boundary), best[3]
-
-
-def lexical_scope_margins(decoder, sets: list[list[PlannerExample]]) -> list[torch.Tensor] | None:
-    """The lexical model's out-of-scope margin of each set's requests, for ``choose_scope`` (None without the model,
-    a nearest-neighbour memory, or out-of-scope requests in the file it was fitted on)."""
-    lexical = decoder.lexical
-    if lexical is None or decoder.scope_memory is None:
-        return None
-    margins = [lexical.scope_margins(lexical.class_log_probs([e.task for e in examples])) for examples in sets]
-    return None if any(m is None for m in margins) else margins
-
-
-def with_scope_prior(choices: list[Choice], margins: torch.Tensor | None, weight: float) -> list[Choice]:
-    """``choices`` whose scope score also reads ``weight`` × ``margins`` (what the decoder does at that weight)."""
-    if margins is None or not weight:
-        return choices
-    return [c if c.scope_score is None else dataclasses.replace(c, scope_score=c.scope_score + weight * float(m),
-                                                                   scope_words=weight * float(m))
-            for c, m in zip(choices, margins)]
-
-
-def with_scope_threshold(choices: list[Choice], threshold: float) -> list[Choice]:
-    """``choices`` refused above ``threshold`` instead of the decoder's own."""
-    return [dataclasses.replace(c, out_of_scope=c.scope_score is not None and c.scope_score > threshold)
-            for c in choices]
 
 
 def latency_regret(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> tuple[float, float]:

@@ -189,6 +189,10 @@ class HierarchicalDecoder(nn.Module):
         self.scope_lexical_weight = 0.0
         """``model.scope_lexical``: × the lexical model's out-of-scope margin, added to the nearest-neighbour scope
         score (chosen on validation; 0: refusals by the memory alone)."""
+        self.size_lexical: LexicalTool | None = None
+        """``model.size_lexical``: the request's words as size evidence, × ``size_lexical_weight`` (chosen on
+        validation) added to log P(size | tool)."""
+        self.size_lexical_weight = 0.0
         self.alone_above: float | None = None
         """The threshold chosen for the memory's score alone (weight 0): a request for a tool the lexical model does
         not know is refused above it (None: ``out_of_scope_above``)."""
@@ -217,7 +221,7 @@ class HierarchicalDecoder(nn.Module):
         probs = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * n
         if self.scope_memory is None:
             return probs, probs, [None] * n, [above] * n
-        score = self.scope_memory(hidden).double()  # float64, as ``eval.planner.with_scope_prior`` adds
+        score = self.scope_memory(hidden).double()  # float64, as ``eval.scope.with_scope_prior`` adds
         if scope_prior is None or not self.scope_lexical_weight:
             return probs, score.tolist(), [None] * n, [above] * n
         words = (self.scope_lexical_weight * scope_prior.to(score.device).double()).tolist()
@@ -270,11 +274,14 @@ class HierarchicalDecoder(nn.Module):
     def lexical_priors(self, tasks: list[str]) -> dict[str, torch.Tensor | None]:
         """``predict``'s ``tool_prior`` and ``scope_prior`` for these requests, from one pass of the lexical model
         (each None without the model, at weight 0, or when the model cannot give it)."""
+        out = {}
+        if self.size_lexical is not None and self.size_lexical_weight:
+            out["size_prior"] = self.size_lexical.log_probs(tasks, INPUT_SIZES)
         if self.lexical is None or not (self.lexical_weight or self.scope_lexical_weight):
-            return {}
+            return out
         tool, scope = self.lexical.evidence(tasks, self.table.tool_names)
-        return {"tool_prior": tool if self.lexical_weight else None,
-                "scope_prior": scope if self.scope_lexical_weight else None}
+        return out | {"tool_prior": tool if self.lexical_weight else None,
+                      "scope_prior": scope if self.scope_lexical_weight else None}
 
     def tool_mask(self, tool_ids: torch.Tensor) -> torch.Tensor:
         """[batch] tool ids -> [batch, num_configs] bool: the config belongs to that tool."""
@@ -298,7 +305,7 @@ class HierarchicalDecoder(nn.Module):
     def predict(self, hidden: torch.Tensor, free_resources: torch.Tensor | None = None,
                 latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None,
                 size_allowed: torch.Tensor | None = None, tool_prior: torch.Tensor | None = None,
-                scope_prior: torch.Tensor | None = None) -> list[Choice]:
+                scope_prior: torch.Tensor | None = None, size_prior: torch.Tensor | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
@@ -308,7 +315,8 @@ class HierarchicalDecoder(nn.Module):
         input may have (what the request's facts or numbers say; None = any): the size is the most probable
         allowed one, even one the tool has no configurations of (then nothing fits); ``tool_prior`` [batch, tools]:
         the lexical model's log-probabilities, added × ``lexical_weight`` to the tool head's; ``scope_prior`` [batch]:
-        its out-of-scope margins (``scope_scores``). ``lexical_priors`` gives both.
+        its out-of-scope margins (``scope_scores``); ``size_prior`` [batch, len(INPUT_SIZES)]: the size classifier's
+        log-probabilities, added × ``size_lexical_weight`` to log P(size | tool). ``lexical_priors`` gives all three.
         """
         out = self.logits(hidden)
         tool_logp = out.tool.float().log_softmax(-1)
@@ -318,6 +326,8 @@ class HierarchicalDecoder(nn.Module):
         tool_top = tool_probs.topk(min(2, tool_probs.shape[-1]), dim=-1)
         tool_ids = tool_top.indices[:, 0] if tools is None else tools.to(tool_top.indices.device)
         size_logp = self.size_log_probs(out.config, tool_ids)
+        if size_prior is not None and self.size_lexical_weight:
+            size_logp = size_logp + self.size_lexical_weight * size_prior.to(size_logp.device)
         if size_allowed is not None:
             mask = size_allowed.to(size_logp.device)[torch.arange(len(tool_ids), device=size_logp.device), tool_ids]
             size_logp = torch.where(mask, size_logp.clamp_min(-1e30), -math.inf)

@@ -4,7 +4,7 @@ The LoRA reader learns the training templates' phrasings; a linear model over wo
 on the words a request shares with the training requests of each tool (typing slips included), so the two can err
 on different requests. Planning adds ``weight`` × its log-probabilities to the tool head's, the weight chosen on
 validation (``choose_weight``; docs/planner.md, "Lexical tool evidence"); with ``model.scope_lexical`` its
-out-of-scope margin also moves refusals (``scope_margins``, weighed as ``eval.planner.choose_scope`` chose). It is
+out-of-scope margin also moves refusals (``scope_margins``, weighed as ``eval.scope.choose_scope`` chose). It is
 the TF-IDF baseline's classifier
 (``eval.baselines``), fitted with scikit-learn at training time; planning reads it with the few lines below instead,
 so a plan never imports scikit-learn (~0.7 s of every cold start). A unit test holds the two equal.

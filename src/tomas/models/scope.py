@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 BOUNDARY = 0.0
 """The score's own decision boundary (equally near both kinds); a trained planner's threshold is chosen on
-validation, never below it (``eval.planner.scope_threshold``)."""
+validation, never below it (``eval.scope.scope_threshold``)."""
 
 
 class NearestScope(nn.Module):

@@ -28,14 +28,13 @@ from tomas.data.profiling import INPUT_SIZES
 from tomas.data.spelling import SpellingFix, read_as_fixed, word_counts
 from tomas.errors import DataError
 from tomas.eval.planner import (
-    choose_lexical_weight,
-    choose_scope,
+    choose_lexical_weights,
     confirmation_threshold,
     handwritten_metrics,
-    lexical_scope_margins,
     planner_metrics,
     predict_examples,
 )
+from tomas.eval.scope import choose_scope, lexical_scope_margins
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
 from tomas.models.lexical import LexicalTool
@@ -62,8 +61,7 @@ if TYPE_CHECKING:
 LOG_EVERY = 10
 
 OUT_OF_SCOPE_REFUSED = 0.01
-"""The scope head's threshold is the lowest (from 0.5) that refuses at most this share of the in-scope
-validation requests, generated and hand-written (``data.dev_file``) alike."""
+"""The most of the in-scope validation requests (generated, hand-written alike) a refusal threshold may refuse."""
 
 DEV_KEYS = ("tool_accuracy", "plan_accuracy", "in_scope_refused", "out_of_scope_recall")
 """What each evaluation reports of the hand-written validation requests (``dev_<key>`` in the metrics)."""
@@ -105,9 +103,8 @@ def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
 
 def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Tensor | None:
     """Phase 0's exported rows, unless the config head starts from other rows (random, features)."""
-    if cfg.model.config_head_init in ("random", "features"):
-        return None
-    return phase0_rows(cfg, table.num_configs, hidden)
+    random = cfg.model.config_head_init in ("random", "features")
+    return None if random else phase0_rows(cfg, table.num_configs, hidden)
 
 
 def phase0_rows(cfg: PlannerConfig, num_configs: int, hidden: int) -> torch.Tensor:
@@ -137,9 +134,11 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
         f"on {', '.join(cfg.model.lora.target_modules)}...")
     llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, config_rows(cfg, table, llm.hidden_size))
-    if cfg.model.lexical:  # fitted once (it reads the training file's words, not the weights being trained); each
-        # process of a multi-process run fits the same model (lbfgs is deterministic), only the main one saves it
+    if cfg.model.lexical:  # fitted once from the training file's words; every process fits the same one (lbfgs)
         model.decoder.lexical = LexicalTool.fit([e.task for e in train], [e.tool for e in train])
+    if cfg.model.size_lexical:  # the same for the size, from the in-scope requests whose text states it
+        sized = [e for e in train if e.tool and e.input_size and e.size_in_text]
+        model.decoder.size_lexical = LexicalTool.fit([e.task for e in sized], [e.input_size for e in sized])
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
         f"{n_train:,} trainable parameters")
@@ -273,7 +272,8 @@ class PlannerTrainer:
         val, dev = (read_as_fixed(s, self.spelling) for s in (setup.val[:limit] if limit else setup.val, setup.dev))
         decoder = self.model.decoder
         decoder.set_scope_memory(self.scope_memory())
-        decoder.lexical_weight = choose_lexical_weight(self.model, setup.llm.tokenizer, val + dev, setup.device)
+        decoder.lexical_weight, decoder.size_lexical_weight = choose_lexical_weights(
+            self.model, setup.llm.tokenizer, val + dev, setup.device)
         decoder.scope_lexical_weight = 0.0  # the memory's score alone; the margin's weight is chosen with the threshold
         choices, dev_choices = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
         margins = lexical_scope_margins(decoder, [val, dev]) if self.cfg.model.scope_lexical else None
@@ -285,7 +285,7 @@ class PlannerTrainer:
                 "out_of_scope_recall", "in_scope_refused")
         return {k: m[k] for k in keep if k in m} | self.dev_metrics(dev_choices) | {
             "out_of_scope_above": scope, "scope_alone_above": alone, "lexical_weight": decoder.lexical_weight,
-            "scope_lexical_weight": weight,
+            "scope_lexical_weight": weight, "size_lexical_weight": decoder.size_lexical_weight,
             "confirm_below": confirmation_threshold(val, choices, setup.table, CONFIRM_TARGET)}
 
     def scope_memory(self) -> NearestScope | None:
@@ -321,6 +321,7 @@ class PlannerTrainer:
             lexical_weight=record.get("val_lexical_weight", 0.0),
             scope_lexical_weight=record.get("val_scope_lexical_weight", 0.0),
             scope_alone_above=record.get("val_scope_alone_above"),
+            size_lexical_weight=record.get("val_size_lexical_weight", 0.0),
             # The registry's size definitions travel with the planner: it reads stated sizes through them.
             input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
@@ -362,7 +363,8 @@ class PlannerTrainer:
                      f"config {result['config_accuracy']:.1%} - violations {result['violations']} - "
                      + (f"hand-written val tool {result['dev_tool_accuracy']:.1%} plan "
                         f"{result['dev_plan_accuracy']:.1%} - " if "dev_tool_accuracy" in result else "")
-                     + f"lexical weights {result['lexical_weight']:g} / {result['scope_lexical_weight']:g} - "
+                     + f"lexical weights {result['lexical_weight']:g} / {result['scope_lexical_weight']:g} / "
+                     f"{result['size_lexical_weight']:g} - "
                      f"{self.train_wall_s:.0f}s")
             if self.best is None or score > tuple(self.best):
                 self.best = list(score)

@@ -1,0 +1,80 @@
+"""Refusal thresholds chosen on validation: the scope score above which a request is out of scope, and how much the
+request's words weigh in that score (``model.scope_lexical``); docs/planner.md, "Out of scope and unsure"."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from tomas.data.planner import PlannerExample
+from tomas.models.decoder import Choice
+
+
+def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_refused: float,
+                    boundary: float = 0.5) -> float:
+    """The lowest scope score (``Choice.scope_score``), from the score's own ``boundary`` up (0.5 for the head's
+    probability), above which refusing leaves at most ``max_refused`` of the in-scope requests refused (chosen on
+    validation: refusing a request a tool serves costs more than planning one it does not)."""
+    inside = sorted((c.scope_score for e, c in zip(examples, choices)
+                     if e.tool is not None and c.scope_score is not None), reverse=True)
+    allowed = int(max_refused * len(inside))  # this many may stay above the threshold
+    return max(boundary, inside[allowed]) if len(inside) > allowed else boundary
+
+
+def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float,
+                          boundary: float = 0.5) -> float:
+    """The lowest threshold (from ``boundary``) at which no set of (examples, choices) refuses more than
+    ``max_refused`` of its in-scope requests: generated validation alone overstates how unlike a refusal real
+    requests look."""
+    return max((scope_threshold(examples, choices, max_refused, boundary) for examples, choices in sets
+                if examples), default=boundary)
+
+
+SCOPE_GRID = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2)
+"""The weights of the lexical out-of-scope margin ``choose_scope`` tries: the nearest-neighbour score is a cosine
+difference (about -0.5 to 0.5), the margin a log-probability difference (about -15 to 5)."""
+
+
+def choose_scope(sets: list[tuple[list[PlannerExample], list[Choice]]], margins: list[torch.Tensor] | None,
+                 max_refused: float, boundary: float) -> tuple[float, float, float, list[list[Choice]]]:
+    """(weight, threshold, the threshold at weight 0, each set's choices refused by the first two): the
+    ``SCOPE_GRID`` weight of the lexical out-of-scope margin (``margins``: one [len(examples)] tensor per set; None:
+    weight 0) under which, at its own ``joint_scope_threshold``, the most out-of-scope requests of all sets are
+    refused (ties: the smaller weight). ``sets``' choices carry the memory's score alone (decoded at weight 0)."""
+    best = None
+    for weight in SCOPE_GRID if margins is not None else (0.0,):
+        mixed = [(examples, with_scope_prior(choices, margins[k] if margins else None, weight))
+                 for k, (examples, choices) in enumerate(sets)]
+        threshold = joint_scope_threshold(mixed, max_refused, boundary)
+        refused = [with_scope_threshold(choices, threshold) for _, choices in mixed]
+        caught = sum(c.out_of_scope for (examples, _), choices in zip(mixed, refused)
+                     for e, c in zip(examples, choices) if e.tool is None)
+        if best is None or caught > best[0]:
+            best = (caught, weight, threshold, refused)
+    return best[1], best[2], joint_scope_threshold(sets, max_refused, boundary), best[3]
+
+
+def lexical_scope_margins(decoder, sets: list[list[PlannerExample]]) -> list[torch.Tensor] | None:
+    """The lexical model's out-of-scope margin of each set's requests, for ``choose_scope`` (None without the model,
+    a nearest-neighbour memory, or out-of-scope requests in the file it was fitted on)."""
+    lexical = decoder.lexical
+    if lexical is None or decoder.scope_memory is None:
+        return None
+    margins = [lexical.scope_margins(lexical.class_log_probs([e.task for e in examples])) for examples in sets]
+    return None if any(m is None for m in margins) else margins
+
+
+def with_scope_prior(choices: list[Choice], margins: torch.Tensor | None, weight: float) -> list[Choice]:
+    """``choices`` whose scope score also reads ``weight`` × ``margins`` (what the decoder does at that weight)."""
+    if margins is None or not weight:
+        return choices
+    return [c if c.scope_score is None else dataclasses.replace(c, scope_score=c.scope_score + weight * float(m),
+                                                                   scope_words=weight * float(m))
+            for c, m in zip(choices, margins)]
+
+
+def with_scope_threshold(choices: list[Choice], threshold: float) -> list[Choice]:
+    """``choices`` refused above ``threshold`` instead of the decoder's own."""
+    return [dataclasses.replace(c, out_of_scope=c.scope_score is not None and c.scope_score > threshold)
+            for c in choices]
