@@ -239,7 +239,6 @@ model:
   head_learning_rate: 1.0e-2
   preferences: true        # the data states preferences (--preference_share 0.3): the planner reads them
   scope_rule: nearest      # as shipped: refusals by the nearest training request
-  size_lexical: true       # the words as size evidence (an option): its files and weight are tested here
 training:
   batch_size: 8
   max_steps: {MAX_STEPS}

@@ -85,7 +85,7 @@ def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table,
     """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder``. A new folder is
     written beside it under a temporary name and renamed into place (it appears whole or not at all; an
     existing one is replaced only then); ``folder`` = ``source`` is rewritten file by file, each atomically,
-    ``planner.json`` last. The same LoRA and lexical model, the extended heads and table, ``meta``, the model card,
+    ``planner.json`` last. The same LoRA and lexical models, the extended heads and table, ``meta``, the model card,
     and ``spelling`` as ``SPELLING`` (None: the source's, if it has one)."""
     import shutil
     import tempfile

@@ -120,11 +120,11 @@ class PlannerModelConfig(LLMChoice):
     model's out-of-scope margin (log P(out of scope) − the best tool's), added to the nearest-neighbour score × a
     weight chosen with the threshold at every evaluation (``eval.scope.choose_scope``; 0 turns it off).
     Chosen on validation (docs/planner.md, "Refusals that read the words")."""
-    size_lexical: bool = False
+    size_lexical: bool = True
     """The request's words as size evidence: TF-IDF + logistic regression, fitted like ``lexical`` on the training
     file's in-scope requests whose text states a size, its log-probabilities added to log P(size | tool) × a weight
-    chosen on validation at every evaluation (0 turns it off). Saved beside the planner (``size_lexical.*``;
-    docs/planner.md, "The words as size evidence")."""
+    chosen on validation at every evaluation (0 turns it off). Saved beside the planner (``size_lexical.*``).
+    Chosen on validation (docs/planner.md, "The words as size evidence")."""
     size_reader: Literal["numbers", "off"] = "numbers"
     """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
     exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned

@@ -272,8 +272,9 @@ class HierarchicalDecoder(nn.Module):
         return scores.masked_fill(~allowed, -math.inf)
 
     def lexical_priors(self, tasks: list[str]) -> dict[str, torch.Tensor | None]:
-        """``predict``'s ``tool_prior`` and ``scope_prior`` for these requests, from one pass of the lexical model
-        (each None without the model, at weight 0, or when the model cannot give it)."""
+        """``predict``'s ``tool_prior`` and ``scope_prior`` for these requests, from one pass of the lexical model,
+        and ``size_prior`` from the size classifier (each left out or None without its model, at weight 0, or when
+        the model cannot give it)."""
         out = {}
         if self.size_lexical is not None and self.size_lexical_weight:
             out["size_prior"] = self.size_lexical.log_probs(tasks, INPUT_SIZES)

@@ -7,7 +7,8 @@ validation (``choose_weight``; docs/planner.md, "Lexical tool evidence"); with `
 out-of-scope margin also moves refusals (``scope_margins``, weighed as ``eval.scope.choose_scope`` chose). It is
 the TF-IDF baseline's classifier
 (``eval.baselines``), fitted with scikit-learn at training time; planning reads it with the few lines below instead,
-so a plan never imports scikit-learn (~0.7 s of every cold start). A unit test holds the two equal.
+so a plan never imports scikit-learn (~0.7 s of every cold start). A unit test holds the two equal. The same class,
+fitted on sizes, is the words' size evidence (``model.size_lexical``: ``log_probs(tasks, INPUT_SIZES)``).
 """
 
 from __future__ import annotations

@@ -10,15 +10,8 @@ from pathlib import Path
 from tomas.data import load_tool_data
 from tomas.data.planner import load_planner_examples
 from tomas.data.planner.files import load_handwritten
-from tomas.eval.planner import (
-    example_hints,
-    handwritten_metrics,
-    joint_scope_threshold,
-    planner_metrics,
-    predict_examples,
-    scope_threshold,
-    with_scope_threshold,
-)
+from tomas.eval.planner import example_hints, handwritten_metrics, planner_metrics, predict_examples
+from tomas.eval.scope import joint_scope_threshold, scope_threshold, with_scope_threshold
 from tomas.inference import load_planner
 from tomas.training.planner import OUT_OF_SCOPE_REFUSED
 
