@@ -51,8 +51,7 @@ def choose_lexical_weights(model: PlannerModel, tokenizer, examples: list[Planne
     with torch.no_grad():
         out = decoder.logits(states)
         size_logp = decoder.size_log_probs(out.config, torch.tensor([g or 0 for g in gold], device=states.device))
-    sizes = [INPUT_SIZES.index(e.input_size) if g is not None and e.input_size and e.size_in_text else None
-             for g, e in zip(gold, examples)]
+    sizes = [INPUT_SIZES.index(e.input_size) if e.states_size else None for e in examples]
     return (0.0 if tool_prior is None else choose_weight(out.tool.float().log_softmax(-1).cpu(), tool_prior, gold),
             0.0 if size_prior is None else choose_weight(size_logp.cpu(), size_prior, sizes))
 

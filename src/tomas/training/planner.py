@@ -137,7 +137,7 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     if cfg.model.lexical:  # fitted once from the training file's words; every process fits the same one (lbfgs)
         model.decoder.lexical = LexicalTool.fit([e.task for e in train], [e.tool for e in train])
     if cfg.model.size_lexical:  # the same for the size, from the in-scope requests whose text states it
-        sized = [e for e in train if e.tool and e.input_size and e.size_in_text]
+        sized = [e for e in train if e.states_size]
         model.decoder.size_lexical = LexicalTool.fit([e.task for e in sized], [e.input_size for e in sized])
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "

@@ -47,6 +47,12 @@ class PlannerExample:
     writer whose wording should teach the scope head what people's requests look like without moving the other
     heads. Evaluation scores it as any other example."""
 
+    @property
+    def states_size(self) -> bool:
+        """In scope, with its input size and a text that states it: what the words' size evidence learns from and
+        is chosen on (``model.size_lexical``)."""
+        return self.tool is not None and bool(self.input_size) and self.size_in_text
+
     def to_json(self) -> str:
         """One JSONL line, keys in field order (``OPTIONAL`` ones only when not the default)."""
         return json.dumps({f.name: getattr(self, f.name) for f in fields(self)
