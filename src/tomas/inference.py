@@ -27,6 +27,7 @@ from tomas.emit import emit
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice
+from tomas.models.lexical import LexicalPreference
 from tomas.models.llm import load_llm, resolve_device
 from tomas.models.planner import (
     CompiledPlanner,
@@ -282,13 +283,18 @@ def set_scope_threshold(decoder, meta: PlannerMeta) -> None:
 
 def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:
     """The folder's lexical models at the weights chosen on validation: the tool one for tools and refusals, the size
-    one for sizes (weight 0: its files are not read; a weight without its files is one ``DataError`` line)."""
+    one for sizes, the preference reader at its threshold (weight 0 or no threshold: its files are not read; a weight
+    without its files is one ``DataError`` line)."""
     used = meta.lexical_weight or meta.scope_lexical_weight
     decoder.lexical = artifacts.load_lexical(folder) if used else None
     decoder.lexical_weight, decoder.scope_lexical_weight = meta.lexical_weight, meta.scope_lexical_weight
     decoder.size_lexical = (artifacts.load_lexical(folder, artifacts.SIZE_LEXICAL_FILES) if meta.size_lexical_weight
                             else None)
     decoder.size_lexical_weight = meta.size_lexical_weight
+    above = meta.preference_above
+    decoder.preference_lexical = (None if above is None else
+                                  LexicalPreference(artifacts.load_lexical(folder, artifacts.PREFERENCE_LEXICAL_FILES),
+                                                    above))
 
 
 def reader_width(reader, pad_id: int) -> int:

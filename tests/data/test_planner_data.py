@@ -37,7 +37,14 @@ from tomas.data.planner import text as planner_text
 from tomas.data.planner.banks import SCOPE_ONLY_FILES, training_only_bank
 from tomas.data.planner.out_of_scope import OUT_OF_SCOPE, TRAINING_OUT_OF_SCOPE, out_of_scope_requests
 from tomas.data.planner.phrases import TRAINING_CUES, TRAINING_TEMPLATES
-from tomas.data.planner.preferences import P_PREFERENCE, PREFERENCES, preference_phrases
+from tomas.data.planner.preferences import (
+    LOOKALIKE_SENTENCES,
+    LOOKALIKE_TAILS,
+    P_PREFERENCE,
+    PREFERENCES,
+    wordings,
+    words_of,
+)
 from tomas.data.planner.scope_only import SCOPE_PHRASING, scope_only_examples
 from tomas.data.planner.splits import P_OUT_OF_SCOPE
 from tomas.data.profiling import INPUT_SIZES, RESOURCES, Configuration
@@ -174,15 +181,16 @@ def test_preferences_are_stated_in_words_and_change_labels(default_data, default
         stated = [e for e in default_splits[split] if e.preference is not None]
         assert 0.2 < len(stated) / len(default_splits[split]) < 0.4
         assert {e.preference for e in stated} == set(PREFERENCES)
-        for e in stated:
-            assert any(e.task.endswith(p) for p in preference_phrases(e.preference, split))
+        for e in stated:  # a wording of that split's, attached in any style (case and punctuation may change)
+            assert any(words_of(w) in words_of(e.task) for w in sum(wordings(e.preference, split), ()))
     stated = [e for e in default_splits["train"] if e.preference is not None]
     changed = [e for e in stated
                if e.config_id != oracle_config(default_data, e.tool, e.input_size, e.free_resources,
                                                e.latency_budget_ms)]
     assert 0.3 * len(stated) < len(changed) < 0.8 * len(stated)
-    phrases = {s: {p for n in PREFERENCES for p in preference_phrases(n, s)} for s in SPLITS}
+    phrases = {s: {words_of(w) for n in (*PREFERENCES, None) for w in sum(wordings(n, s), ())} for s in SPLITS}
     assert not phrases["train"] & phrases["test"] and not phrases["val"] & phrases["test"]
+    assert not phrases["train"] & phrases["val"]
 
 
 def test_a_file_without_preferences_still_loads_and_an_unknown_one_is_refused(tmp_path, default_data,
@@ -814,6 +822,7 @@ def test_valid_lines_load_as_examples(sample_lines, default_data, default_splits
 # --------------------------------------------------------------------------- the hand-written test set
 
 HAND = "data/planner_handwritten/requests.jsonl"
+HAND2 = "data/planner_handwritten2/requests.jsonl"
 
 
 def test_the_hand_written_set_loads_with_oracle_labels(default_data, repo_root, default_splits):
@@ -834,17 +843,20 @@ def test_the_hand_written_set_loads_with_oracle_labels(default_data, repo_root, 
 
 
 def test_hand_written_preferences_are_worded_apart_from_the_bank(default_data, repo_root):
-    """Requests that state a preference in the writer's own words: no run of four words from the bank."""
+    """Requests that state a preference in the writer's own words: no run of four words from the bank's wordings of
+    a preference, and no hand-written request has one from its look-alikes."""
     from tomas.data.planner import load_handwritten
 
-    def grams(text: str) -> set[tuple[str, ...]]:
-        words = re.findall(r"[a-z']+", text.lower())
-        return {tuple(words[i:i + 4]) for i in range(len(words) - 3)}
+    def grams(*texts: str) -> set[tuple[str, ...]]:
+        words = [re.findall(r"[a-z']+", text.lower()) for text in texts]
+        return {tuple(w[i:i + 4]) for w in words for i in range(len(w) - 3)}
 
-    stated = [e for e in load_handwritten(repo_root / HAND, default_data) if e.preference]
+    hand = [e for path in (HAND, HAND2) for e in load_handwritten(repo_root / path, default_data)]
+    stated = [e for e in hand if e.preference]
     assert len(stated) >= 30 and {e.preference for e in stated} == set(PREFERENCES)
-    bank = set().union(*(grams(p) for pref in PREFERENCES.values() for p in pref.phrases))
+    bank = grams(*(w for pref in PREFERENCES.values() for w in pref.phrases + pref.tails))
     assert not [e.task for e in stated if grams(e.task) & bank]
+    assert not [e.task for e in hand if grams(e.task) & grams(*LOOKALIKE_SENTENCES, *LOOKALIKE_TAILS)]
 
 
 @pytest.mark.parametrize(("edit", "message"), [

@@ -102,3 +102,21 @@ def test_the_joint_scope_threshold_holds_on_every_set(other_table):
     assert joint_scope_threshold([(val, val_choices), (hand, hand_choices)], 0.02) == 0.95  # 1 of 50 may stay
     assert joint_scope_threshold([(val, val_choices), ([], [])], 0.01) == scope_threshold(val, val_choices, 0.01)
     assert joint_scope_threshold([], 0.01) == 0.5
+
+
+def test_preferences_read_are_scored_among_those_stated_and_those_not():
+    """``stated_read_right``: among requests stating a preference; ``false_preference``: in-scope requests stating
+    none read as stating one (out-of-scope ones do not count); absent for a planner that reads none."""
+    from types import SimpleNamespace
+
+    from tomas.eval.planner import preference_metrics
+
+    examples = [SimpleNamespace(preference=p, tool=t, config_id=None) for p, t in (
+        ("fastest", "a"), ("few_cores", "a"), (None, "a"), (None, "a"), (None, "a"), (None, None))]
+    read = [SimpleNamespace(preference=p, preference_prob=0.9, tool_id=0, config_id=None, out_of_scope=False)
+            for p in ("fastest", None, None, "spare_gpu", None, "fastest")]
+    table = SimpleNamespace(tool_names=["a"])
+    m = preference_metrics(examples, read, table)
+    assert m["stated_read_right"] == 0.5 and m["false_preference"] == 1 / 3 and m["preference_accuracy"] == 3 / 6
+    unread = [SimpleNamespace(**{**vars(c), "preference": None, "preference_prob": None}) for c in read]
+    assert "stated_read_right" not in preference_metrics(examples, unread, table)

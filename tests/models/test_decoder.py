@@ -367,3 +367,35 @@ def test_rule_pick_is_the_oracle_whatever_the_heads_say(table, preference):
     assert all(c.config_prob == 1.0 and c.runner_up != c.config_id for c in choices)
     dec.config_pick = "head"
     assert [c.config_id for c in dec.predict(*args)] != [e.config_id for e in examples]
+
+
+@pytest.mark.parametrize("preference", ["fastest", "spare_gpu", "few_cores"])
+def test_without_a_preference_head_the_words_reading_is_what_the_rule_honours(table, preference):
+    """``model.preference_lexical``: the preference the words state (``predict``'s ``preferences``) is the one the
+    configuration rule honours and the plan reports; nothing read, the plain rule; a preference head's reading wins."""
+    from tomas.data.planner import generate_planner
+    from tomas.data.planner.oracle import ToolIndex
+    from tomas.data.planner.preferences import preference_class
+    from tomas.models.planner import budget_tensor, free_tensor
+
+    data = load_tool_data(f"{FIXTURE}/tools.json", f"{FIXTURE}/profiling.csv")
+    examples = [e for e in generate_planner(data, seed=2, train_per_tool=300, val_per_tool=0, test_per_tool=0,
+                                            preference_share=0.5)["train"]
+                if e.config_id is not None and e.preference == preference]
+    dec = HierarchicalDecoder(HIDDEN, table, config_features=True, config_pick="rule")
+    tools = torch.tensor([data.tool_id(e.tool) for e in examples])
+    sizes = torch.zeros(len(examples), len(table.tool_names), len(INPUT_SIZES), dtype=torch.bool)
+    sizes[torch.arange(len(examples)), tools, torch.tensor([INPUT_SIZES.index(e.input_size) for e in examples])] = True
+    args = (torch.randn(len(examples), HIDDEN), free_tensor([e.free_resources for e in examples]),
+            budget_tensor([e.latency_budget_ms for e in examples]), tools, sizes)
+    read = [{"preference": preference, "preference_prob": 0.9}] * len(examples)
+    choices = dec.predict(*args, preferences=read)
+    assert [c.config_id for c in choices] == [e.config_id for e in examples]
+    assert all(c.preference == preference and c.preference_prob == 0.9 for c in choices)
+    plain = [ToolIndex(data, e.tool).choose(e.input_size, e.free_resources, e.latency_budget_ms) for e in examples]
+    assert [c.config_id for c in dec.predict(*args)] == plain != [e.config_id for e in examples]
+    headed = HierarchicalDecoder(HIDDEN, table, config_features=True, preferences=True, config_pick="rule")
+    with torch.no_grad():
+        headed.preference_head.weight.zero_()
+        headed.preference_head.bias.copy_(10.0 * torch.eye(4)[preference_class(None)])
+    assert all(c.preference is None for c in headed.predict(*args, preferences=read))

@@ -135,3 +135,58 @@ def test_the_scope_margin_is_scikit_learns(fitted):
     assert lexical.scope_margins(lexical.class_log_probs(["Book me a flight to Oslo"]))[0] > 0  # a training refusal
     in_scope_only = LexicalTool.fit(TASKS[:6], LABELS[:6])
     assert in_scope_only.evidence(UNSEEN, tools)[1] is None  # fitted without refusals: no margin to give
+
+
+@pytest.fixture(scope="module")
+def preference_reader():
+    """The preference reader of the first 400 training requests, its threshold chosen on the first 200 of val."""
+    from tomas.data.planner.preferences import preference_views
+    from tomas.models.lexical import LexicalPreference
+
+    train, val = ([json.loads(line)["task"] for line in open(f"data/planner/{split}.jsonl")][:n]
+                  for split, n in (("train", 400), ("val", 200)))
+    views = {s: preference_views([(t, None) for t in tasks], s) for s, tasks in (("train", train), ("val", val))}
+    return LexicalPreference.fit(views["train"], views["val"]), views["val"]
+
+
+def test_the_preference_threshold_is_the_smallest_that_keeps_plain_requests_plain(preference_reader):
+    from tomas.models.lexical import MAX_FALSE_PREFERENCE, PREFERENCE_GRID
+
+    reader, val = preference_reader
+    _, probs = reader.strongest([text for text, _, _ in val])
+    plain = [p for p, (text, stated, written) in zip(probs, val) if stated is None and text == written]
+    allowed = [a for a in PREFERENCE_GRID if sum(p >= a for p in plain) <= MAX_FALSE_PREFERENCE * len(plain)]
+    assert reader.above == allowed[0] and len(plain) == 200
+    stated = [(n == s) and p >= reader.above for n, p, (_, s, _) in zip(*reader.strongest([t for t, _, _ in val]),
+                                                                           val) if s]
+    assert sum(stated) / len(stated) > 0.6  # held-out wordings, read from 400 requests' worth of training pieces
+    assert f"{sum(stated) / len(stated):.1%} of {len(stated)} stated preferences read right" in reader.summary
+
+
+def test_a_preference_is_read_from_whichever_piece_says_it(preference_reader, tmp_path):
+    from tomas.artifacts.planner import PREFERENCE_LEXICAL_FILES
+    from tomas.data.planner.preferences import attach, wordings
+    from tomas.models.lexical import LexicalPreference
+
+    reader, _ = preference_reader
+    task, wording = "Summarise this 12-page report.", wordings("few_cores", "train")[0][0]
+    read = reader.read([task, attach(task, wording, "after"), attach(task, wording, "before")])
+    assert read[0] == {"preference": None, "preference_prob": pytest.approx(1 - reader.strongest([task])[1][0])}
+    assert [r["preference"] for r in read[1:]] == ["few_cores"] * 2 and read[1]["preference_prob"] >= reader.above
+    save_lexical(tmp_path, reader.lexical, PREFERENCE_LEXICAL_FILES)
+    loaded = LexicalPreference(load_lexical(tmp_path, PREFERENCE_LEXICAL_FILES), reader.above)
+    assert loaded.read([attach(task, wording, "clause")]) == reader.read([attach(task, wording, "clause")])
+
+
+def test_no_preference_reader_without_a_threshold_that_keeps_plain_requests_plain(preference_reader):
+    """A validation set whose requests as written all state a preference in words, labelled none: no threshold
+    keeps them plain, so there is no reader (the planner then reads no preference)."""
+    from tomas.data.planner.preferences import attach, preference_views, wordings
+    from tomas.models.lexical import LexicalPreference
+
+    reader, _ = preference_reader
+    train = preference_views([(f"Summarise report {i}.", None) for i in range(60)], "train")
+    loud = [attach(f"Summarise report {i}.", w, "after") for i, w in enumerate(wordings("fastest", "train")[0][:60])]
+    assert LexicalPreference.fit(train, [(t, None, t) for t in loud]) is None
+    assert LexicalPreference.fit(train, [(t, None, t) for t in loud[:1]] + [(f"Plain {i}.", None, f"Plain {i}.")
+                                                                           for i in range(300)]) is not None

@@ -255,11 +255,11 @@ output_dir: {out}
 
 def write_dev_file(data: Path) -> None:
     """``data/dev.jsonl``: the hand-written validation set's format, from every second test line (in and out of
-    scope)."""
-    keys = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size")
+    scope; with its stated preference, if any)."""
+    keys = ("id", "task", "free_resources", "latency_budget_ms", "tool", "input_size", "preference")
     lines = [json.loads(line) for line in (data / "test.jsonl").read_text().splitlines()[::2]]
     (data / "dev.jsonl").write_text("".join(
-        json.dumps({k: r[k] for k in keys} | {"category": "plain" if r["tool"] else "out_of_scope"}) + "\n"
+        json.dumps({k: r[k] for k in keys if k in r} | {"category": "plain" if r["tool"] else "out_of_scope"}) + "\n"
         for r in lines))
 
 

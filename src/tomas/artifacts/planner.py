@@ -16,6 +16,7 @@ spelling.json                the training file's word counts (plus an added tool
 lexical.json                 the lexical tool evidence (``model.lexical``): its classes and n-gram vocabularies,
 lexical.safetensors            its idf values and logistic-regression weights (``models.lexical``)
 size_lexical.json, .safetensors  the same for the words as size evidence (``model.size_lexical``)
+preference_lexical.json, .safetensors  and for the preference the words state (``model.preference_lexical``)
 ```
 ``planner.json`` is written last, so a folder without it is incomplete. Training also leaves
 its resume state, metrics and curve here (``STATE``, ``METRICS``, ``PLOT``); planning never reads them.
@@ -48,9 +49,10 @@ EVAL_REPORT, HAND_REPORT = "planner_eval_report.json", "planner_handwritten_repo
 SPELLING = "spelling.json"
 """The training file's word counts, for fixing typing slips before a request is read (``model.spelling``)."""
 LEXICAL_FILES = LEXICAL_WEIGHTS, LEXICAL_VOCAB = "lexical.safetensors", "lexical.json"
-"""The lexical tool evidence (``model.lexical``): its tensors, and its classes and vocabularies."""
 SIZE_LEXICAL_FILES = "size_lexical.safetensors", "size_lexical.json"
-"""The words as size evidence (``model.size_lexical``): the same two files of a size classifier."""
+PREFERENCE_LEXICAL_FILES = "preference_lexical.safetensors", "preference_lexical.json"
+"""Each lexical model's tensors, and its classes and vocabularies: the tool evidence (``model.lexical``), the size
+evidence (``model.size_lexical``), the preference reader (``model.preference_lexical``, above ``preference_above``)."""
 COMPILED_READER, COMPILED_META, TOKENIZER = "reader.torchscript.pt", "reader.json", "tokenizer.json"
 """The optional compiled reader (``save_compiled_reader``)."""
 
@@ -63,7 +65,9 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
     folder.mkdir(parents=True, exist_ok=True)
     if spelling is not None:
         save_json(spelling, folder / SPELLING)
-    for lexical, files in ((model.decoder.lexical, LEXICAL_FILES), (model.decoder.size_lexical, SIZE_LEXICAL_FILES)):
+    preference = model.decoder.preference_lexical
+    for lexical, files in ((model.decoder.lexical, LEXICAL_FILES), (model.decoder.size_lexical, SIZE_LEXICAL_FILES),
+                           (preference and preference.lexical, PREFERENCE_LEXICAL_FILES)):
         if lexical is not None:
             save_lexical(folder, lexical, files)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:
@@ -83,12 +87,11 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
 def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: PlannerMeta,
                          spelling: dict | None = None) -> None:
     """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder``. A new folder is
-    written beside it under a temporary name and renamed into place (it appears whole or not at all; an
-    existing one is replaced only then); ``folder`` = ``source`` is rewritten file by file, each atomically,
-    ``planner.json`` last. The same LoRA and lexical models, the extended heads and table, ``meta``, the model card,
-    and ``spelling`` as ``SPELLING`` (None: the source's, if it has one)."""
+    written beside it under a temporary name and renamed into place (whole or not at all; an existing one is replaced
+    only then); ``folder`` = ``source`` is rewritten file by file, each atomically, ``planner.json`` last. The same
+    LoRA and lexical models, the extended heads and table, ``meta``, the model card, ``spelling`` (None: the
+    source's)."""
     import shutil
-    import tempfile
 
     folder, source = Path(folder), Path(source)
     if folder.resolve() == source.resolve():
@@ -113,8 +116,8 @@ def _write_added_tool(folder: Path, source: Path, decoder, table, meta: PlannerM
                       name: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if folder.resolve() != source.resolve():
-        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, *LEXICAL_FILES, *SIZE_LEXICAL_FILES,
-                     *([] if spelling else [SPELLING])):
+        lexical = (*LEXICAL_FILES, *SIZE_LEXICAL_FILES, *PREFERENCE_LEXICAL_FILES)
+        for file in (ADAPTER_CONFIG, ADAPTER_WEIGHTS, *lexical, *([] if spelling else [SPELLING])):
             if (source / file).is_file():
                 atomic_write(folder / file, lambda p, src=source / file: p.write_bytes(src.read_bytes()))
     if spelling:
@@ -152,15 +155,13 @@ def read_meta(folder: str | Path) -> PlannerMeta:
 
 def with_old_defaults(meta: dict) -> dict:
     """``planner.json``'s object, where a planner written before a model setting existed gets the value it was
-    trained with: the last token's state (``readout``), a row config head (``config_head``), no preferences, no
-    out-of-scope answers, refusals by the scope head (``scope_rule``); and format 1 where it names none."""
+    trained with: the last token's state (``readout``), a row config head (``config_head``), no preferences (head or
+    reader), no out-of-scope answers, refusals by the scope head (``scope_rule``); and format 1 where it names none."""
     meta.setdefault("format_version", 1)
     model = meta["config"].setdefault("model", {})
-    model.setdefault("readout", "last")
-    model.setdefault("config_head", "rows")
-    model.setdefault("preferences", False)
-    model.setdefault("out_of_scope", False)
-    model.setdefault("scope_rule", "head")
+    for key, value in (("readout", "last"), ("config_head", "rows"), ("preferences", False),
+                       ("preference_lexical", False), ("out_of_scope", False), ("scope_rule", "head")):
+        model.setdefault(key, value)
     return meta
 
 
@@ -184,17 +185,17 @@ def save_lexical(folder: Path, lexical, files: tuple[str, str] = LEXICAL_FILES) 
 
 
 def load_lexical(folder: str | Path, files: tuple[str, str] = LEXICAL_FILES):
-    """The folder's ``LexicalTool`` (``files``: ``LEXICAL_FILES`` or ``SIZE_LEXICAL_FILES``); a missing or unreadable
-    file is one ``DataError`` line naming it."""
+    """The folder's ``LexicalTool`` (``files``: one of the ``*LEXICAL_FILES``); a missing or unreadable file is one
+    ``DataError`` line naming it."""
     from tomas.models.lexical import LexicalTool
 
     folder = Path(folder)
     weights, vocab = (folder / name for name in files)
     for path in (weights, vocab):
         if not path.is_file():
-            raise DataError(f"{path}: not found, though {META} gives this lexical model a weight (copy the whole "
-                            "folder, or set its weights (lexical_weight, scope_lexical_weight, size_lexical_weight) "
-                            "to 0 there to plan without it)")
+            raise DataError(f"{path}: not found, though {META} uses this lexical model (copy the whole folder, or "
+                            "set its weights (lexical_weight, scope_lexical_weight, size_lexical_weight) to 0 or "
+                            "preference_above to null there to plan without it)")
     tensors = load_safetensors(weights)
     try:
         values = json.loads(vocab.read_text())

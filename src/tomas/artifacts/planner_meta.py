@@ -41,6 +41,8 @@ class PlannerMeta:
     model does not know (``tomas add-tool``) is refused above it (None: ``out_of_scope_above``)."""
     size_lexical_weight: float = 0.0
     """Weight of the size classifier's log-probabilities (``model.size_lexical``; chosen on validation; 0: off)."""
+    preference_above: float | None = None
+    """The preference reader's threshold (``model.preference_lexical``; chosen on validation; None: no reader)."""
     input_sizes: dict | None = None
     """Each tool's registry size classes (``SizeClasses.to_json``): stated sizes are read through them."""
     added_tools: list[dict] = field(default_factory=list)

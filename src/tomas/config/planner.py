@@ -125,6 +125,13 @@ class PlannerModelConfig(LLMChoice):
     file's in-scope requests whose text states a size, its log-probabilities added to log P(size | tool) × a weight
     chosen on validation at every evaluation (0 turns it off). Saved beside the planner (``size_lexical.*``).
     Chosen on validation (docs/planner.md, "The words as size evidence")."""
+    preference_lexical: bool = True
+    """Without ``preferences`` (no preference head): the preference the request's words state ("I'm in a hurry",
+    "leave the GPU free") is read by TF-IDF + logistic regression fitted on the training requests with and without
+    training phrasings of each preference attached (``models.lexical.LexicalPreference``; its threshold chosen on
+    validation), and the configuration rule honours it. Reader, heads and their training are untouched: plain
+    requests change only where it reads a preference they do not state. Saved beside the planner
+    (``preference_lexical.*``). Chosen on validation (docs/planner.md, "Preferences read from the words")."""
     size_reader: Literal["numbers", "off"] = "numbers"
     """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
     exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned

@@ -133,15 +133,19 @@ def tool_accuracy_by_phrasing(examples: list[PlannerExample], choices: list[Choi
 
 
 def preference_metrics(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable) -> dict:
-    """How preferences in words are read and honoured: ``preference_accuracy`` = the preference head names
-    the request's preference, or none when it states none (absent without a preference head); per
-    preference stated (``none`` = no preference), the examples and their plan accuracy
-    (tool and configuration both the oracle's, which honours the preference); ``preference_plan_accuracy``:
-    plan accuracy over every request that states one (absent when none does)."""
+    """How preferences in words are read and honoured: ``preference_accuracy`` = the preference read (by a
+    preference head or the words) is the request's, or none when it states none (absent for a planner that reads
+    none); ``stated_read_right``: that share among the requests that state one; ``false_preference``: the share of
+    the in-scope requests stating none read as stating one; per preference stated (``none`` = no preference), the
+    examples and their plan accuracy (tool and configuration both the oracle's, which honours the preference);
+    ``preference_plan_accuracy``: plan accuracy over every request that states one (absent when none does)."""
     out: dict = {}
     if choices and choices[0].preference_prob is not None:
-        out["preference_accuracy"] = sum(c.preference == e.preference for e, c in zip(examples, choices)) / max(
-            1, len(examples))
+        read = [(e.preference, c.preference, e.tool) for e, c in zip(examples, choices)]
+        out["preference_accuracy"] = sum(said == got for said, got, _ in read) / max(1, len(read))
+        stated = [said == got for said, got, _ in read if said is not None]
+        plain = [got is not None for said, got, tool in read if said is None and tool is not None]
+        out |= {k: sum(v) / len(v) for k, v in (("stated_read_right", stated), ("false_preference", plain)) if v}
     groups: dict[str, list] = {}
     for e, c in zip(examples, choices):
         groups.setdefault(e.preference or "none", []).append(
@@ -299,7 +303,8 @@ def handwritten_metrics(examples: list[PlannerExample], choices: list[Choice], t
         "size_accuracy_given_tool": sum(tools_right[i] and choices[i].input_size == examples[i].input_size
                                         for i in sized) / max(1, sum(tools_right[i] for i in sized)),
         **{k: m[k] for k in ("plan_accuracy", "config_accuracy_given_tool", "infeasible_accuracy", "num_infeasible",
-                             "preference_accuracy", "preference_plan_accuracy") if k in m},
+                             "preference_accuracy", "stated_read_right", "false_preference",
+                             "preference_plan_accuracy") if k in m},
         **size_breakdowns(examples, choices, table, tools_right, hints, stated),
         "config_accuracy_given_tool_and_size": conditional_accuracies(
             [examples[i] for i in sized], [choices[i] for i in sized], table)["config_accuracy_given_tool_and_size"],

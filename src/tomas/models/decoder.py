@@ -30,7 +30,7 @@ from tomas.data.planner.preferences import PREFERENCE_NAMES
 from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable, num_features
-from tomas.models.lexical import LexicalTool
+from tomas.models.lexical import LexicalPreference, LexicalTool
 from tomas.models.scope import BOUNDARY, NearestScope
 
 PREFERENCE_SCALE = 100.0
@@ -71,9 +71,9 @@ class Choice:
     """Second most probable tool (None with a single tool): where to look when ``tool_prob`` is low."""
     runner_up_tool_prob: float | None = None
     preference: str | None = None
-    """The preference the request states per the preference head (None: none, or no preference head)."""
+    """The preference the request states, per the preference head or the words (None: none, or none read)."""
     preference_prob: float | None = None
-    """The preference head's probability of its answer (``preference``, or no preference)."""
+    """The probability of that answer (``preference``, or no preference; None: the planner reads none)."""
     size_prob: float = 1.0
     """P(input size | tool) among the sizes still allowed (1.0 when one size was known)."""
     runner_up_size: str | None = None
@@ -193,6 +193,9 @@ class HierarchicalDecoder(nn.Module):
         """``model.size_lexical``: the request's words as size evidence, × ``size_lexical_weight`` (chosen on
         validation) added to log P(size | tool)."""
         self.size_lexical_weight = 0.0
+        self.preference_lexical: LexicalPreference | None = None
+        """``model.preference_lexical``: the preference the words state, for the configuration rule (without a
+        preference head)."""
         self.alone_above: float | None = None
         """The threshold chosen for the memory's score alone (weight 0): a request for a tool the lexical model does
         not know is refused above it (None: ``out_of_scope_above``)."""
@@ -271,11 +274,13 @@ class HierarchicalDecoder(nn.Module):
             scores = scores + (feats * weights.float().unsqueeze(1)).sum(-1)
         return scores.masked_fill(~allowed, -math.inf)
 
-    def lexical_priors(self, tasks: list[str]) -> dict[str, torch.Tensor | None]:
+    def lexical_priors(self, tasks: list[str]) -> dict:
         """``predict``'s ``tool_prior`` and ``scope_prior`` for these requests, from one pass of the lexical model,
-        and ``size_prior`` from the size classifier (each left out or None without its model, at weight 0, or when
-        the model cannot give it)."""
+        ``size_prior`` from the size classifier and ``preferences`` from the preference reader (each left out or None
+        without its model, at weight 0, or when the model cannot give it)."""
         out = {}
+        if self.preference_lexical is not None and self.preference_head is None:
+            out["preferences"] = self.preference_lexical.read(tasks)
         if self.size_lexical is not None and self.size_lexical_weight:
             out["size_prior"] = self.size_lexical.log_probs(tasks, INPUT_SIZES)
         if self.lexical is None or not (self.lexical_weight or self.scope_lexical_weight):
@@ -306,7 +311,8 @@ class HierarchicalDecoder(nn.Module):
     def predict(self, hidden: torch.Tensor, free_resources: torch.Tensor | None = None,
                 latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None,
                 size_allowed: torch.Tensor | None = None, tool_prior: torch.Tensor | None = None,
-                scope_prior: torch.Tensor | None = None, size_prior: torch.Tensor | None = None) -> list[Choice]:
+                scope_prior: torch.Tensor | None = None, size_prior: torch.Tensor | None = None,
+                preferences: list[dict] | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
@@ -317,7 +323,9 @@ class HierarchicalDecoder(nn.Module):
         allowed one, even one the tool has no configurations of (then nothing fits); ``tool_prior`` [batch, tools]:
         the lexical model's log-probabilities, added × ``lexical_weight`` to the tool head's; ``scope_prior`` [batch]:
         its out-of-scope margins (``scope_scores``); ``size_prior`` [batch, len(INPUT_SIZES)]: the size classifier's
-        log-probabilities, added × ``size_lexical_weight`` to log P(size | tool). ``lexical_priors`` gives all three.
+        log-probabilities, added × ``size_lexical_weight`` to log P(size | tool); ``preferences``: per request, the
+        preference the words state (``LexicalPreference.read``; a preference head's reading wins). ``lexical_priors``
+        gives all four.
         """
         out = self.logits(hidden)
         tool_logp = out.tool.float().log_softmax(-1)
@@ -339,7 +347,7 @@ class HierarchicalDecoder(nn.Module):
                      scores.softmax(-1).nan_to_num(0.0),
                      # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
                      # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
-                     scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out),
+                     scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out, preferences),
                      *self.scope_scores(hidden, out, scope_prior, tool_ids))
         return [self.choice(read, b, latency_budget) for b in range(hidden.shape[0])]
 
@@ -373,10 +381,11 @@ class HierarchicalDecoder(nn.Module):
         return best, head_second if head_best == best else head_best
 
     @staticmethod
-    def read_preferences(out: DecoderLogits) -> list[dict]:
-        """Per request ``{"preference", "preference_prob"}`` from the preference head (empty without one)."""
+    def read_preferences(out: DecoderLogits, read: list[dict] | None = None) -> list[dict]:
+        """Per request ``{"preference", "preference_prob"}`` from the preference head; without one, ``read`` (the
+        words' reading) or nothing."""
         if out.preference is None:
-            return [{} for _ in range(out.tool.shape[0])]
+            return read or [{} for _ in range(out.tool.shape[0])]
         probs = out.preference.float().softmax(-1)
         best = probs.argmax(-1)
         return [{"preference": (None, *PREFERENCE_NAMES)[int(i)], "preference_prob": float(p[i])}

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 import torch
 
+from tomas.data.planner.preferences import labelled_segments, preference_views, segments
+
 NO_TOOL = "(out of scope)"
 """The class of requests no registered tool serves."""
 WORD_NGRAMS, CHAR_NGRAMS = (1, 2), (2, 5)
@@ -60,10 +62,12 @@ class LexicalTool:
         self.idf_values = tuple(part.tolist() for part in idf)  # Python floats: a request's ~400 lookups stay cheap
 
     @classmethod
-    def fit(cls, tasks: Sequence[str], labels: Sequence[str | None]) -> LexicalTool | None:
-        """Fitted on the training requests (label None: out of scope), deterministically (lbfgs); None with a single
-        class (nothing to weigh)."""
-        labels = [t or NO_TOOL for t in labels]
+    def fit(cls, tasks: Sequence[str], labels: Sequence[str | None], c: float = 10.0, balanced: bool = False,
+            missing: str = NO_TOOL) -> LexicalTool | None:
+        """Fitted on the training requests (label None: ``missing``, out of scope), deterministically (lbfgs), at
+        inverse regularisation ``c``, classes weighed equally when ``balanced``; None with a single class (nothing
+        to weigh)."""
+        labels = [t or missing for t in labels]
         if len(set(labels)) < 2:
             return None
         from scipy.sparse import hstack
@@ -73,7 +77,8 @@ class LexicalTool:
         kinds = (dict(ngram_range=WORD_NGRAMS), dict(analyzer="char_wb", ngram_range=CHAR_NGRAMS))
         vectorizers = [TfidfVectorizer(sublinear_tf=True, **kind).fit(tasks) for kind in kinds]
         features = hstack([v.transform(tasks) for v in vectorizers]).tocsr()
-        clf = LogisticRegression(C=10.0, max_iter=2000).fit(features, labels)  # the TF-IDF baseline's
+        clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None).fit(
+            features, labels)  # the TF-IDF baseline's (by default)
         weight, bias = torch.tensor(clf.coef_), torch.tensor(clf.intercept_)
         if len(clf.classes_) == 2:  # scikit-learn keeps one row for two classes: P(second) = sigmoid(w.x + b)
             weight, bias = torch.cat([torch.zeros_like(weight), weight]), torch.cat([torch.zeros_like(bias), bias])
@@ -166,3 +171,84 @@ def choose_weight(tool_log_probs: torch.Tensor, prior: torch.Tensor, gold: Seque
     target = torch.tensor([gold[i] for i in keep])
     right = [int(((tool_log_probs[keep] + w * prior[keep]).argmax(-1) == target).sum()) for w in GRID]
     return GRID[right.index(max(right))]
+
+
+NO_PREFERENCE = "none"
+"""The preference reader's class of pieces that state none."""
+PREFERENCE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+"""The thresholds ``LexicalPreference.fit`` tries."""
+MAX_FALSE_PREFERENCE = 0.005
+"""At most this share of validation's requests as written that state no preference may be read as stating one: a
+false preference can change a plain request's configuration, and plain requests may lose at most 1 point (issue 23;
+half of it, for the estimate's noise: docs/planner.md, "Preferences read from the words")."""
+
+
+class LexicalPreference:
+    """``model.preference_lexical``: the preference a request states (``data.planner.preferences``), from its words.
+
+    A preference is said in a piece of the request (a sentence, a clause, a phrase: ``segments``), so each piece is
+    read alone, by TF-IDF + logistic regression over none and each preference (C = 100, classes balanced: the
+    preferences are rare among pieces), fitted on the pieces of the training requests as written (none) and with
+    training wordings of a preference or a look-alike attached (``preference_views``, ``labelled_segments``). The
+    request states the preference its most confident piece names, when that probability is at least ``above``: the
+    smallest of ``PREFERENCE_GRID`` that reads at most ``MAX_FALSE_PREFERENCE`` of validation's requests as written
+    that state none as stating one. It only tells the configuration rule which preference to honour.
+    """
+
+    def __init__(self, lexical: LexicalTool, above: float):
+        self.lexical, self.above = lexical, above
+        self.summary = f"threshold {above:g}"
+        """What ``fit`` measured on validation, for the training log."""
+
+    @classmethod
+    def fit(cls, train: Sequence[tuple[str, str | None, str]], val: Sequence[tuple[str, str | None, str]]
+            ) -> LexicalPreference | None:
+        """``train``, ``val``: ``preference_views`` triples. None when training states no preference, or when no
+        threshold keeps validation's false preferences down."""
+        lexical = LexicalTool.fit(*labelled_segments(train), c=100.0, balanced=True, missing=NO_PREFERENCE)
+        if lexical is None:
+            return None
+        names, probs = cls(lexical, 1.0).strongest([text for text, _, _ in val])
+        plain = [p for p, (text, stated, written) in zip(probs, val) if stated is None and text == written]
+        for above in PREFERENCE_GRID:
+            false = sum(p >= above for p in plain)
+            if false <= MAX_FALSE_PREFERENCE * len(plain):
+                reader = cls(lexical, above)
+                right = [n == s and p >= above for n, p, (_, s, _) in zip(names, probs, val) if s is not None]
+                reader.summary = (f"threshold {above:g}; on validation, {sum(right) / max(1, len(right)):.1%} of "
+                                  f"{len(right)} stated preferences read right, {false} of {len(plain)} requests "
+                                  "as written read as stating one")
+                return reader
+        return None
+
+    def strongest(self, tasks: Sequence[str]) -> tuple[list[str], list[float]]:
+        """Per request, the preference its most confident piece names, and that probability."""
+        pieces = [segments(t) for t in tasks]
+        scores = self.lexical.class_log_probs([p for ps in pieces for p in ps]).exp()
+        stated = [k for k, c in enumerate(self.lexical.classes) if c != NO_PREFERENCE]
+        best = scores[:, stated].max(-1)
+        names, probs, start = [], [], 0
+        for ps in pieces:
+            k = start + int(best.values[start:start + len(ps)].argmax())
+            names.append(self.lexical.classes[stated[int(best.indices[k])]])
+            probs.append(float(best.values[k]))
+            start += len(ps)
+        return names, probs
+
+    def read(self, tasks: Sequence[str]) -> list[dict]:
+        """Per request ``{"preference": name or None, "preference_prob": its probability, or 1 - it for none}``."""
+        names, probs = self.strongest(tasks)
+        return [{"preference": n, "preference_prob": p} if p >= self.above else
+                {"preference": None, "preference_prob": 1.0 - p} for n, p in zip(names, probs)]
+
+
+def fit_preference_reader(train: Sequence, val: Sequence, seed: int = 0, log=print) -> LexicalPreference | None:
+    """``LexicalPreference`` of the training examples (``PlannerExample``: ``task``, ``preference``), its threshold
+    chosen on the validation ones (hand-written sets too), the views drawn with ``seed``; what it measured, logged."""
+    def views(examples, split):
+        return preference_views([(e.task, e.preference) for e in examples], split, seed)
+
+    reader = LexicalPreference.fit(views(train, "train"), views(val, "val"))
+    log(f"  ✓ Preference reader: {reader.summary}" if reader else "  ✓ Preference reader: none (no threshold keeps "
+        "validation's false preferences down, or no training wordings)")
+    return reader

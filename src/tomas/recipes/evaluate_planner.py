@@ -225,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{r['num_examples']} examples")
     print("Config accuracy by case: " + ", ".join(f"{k} {v:.1%}" for k, v in r["config_accuracy_by_case"].items()))
     if "preference_accuracy" in r:
-        print(f"Preferences in words: read right {r['preference_accuracy']:.1%}; plan accuracy by preference: "
+        print(f"Preferences in words: read right {r['preference_accuracy']:.1%} (of those stating one "
+              f"{r.get('stated_read_right', 0):.1%}; plain ones read as stating one {r.get('false_preference', 0):.1%})"
+              "; plan accuracy by preference: "
               + ", ".join(f"{k} {v['plan_accuracy']:.1%} ({v['num_examples']})"
                           for k, v in r["plan_accuracy_by_preference"].items()))
     misread = [(k, v) for k, v in r["tool_accuracy_by_phrasing"].items() if v["tool_accuracy"] < 1][:5]

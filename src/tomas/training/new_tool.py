@@ -75,6 +75,7 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
     out.lexical, out.lexical_weight = dec.lexical, dec.lexical_weight  # it scores the new tool (models.lexical)
     out.scope_lexical_weight, out.alone_above = dec.scope_lexical_weight, dec.alone_above
     out.size_lexical, out.size_lexical_weight = dec.size_lexical, dec.size_lexical_weight  # sizes read as before
+    out.preference_lexical = dec.preference_lexical  # and preferences
     weight, bias = state["tool_head.weight"], state["tool_head.bias"]
     state["tool_head.weight"] = torch.cat([weight, torch.zeros_like(weight[:1])])
     state["tool_head.bias"] = torch.cat([bias, bias.min(0, keepdim=True).values - 10.0])  # fitted by fit_tool_row

@@ -37,7 +37,7 @@ from tomas.eval.planner import (
 from tomas.eval.scope import choose_scope, lexical_scope_margins
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
-from tomas.models.lexical import LexicalTool
+from tomas.models.lexical import LexicalTool, fit_preference_reader
 from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.planner import (
     PlannerModel,
@@ -103,8 +103,7 @@ def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
 
 def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Tensor | None:
     """Phase 0's exported rows, unless the config head starts from other rows (random, features)."""
-    random = cfg.model.config_head_init in ("random", "features")
-    return None if random else phase0_rows(cfg, table.num_configs, hidden)
+    return None if cfg.model.config_head_init in ("random", "features") else phase0_rows(cfg, table.num_configs, hidden)
 
 
 def phase0_rows(cfg: PlannerConfig, num_configs: int, hidden: int) -> torch.Tensor:
@@ -139,9 +138,10 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
     if cfg.model.size_lexical:  # the same for the size, from the in-scope requests whose text states it
         sized = [e for e in train if e.states_size]
         model.decoder.size_lexical = LexicalTool.fit([e.task for e in sized], [e.input_size for e in sized])
+    if cfg.model.preference_lexical and not cfg.model.preferences:  # and what the words say of preferences
+        model.decoder.preference_lexical = fit_preference_reader(train, val + dev, cfg.training.seed, log)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
-        f"{n_train:,} trainable parameters")
+    log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, {n_train:,} trainable weights")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
     return PlannerSetup(cfg, data, table, llm, model, train, val, dev, device, train_ids, acc)
 
@@ -322,6 +322,7 @@ class PlannerTrainer:
             scope_lexical_weight=record.get("val_scope_lexical_weight", 0.0),
             scope_alone_above=record.get("val_scope_alone_above"),
             size_lexical_weight=record.get("val_size_lexical_weight", 0.0),
+            preference_above=getattr(self.model.decoder.preference_lexical, "above", None),
             # The registry's size definitions travel with the planner: it reads stated sizes through them.
             input_sizes={t.name: t.input_sizes.to_json() if t.input_sizes else None for t in self.setup.data.tools})
         # The table is copied in: a moved or copied planner folder works without the assets it was trained from.
@@ -359,13 +360,12 @@ class PlannerTrainer:
         self.record(r)
         score = (result["config_accuracy"], result["tool_accuracy"])
         if self.acc.is_main_process:
+            dev = (f"hand-written val tool {result['dev_tool_accuracy']:.1%} plan "
+                   f"{result['dev_plan_accuracy']:.1%} - " if "dev_tool_accuracy" in result else "")
             self.log(f"Step {self.step}/{self.cfg.training.max_steps} - val tool {result['tool_accuracy']:.1%} - "
-                     f"config {result['config_accuracy']:.1%} - violations {result['violations']} - "
-                     + (f"hand-written val tool {result['dev_tool_accuracy']:.1%} plan "
-                        f"{result['dev_plan_accuracy']:.1%} - " if "dev_tool_accuracy" in result else "")
-                     + f"lexical weights {result['lexical_weight']:g} / {result['scope_lexical_weight']:g} / "
-                     f"{result['size_lexical_weight']:g} - "
-                     f"{self.train_wall_s:.0f}s")
+                     f"config {result['config_accuracy']:.1%} - violations {result['violations']} - {dev}lexical "
+                     f"weights {result['lexical_weight']:g} / {result['scope_lexical_weight']:g} / "
+                     f"{result['size_lexical_weight']:g} - {self.train_wall_s:.0f}s")
             if self.best is None or score > tuple(self.best):
                 self.best = list(score)
                 self.save_planner(r)

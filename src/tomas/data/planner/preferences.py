@@ -13,8 +13,11 @@ A preference changes only which fitting configuration is right (``oracle.ToolInd
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tomas.data.planner.banks import load_bank
 from tomas.data.planner.text import bank_splits
 
 
@@ -25,32 +28,22 @@ class Preference:
     resources: tuple[str, ...]
     """The resources to spend least of (empty: none, the preference is speed)."""
     phrases: tuple[str, ...]
-    """How users write it; validation and test hold out their own share (``bank_splits``)."""
+    """How users write it as a sentence; validation and test hold out their own share (``bank_splits``)."""
+    tails: tuple[str, ...] = ()
+    """As a phrase inside the task's sentence ("while leaving the GPU mostly idle"); held out the same way."""
 
 
+WORDINGS = load_bank("preferences.yaml")
+"""Per preference (and ``lookalike``): its ``sentences`` and ``tails`` (``banks/preferences.yaml`` says who wrote
+them)."""
 PREFERENCES: dict[str, Preference] = {
-    "fastest": Preference("as fast as possible, whatever the resources", (), (
-        "I'm in a hurry, cost doesn't matter.", "As fast as possible, whatever it takes.",
-        "Speed is all that matters here.", "I need this right now, use whatever you need.",
-        "Make it quick, resources are no object.", "Urgent: the fastest option, please.",
-        "Don't worry about the cost, just be fast.", "Time is critical, throw everything at it.",
-        "Fastest possible turnaround, please.", "We're on a deadline, so go all out on speed.",
-        "Finish it as soon as you can, never mind the hardware.", "Rush job: speed over everything else.")),
-    "spare_gpu": Preference("leave most of the GPU free", ("gpu_sm", "gpu_memory_gb"), (
-        "Leave most of the GPU free for others.", "Please go easy on the GPU, other jobs need it.",
-        "Keep GPU use to a minimum.", "Don't hog the GPU.",
-        "Other people share this GPU, so use as little of it as you can.", "Try to keep the graphics card mostly free.",
-        "A minimal GPU footprint, please.", "The GPU is busy with other work, use as little of it as possible.",
-        "Spare the GPU where you can.", "Use as few GPU resources as you can get away with.",
-        "Someone is training on the GPU, so leave them most of it.", "Be light on the accelerator, please.")),
-    "few_cores": Preference("use as few CPU cores as possible", ("cpu_cores",), (
-        "Use as few cores as you can.", "Keep the CPU core count low.", "Don't take many CPU cores.",
-        "Go light on the processor cores, please.", "Other jobs need the CPU, so use as few cores as possible.",
-        "Minimise the number of CPU cores.", "Be frugal with CPU cores.", "Leave the CPU cores to others if you can.",
-        "The fewer cores the better.", "Please don't grab all the cores.",
-        "Keep it to a handful of cores at most.", "Our CPUs are shared, so keep the core count down.")),
-}
-"""Preference name -> its meaning and phrasings."""
+    name: Preference(says, resources, tuple(WORDINGS[name]["sentences"]), tuple(WORDINGS[name]["tails"]))
+    for name, says, resources in (("fastest", "as fast as possible, whatever the resources", ()),
+                                  ("spare_gpu", "leave most of the GPU free", ("gpu_sm", "gpu_memory_gb")),
+                                  ("few_cores", "use as few CPU cores as possible", ("cpu_cores",)))}
+"""Preference name -> its meaning and wordings."""
+LOOKALIKE_SENTENCES, LOOKALIKE_TAILS = (tuple(WORDINGS["lookalike"][k]) for k in ("sentences", "tails"))
+"""Wordings that state no preference, in the same shapes."""
 
 
 PREFERENCE_NAMES: tuple[str, ...] = tuple(PREFERENCES)
@@ -70,15 +63,102 @@ def check_preference(name: object) -> str | None:
 
 
 def preference_phrases(name: str, split: str, seed: int = 0) -> tuple[str, ...]:
-    """``split``'s share of the preference's phrasings (held out per split like every other bank)."""
-    phrases = PREFERENCES[name].phrases
-    return tuple(phrases[i] for i in bank_splits(len(phrases), f"preference/{name}", seed)[split])
+    """``split``'s share of the preference's sentences (held out per split like every other bank)."""
+    return split_share(PREFERENCES[name].phrases, f"preference/{name}", split, seed)
 
 
 def add_preference(task: str, phrase: str) -> str:
     """The task followed by the preference, as a new sentence."""
     task = task.rstrip()
     return f"{task}{'' if task.endswith(('.', '?', '!')) else '.'} {phrase}"
+
+
+SEGMENT = re.compile(r"(?<=[.!?])\s+|\s*[;,:]\s+|\s+[-–—]+\s+")
+"""Where a request splits into the pieces a preference is read from: sentence ends, semicolons, commas, colons and
+dashes (people attach a preference as a sentence, a clause or a phrase after the task)."""
+SENTENCE_STYLES = ("after", "clause", "before")
+P_TAIL = 0.3
+"""Share of attached wordings that are phrases inside the task's sentence (``Preference.tails``), not sentences."""
+
+
+def segments(text: str) -> list[str]:
+    """The request's pieces (``SEGMENT``) that hold a word (the whole text when none does)."""
+    return [p.strip() for p in SEGMENT.split(text) if re.search(r"\w", p)] or [text.strip()]
+
+
+def words_of(piece: str) -> str:
+    """The piece's words alone, lowercased (attaching a wording may change a piece's case and punctuation)."""
+    return " ".join(re.findall(r"\w+", piece.lower()))
+
+
+def split_share(bank: tuple[str, ...], key: str, split: str, seed: int = 0) -> tuple[str, ...]:
+    """``split``'s share of a bank of wordings (held out per split like every other bank: ``bank_splits``)."""
+    return tuple(bank[i] for i in bank_splits(len(bank), key, seed)[split]) if bank else ()
+
+
+def wordings(name: str | None, split: str, seed: int = 0) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(sentences, phrases) of ``split``'s share: a preference's, or (None) the look-alikes', which state none."""
+    if name is None:
+        return (split_share(LOOKALIKE_SENTENCES, "preference/lookalike", split, seed),
+                split_share(LOOKALIKE_TAILS, "preference/lookalike_tail", split, seed))
+    return preference_phrases(name, split, seed), split_share(PREFERENCES[name].tails, f"preference/{name}/tail",
+                                                               split, seed)
+
+
+def attach(task: str, wording: str, style: str) -> str:
+    """``wording`` put into ``task`` as people do: a sentence ``after`` it, a ``clause`` after a comma, a sentence
+    ``before`` it, or a ``tail`` phrase inside its last sentence ("... as fast as you can.")."""
+    task = task.strip()
+    end = task[-1] if task.endswith((".", "?", "!")) else "."
+    if style == "tail":
+        return f"{task.rstrip('.?!')} {wording}{end}"
+    if style == "before":
+        return f"{wording}{'' if wording.endswith(('.', '?', '!')) else '.'} {task}"
+    if style == "clause" and end != "?":
+        first, _, rest = wording.partition(" ")
+        first = first.lower() if first[1:].islower() and first not in ("I", "I'm", "I'd", "I'll") else first
+        return f"{task.rstrip('.!')}, {first} {rest}".rstrip()
+    return add_preference(task, wording)
+
+
+def attach_random(task: str, name: str | None, split: str, rng: random.Random, seed: int = 0) -> str:
+    """``task`` with one of ``split``'s wordings of preference ``name`` (None: a look-alike) in a random style."""
+    sentences, tails = wordings(name, split, seed)
+    if tails and (not sentences or rng.random() < P_TAIL):
+        return attach(task, rng.choice(tails), "tail")
+    return attach(task, rng.choice(sentences), rng.choice(SENTENCE_STYLES))
+
+
+def preference_views(requests: Sequence[tuple[str, str | None]], split: str, seed: int = 0,
+                     bank_seed: int = 0) -> list[tuple[str, str | None, str]]:
+    """(text, stated preference, the request as written) triples to fit or choose a preference reader on: each
+    request as written, and each that states none twice more, with a random preference in one of ``split``'s
+    wordings and with a look-alike that states none (``attach_random``). ``bank_seed``: the seed the banks were
+    split with (the data generator's, so a validation or test wording is never a training one); ``seed``: the draws."""
+    rng = random.Random(f"{seed}/{split}/preference_views")
+    views = []
+    for task, stated in requests:
+        views.append((task, stated, task))
+        if stated is None:
+            name = rng.choice(PREFERENCE_NAMES)
+            views.append((attach_random(task, name, split, rng, bank_seed), name, task))
+            views.append((attach_random(task, None, split, rng, bank_seed), None, task))
+    return views
+
+
+def labelled_segments(views: Sequence[tuple[str, str | None, str]]) -> tuple[list[str], list[str | None]]:
+    """Each view's ``segments``, labelled: a piece the attached wording made states the view's preference, a piece of
+    the request as written states none (a request written with a preference is left out: which piece says it is
+    not known)."""
+    texts, labels = [], []
+    for text, stated, written in views:
+        if stated is not None and text == written:
+            continue
+        own = {words_of(p) for p in segments(written)}
+        for piece in segments(text):
+            texts.append(piece)
+            labels.append(None if words_of(piece) in own else stated)
+    return texts, labels
 
 
 def draw_preference(rng: random.Random, share: float) -> str | None:

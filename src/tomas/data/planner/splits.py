@@ -14,7 +14,7 @@ from tomas.data.planner.numeric import numeric_cue
 from tomas.data.planner.oracle import ToolIndex
 from tomas.data.planner.out_of_scope import out_of_scope_requests
 from tomas.data.planner.phrases import REGISTRY_TEMPLATES
-from tomas.data.planner.preferences import add_preference, draw_preference, preference_phrases
+from tomas.data.planner.preferences import attach_random, draw_preference
 from tomas.data.planner.scope_only import scope_only_examples
 from tomas.data.planner.snapshots import P_BUDGET, P_INFEASIBLE, sample_budget, sample_free_resources
 from tomas.data.planner.text import (
@@ -95,7 +95,7 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
         budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
         preference = draw_preference(wish, preference_share)
         if preference is not None:
-            task = add_preference(task, wish.choice(preference_phrases(preference, split, seed)))
+            task = attach_random(task, preference, split, wish, seed)
         examples.append(PlannerExample(
             id=f"{split}/{tool.name}/{k:04d}", task=task, tool=tool.name, input_size=size, free_resources=free,
             latency_budget_ms=budget, config_id=index.choose(size, free, budget, preference), phrasing=phrasing,

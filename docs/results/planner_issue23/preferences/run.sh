@@ -1,0 +1,20 @@
+#!/bin/bash
+# Preferences read from the words (model.preference_lexical), 3 seeds from scratch, scored with and without the
+# reader (the same weights): bash docs/results/planner_issue23/preferences/run.sh [OUT] [ASSETS] (~35 min on 2 cores)
+set -euo pipefail
+OUT=${1:-runs/pref_lexical}; ASSETS=${2:-assets}; HERE=docs/results/planner_issue23/preferences
+tomas data generate-planner --output_dir runs/prefdata --preference_share 0.3
+python experiments/planner_seeds.py --output_dir "$OUT" --seeds 0 1 2 --size_modes numbers given -- \
+  --data.assets_dir "$ASSETS"
+python "$HERE/without.py" "$OUT" "${OUT}_off"
+python experiments/planner_seeds.py --output_dir "${OUT}_off" --seeds 0 1 2 --size_modes numbers given
+for d in "$OUT" "${OUT}_off"; do
+  bash docs/results/planner_issue23/dev2.sh "$d"
+  for s in 0 1 2; do
+    for split in val test; do
+      [ -f "$d/seed_$s/pref$split/planner_eval_report.json" ] || tomas evaluate-planner --planner_dir "$d/seed_$s" \
+        --size_mode numbers --test_file "runs/prefdata/$split.jsonl" --output_dir "$d/seed_$s/pref$split"
+    done
+  done
+done
+python "$HERE/summarize.py" "$OUT" "${OUT}_off" "$HERE"
