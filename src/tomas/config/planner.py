@@ -132,6 +132,9 @@ class PlannerModelConfig(LLMChoice):
     validation), and the configuration rule honours it. Reader, heads and their training are untouched: plain
     requests change only where it reads a preference they do not state. Saved beside the planner
     (``preference_lexical.*``). Chosen on validation (docs/planner.md, "Preferences read from the words")."""
+    preference_max_false: float = 0.01
+    """The preference reader's threshold is the smallest that reads at most this share of validation's requests as
+    written (val + the hand-written validation set), none of which states a preference, as stating one."""
     size_reader: Literal["numbers", "off"] = "numbers"
     """Planning only: ``numbers`` = a size the request states as a number ("12 MP", "6,000 words") is read
     exactly through the registry's ``input_sizes`` and decides (numbers in several classes narrow the learned

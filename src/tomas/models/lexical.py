@@ -177,10 +177,6 @@ NO_PREFERENCE = "none"
 """The preference reader's class of pieces that state none."""
 PREFERENCE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 """The thresholds ``LexicalPreference.fit`` tries."""
-MAX_FALSE_PREFERENCE = 0.005
-"""At most this share of validation's requests as written that state no preference may be read as stating one: a
-false preference can change a plain request's configuration, and plain requests may lose at most 1 point (issue 23;
-half of it, for the estimate's noise: docs/planner.md, "Preferences read from the words")."""
 
 
 class LexicalPreference:
@@ -191,8 +187,9 @@ class LexicalPreference:
     preferences are rare among pieces), fitted on the pieces of the training requests as written (none) and with
     training wordings of a preference or a look-alike attached (``preference_views``, ``labelled_segments``). The
     request states the preference its most confident piece names, when that probability is at least ``above``: the
-    smallest of ``PREFERENCE_GRID`` that reads at most ``MAX_FALSE_PREFERENCE`` of validation's requests as written
-    that state none as stating one. It only tells the configuration rule which preference to honour.
+    smallest of ``PREFERENCE_GRID`` that reads at most ``max_false`` of validation's requests as written that state
+    none as stating one (a false preference can change a plain request's configuration: ``model.preference_max_false``).
+    It only tells the configuration rule which preference to honour.
     """
 
     def __init__(self, lexical: LexicalTool, above: float):
@@ -201,8 +198,8 @@ class LexicalPreference:
         """What ``fit`` measured on validation, for the training log."""
 
     @classmethod
-    def fit(cls, train: Sequence[tuple[str, str | None, str]], val: Sequence[tuple[str, str | None, str]]
-            ) -> LexicalPreference | None:
+    def fit(cls, train: Sequence[tuple[str, str | None, str]], val: Sequence[tuple[str, str | None, str]],
+            max_false: float = 0.01) -> LexicalPreference | None:
         """``train``, ``val``: ``preference_views`` triples. None when training states no preference, or when no
         threshold keeps validation's false preferences down."""
         lexical = LexicalTool.fit(*labelled_segments(train), c=100.0, balanced=True, missing=NO_PREFERENCE)
@@ -212,7 +209,7 @@ class LexicalPreference:
         plain = [p for p, (text, stated, written) in zip(probs, val) if stated is None and text == written]
         for above in PREFERENCE_GRID:
             false = sum(p >= above for p in plain)
-            if false <= MAX_FALSE_PREFERENCE * len(plain):
+            if false <= max_false * len(plain):
                 reader = cls(lexical, above)
                 right = [n == s and p >= above for n, p, (_, s, _) in zip(names, probs, val) if s is not None]
                 reader.summary = (f"threshold {above:g}; on validation, {sum(right) / max(1, len(right)):.1%} of "
@@ -242,13 +239,14 @@ class LexicalPreference:
                 {"preference": None, "preference_prob": 1.0 - p} for n, p in zip(names, probs)]
 
 
-def fit_preference_reader(train: Sequence, val: Sequence, seed: int = 0, log=print) -> LexicalPreference | None:
+def fit_preference_reader(train: Sequence, val: Sequence, seed: int = 0, max_false: float = 0.01, log=print
+                          ) -> LexicalPreference | None:
     """``LexicalPreference`` of the training examples (``PlannerExample``: ``task``, ``preference``), its threshold
     chosen on the validation ones (hand-written sets too), the views drawn with ``seed``; what it measured, logged."""
     def views(examples, split):
         return preference_views([(e.task, e.preference) for e in examples], split, seed)
 
-    reader = LexicalPreference.fit(views(train, "train"), views(val, "val"))
+    reader = LexicalPreference.fit(views(train, "train"), views(val, "val"), max_false)
     log(f"  ✓ Preference reader: {reader.summary}" if reader else "  ✓ Preference reader: none (no threshold keeps "
         "validation's false preferences down, or no training wordings)")
     return reader

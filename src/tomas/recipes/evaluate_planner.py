@@ -225,9 +225,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{r['num_examples']} examples")
     print("Config accuracy by case: " + ", ".join(f"{k} {v:.1%}" for k, v in r["config_accuracy_by_case"].items()))
     if "preference_accuracy" in r:
-        print(f"Preferences in words: read right {r['preference_accuracy']:.1%} (of those stating one "
-              f"{r.get('stated_read_right', 0):.1%}; plain ones read as stating one {r.get('false_preference', 0):.1%})"
-              "; plan accuracy by preference: "
+        said = (("stated_read_right", "of those stating one"), ("false_preference", "plain ones read as stating one"))
+        parts = [f"{what} {r[k]:.1%}" for k, what in said if k in r]
+        print(f"Preferences in words: read right {r['preference_accuracy']:.1%} ({'; '.join(parts)}); "
+              "plan accuracy by preference: "
               + ", ".join(f"{k} {v['plan_accuracy']:.1%} ({v['num_examples']})"
                           for k, v in r["plan_accuracy_by_preference"].items()))
     misread = [(k, v) for k, v in r["tool_accuracy_by_phrasing"].items() if v["tool_accuracy"] < 1][:5]

@@ -139,7 +139,8 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
         sized = [e for e in train if e.states_size]
         model.decoder.size_lexical = LexicalTool.fit([e.task for e in sized], [e.input_size for e in sized])
     if cfg.model.preference_lexical and not cfg.model.preferences:  # and what the words say of preferences
-        model.decoder.preference_lexical = fit_preference_reader(train, val + dev, cfg.training.seed, log)
+        model.decoder.preference_lexical = fit_preference_reader(train, val + dev, cfg.training.seed,
+                                                                 cfg.model.preference_max_false, log)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, {n_train:,} trainable weights")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
@@ -158,9 +159,8 @@ def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
 
 
 def select_training(examples: list[PlannerExample], cfg: PlannerConfig, table: ConfigTable) -> list[PlannerExample]:
-    """The training examples a run learns from: without those whose answer is a held-out
-    configuration, then ``data.train_fraction`` of each tool's labelled and of its scope-only ones (at least one
-    each), drawn with the training seed."""
+    """The training examples a run learns from: without those whose answer is a held-out configuration, then
+    ``data.train_fraction`` of each tool's labelled and of its scope-only ones (≥ 1 each), drawn with the seed."""
     d = cfg.data
     if not 0 < d.train_fraction <= 1 or not 0 <= d.holdout_configs < 1:
         raise DataError(f"data.train_fraction must be in (0, 1] (got {d.train_fraction}) and data.holdout_configs "
