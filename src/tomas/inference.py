@@ -291,10 +291,13 @@ def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:
     decoder.size_lexical = (artifacts.load_lexical(folder, artifacts.SIZE_LEXICAL_FILES) if meta.size_lexical_weight
                             else None)
     decoder.size_lexical_weight = meta.size_lexical_weight
-    above = meta.preference_above
-    decoder.preference_lexical = (None if above is None else
-                                  LexicalPreference(artifacts.load_lexical(folder, artifacts.PREFERENCE_LEXICAL_FILES),
-                                                    above))
+    decoder.preference_lexical = None
+    if meta.preference_above is not None:
+        files = artifacts.PREFERENCE_LEXICAL_FILES
+        try:
+            decoder.preference_lexical = LexicalPreference(artifacts.load_lexical(folder, files), meta.preference_above)
+        except ValueError as e:  # another lexical model's files under the preference reader's names
+            raise DataError(f"{folder / files[1]}: {e}; copy the folder again or retrain") from None
 
 
 def reader_width(reader, pad_id: int) -> int:

@@ -138,13 +138,13 @@ def test_the_scope_margin_is_scikit_learns(fitted):
 
 
 @pytest.fixture(scope="module")
-def preference_reader():
+def preference_reader(repo_root):
     """The preference reader of the first 400 training requests, its threshold chosen on the first 200 of val."""
     from tomas.data.planner.preferences import preference_views
     from tomas.models.lexical import LexicalPreference
 
-    train, val = ([json.loads(line)["task"] for line in open(f"data/planner/{split}.jsonl")][:n]
-                  for split, n in (("train", 400), ("val", 200)))
+    train, val = ([json.loads(line)["task"] for line in (repo_root / f"data/planner/{split}.jsonl").read_text(
+        ).splitlines()][:n] for split, n in (("train", 400), ("val", 200)))
     views = {s: preference_views([(t, None) for t in tasks], s) for s, tasks in (("train", train), ("val", val))}
     return LexicalPreference.fit(views["train"], views["val"]), views["val"]
 
@@ -178,15 +178,24 @@ def test_a_preference_is_read_from_whichever_piece_says_it(preference_reader, tm
     assert loaded.read([attach(task, wording, "clause")]) == reader.read([attach(task, wording, "clause")])
 
 
-def test_no_preference_reader_without_a_threshold_that_keeps_plain_requests_plain(preference_reader):
+def test_no_preference_reader_without_a_threshold_that_keeps_plain_requests_plain():
     """A validation set whose requests as written all state a preference in words, labelled none: no threshold
     keeps them plain, so there is no reader (the planner then reads no preference)."""
     from tomas.data.planner.preferences import attach, preference_views, wordings
     from tomas.models.lexical import LexicalPreference
 
-    reader, _ = preference_reader
     train = preference_views([(f"Summarise report {i}.", None) for i in range(60)], "train")
     loud = [attach(f"Summarise report {i}.", w, "after") for i, w in enumerate(wordings("fastest", "train")[0][:60])]
     assert LexicalPreference.fit(train, [(t, None, t) for t in loud]) is None
     assert LexicalPreference.fit(train, [(t, None, t) for t in loud[:1]] + [(f"Plain {i}.", None, f"Plain {i}.")
                                                                            for i in range(300)]) is not None
+
+
+def test_a_reader_of_other_classes_is_refused():
+    """Another model's files under the preference reader's names: classes that are not none and preferences."""
+    from tomas.models.lexical import LexicalPreference
+
+    with pytest.raises(ValueError, match="are not 'none' and preferences"):
+        LexicalPreference(LexicalTool.fit(TASKS, LABELS), 0.5)
+    with pytest.raises(ValueError, match="are not 'none' and preferences"):
+        LexicalPreference(LexicalTool.fit(["a b", "c d"], ["none", "none2"]), 0.5)

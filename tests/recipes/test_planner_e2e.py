@@ -649,7 +649,6 @@ def test_a_typing_slip_is_read_as_the_training_word(planner_run):
     assert (fixed.tool, fixed.config_id, fixed.tool_confidence) == (clean.tool, clean.config_id, clean.tool_confidence)
 
 
-
 def test_without_a_preference_head_the_words_preference_is_fitted_saved_and_honoured(planner_run, cli, tmp_path):
     """``model.preference_lexical`` (a planner without a preference head): training fits the reader on the training
     requests, chooses its threshold on validation and saves both; a plan whose words state a preference reports it
@@ -667,25 +666,28 @@ def test_without_a_preference_head_the_words_preference_is_fitted_saved_and_hono
     r = cli(["script/train.py", "--config", str(planner_run.config), "--model.preferences", "false",
              "--training.max_steps", "4", "--training.eval_every_steps", "4", "--output_dir", str(out)])
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "✓ Preference reader" in r.stdout, r.stdout[-3000:]
+    assert "✓ Preference reader: threshold" in r.stdout, r.stdout[-3000:]
     meta = json.loads((out / "planner.json").read_text())
     assert meta["preference_above"] in PREFERENCE_GRID, [x for x in r.stdout.splitlines() if "Preference" in x]
     assert load_lexical(out, PREFERENCE_LEXICAL_FILES).classes == sorted({NO_PREFERENCE, "fastest", "few_cores",
                                                                           "spare_gpu"})
     data = load_tool_data(meta["config"]["data"]["tool_registry"], meta["config"]["data"]["profiling_data"])
     free = {"cpu_cores": 64, "memory_gb": 512, "gpu_sm": 132, "gpu_memory_gb": 80}
-    task = json.loads((planner_run.data / "train.jsonl").read_text().splitlines()[0])["task"]
-    request = {"task": attach(task, preference_phrases("few_cores", "train")[0], "after"), "free_resources": free}
+    tasks = [json.loads(line)["task"] for line in (planner_run.data / "val.jsonl").read_text().splitlines()]
+    requests = [{"task": attach(t, preference_phrases("few_cores", "train")[0], "after"), "free_resources": free}
+                for t in tasks if t[-1:] in ".?!"]
 
     def rule(plan, preference):  # the oracle's configuration for the plan's tool and size under this preference
         return ToolIndex(data, plan.tool).choose(plan.input_size, free, None, preference) if plan.tool else None
 
-    plan = Planner.from_pretrained(str(out), device="cpu").plan_batch([request])[0]
-    assert plan.preference["name"] == "few_cores" and plan.preference["confidence"] >= meta["preference_above"]
-    assert plan.config_id == rule(plan, "few_cores")
+    plans = Planner.from_pretrained(str(out), device="cpu").plan_batch(requests)
+    read = [p for p in plans if p.preference and p.preference["name"] == "few_cores"]
+    assert len(read) > 0.8 * len(plans) and all(p.preference["confidence"] >= meta["preference_above"] for p in read)
+    assert all(p.config_id == rule(p, "few_cores") for p in read)
+    plan, request = next((p, r) for p, r in zip(plans, requests) if p in read and rule(p, None) != rule(p, "few_cores"))
     off = tmp_path / "off"
     shutil.copytree(out, off)
     (off / "planner.json").write_text(json.dumps(meta | {"preference_above": None}))
     unread = Planner.from_pretrained(str(off), device="cpu").plan_batch([request])[0]
     assert unread.preference is None and "preference" not in unread.to_dict()
-    assert unread.config_id == rule(unread, None)
+    assert unread.config_id == rule(unread, None) != plan.config_id

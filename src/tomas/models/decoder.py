@@ -279,7 +279,7 @@ class HierarchicalDecoder(nn.Module):
         ``size_prior`` from the size classifier and ``preferences`` from the preference reader (each left out or None
         without its model, at weight 0, or when the model cannot give it)."""
         out = {}
-        if self.preference_lexical is not None and self.preference_head is None:
+        if self.preference_lexical is not None and self.preference_head is None and self.config_pick == "rule":
             out["preferences"] = self.preference_lexical.read(tasks)
         if self.size_lexical is not None and self.size_lexical_weight:
             out["size_prior"] = self.size_lexical.log_probs(tasks, INPUT_SIZES)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import torch
 
-from tomas.data.planner.preferences import labelled_segments, preference_views, segments
+from tomas.data.planner.preferences import PREFERENCE_NAMES, labelled_segments, segments
 
 NO_TOOL = "(out of scope)"
 """The class of requests no registered tool serves."""
@@ -193,6 +193,11 @@ class LexicalPreference:
     """
 
     def __init__(self, lexical: LexicalTool, above: float):
+        """``ValueError`` when ``lexical``'s classes are not none and preferences (at least one)."""
+        unknown = set(lexical.classes) - {NO_PREFERENCE, *PREFERENCE_NAMES}
+        if unknown or not set(lexical.classes) & set(PREFERENCE_NAMES):
+            raise ValueError(f"classes {lexical.classes} are not {NO_PREFERENCE!r} and preferences "
+                             f"({', '.join(PREFERENCE_NAMES)})")
         self.lexical, self.above = lexical, above
         self.summary = f"threshold {above:g}"
         """What ``fit`` measured on validation, for the training log."""
@@ -238,15 +243,3 @@ class LexicalPreference:
         return [{"preference": n, "preference_prob": p} if p >= self.above else
                 {"preference": None, "preference_prob": 1.0 - p} for n, p in zip(names, probs)]
 
-
-def fit_preference_reader(train: Sequence, val: Sequence, seed: int = 0, max_false: float = 0.01, log=print
-                          ) -> LexicalPreference | None:
-    """``LexicalPreference`` of the training examples (``PlannerExample``: ``task``, ``preference``), its threshold
-    chosen on the validation ones (hand-written sets too), the views drawn with ``seed``; what it measured, logged."""
-    def views(examples, split):
-        return preference_views([(e.task, e.preference) for e in examples], split, seed)
-
-    reader = LexicalPreference.fit(views(train, "train"), views(val, "val"), max_false)
-    log(f"  ✓ Preference reader: {reader.summary}" if reader else "  ✓ Preference reader: none (no threshold keeps "
-        "validation's false preferences down, or no training wordings)")
-    return reader

@@ -37,7 +37,6 @@ from tomas.eval.planner import (
 from tomas.eval.scope import choose_scope, lexical_scope_margins
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
-from tomas.models.lexical import LexicalTool, fit_preference_reader
 from tomas.models.llm import LoadedLLM, load_llm
 from tomas.models.planner import (
     PlannerModel,
@@ -51,6 +50,7 @@ from tomas.models.planner import (
 from tomas.models.scope import NearestScope
 from tomas.plots import plot_planner_history
 from tomas.training.distributed import Objective, make_accelerator, run_device
+from tomas.training.lexical import fit_lexical_models
 from tomas.training.planner_loss import loss_counts, planner_loss
 from tomas.training.schedule import bucketed_batches, every, lr_lambda, seed_everything
 from tomas.training.state import load_state, restore, resume_file, stateful_dicts
@@ -103,7 +103,8 @@ def check_assets(table: ConfigTable, data: ToolData, assets_dir: str) -> None:
 
 def config_rows(cfg: PlannerConfig, table: ConfigTable, hidden: int) -> torch.Tensor | None:
     """Phase 0's exported rows, unless the config head starts from other rows (random, features)."""
-    return None if cfg.model.config_head_init in ("random", "features") else phase0_rows(cfg, table.num_configs, hidden)
+    random = cfg.model.config_head_init in ("random", "features")
+    return None if random else phase0_rows(cfg, table.num_configs, hidden)
 
 
 def phase0_rows(cfg: PlannerConfig, num_configs: int, hidden: int) -> torch.Tensor:
@@ -133,16 +134,10 @@ def setup(cfg: PlannerConfig, log=print, acc: Accelerator | None = None) -> Plan
         f"on {', '.join(cfg.model.lora.target_modules)}...")
     llm = load_llm(cfg.model.llm_model, device, seed=cfg.training.seed)
     model = build_planner(cfg.model, llm, table, config_rows(cfg, table, llm.hidden_size))
-    if cfg.model.lexical:  # fitted once from the training file's words; every process fits the same one (lbfgs)
-        model.decoder.lexical = LexicalTool.fit([e.task for e in train], [e.tool for e in train])
-    if cfg.model.size_lexical:  # the same for the size, from the in-scope requests whose text states it
-        sized = [e for e in train if e.states_size]
-        model.decoder.size_lexical = LexicalTool.fit([e.task for e in sized], [e.input_size for e in sized])
-    if cfg.model.preference_lexical and not cfg.model.preferences:  # and what the words say of preferences
-        model.decoder.preference_lexical = fit_preference_reader(train, val + dev, cfg.training.seed,
-                                                                 cfg.model.preference_max_false, log)
+    fit_lexical_models(model.decoder, cfg, train, val + dev, log)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, {n_train:,} trainable weights")
+    log(f"  ✓ hidden {llm.hidden_size}, config head init: {cfg.model.config_head_init}, "
+        f"{n_train:,} trainable parameters")
     train_ids = llm.tokenizer([prompt_of(e) for e in train])["input_ids"]
     return PlannerSetup(cfg, data, table, llm, model, train, val, dev, device, train_ids, acc)
 
@@ -159,8 +154,9 @@ def heldout_configs(cfg: PlannerConfig, table: ConfigTable) -> set[int]:
 
 
 def select_training(examples: list[PlannerExample], cfg: PlannerConfig, table: ConfigTable) -> list[PlannerExample]:
-    """The training examples a run learns from: without those whose answer is a held-out configuration, then
-    ``data.train_fraction`` of each tool's labelled and of its scope-only ones (≥ 1 each), drawn with the seed."""
+    """The training examples a run learns from: without those whose answer is a held-out
+    configuration, then ``data.train_fraction`` of each tool's labelled and of its scope-only ones (at least one
+    each), drawn with the training seed."""
     d = cfg.data
     if not 0 < d.train_fraction <= 1 or not 0 <= d.holdout_configs < 1:
         raise DataError(f"data.train_fraction must be in (0, 1] (got {d.train_fraction}) and data.holdout_configs "

@@ -33,16 +33,16 @@ class Preference:
     """As a phrase inside the task's sentence ("while leaving the GPU mostly idle"); held out the same way."""
 
 
-WORDINGS = load_bank("preferences.yaml")
+BANK = load_bank("preferences.yaml")
 """Per preference (and ``lookalike``): its ``sentences`` and ``tails`` (``banks/preferences.yaml`` says who wrote
 them)."""
 PREFERENCES: dict[str, Preference] = {
-    name: Preference(says, resources, tuple(WORDINGS[name]["sentences"]), tuple(WORDINGS[name]["tails"]))
+    name: Preference(says, resources, tuple(BANK[name]["sentences"]), tuple(BANK[name]["tails"]))
     for name, says, resources in (("fastest", "as fast as possible, whatever the resources", ()),
                                   ("spare_gpu", "leave most of the GPU free", ("gpu_sm", "gpu_memory_gb")),
                                   ("few_cores", "use as few CPU cores as possible", ("cpu_cores",)))}
 """Preference name -> its meaning and wordings."""
-LOOKALIKE_SENTENCES, LOOKALIKE_TAILS = (tuple(WORDINGS["lookalike"][k]) for k in ("sentences", "tails"))
+LOOKALIKE_SENTENCES, LOOKALIKE_TAILS = (tuple(BANK["lookalike"][k]) for k in ("sentences", "tails"))
 """Wordings that state no preference, in the same shapes."""
 
 
@@ -62,9 +62,9 @@ def check_preference(name: object) -> str | None:
     return f"unknown preference {name!r} (expected null or one of {', '.join(PREFERENCE_NAMES)})"
 
 
-def preference_phrases(name: str, split: str, seed: int = 0) -> tuple[str, ...]:
+def preference_phrases(name: str, split: str) -> tuple[str, ...]:
     """``split``'s share of the preference's sentences (held out per split like every other bank)."""
-    return split_share(PREFERENCES[name].phrases, f"preference/{name}", split, seed)
+    return split_share(PREFERENCES[name].phrases, f"preference/{name}", split)
 
 
 def add_preference(task: str, phrase: str) -> str:
@@ -91,18 +91,22 @@ def words_of(piece: str) -> str:
     return " ".join(re.findall(r"\w+", piece.lower()))
 
 
-def split_share(bank: tuple[str, ...], key: str, split: str, seed: int = 0) -> tuple[str, ...]:
+WORDING_SEED = 0
+"""Every wording bank splits with this seed, whatever the data's: the preference reader is fitted beside data of any
+seed, so a wording held out for validation or test is never a training wording, whichever seed made the data."""
+
+
+def split_share(bank: tuple[str, ...], key: str, split: str) -> tuple[str, ...]:
     """``split``'s share of a bank of wordings (held out per split like every other bank: ``bank_splits``)."""
-    return tuple(bank[i] for i in bank_splits(len(bank), key, seed)[split]) if bank else ()
+    return tuple(bank[i] for i in bank_splits(len(bank), key, WORDING_SEED)[split]) if bank else ()
 
 
-def wordings(name: str | None, split: str, seed: int = 0) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def wordings(name: str | None, split: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(sentences, phrases) of ``split``'s share: a preference's, or (None) the look-alikes', which state none."""
     if name is None:
-        return (split_share(LOOKALIKE_SENTENCES, "preference/lookalike", split, seed),
-                split_share(LOOKALIKE_TAILS, "preference/lookalike_tail", split, seed))
-    return preference_phrases(name, split, seed), split_share(PREFERENCES[name].tails, f"preference/{name}/tail",
-                                                               split, seed)
+        return (split_share(LOOKALIKE_SENTENCES, "preference/lookalike", split),
+                split_share(LOOKALIKE_TAILS, "preference/lookalike_tail", split))
+    return preference_phrases(name, split), split_share(PREFERENCES[name].tails, f"preference/{name}/tail", split)
 
 
 def attach(task: str, wording: str, style: str) -> str:
@@ -121,28 +125,27 @@ def attach(task: str, wording: str, style: str) -> str:
     return add_preference(task, wording)
 
 
-def attach_random(task: str, name: str | None, split: str, rng: random.Random, seed: int = 0) -> str:
+def attach_random(task: str, name: str | None, split: str, rng: random.Random) -> str:
     """``task`` with one of ``split``'s wordings of preference ``name`` (None: a look-alike) in a random style."""
-    sentences, tails = wordings(name, split, seed)
+    sentences, tails = wordings(name, split)
     if tails and (not sentences or rng.random() < P_TAIL):
         return attach(task, rng.choice(tails), "tail")
     return attach(task, rng.choice(sentences), rng.choice(SENTENCE_STYLES))
 
 
-def preference_views(requests: Sequence[tuple[str, str | None]], split: str, seed: int = 0,
-                     bank_seed: int = 0) -> list[tuple[str, str | None, str]]:
+def preference_views(requests: Sequence[tuple[str, str | None]], split: str,
+                     seed: int = 0) -> list[tuple[str, str | None, str]]:
     """(text, stated preference, the request as written) triples to fit or choose a preference reader on: each
     request as written, and each that states none twice more, with a random preference in one of ``split``'s
-    wordings and with a look-alike that states none (``attach_random``). ``bank_seed``: the seed the banks were
-    split with (the data generator's, so a validation or test wording is never a training one); ``seed``: the draws."""
+    wordings and with a look-alike that states none (``attach_random``); ``seed``: the draws."""
     rng = random.Random(f"{seed}/{split}/preference_views")
     views = []
     for task, stated in requests:
         views.append((task, stated, task))
         if stated is None:
             name = rng.choice(PREFERENCE_NAMES)
-            views.append((attach_random(task, name, split, rng, bank_seed), name, task))
-            views.append((attach_random(task, None, split, rng, bank_seed), None, task))
+            views.append((attach_random(task, name, split, rng), name, task))
+            views.append((attach_random(task, None, split, rng), None, task))
     return views
 
 

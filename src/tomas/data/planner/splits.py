@@ -95,7 +95,7 @@ def _examples(index: ToolIndex, tool: Tool, split: str, count: int, seed: int,
         budget = sample_budget(configs, free, rng) if rng.random() < P_BUDGET else None
         preference = draw_preference(wish, preference_share)
         if preference is not None:
-            task = attach_random(task, preference, split, wish, seed)
+            task = attach_random(task, preference, split, wish)  # wordings split alike for every seed
         examples.append(PlannerExample(
             id=f"{split}/{tool.name}/{k:04d}", task=task, tool=tool.name, input_size=size, free_resources=free,
             latency_budget_ms=budget, config_id=index.choose(size, free, budget, preference), phrasing=phrasing,
