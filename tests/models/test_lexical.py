@@ -198,4 +198,4 @@ def test_a_reader_of_other_classes_is_refused():
     with pytest.raises(ValueError, match="are not 'none' and preferences"):
         LexicalPreference(LexicalTool.fit(TASKS, LABELS), 0.5)
     with pytest.raises(ValueError, match="are not 'none' and preferences"):
-        LexicalPreference(LexicalTool.fit(["a b", "c d"], ["none", "none2"]), 0.5)
+        LexicalPreference(LexicalTool.fit(["alpha beta", "gamma delta"], ["none", "none2"]), 0.5)
