@@ -301,8 +301,9 @@ def set_lexical(decoder, folder: Path, meta: PlannerMeta) -> None:
 
 
 def reader_width(reader, pad_id: int) -> int:
-    """The width of a compiled reader's states (one pad token through it)."""
-    with torch.no_grad():
+    """The width of a compiled reader's states (one pad token through it, unoptimised like every call of it:
+    ``CompiledPlanner.last_hidden``)."""
+    with torch.no_grad(), torch.jit.optimized_execution(False):
         return int(reader(torch.tensor([[pad_id]]), torch.tensor([[1]])).shape[-1])
 
 
