@@ -107,6 +107,20 @@ def test_run_guarded_passes_other_exceptions_through():
     assert run_guarded(lambda argv: len(argv), ["a", "b"]) == 2
 
 
+def test_a_closed_output_ends_the_command_quietly(default_files, repo_root):
+    """`tomas validate | head -0`: the reader is gone before anything is written; the command ends with the
+    shell's SIGPIPE code and nothing on stderr (no traceback, none at exit either)."""
+    from tomas.cli import EXIT_BROKEN_PIPE
+
+    registry, profiling = default_files
+    child = subprocess.Popen([sys.executable, "-m", "tomas.cli", "validate", "--tool_registry", str(registry),
+                              "--profiling_data", str(profiling)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=repo_root)
+    child.stdout.close()  # long before the child has imported anything and printed
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == EXIT_BROKEN_PIPE and err == ""
+
+
 def test_cli_bad_size_definitions(small_data, repo_root):
     """An ``input_sizes`` whose classes overlap is one line naming the file, the tool and the field."""
     entries = json.loads(small_data.registry.read_text())

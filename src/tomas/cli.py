@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -130,6 +131,22 @@ def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted (resume with --resume auto)", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # whoever read the output stopped reading (`tomas plan ... | head -1`): end quietly
+        silence_stdout()  # as Unix tools do, not with a traceback, nor another at exit
+        return EXIT_BROKEN_PIPE
+
+
+EXIT_BROKEN_PIPE = 128 + 13
+"""The exit code of a command whose standard output was closed under it (a shell's for SIGPIPE)."""
+
+
+def silence_stdout() -> None:
+    """Standard output from now on goes nowhere (where it is a real file: the interpreter's last flush must not
+    fail again)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
 
 
 QUICK_EXIT = ("plan",)
