@@ -1,6 +1,7 @@
 """Training data with the summaries-that-name-a-language bank (validation and test are the shipped files, byte for
-byte): python variant_data.py OUT_DIR. The shipped training-only bank plus ``training_only_languages.yaml`` (this
-folder: not adopted, so not among the package's banks)."""
+byte): python variant_data.py OUT_DIR [BANK]. The shipped training-only bank plus BANK (default: this folder's
+``training_only_languages.yaml``, not adopted, so not among the package's banks; session 17's second try passes
+``../language_named/training_only_languages.yaml``)."""
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from tomas.data import load_tool_data
 from tomas.data.planner import generate_planner, write_planner
 from tomas.data.planner.banks import training_only_bank
 
-bank = training_only_bank(("training_only.yaml", str(Path(__file__).parent / "training_only_languages.yaml")))
+extra = sys.argv[2] if len(sys.argv) > 2 else str(Path(__file__).parent / "training_only_languages.yaml")
+bank = training_only_bank(("training_only.yaml", str(Path(extra).resolve())))
 text.TRAINING_TEMPLATES = {tool: tuple(t) for tool, t in bank["templates"].items()}
 data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
 splits = generate_planner(data)
