@@ -5,8 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # runs from a checkout without install
 
-from tomas.cli import run_guarded  # noqa: E402
-from tomas.recipes.train_planner import main  # noqa: E402
+from tomas.cli import console  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(run_guarded(main, sys.argv[1:]))
+    console(["train", *sys.argv[1:]])

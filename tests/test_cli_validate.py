@@ -107,18 +107,35 @@ def test_run_guarded_passes_other_exceptions_through():
     assert run_guarded(lambda argv: len(argv), ["a", "b"]) == 2
 
 
-def test_a_closed_output_ends_the_command_quietly(default_files, repo_root):
+@pytest.mark.parametrize("buffered", [True, False])
+def test_a_closed_output_ends_the_command_quietly(default_files, repo_root, tmp_path, buffered):
     """`tomas validate | head -0`: the reader is gone before anything is written; the command ends with the
-    shell's SIGPIPE code and nothing on stderr (no traceback, none at exit either)."""
+    shell's SIGPIPE code and nothing on stderr (no traceback, none at exit either), whether its output is
+    block-buffered (a pipe's, outside tests) or not."""
+    import os
+
     from tomas.cli import EXIT_BROKEN_PIPE
 
     registry, profiling = default_files
-    child = subprocess.Popen([sys.executable, "-m", "tomas.cli", "validate", "--tool_registry", str(registry),
-                              "--profiling_data", str(profiling)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             cwd=repo_root)
-    child.stdout.close()  # long before the child has imported anything and printed
-    err = child.stderr.read().decode()
-    assert child.wait(timeout=120) == EXIT_BROKEN_PIPE and err == ""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"} | ({} if buffered else
+                                                                              {"PYTHONUNBUFFERED": "1"})
+    with open(tmp_path / "stderr", "w+") as err:
+        child = subprocess.Popen([sys.executable, "-m", "tomas.cli", "validate", "--tool_registry", str(registry),
+                                  "--profiling_data", str(profiling)], stdout=subprocess.PIPE, stderr=err,
+                                 cwd=repo_root, env=env)
+        child.stdout.close()  # long before the child has imported anything and printed
+        assert child.wait(timeout=120) == EXIT_BROKEN_PIPE
+        err.seek(0)
+        assert err.read() == ""
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_not_hidden():
+    """Another pipe that breaks (a worker's, a socket's) is a failure like any other: it propagates."""
+    def worker_gone(argv):
+        raise BrokenPipeError("a worker's pipe")
+
+    with pytest.raises(BrokenPipeError):
+        run_guarded(worker_gone, [])
 
 
 def test_cli_bad_size_definitions(small_data, repo_root):

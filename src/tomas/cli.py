@@ -9,6 +9,7 @@ import gc
 import importlib
 import io
 import os
+import select
 import sys
 from collections.abc import Callable
 
@@ -121,23 +122,44 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
 }
 
 
-def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
-    """Run a stage; user errors become one line on stderr and exit code 2."""
+def run_guarded(fn: Callable[[list[str]], int], argv: list[str], own_process: bool = False) -> int:
+    """Run a stage; user errors become one line on stderr and exit code 2. ``own_process``: the stage is imported
+    quietly first (``import_quietly``), under the same guard."""
     try:
-        return fn(argv)
+        if own_process:
+            import_quietly(fn)
+        code = fn(argv)
+        sys.stdout.flush()  # a closed output shows here, not at exit: the command's own output is short
+        return code
     except TomasError as e:
         print(f"error: {e}", file=sys.stderr)
         return TomasError.EXIT_CODE
     except KeyboardInterrupt:
         print("\ninterrupted (resume with --resume auto)", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # whoever read the output stopped reading (`tomas plan ... | head -1`): end quietly
-        silence_stdout()  # as Unix tools do, not with a traceback, nor another at exit
-        return EXIT_BROKEN_PIPE
+    except BrokenPipeError:
+        if not stdout_closed():  # another pipe broke (a worker, a socket): not ours to hide
+            raise
+        silence_stdout()  # whoever read the output stopped reading (`tomas plan ... | head -1`): end quietly, as
+        return EXIT_BROKEN_PIPE  # Unix tools do, not with a traceback, nor another at exit
 
 
 EXIT_BROKEN_PIPE = 128 + 13
 """The exit code of a command whose standard output was closed under it (a shell's for SIGPIPE)."""
+
+
+def stdout_closed() -> bool:
+    """Whether standard output's reader went away: what is still buffered cannot be written, or (unbuffered) its
+    pipe reports an error to poll (no poll, as on Windows, or no file: not known, so not)."""
+    try:
+        sys.stdout.flush()
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def silence_stdout() -> None:
@@ -150,13 +172,14 @@ def silence_stdout() -> None:
 
 
 QUICK_EXIT = ("plan",)
-"""Commands whose process ends as soon as its output is written (``quick_exit``)."""
+"""Commands whose process of its own ends as soon as its output is written (``quick_exit``)."""
 
 
 def import_quietly(stage: Callable[[list[str]], int]) -> None:
     """A process of its own imports its stage (torch, transformers: about a million objects that live as long as
-    the process) with the garbage collector off, then freezes them out of the collector's sight: the collections
-    they would cost are ~0.15 s of a one-plan `tomas plan` (docs/serving.md, "Cold start")."""
+    the process) with the garbage collector off, then freezes them out of the collector's sight: a one-plan
+    `tomas plan` no longer pays for collecting them while they are made (docs/serving.md, "A fast start for one
+    plan per process")."""
     module = getattr(stage, "module", None)
     if module is None:
         return
@@ -170,19 +193,26 @@ def import_quietly(stage: Callable[[list[str]], int]) -> None:
 
 def quick_exit(code: int) -> None:
     """Ends the process without tearing down the modules it imported (~0.25 s with torch): everything it had to say
-    is written and flushed first, and nothing is left to save."""
+    is flushed first (an output whose reader went away ends it with ``EXIT_BROKEN_PIPE``), and nothing is left to
+    save. Not under a tracer or profiler (coverage, cProfile), whose results are written at exit."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (OSError, ValueError):  # a reader that went away, a stream closed: nothing more to say to it
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            code = EXIT_BROKEN_PIPE if stream is sys.stdout else code
+        except (OSError, ValueError):  # a stream closed under it: nothing more to say to it
             pass
     os._exit(code)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``argv`` None: the command line of a process of its own (``import_quietly``, ``quick_exit``); a list: a caller
-    in the same process (tests), which keeps the process as it was."""
-    own_process = argv is None
+def main(argv: list[str] | None = None, own_process: bool = False) -> int:
+    """``argv``: the command's arguments (None: the command line's). ``own_process``: the process runs this one
+    command and then exits (the `tomas` command, ``python -m tomas.cli``, the spec's wrappers: ``console``): its
+    stage is imported quietly and `tomas plan` ends with a quick exit. A caller that goes on (tests, a notebook)
+    keeps the default."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--version"]:
         from tomas import __version__
@@ -196,14 +226,17 @@ def main(argv: list[str] | None = None) -> int:
         for name, (_, help_) in COMMANDS.items():
             print(f"  {name:<17} {help_}")
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    stage = COMMANDS[argv[0]][0]
-    if own_process:
-        import_quietly(stage)
-    code = run_guarded(stage, argv[1:])
+    code = run_guarded(COMMANDS[argv[0]][0], argv[1:], own_process)
     if own_process and argv[0] in QUICK_EXIT:
         quick_exit(code)
     return code
 
 
+def console(argv: list[str] | None = None) -> None:
+    """The `tomas` command (``[project.scripts]``), ``python -m tomas.cli`` and the spec's wrappers (``argv``: their
+    command and arguments): a process that runs one command."""
+    sys.exit(main(argv, own_process=True))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

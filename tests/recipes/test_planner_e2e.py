@@ -630,11 +630,11 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
     assert artifacts.load_compiled_reader(folder, artifacts.read_meta(folder)) is None
 
 
-def test_plan_in_a_process_of_its_own_ends_as_in_process(planner_run, cli, tmp_path):
+def test_plan_in_a_process_of_its_own_ends_as_in_process(planner_run, cli, tmp_path, repo_root):
     """`python -m tomas.cli plan` (a process of its own: imports with the collector off, then a quick exit) writes
-    the same whole answer and exit code as the same command run in this process: a plan or a refusal (0 or 3),
-    nothing feasible (3), a batch with a bad line (2) and a user error (2, one line). Its output is block-buffered,
-    as a pipe's is outside these tests: a quick exit that did not flush would lose it."""
+    the same standard output, byte for byte, and exit code as the same command run in this process: a plan or a
+    refusal (0 or 3), nothing feasible (3), a batch with a bad line (2) and a user error (2, one line). Its output
+    is block-buffered, as a pipe's is outside these tests: a quick exit that did not flush would lose it."""
     import os
     import shutil
     import subprocess
@@ -642,9 +642,9 @@ def test_plan_in_a_process_of_its_own_ends_as_in_process(planner_run, cli, tmp_p
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"} | {"OMP_NUM_THREADS": "1"}
 
-    def process_cli(args, stdin=None):
+    def own_process(args, stdin=None):
         return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, input=stdin,
-                              timeout=300)
+                              timeout=300, cwd=repo_root)
 
     folder = tmp_path / "planner"
     shutil.copytree(planner_run.out, folder)
@@ -656,10 +656,10 @@ def test_plan_in_a_process_of_its_own_ends_as_in_process(planner_run, cli, tmp_p
     for args, stdin, codes in ((["Summarise a 40-page contract", *free, "--json"], None, (0, 3)),
                                (["Caption this photo", *nothing, "--json"], None, (3,)),
                                (["--batch", "-"], batch, (2,))):
-        own, here = (run(["-m", "tomas.cli", "plan", *args, *where], stdin=stdin) for run in (process_cli, cli))
+        own, here = (run(["-m", "tomas.cli", "plan", *args, *where], stdin=stdin) for run in (own_process, cli))
         assert own.returncode == here.returncode and own.returncode in codes, own.stderr
         assert own.stdout == here.stdout and own.stdout.endswith("\n")
-    missing = process_cli(["-m", "tomas.cli", "plan", "x", *free, "--planner_dir", str(tmp_path / "none")])
+    missing = own_process(["-m", "tomas.cli", "plan", "x", *free, "--planner_dir", str(tmp_path / "none")])
     assert missing.returncode == 2 and missing.stdout == ""
     assert missing.stderr.startswith("error: ") and len(missing.stderr.splitlines()) == 1
 

@@ -1,7 +1,9 @@
 """The shipped training-only banks' test rules applied to training_only_languages.yaml (it is not a shipped bank, so
 the test does not read it): each template fills its tool's slots, holds {input} once, states no size of its own
-(no quantity, no cue), is none of the bank's templates and names no held-out language. python check_bank.py"""
+(no quantity, no cue), is none of the bank's templates and names no held-out language. python check_bank.py [BANK]
+(default: this folder's; session 17's second try passes ../language_named/training_only_languages.yaml)."""
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -16,7 +18,8 @@ bank = {t.lower() for p in PHRASE_BANK.values() for t in p.templates}
 held = {v.lower() for tool in data.tools for split in ("val", "test")
         for _, values in split_phrasings(tool, split).extras for v in values}
 slots = lambda t: {s.lower() for s in re.findall(r"\{(\w+)\}", t)}  # noqa: E731
-templates = yaml.safe_load((Path(__file__).parent / "training_only_languages.yaml").read_text())["templates"]
+path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "training_only_languages.yaml"
+templates = yaml.safe_load(path.read_text())["templates"]
 problems = []
 for name, extra in templates.items():
     tool = data.tools[data.tool_id(name)]
