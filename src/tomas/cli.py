@@ -192,7 +192,7 @@ def import_quietly(stage: Callable[[list[str]], int]) -> None:
 
 
 def quick_exit(code: int) -> None:
-    """Ends the process without tearing down the modules it imported (~0.25 s with torch): everything it had to say
+    """Ends the process without tearing down the modules it imported (~0.3 s with torch): everything it had to say
     is flushed first (an output whose reader went away ends it with ``EXIT_BROKEN_PIPE``), and nothing is left to
     save. Not under a tracer or profiler (coverage, cProfile), whose results are written at exit."""
     if sys.gettrace() is not None or sys.getprofile() is not None:
