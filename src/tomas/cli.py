@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import io
 import os
 import select
 import sys
@@ -167,7 +166,7 @@ def silence_stdout() -> None:
     fail again)."""
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is both of the first two
         pass
 
 
