@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 import yaml
 
@@ -14,12 +15,12 @@ from tomas.training.phase0_setup import setup
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/other"
 
 
-def _trainer(tmp_path: Path, **training) -> tuple[Phase0Trainer, list[str]]:
+def _trainer(tmp_path: Path, prefix: dict | None = None, **training) -> tuple[Phase0Trainer, list[str]]:
     torch.set_num_threads(1)
     (tmp_path / "c.yaml").write_text(yaml.safe_dump({
         "data": {"tool_registry": str(FIXTURE / "tools.json"), "profiling_data": str(FIXTURE / "profiling.csv")},
         "model": {"llm_model": "tiny", "encoder": {"num_heads": 4, "mlp_hidden": 64},
-                  "prefix": {"num_soft_prompt": 2, "expander_hidden": 64}},
+                  "prefix": {"num_soft_prompt": 2, "expander_hidden": 64, **(prefix or {})}},
         "training": {"anchor_max_steps": 0, "max_steps": 1, "check_size": 4, "repair_steps": 1, "device": "cpu",
                      "save_every_steps": 0, "checkpoint_freq": 0, **training},
         "output_dir": str(tmp_path / "out")}))
@@ -84,3 +85,24 @@ def test_the_recheck_covers_the_configurations_nearest_to_going_wrong(tmp_path, 
     assert calls[0] is None and {0, n - 1, n - 2, n - 3} <= set(calls[1]) and calls[2] is None
     # a batch of 8: a quarter the still-wrong one, half the nearest to going wrong (smallest margin first), replay
     assert batches and all(b[:6] == [0, 0, n - 1, n - 2, n - 3, n - 1] for b in batches)
+
+
+def test_a_repair_keeps_each_parameter_group_s_share_of_the_rate(tmp_path, monkeypatch):
+    """Row mode trains the encoder with the LM loss, at its own smaller rate: a repair round keeps that share of
+    repair_learning_rate (the encoder makes every row; at the soft prompts' full repair rate it broke more
+    read-backs than the round fixed, docs/phase0.md)."""
+    trainer, _ = _trainer(tmp_path, prefix={"slot_mode": "row", "num_soft_suffix": 2}, repair_rounds=1,
+                          max_train_s=0, repair_steps=2, learning_rate=1e-2, encoder_learning_rate=1e-3,
+                          repair_learning_rate=4e-4)
+    n = len(trainer.setup.data.configs)
+
+    def fake_exact_match(ids=None, desc=""):
+        return {"wrong": [0], "exact_match": 1 - 1 / n, "per_field": {}, "margins": {i: 1.0 for i in range(n)}}
+
+    rates = []
+    monkeypatch.setattr(trainer, "exact_match", fake_exact_match)
+    monkeypatch.setattr(trainer, "train_global_batch",
+                        lambda idx, use_lm: rates.append([g["lr"] for g in trainer.opt.param_groups]))
+    trainer.stage = "check"
+    trainer.fit()
+    assert rates == [pytest.approx([4e-4, 4e-5]), pytest.approx([2e-4, 2e-5])]  # soft prompts, encoder; decaying

@@ -325,8 +325,9 @@ class Phase0Trainer:
             wrong = [self.failures[(k * n_wrong + i) % len(self.failures)] for i in range(n_wrong)]
             risk = [self.at_risk[(k * n_risk + i) % len(self.at_risk)] for i in range(n_risk)]
             replay = self.sample_configs(size - n_wrong - n_risk, exclude=tuple(self.failures + self.at_risk))
-            for group in self.opt.param_groups:  # the LM schedule's next step sets its own rate again
-                group["lr"] = training.repair_learning_rate * (1 - k / training.repair_steps)
+            peaks = self.sched.base_lrs  # each group keeps its LM-stage share (row mode: the encoder's is smaller)
+            for group, peak in zip(self.opt.param_groups, peaks):  # the LM schedule's next step sets its own again
+                group["lr"] = training.repair_learning_rate * peak / peaks[0] * (1 - k / training.repair_steps)
             with self.clock():
                 self.train_global_batch(wrong + risk + replay, True)
             self.step, self.stage_step = self.step + 1, self.stage_step + 1

@@ -1,0 +1,39 @@
+"""Reader-only probe on validation: per seed, the preference reader fitted as training fits it (the training file,
+val + planner_dev, the seed, the 1% cap), its threshold, the share of the preference validation set's stated
+preferences read right, and the plain in-scope requests of val, planner_dev and planner_dev2 read as stating one.
+python probe.py OUT.json [--with_added]: --with_added appends lookalike_added.yaml to the bank's look-alikes.
+Needs runs/prefdata/val.jsonl (tomas data generate-planner --preference_share 0.3, as preferences/run.sh)."""
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+import tomas.data.planner.preferences as prefs
+from tomas.data import load_tool_data
+from tomas.data.planner import load_dev, load_planner_examples
+from tomas.training.lexical import fit_preference_reader
+
+if "--with_added" in sys.argv:
+    added = yaml.safe_load(open(Path(__file__).parent / "lookalike_added.yaml"))
+    prefs.LOOKALIKE_SENTENCES += tuple(added["sentences"])
+    prefs.LOOKALIKE_TAILS += tuple(added["tails"])
+data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
+train, val = (load_planner_examples(f"data/planner/{s}.jsonl", data) for s in ("train", "val"))
+dev = load_dev("data/planner_dev/requests.jsonl", data, lambda *a: None)
+dev2 = load_dev("data/planner_dev2/requests.jsonl", data, lambda *a: None)
+pval = load_planner_examples("runs/prefdata/val.jsonl", data)
+out = {}
+for seed in (0, 1, 2):
+    reader = fit_preference_reader(train, val + dev, seed, 0.01, log=lambda *a: None)
+    row = {"above": reader.above}
+    for name, examples in (("val", val), ("dev", dev), ("dev2", dev2)):
+        reads = reader.read([e.task for e in examples])
+        row[f"false_{name}"] = sum(r["preference"] is not None for r, e in zip(reads, examples)
+                                   if e.tool and not e.preference)
+    reads = reader.read([e.task for e in pval])
+    stated = [(r["preference"], e.preference) for r, e in zip(reads, pval) if e.preference]
+    row["stated_right"] = round(100 * sum(a == b for a, b in stated) / len(stated), 2)
+    out[seed] = row
+    print(seed, row, flush=True)
+Path(sys.argv[1]).write_text(json.dumps(out, indent=1) + "\n")
