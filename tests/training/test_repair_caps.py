@@ -87,11 +87,15 @@ def test_the_recheck_covers_the_configurations_nearest_to_going_wrong(tmp_path, 
     assert batches and all(b[:6] == [0, 0, n - 1, n - 2, n - 3, n - 1] for b in batches)
 
 
-def test_a_repair_keeps_each_parameter_group_s_share_of_the_rate(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("prefix", "expected"), [
+    ({"slot_mode": "row", "num_soft_suffix": 2}, [[4e-4, 4e-5], [2e-4, 2e-5]]),  # soft prompts, encoder
+    ({}, [[4e-4], [2e-4]]),  # the staged recipe: the soft prompts alone, as before
+])
+def test_a_repair_keeps_each_parameter_group_s_share_of_the_rate(tmp_path, monkeypatch, prefix, expected):
     """Row mode trains the encoder with the LM loss, at its own smaller rate: a repair round keeps that share of
-    repair_learning_rate (the encoder makes every row; at the soft prompts' full repair rate it broke more
-    read-backs than the round fixed, docs/phase0.md)."""
-    trainer, _ = _trainer(tmp_path, prefix={"slot_mode": "row", "num_soft_suffix": 2}, repair_rounds=1,
+    repair_learning_rate, decaying over the round (the encoder makes every row; at the soft prompts' full repair
+    rate it broke more read-backs than the round fixed, docs/phase0.md)."""
+    trainer, _ = _trainer(tmp_path, prefix=prefix, repair_rounds=1,
                           max_train_s=0, repair_steps=2, learning_rate=1e-2, encoder_learning_rate=1e-3,
                           repair_learning_rate=4e-4)
     n = len(trainer.setup.data.configs)
@@ -105,4 +109,4 @@ def test_a_repair_keeps_each_parameter_group_s_share_of_the_rate(tmp_path, monke
                         lambda idx, use_lm: rates.append([g["lr"] for g in trainer.opt.param_groups]))
     trainer.stage = "check"
     trainer.fit()
-    assert rates == [pytest.approx([4e-4, 4e-5]), pytest.approx([2e-4, 2e-5])]  # soft prompts, encoder; decaying
+    assert rates == [pytest.approx(r) for r in expected]

@@ -17,7 +17,9 @@ dst.mkdir(parents=True, exist_ok=True)
 for name in ("pretrain_metrics.jsonl", "pretrained_encoder.pt"):
     shutil.copy2(src / name, dst / name)
 state = torch.load(src / "train_state.pt", weights_only=True, map_location="cpu")
-assert all(r["stage"] != "anchor" for r in state["history"]), "a row-alone run has no anchor stage"
+assert all(r["stage"] not in ("anchor", "repair") for r in state["history"]), \
+    "only a row-alone run (no anchor stage) that has not repaired continues"
+assert total is None or total > state["step"], f"TOTAL must be past step {state['step']}"
 if state["stage"] == "done":
     assert not state["finished"], "only a run stopped short of its target continues"
     state["stage"], state["stage_step"] = "lm", state["step"]  # every step so far was an LM step

@@ -139,8 +139,9 @@ class TrainingConfig(OptimConfig):
     only a clean recheck is followed by a full check (~25 s against ~150 s for 1701 on a 2-core CPU)."""
     repair_learning_rate: float = 1.0e-3
     """Learning rate of a repair round, decaying linearly to 0 over its steps: small, because the soft
-    prompt it moves is shared by every configuration (a larger rate fixes one and breaks others). The soft
-    prompts' rate; in row mode the encoder keeps its LM-stage share (encoder_learning_rate / learning_rate)."""
+    prompt it moves is shared by every configuration (a larger rate fixes one and breaks others). It is the
+    soft prompts' rate; where the LM loss trains the encoder too (row mode), the encoder keeps its share of the LM
+    schedule's peak rates (encoder_learning_rate / learning_rate, as the run's schedule holds them)."""
     checkpoint_freq: int = 0
     """Write assets/encoder_checkpoint_epoch{N}.pt every N passes of the LM stage (0 = off)."""
 

@@ -327,7 +327,8 @@ class Phase0Trainer:
             replay = self.sample_configs(size - n_wrong - n_risk, exclude=tuple(self.failures + self.at_risk))
             peaks = self.sched.base_lrs  # each group keeps its LM-stage share (row mode: the encoder's is smaller)
             for group, peak in zip(self.opt.param_groups, peaks):  # the LM schedule's next step sets its own again
-                group["lr"] = training.repair_learning_rate * peak / peaks[0] * (1 - k / training.repair_steps)
+                share = peak / peaks[0] if peaks[0] else 1.0
+                group["lr"] = training.repair_learning_rate * share * (1 - k / training.repair_steps)
             with self.clock():
                 self.train_global_batch(wrong + risk + replay, True)
             self.step, self.stage_step = self.step + 1, self.stage_step + 1

@@ -1,7 +1,8 @@
 """Reader-only probe on validation: per seed, the preference reader fitted as training fits it (the training file,
 val + planner_dev, the seed, the 1% cap), its threshold, the share of the preference validation set's stated
 preferences read right, and the plain in-scope requests of val, planner_dev and planner_dev2 read as stating one.
-python probe.py OUT.json [--with_added]: --with_added appends lookalike_added.yaml to the bank's look-alikes.
+python probe.py OUT.json [--with_added]: --with_added adds lookalike_added.yaml's share of each split to the bank's
+look-alikes (split on keys of their own: appended to the bank's lists, they would re-split the shipped ones too).
 Needs runs/prefdata/val.jsonl (tomas data generate-planner --preference_share 0.3, as preferences/run.sh)."""
 import json
 import sys
@@ -14,10 +15,18 @@ from tomas.data import load_tool_data
 from tomas.data.planner import load_dev, load_planner_examples
 from tomas.training.lexical import fit_preference_reader
 
-if "--with_added" in sys.argv:
+if "--with_added" in sys.argv:  # split on keys of their own, so the shipped look-alikes keep their split
     added = yaml.safe_load(open(Path(__file__).parent / "lookalike_added.yaml"))
-    prefs.LOOKALIKE_SENTENCES += tuple(added["sentences"])
-    prefs.LOOKALIKE_TAILS += tuple(added["tails"])
+    shipped_wordings = prefs.wordings
+
+    def wordings(name, split):
+        sentences, tails = shipped_wordings(name, split)
+        if name is not None:
+            return sentences, tails
+        return (sentences + prefs.split_share(tuple(added["sentences"]), "preference/lookalike_added", split),
+                tails + prefs.split_share(tuple(added["tails"]), "preference/lookalike_added_tail", split))
+
+    prefs.wordings = wordings
 data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
 train, val = (load_planner_examples(f"data/planner/{s}.jsonl", data) for s in ("train", "val"))
 dev = load_dev("data/planner_dev/requests.jsonl", data, lambda *a: None)
