@@ -320,14 +320,14 @@ class Phase0Trainer:
                  "configurations still wrong, the ones nearest to going wrong and a replay...")
         size = training.batch_size * self.world
         n_wrong, n_risk = max(1, size // 4), size // 2 if self.at_risk else 0
+        peaks = self.sched.base_lrs  # each group keeps its LM-stage share (row mode: the encoder's is smaller)
+        shares = [peak / peaks[0] if peaks[0] else 1.0 for peak in peaks]
         while self.stage_step < training.repair_steps:
             k = self.stage_step
             wrong = [self.failures[(k * n_wrong + i) % len(self.failures)] for i in range(n_wrong)]
             risk = [self.at_risk[(k * n_risk + i) % len(self.at_risk)] for i in range(n_risk)]
             replay = self.sample_configs(size - n_wrong - n_risk, exclude=tuple(self.failures + self.at_risk))
-            peaks = self.sched.base_lrs  # each group keeps its LM-stage share (row mode: the encoder's is smaller)
-            for group, peak in zip(self.opt.param_groups, peaks):  # the LM schedule's next step sets its own again
-                share = peak / peaks[0] if peaks[0] else 1.0
+            for group, share in zip(self.opt.param_groups, shares):  # the LM schedule's next step sets its own again
                 group["lr"] = training.repair_learning_rate * share * (1 - k / training.repair_steps)
             with self.clock():
                 self.train_global_batch(wrong + risk + replay, True)
