@@ -1,5 +1,6 @@
-"""Staged LM step time (forward + backward) against batch size, one process: python step_time_by_batch.py (repository
-root; session 19, 2-core CPU, alone on the machine)."""
+"""Staged LM step time (forward + backward, the default recipe's configuration) against batch size, in one process:
+the median of the last 3 of 4 steps on the same samples. python docs/results/phase0_row_alone/step_time_by_batch.py
+(repository root; session 19, 2-core CPU, alone on the machine)."""
 import statistics
 import time
 

@@ -1,9 +1,12 @@
-"""Per preference, validation only: false reads among plain val + planner_dev requests (f), stated ones of the
-validation views read right (v) and of the preference validation set (p), at each threshold of PREFERENCE_GRID,
-for the shipped reader of seeds 0-2. python per_preference.py (repository root)."""
+"""Per preference, validation only, for the shipped reader fitted as training fits it (training file, val + planner_dev,
+seeds 0-2, the 1% cap): at each threshold of PREFERENCE_GRID, the plain in-scope requests of val + planner_dev +
+planner_dev2 read as stating it (f), and the share of the stated ones read right among the validation views of val +
+planner_dev (v) and in the preference validation set (p).
+python docs/results/planner_issue23/preferences/reg_c/per_preference.py (repository root; needs
+runs/prefdata/val.jsonl, made as preferences/run.sh makes it)."""
 from tomas.data import load_tool_data
 from tomas.data.planner import load_dev, load_planner_examples
-from tomas.data.planner.preferences import preference_views
+from tomas.data.planner.preferences import PREFERENCE_NAMES, preference_views
 from tomas.models.lexical import PREFERENCE_GRID, LexicalPreference
 from tomas.training.lexical import fit_preference_reader
 
@@ -12,20 +15,21 @@ train, val = (load_planner_examples(f"data/planner/{s}.jsonl", data) for s in ("
 dev = load_dev("data/planner_dev/requests.jsonl", data, lambda *a: None)
 dev2 = load_dev("data/planner_dev2/requests.jsonl", data, lambda *a: None)
 pval = load_planner_examples("runs/prefdata/val.jsonl", data)
-for seed in (0,1,2):
-    r = fit_preference_reader(train, val + dev, seed, 0.01, log=lambda *a: None)
-    views = preference_views([(e.task, e.preference) for e in val+dev], "val", seed)
-    names, probs = LexicalPreference(r.lexical, 1.0).strongest([t for t,_,_ in views])
-    plain = [(n,p) for n,p,(t,s,w) in zip(names,probs,views) if s is None and t==w]
-    stated = [(n,p,s) for n,p,(t,s,w) in zip(names,probs,views) if s is not None]
-    pn, pp = LexicalPreference(r.lexical, 1.0).strongest([e.task for e in pval])
-    pst = [(n,p,e.preference) for n,p,e in zip(pn,pp,pval) if e.preference]
-    print("seed",seed,"shipped above",r.above, "plain",len(plain))
-    for name in ("fastest","spare_gpu","few_cores"):
-        row=[]
-        for a in PREFERENCE_GRID:
-            f=sum(n==name and p>=a for n,p in plain)
-            rr=sum(n==s and p>=a for n,p,s in stated if s==name)/max(1,sum(s==name for *_,s in stated))
-            pr=sum(n==s and p>=a for n,p,s in pst if s==name)/max(1,sum(s==name for *_,s in pst))
-            row.append(f"{a}:f{f}/v{rr:.2f}/p{pr:.2f}")
-        print("  ",name," ".join(row))
+plain_requests = [e.task for e in val + dev + dev2 if e.tool and not e.preference]
+for seed in (0, 1, 2):
+    reader = fit_preference_reader(train, val + dev, seed, 0.01, log=lambda *a: None)
+    strongest = LexicalPreference(reader.lexical, 1.0).strongest
+    plain = list(zip(*strongest(plain_requests)))
+    views = [(t, s) for t, s, _ in preference_views([(e.task, e.preference) for e in val + dev], "val", seed)
+             if s is not None]
+    stated_views = [(n, p, s) for (n, p), (_, s) in zip(zip(*strongest([t for t, _ in views])), views)]
+    stated_pval = [(n, p, e.preference) for n, p, e in zip(*strongest([e.task for e in pval]), pval) if e.preference]
+    print(f"seed {seed}: shipped threshold {reader.above}; {len(plain)} plain in-scope requests")
+    for name in PREFERENCE_NAMES:
+        cells = []
+        for above in PREFERENCE_GRID:
+            false = sum(n == name and p >= above for n, p in plain)
+            right = [sum(n == s and p >= above for n, p, s in st if s == name) / max(1, sum(s == name for *_, s in st))
+                     for st in (stated_views, stated_pval)]
+            cells.append(f"{above}:f{false}/v{right[0]:.2f}/p{right[1]:.2f}")
+        print(f"   {name:9s} " + " ".join(cells))

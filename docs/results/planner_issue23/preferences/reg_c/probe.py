@@ -1,8 +1,9 @@
 """Reader-only probe on validation of the preference reader's regularisation (rules.json): per variant (C, balanced)
 and seed, the reader fitted as training fits it (training file, val + planner_dev, the seed, the 1% cap), its threshold,
 the share of the preference validation set's stated preferences read right, and the plain in-scope requests of val,
-planner_dev and planner_dev2 read as stating one. python probe.py OUT.json (from the repository root; needs
-runs/prefdata/val.jsonl, made as preferences/run.sh makes it)."""
+planner_dev and planner_dev2 read as stating one.
+python docs/results/planner_issue23/preferences/reg_c/probe.py OUT.json (repository root; needs runs/prefdata/val.jsonl,
+made as preferences/run.sh makes it)."""
 import json
 import statistics
 import sys
