@@ -15,6 +15,9 @@ from tomas.data import load_tool_data
 from tomas.data.planner import load_dev, load_planner_examples
 from tomas.training.lexical import fit_preference_reader
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reader_probe import score_reader  # noqa: E402  (this folder's shared probe)
+
 if "--with_added" in sys.argv:  # split on keys of their own, so the shipped look-alikes keep their split
     added = yaml.safe_load(open(Path(__file__).parent / "lookalike_added.yaml"))
     shipped_wordings = prefs.wordings
@@ -35,14 +38,7 @@ pval = load_planner_examples("runs/prefdata/val.jsonl", data)
 out = {}
 for seed in (0, 1, 2):
     reader = fit_preference_reader(train, val + dev, seed, 0.01, log=lambda *a: None)
-    row = {"above": reader.above}
-    for name, examples in (("val", val), ("dev", dev), ("dev2", dev2)):
-        reads = reader.read([e.task for e in examples])
-        row[f"false_{name}"] = sum(r["preference"] is not None for r, e in zip(reads, examples)
-                                   if e.tool and not e.preference)
-    reads = reader.read([e.task for e in pval])
-    stated = [(r["preference"], e.preference) for r, e in zip(reads, pval) if e.preference]
-    row["stated_right"] = round(100 * sum(a == b for a, b in stated) / len(stated), 2)
+    row = score_reader(reader, {"val": val, "dev": dev, "dev2": dev2}, pval)
     out[seed] = row
     print(seed, row, flush=True)
 Path(sys.argv[1]).write_text(json.dumps(out, indent=1) + "\n")

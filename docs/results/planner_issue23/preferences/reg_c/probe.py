@@ -14,6 +14,9 @@ from tomas.data import load_tool_data
 from tomas.data.planner import load_dev, load_planner_examples
 from tomas.training.lexical import fit_preference_reader
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reader_probe import score_reader  # noqa: E402  (this folder's shared probe)
+
 VARIANTS = [(100.0, True), (30.0, True), (10.0, True), (3.0, True), (1.0, True), (100.0, False), (10.0, False)]
 shipped_fit = L.LexicalTool.fit.__func__
 data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
@@ -28,14 +31,7 @@ for c, balanced in VARIANTS:
     rows = []
     for seed in (0, 1, 2):
         reader = fit_preference_reader(train, val + dev, seed, 0.01, log=lambda *a: None)
-        row = {"above": reader.above if reader else None}
-        for name, examples in (("val", val), ("dev", dev), ("dev2", dev2)):
-            reads = reader.read([e.task for e in examples])
-            row[f"false_{name}"] = sum(r["preference"] is not None for r, e in zip(reads, examples)
-                                       if e.tool and not e.preference)
-        reads = reader.read([e.task for e in pval])
-        stated = [(r["preference"], e.preference) for r, e in zip(reads, pval) if e.preference]
-        row["stated_right"] = round(100 * sum(a == b for a, b in stated) / len(stated), 2)
+        row = score_reader(reader, {"val": val, "dev": dev, "dev2": dev2}, pval)
         rows.append(row)
     key = f"C={c:g}{' balanced' if balanced else ''}"
     right = [r["stated_right"] for r in rows]
