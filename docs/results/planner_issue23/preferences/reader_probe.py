@@ -2,6 +2,18 @@
 reader, on validation only: its threshold, the plain in-scope requests of each validation set it reads as stating a
 preference, and the share of the preference validation set's stated preferences it reads right."""
 
+from tomas.data import load_tool_data
+from tomas.data.planner import load_dev, load_planner_examples
+
+
+def load_sets() -> tuple:
+    """(train, val, planner_dev, planner_dev2, the preference validation set: runs/prefdata/val.jsonl, made as
+    run.sh makes it), read from the repository root."""
+    data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
+    train, val = (load_planner_examples(f"data/planner/{s}.jsonl", data) for s in ("train", "val"))
+    dev, dev2 = (load_dev(f"data/{d}/requests.jsonl", data, lambda *a: None) for d in ("planner_dev", "planner_dev2"))
+    return train, val, dev, dev2, load_planner_examples("runs/prefdata/val.jsonl", data)
+
 
 def score_reader(reader, sets: dict, stated_set: list) -> dict:
     """``sets``: name -> validation examples (``false_<name>`` counts their plain in-scope ones read as stating one);

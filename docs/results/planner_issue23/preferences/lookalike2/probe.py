@@ -11,12 +11,10 @@ from pathlib import Path
 import yaml
 
 import tomas.data.planner.preferences as prefs
-from tomas.data import load_tool_data
-from tomas.data.planner import load_dev, load_planner_examples
 from tomas.training.lexical import fit_preference_reader
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reader_probe import score_reader  # noqa: E402  (this folder's shared probe)
+from reader_probe import load_sets, score_reader  # noqa: E402  (this folder's shared probe)
 
 if "--with_added" in sys.argv:  # split on keys of their own, so the shipped look-alikes keep their split
     added = yaml.safe_load(open(Path(__file__).parent / "lookalike_added.yaml"))
@@ -30,11 +28,7 @@ if "--with_added" in sys.argv:  # split on keys of their own, so the shipped loo
                 tails + prefs.split_share(tuple(added["tails"]), "preference/lookalike_added_tail", split))
 
     prefs.wordings = wordings
-data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
-train, val = (load_planner_examples(f"data/planner/{s}.jsonl", data) for s in ("train", "val"))
-dev = load_dev("data/planner_dev/requests.jsonl", data, lambda *a: None)
-dev2 = load_dev("data/planner_dev2/requests.jsonl", data, lambda *a: None)
-pval = load_planner_examples("runs/prefdata/val.jsonl", data)
+train, val, dev, dev2, pval = load_sets()
 out = {}
 for seed in (0, 1, 2):
     reader = fit_preference_reader(train, val + dev, seed, 0.01, log=lambda *a: None)

@@ -4,17 +4,17 @@ planner_dev2 read as stating it (f), and the share of the stated ones read right
 planner_dev (v) and in the preference validation set (p).
 python docs/results/planner_issue23/preferences/reg_c/per_preference.py (repository root; needs
 runs/prefdata/val.jsonl, made as preferences/run.sh makes it)."""
-from tomas.data import load_tool_data
-from tomas.data.planner import load_dev, load_planner_examples
+import sys
+from pathlib import Path
+
 from tomas.data.planner.preferences import PREFERENCE_NAMES, preference_views
 from tomas.models.lexical import PREFERENCE_GRID, LexicalPreference
 from tomas.training.lexical import fit_preference_reader
 
-data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
-train, val = (load_planner_examples(f"data/planner/{s}.jsonl", data) for s in ("train", "val"))
-dev = load_dev("data/planner_dev/requests.jsonl", data, lambda *a: None)
-dev2 = load_dev("data/planner_dev2/requests.jsonl", data, lambda *a: None)
-pval = load_planner_examples("runs/prefdata/val.jsonl", data)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reader_probe import load_sets  # noqa: E402  (this folder's shared probe)
+
+train, val, dev, dev2, pval = load_sets()
 plain_requests = [e.task for e in val + dev + dev2 if e.tool and not e.preference]
 for seed in (0, 1, 2):
     reader = fit_preference_reader(train, val + dev, seed, 0.01, log=lambda *a: None)

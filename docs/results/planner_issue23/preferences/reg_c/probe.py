@@ -10,20 +10,14 @@ import sys
 from pathlib import Path
 
 import tomas.models.lexical as L
-from tomas.data import load_tool_data
-from tomas.data.planner import load_dev, load_planner_examples
 from tomas.training.lexical import fit_preference_reader
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reader_probe import score_reader  # noqa: E402  (this folder's shared probe)
+from reader_probe import load_sets, score_reader  # noqa: E402  (this folder's shared probe)
 
 VARIANTS = [(100.0, True), (30.0, True), (10.0, True), (3.0, True), (1.0, True), (100.0, False), (10.0, False)]
 shipped_fit = L.LexicalTool.fit.__func__
-data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
-train, val = (load_planner_examples(f"data/planner/{s}.jsonl", data) for s in ("train", "val"))
-dev = load_dev("data/planner_dev/requests.jsonl", data, lambda *a: None)
-dev2 = load_dev("data/planner_dev2/requests.jsonl", data, lambda *a: None)
-pval = load_planner_examples("runs/prefdata/val.jsonl", data)
+train, val, dev, dev2, pval = load_sets()
 out = {}
 for c, balanced in VARIANTS:
     L.LexicalTool.fit = classmethod(lambda cls, tasks, labels, c_=c, b_=balanced, **kw: shipped_fit(
