@@ -166,7 +166,7 @@ def test_every_shipped_config_parses(repo_root, name):
         assert t.target_exact_match == 1.0 and t.anchor_max_steps > 0 and t.max_steps > 0
     elif name == "train_planner.yaml":  # the main job's planner: the sentence-encoder reader, every linear layer
         assert config.model.llm_model == "minilm" and config.model.lora.target_modules == ["all-linear"]
-        assert config.training.max_steps == 800 and config.model.lora.top_layers == 0
+        assert config.training.max_steps == 1200 and config.model.lora.top_layers == 0
     else:  # the SmolLM2 recipe: LoRA on the top 15 blocks, 200 steps
         assert config.model.llm_model == "smollm2" and config.training.max_steps == 200
         assert config.model.lora.top_layers == 15

@@ -146,7 +146,7 @@ class PlannerModelConfig(LLMChoice):
 class PlannerTrainingConfig(OptimConfig):
     batch_size: int = 16
     """Requests per optimizer step."""
-    max_steps: int = 800
+    max_steps: int = 1200
     """Optimizer steps (the data is cycled in seeded shuffled epochs)."""
     eval_every_steps: int = 200
     """Evaluate tool/config accuracy on the validation file every N steps (0 = only at the end)."""

@@ -1,6 +1,7 @@
-"""What would reaching issue 23's out-of-scope bar cost? Each planner's refusal score (the shipped one: nearest
-neighbours + the words' margin at its chosen weight) on every request of the validation sets and, read afterwards,
-the test sets; then out-of-scope recall and in-scope refusals under four threshold rules. Nothing is chosen from it.
+"""What would reaching issue 23's out-of-scope bar cost? Each planner's refusal score (``Choice.scope_score``, decoded
+as ``tomas evaluate-planner`` decodes: the nearest-neighbour memory plus the words' margin at the planner's weight) on
+every request of the validation sets and, read afterwards, the test sets; then out-of-scope recall and in-scope
+refusals under four threshold rules. Nothing is chosen from it.
 
 ``python docs/results/planner_issue23/scope_tradeoff/tradeoff.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` writes
 OUT.json (each seed's thresholds, rates and every request's score; mean ± std per rule) and OUT.png (out-of-scope
@@ -18,9 +19,14 @@ import json
 import math
 import statistics
 import sys
+from pathlib import Path
 
-from tomas import Planner
-from tomas.models import decoder as D
+from tomas.data import load_tool_data
+from tomas.data.planner import load_handwritten, load_planner_examples
+from tomas.eval.planner import example_hints, predict_examples, scope_metrics
+from tomas.eval.scope import scope_threshold, with_scope_threshold
+from tomas.inference import load_planner
+from tomas.io import save_json
 from tomas.plots import png_figure
 
 VALIDATION = {"val": "data/planner/val.jsonl", "dev": "data/planner_dev/requests.jsonl",
@@ -30,73 +36,68 @@ TESTS = {"test": "data/planner/test.jsonl", "hand": "data/planner_handwritten/re
 MAX_REFUSED = 0.01
 
 
-def scores_of(planner: Planner, path: str, recorded: list) -> dict:
-    """Every request's refusal score and whether it is out of scope; one request at a time, so the scores the
-    hook records stay in file order."""
-    rows = [json.loads(line) for line in open(path)]
-    recorded.clear()
-    for r in rows:
-        planner.plan_batch([{k: r[k] for k in ("task", "free_resources", "latency_budget_ms")}])
-    assert len(recorded) == len(rows), (path, len(recorded), len(rows))
-    return {"score": list(recorded), "out_of_scope": [r.get("tool") is None for r in rows]}
+def decoded(folder: str) -> dict:
+    """Per set, (examples, choices) as the evaluation reads and decodes them (size mode ``numbers``, batches of 32)."""
+    planner = load_planner(folder, "cpu")
+    data = load_tool_data(planner.cfg.data.tool_registry, planner.cfg.data.profiling_data)
+    out = {}
+    for name, path in (VALIDATION | TESTS).items():
+        examples = planner.read_examples(load_planner_examples(path, data) if name in ("val", "test")
+                                         else load_handwritten(path, data))
+        hints = example_hints(examples, data.tools, planner.table, "numbers")
+        out[name] = (examples, predict_examples(planner.model, planner.tokenizer, examples, planner.device, 32,
+                                                hints=hints))
+    return out
 
 
-def lowest_threshold(s: dict, floor: float | None) -> float:
-    """The lowest threshold (from ``floor``) above which at most ``MAX_REFUSED`` of the in-scope requests score."""
-    inside = sorted((x for x, o in zip(s["score"], s["out_of_scope"]) if not o), reverse=True)
-    t = inside[int(MAX_REFUSED * len(inside))]
-    return t if floor is None else max(floor, t)
-
-
-def oos_90(s: dict) -> float:
+def oos_90(examples: list, choices: list) -> float:
     """The highest threshold above which at least 90% of the out-of-scope requests score."""
-    out = sorted((x for x, o in zip(s["score"], s["out_of_scope"]) if o), reverse=True)
+    out = sorted((c.scope_score for e, c in zip(examples, choices) if e.tool is None), reverse=True)
     return out[math.ceil(0.9 * len(out)) - 1] - 1e-9  # just under the score of the last one that must be refused
 
 
-def rates(s: dict, threshold: float) -> dict:
-    refused = [x > threshold for x in s["score"]]
-    oos = [r for r, o in zip(refused, s["out_of_scope"]) if o]
-    inside = [r for r, o in zip(refused, s["out_of_scope"]) if not o]
-    return {"oos_recall": 100 * sum(oos) / len(oos) if oos else None,  # the first hand-written set has none
-            "in_scope_refused": 100 * sum(inside) / len(inside)}
+def rates(examples: list, choices: list, threshold: float) -> dict:
+    """Out-of-scope recall (None without out-of-scope requests) and in-scope refusals, in percent."""
+    m = scope_metrics(examples, with_scope_threshold(choices, threshold))
+    recall = m.get("out_of_scope_recall")
+    return {"oos_recall": None if recall is None else 100 * recall, "in_scope_refused": 100 * m["in_scope_refused"]}
 
 
 def seed_report(folder: str) -> dict:
-    recorded: list = []
-    original = D.HierarchicalDecoder.scope_scores
-
-    def hooked(self, *args, **kwargs):
-        out = original(self, *args, **kwargs)
-        recorded.extend(out[1])
-        return out
-
-    D.HierarchicalDecoder.scope_scores = hooked
-    try:
-        planner = Planner.from_pretrained(folder, device="cpu")
-        sets = {name: scores_of(planner, path, recorded) for name, path in (VALIDATION | TESTS).items()}
-    finally:
-        D.HierarchicalDecoder.scope_scores = original
-    shipped = json.loads(open(f"{folder}/planner.json").read())["out_of_scope_above"]
-    thresholds = {"shipped": shipped, "val_only": lowest_threshold(sets["val"], 0.0),
-                  "val_only_below_0": lowest_threshold(sets["val"], None), "val_oos_90": oos_90(sets["val"])}
-    return {"thresholds": thresholds, "scores": sets,
-            "rules": {rule: {name: rates(s, t) for name, s in sets.items()} for rule, t in thresholds.items()}}
+    sets = decoded(folder)
+    val = sets["val"]
+    thresholds = {"shipped": json.loads(Path(folder, "planner.json").read_text())["out_of_scope_above"],
+                  "val_only": scope_threshold(*val, MAX_REFUSED, boundary=0.0),
+                  "val_only_below_0": scope_threshold(*val, MAX_REFUSED, boundary=-math.inf),
+                  "val_oos_90": oos_90(*val)}
+    return {"thresholds": thresholds,
+            "scores": {name: {"score": [c.scope_score for c in choices],
+                              "out_of_scope": [e.tool is None for e in examples]}
+                       for name, (examples, choices) in sets.items()},
+            "rules": {rule: {name: rates(*sets[name], t) for name in sets} for rule, t in thresholds.items()}}
 
 
-def mean_std(values: list[float | None]) -> str | None:
+def mean_std(values: list[float | None], digits: int = 1) -> str | None:
     if None in values:
         return None
-    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+
+
+def curve_rate(scores: dict, key: str, threshold: float) -> float | None:
+    """``rates`` from saved scores alone (the plot's points)."""
+    picked = [s > threshold for s, o in zip(scores["score"], scores["out_of_scope"]) if o == (key == "oos_recall")]
+    return 100 * sum(picked) / len(picked) if picked else None
 
 
 def plot(seed: dict, path: str) -> None:
-    """Out-of-scope recall (val, test) and in-scope refusals (every set) against the threshold, one seed."""
+    """Out-of-scope recall (val, dev, dev2, test) and in-scope refusals (every set) against the threshold, one seed."""
     grid = [-0.3 + 0.005 * k for k in range(121)]
     with png_figure(path, (9, 4.5)) as (fig, ax):
-        for name, s in seed["scores"].items():
+        for name, scores in seed["scores"].items():
             for key, style in (("oos_recall", "-"), ("in_scope_refused", "--")):
-                ys = [rates(s, t)[key] for t in grid]
+                ys = [curve_rate(scores, key, t) for t in grid]
                 if ys[0] is not None:
                     ax.plot(grid, ys, style, label=f"{name} {key.replace('_', ' ')}")
         for rule, t in seed["thresholds"].items():
@@ -113,13 +114,13 @@ def main() -> None:
     seeds = {folder: seed_report(folder) for folder in folders}
     summary = {}
     for rule in next(iter(seeds.values()))["rules"]:
-        summary[rule] = {"threshold": mean_std([seeds[f]["thresholds"][rule] for f in folders])} | {
+        summary[rule] = {"threshold": mean_std([seeds[f]["thresholds"][rule] for f in folders], 3)} | {
             name: {k: mean_std([seeds[f]["rules"][rule][name][k] for f in folders])
                    for k in ("oos_recall", "in_scope_refused")} for name in VALIDATION | TESTS}
-    json.dump({"seeds": seeds, "summary": summary}, open(out, "w"))
+    save_json({"seeds": seeds, "summary": summary}, out)
     plot(seeds[folders[0]], out.removesuffix(".json") + ".png")
     for rule, row in summary.items():
-        print(rule, json.dumps(row))
+        print(rule, json.dumps(row, ensure_ascii=False))
 
 
 if __name__ == "__main__":
