@@ -10,7 +10,8 @@ recall and in-scope refusals against the threshold, the first seed).
 Rules: ``shipped`` (the planner's own threshold: the lowest from 0 at which neither val nor ``planner_dev`` refuses
 over 1% of its in-scope requests), ``val_only`` (the same rule on the generated validation split alone), ``val_only_
 below_0`` (that rule without the floor at 0) and ``val_oos_90`` (the highest threshold at which 90% of val's
-out-of-scope requests are refused: what the generated split would need).
+out-of-scope requests are refused: what the generated split would need). Every rule thresholds the same score: the
+words' weight in it stays the one each planner chose under the joint rule at training.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def decoded(folder: str) -> dict:
 
 def oos_90(examples: list, choices: list) -> float:
     """The highest threshold above which at least 90% of the out-of-scope requests score."""
-    out = sorted((c.scope_score for e, c in zip(examples, choices) if e.tool is None), reverse=True)
+    out = sorted((c.scope_score for e, c in zip(examples, choices) if e.tool is None and c.scope_score is not None),
+                 reverse=True)
     return out[math.ceil(0.9 * len(out)) - 1] - 1e-9  # just under the score of the last one that must be refused
 
 
