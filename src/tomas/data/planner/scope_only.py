@@ -3,7 +3,9 @@
 A writer's requests show what people's in-scope and out-of-scope requests look like; trained on every head,
 the third writer's moved the tool and size heads away from the validation sets (docs/planner.md, "A third
 writer's training text"). Here each of its templates gives one in-scope example that only the scope term
-learns from, and each of its out-of-scope requests one out-of-scope example, after the training split's own.
+learns from, and each of its out-of-scope requests one out-of-scope example, after the training split's own. A bank
+may also hold in-scope requests as written (``in_scope``: [request, tool], no slot: short requests that name their
+input only as "this"), each one scope-only example whose text states no size, after all the others.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from tomas.data.planner.text import render_task, split_phrasings
 from tomas.data.profiling import INPUT_SIZES
 
 SCOPE_PHRASING = "scope-"
-"""Phrasing ids "<tool>/scope-<nnn>" and "out_of_scope/scope-<nnn>": a scope-only bank's entries."""
+"""Phrasing ids "<tool>/scope-<nnn>", "<tool>/scope-w<nnn>" (as written) and "out_of_scope/scope-<nnn>": a scope-only
+bank's entries."""
 
 
 def _snapshot(index: ToolIndex, size: str, rng: random.Random) -> tuple[dict, float | None]:
@@ -70,17 +73,38 @@ def _out_of_scope(data: ToolData, requests: list[list[str]], seed: int) -> list[
     return examples
 
 
+def _in_scope_as_written(data: ToolData, requests: list[list[str]], seed: int) -> list[PlannerExample]:
+    """One example per in-scope request of a registered tool, as written: its text states no size, so the size its
+    label is drawn for is random (``size_in_text`` False); numbered per tool after the tool's templates."""
+    examples = []
+    for tool in data.tools:
+        own = [request for request, name in requests if name == tool.name]
+        index, rng = ToolIndex(data, tool.name), random.Random(f"{seed}/train/{tool.name}/scope-only-as-written")
+        sizes = [s for s in INPUT_SIZES if s in index.by_size]
+        for j, request in enumerate(own):
+            size = rng.choice(sizes)
+            free, budget = _snapshot(index, size, rng)
+            examples.append(PlannerExample(
+                id=f"train/{tool.name}/{SCOPE_PHRASING}as-written-{j:04d}", task=request, tool=tool.name,
+                input_size=size, free_resources=free, latency_budget_ms=budget,
+                config_id=index.choose(size, free, budget), phrasing=f"{tool.name}/{SCOPE_PHRASING}w{j:03d}",
+                size_in_text=False, scope_only=True))
+    return examples
+
+
 def scope_only_examples(data: ToolData, files: tuple[str, ...], seed: int = 0) -> list[PlannerExample]:
     """The training examples of the scope-only banks ``files`` (``banks/``, the format of ``training_only.yaml``;
-    their cues are not used): each template of a registered tool once, and of the out-of-scope requests the share
-    that the registered tools hold of the templates (all of them for the registry they were written for, none for
-    a registry without any of their tools: out-of-scope requests alone would teach the head that nothing is in
-    scope)."""
+    their cues are not used): each template and in-scope request of a registered tool once, and of the out-of-scope
+    requests the share that the registered tools hold of the in-scope entries (all of them for the registry they
+    were written for, none for a registry without any of their tools: out-of-scope requests alone would teach the
+    head that nothing is in scope)."""
     if not files:
         return []
     bank = training_only_bank(files)
-    templates = bank["templates"]
-    every = sum(map(len, templates.values()))
-    registered = sum(len(templates.get(t.name, ())) for t in data.tools)
+    templates, as_written = bank["templates"], bank["in_scope"]
+    names = {t.name for t in data.tools}
+    every = sum(map(len, templates.values())) + len(as_written)
+    registered = sum(len(templates.get(n, ())) for n in names) + sum(tool in names for _, tool in as_written)
     requests = bank["out_of_scope"][:round(len(bank["out_of_scope"]) * registered / max(every, 1))]
-    return _in_scope(data, templates, seed) + _out_of_scope(data, requests, seed)
+    return (_in_scope(data, templates, seed) + _out_of_scope(data, requests, seed)
+            + _in_scope_as_written(data, as_written, seed))

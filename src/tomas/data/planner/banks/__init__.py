@@ -22,13 +22,15 @@ def load_bank(name: str) -> dict:
 
 
 def training_only_bank(files: tuple[str, ...] = TRAINING_ONLY_FILES) -> dict:
-    """The training-only banks merged: per tool its templates, per units and size its cues, and the out-of-scope
-    requests, each list in file order (a writer added later numbers after the earlier ones)."""
-    merged: dict = {"templates": {}, "image_cues": {}, "text_cues": {}, "out_of_scope": []}
+    """The training-only banks merged: per tool its templates, per units and size its cues, the out-of-scope
+    requests and the in-scope ones as written (``in_scope``: [request, tool], a scope-only bank's), each list in file
+    order (a writer added later numbers after the earlier ones)."""
+    merged: dict = {"templates": {}, "image_cues": {}, "text_cues": {}, "out_of_scope": [], "in_scope": []}
     for name in files:
         bank = load_bank(name)
         for key in ("templates", "image_cues", "text_cues"):
             for group, entries in bank.get(key, {}).items():
                 merged[key].setdefault(group, []).extend(entries)
-        merged["out_of_scope"].extend(bank.get("out_of_scope", []))
+        for key in ("out_of_scope", "in_scope"):
+            merged[key].extend(bank.get(key, []))
     return merged

@@ -1,0 +1,75 @@
+"""The fifth writer's raw file -> training_only_w5.yaml (this folder), dropped by script where an entry would blur
+what a split holds out. From the repository root: `python docs/results/planner_issue23/short_requests/filter.py
+docs/results/planner_issue23/short_requests/writer_raw.yaml` (the writer's file as written; what it printed:
+filter_log.txt). Drops an in-scope request for an unregistered tool, one in which the size reader finds a size or
+that holds one of its tool's size cues (any split's), an out-of-scope request whose `needs` is a registered tool;
+and either kind when it names a validation or test language or question (a held-out slot value), is equal (case
+and punctuation aside) to a bank request or planner task, or is within 0.8 similarity (difflib) of a validation,
+test or hand-written request."""
+import difflib
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+from tomas.data import load_tool_data
+from tomas.data.planner.banks import load_bank
+from tomas.data.planner.text import size_cues, split_phrasings
+from tomas.data.size_reader import read_quantities
+
+HERE = Path(__file__).parent
+norm = lambda s: " ".join(re.findall(r"[a-z0-9']+", s.lower()))  # noqa: E731
+
+data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
+tools = {t.name: t for t in data.tools}
+held = {v.lower() for tool in data.tools for split in ("val", "test")
+        for _, values in split_phrasings(tool, split).extras for v in values}
+cues = {name: {c.lower() for split in ("all", "train") for cs in (size_cues(t) if split == "all" else
+                                                                 split_phrasings(t, "train").cues).values()
+               for c in cs} for name, t in tools.items()}
+banks = [r for r, _ in load_bank("out_of_scope.yaml")["requests"]]
+banks += [r for name in ("training_only.yaml", "training_only_w3.yaml") for r, _ in load_bank(name)["out_of_scope"]]
+tasks = lambda p: [json.loads(line)["task"] for line in Path(p).read_text().splitlines() if line.strip()]  # noqa: E731
+evaluated = [t for p in ("data/planner/val.jsonl", "data/planner/test.jsonl", *map(str, Path("data").glob(
+    "planner_*/requests.jsonl"))) for t in tasks(p)]
+seen = {norm(t) for t in banks + evaluated + tasks("data/planner/train.jsonl")}
+
+
+def why_dropped(request: str, tool: str | None, needs: str | None) -> str | None:
+    low = request.lower()
+    if tool is not None and tool not in tools:
+        return "an unregistered tool"
+    if tool is not None and read_quantities(request):
+        return "the size reader reads a size"
+    if tool is not None and any(re.search(rf"\b{re.escape(c)}\b", low) for c in cues[tool]):
+        return "holds a size cue"
+    if needs in tools:
+        return "needs a registered tool"
+    if any(re.search(rf"\b{re.escape(v)}\b", low) for v in held):
+        return "names a held-out value"
+    if norm(request) in seen:
+        return "already a request or task"
+    return next((f"near an evaluated request: {e!r}" for e in evaluated
+                 if difflib.SequenceMatcher(None, low, e.lower()).quick_ratio() >= 0.8
+                 and difflib.SequenceMatcher(None, low, e.lower()).ratio() >= 0.8), None)
+
+
+raw = yaml.safe_load(Path(sys.argv[1]).read_text())
+entries = [(r, tool, None) for tool, rs in raw["templates"].items() for r in rs]
+entries += [(r, None, needs) for r, needs in raw["out_of_scope"]]
+kept = {"in_scope": [], "out_of_scope": []}
+dropped = []
+for request, tool, needs in entries:
+    why = why_dropped(request, tool, needs)
+    if why:
+        dropped.append((request, why))
+        continue
+    kept["in_scope" if tool else "out_of_scope"].append([request, tool or needs])
+    seen.add(norm(request))  # a later copy of a kept request is dropped too
+header = (HERE / "header.txt").read_text() if (HERE / "header.txt").is_file() else ""
+(HERE / "training_only_w5.yaml").write_text(header + yaml.safe_dump(
+    {"templates": {}, **kept}, allow_unicode=True, width=200, sort_keys=False))
+print(f"{len(entries)} written, {len(kept['in_scope'])} in scope and {len(kept['out_of_scope'])} out of scope kept, "
+      f"{len(dropped)} dropped", *(f"- {r!r}: {w}" for r, w in dropped), sep="\n")
