@@ -179,7 +179,8 @@ def test_preferences_are_stated_in_words_and_change_labels(default_data, default
     default_splits = preference_splits
     for split in SPLITS:
         stated = [e for e in default_splits[split] if e.preference is not None]
-        assert 0.2 < len(stated) / len(default_splits[split]) < 0.4
+        drawn = [e for e in default_splits[split] if not e.scope_only]  # the scope-only banks' never state one
+        assert 0.2 < len(stated) / len(drawn) < 0.4
         assert {e.preference for e in stated} == set(PREFERENCES)
         for e in stated:  # a wording of that split's, attached in any style (case and punctuation may change)
             assert any(words_of(w) in words_of(e.task) for w in sum(wordings(e.preference, split), ()))
@@ -443,7 +444,8 @@ def test_no_text_training_may_draw_names_a_held_out_language_or_question(default
     texts += [requests[i] for i in planner_text.bank_splits(len(requests), "out_of_scope", 0)["train"]]
     texts += out_of_scope_requests((t.name for t in tools), training_only=True)
     scope_only = training_only_bank(SCOPE_ONLY_FILES)  # its templates and requests (its cues are not used)
-    texts += [t for own in scope_only["templates"].values() for t in own] + [r for r, _ in scope_only["out_of_scope"]]
+    texts += [t for own in scope_only["templates"].values() for t in own]
+    texts += [r for key in ("out_of_scope", "in_scope") for r, _ in scope_only[key]]
     assert held and len(texts) > 1000
     found = [(v, t) for t in texts for v in held if re.search(rf"\b{re.escape(v)}\b", t.lower())]
     assert not found, found[:5]
@@ -507,11 +509,13 @@ def test_a_malformed_out_of_scope_line_is_one_error(edit, default_data, default_
 @pytest.mark.parametrize("which", ["default", "other"])
 def test_some_training_tasks_name_the_input_without_its_size(which, default_data, other_data, default_splits,
                                                              other_splits):
-    """"Caption this photo": training only, its cue from ``unsized_cues``, no size said in it."""
+    """"Caption this photo": training only, its cue from ``unsized_cues``, no size said in it (the scope-only banks'
+    requests as written say none either: ``test_planner_scope_only``)."""
     data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
     tools = {t.name: t for t in data.tools}
-    unsized = [e for e in splits["train"] if not e.size_in_text]
-    inside = [e for e in splits["train"] if e.tool is not None]
+    drawn = [e for e in splits["train"] if not e.scope_only]
+    unsized = [e for e in drawn if not e.size_in_text]
+    inside = [e for e in drawn if e.tool is not None]
     assert 0.06 < len(unsized) / len(inside) < 0.18  # P_UNSIZED of the training tasks
     assert all(e.size_in_text for s in ("val", "test") for e in splits[s])
     for e in unsized:

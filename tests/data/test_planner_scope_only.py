@@ -3,13 +3,16 @@ training split's own examples, which stay as they are."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from tomas.data.planner import generate_planner, load_planner_examples, split_phrasings, write_planner
 from tomas.data.planner.banks import SCOPE_ONLY_FILES, training_only_bank
 from tomas.data.planner.scope_only import scope_only_examples
+from tomas.data.size_reader import read_quantities
 
-BANK = ("training_only_w3.yaml",)
+BANK = ("training_only_w3.yaml", "training_only_w5.yaml")
 
 
 def test_scope_only_banks_add_their_entries_after_the_unchanged_split(default_data, tmp_path):
@@ -21,8 +24,9 @@ def test_scope_only_banks_add_their_entries_after_the_unchanged_split(default_da
     bank = training_only_bank(BANK)
     inside = [e for e in extra if e.tool is not None]
     assert all(e.scope_only for e in inside) and not any(e.scope_only for e in plain["train"])
-    for tool in default_data.tools:  # each template once, for its own tool
-        assert len([e for e in inside if e.tool == tool.name]) == len(bank["templates"].get(tool.name, ()))
+    for tool in default_data.tools:  # each template and request as written once, for its own tool
+        own = len(bank["templates"].get(tool.name, ())) + sum(t == tool.name for _, t in bank["in_scope"])
+        assert len([e for e in inside if e.tool == tool.name]) == own
     assert len(extra) - len(inside) == len(bank["out_of_scope"])  # none needs a shipped tool
     assert len({e.task for e in extra}) > 0.95 * len(extra) and all("{" not in e.task for e in extra)
     # Written and read back through the file checks: the oracle's label, the phrasing, the ids unique.
@@ -50,5 +54,20 @@ def test_a_registry_gets_the_out_of_scope_share_its_tools_hold(default_data, oth
     bank = training_only_bank(BANK)
     one = default_data.subset([default_data.tool_names[0]])
     examples = scope_only_examples(one, BANK)
-    share = len(bank["templates"][one.tool_names[0]]) / sum(map(len, bank["templates"].values()))
+    own = len(bank["templates"][one.tool_names[0]]) + sum(t == one.tool_names[0] for _, t in bank["in_scope"])
+    share = own / (sum(map(len, bank["templates"].values())) + len(bank["in_scope"]))
     assert sum(e.tool is None for e in examples) == round(len(bank["out_of_scope"]) * share) > 0
+
+
+def test_the_shipped_requests_as_written_state_no_size_and_were_never_evaluated(default_data):
+    """The fifth writer's in-scope requests: for every default tool, none saying a size (so the size heads learn
+    nothing from them: ``size_in_text`` false), none a request of a validation, test or hand-written set."""
+    as_written = training_only_bank(BANK)["in_scope"]
+    assert {t for _, t in as_written} == set(default_data.tool_names)
+    assert [r for r, _ in as_written if read_quantities(r) or re.search(r"\d", r)] == []
+    files = ("data/planner/val.jsonl", "data/planner/test.jsonl", *Path("data").glob("planner_*/requests.jsonl"))
+    evaluated = {json.loads(line)["task"].lower() for path in files
+                 for line in Path(path).read_text().splitlines() if line.strip()}
+    assert len(files) >= 6 and not {r.lower() for r, _ in as_written} & evaluated
+    examples = [e for e in scope_only_examples(default_data, BANK) if "/scope-w" in e.phrasing]
+    assert len(examples) == len(as_written) and not any(e.states_size or e.size_in_text for e in examples)

@@ -1,11 +1,11 @@
-"""The fifth writer's raw file -> training_only_w5.yaml (this folder), dropped by script where an entry would blur
-what a split holds out. From the repository root: `python docs/results/planner_issue23/short_requests/filter.py
-docs/results/planner_issue23/short_requests/writer_raw.yaml` (the writer's file as written; what it printed:
-filter_log.txt). Drops an in-scope request for an unregistered tool, one in which the size reader finds a size or
-that holds one of its tool's size cues (any split's), an out-of-scope request whose `needs` is a registered tool;
-and either kind when it names a validation or test language or question (a held-out slot value), is equal (case
-and punctuation aside) to a bank request or planner task, or is within 0.8 similarity (difflib) of a validation,
-test or hand-written request."""
+"""The fifth writer's raw file -> the package's banks/training_only_w5.yaml (shipped since session 21), dropped by
+script where an entry would blur what a split holds out. From the repository root: `python
+docs/results/planner_issue23/short_requests/filter.py docs/results/planner_issue23/short_requests/writer_raw.yaml`
+(the writer's file as written; what it printed: filter_log.txt). Drops an in-scope request for an unregistered
+tool, one in which the size reader finds a size or that holds one of its tool's size cues (any split's), an
+out-of-scope request whose `needs` is a registered tool; and either kind when it names a validation or test
+language or question (a held-out slot value), is equal (case and punctuation aside) to a bank request or planner
+task, or is within 0.8 similarity (difflib) of a validation, test or hand-written request."""
 import difflib
 import json
 import re
@@ -69,7 +69,7 @@ for request, tool, needs in entries:
     kept["in_scope" if tool else "out_of_scope"].append([request, tool or needs])
     seen.add(norm(request))  # a later copy of a kept request is dropped too
 header = (HERE / "header.txt").read_text() if (HERE / "header.txt").is_file() else ""
-(HERE / "training_only_w5.yaml").write_text(header + yaml.safe_dump(
+Path("src/tomas/data/planner/banks/training_only_w5.yaml").write_text(header + yaml.safe_dump(
     {"templates": {}, **kept}, allow_unicode=True, width=200, sort_keys=False))
 print(f"{len(entries)} written, {len(kept['in_scope'])} in scope and {len(kept['out_of_scope'])} out of scope kept, "
       f"{len(dropped)} dropped", *(f"- {r!r}: {w}" for r, w in dropped), sep="\n")
