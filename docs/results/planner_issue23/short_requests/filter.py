@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from tomas.data import load_tool_data
+from tomas.data.planner import generate_planner
 from tomas.data.planner.banks import load_bank
 from tomas.data.planner.text import size_cues, split_phrasings
 from tomas.data.size_reader import read_quantities
@@ -34,7 +35,9 @@ banks += [r for name in ("training_only.yaml", "training_only_w3.yaml") for r, _
 tasks = lambda p: [json.loads(line)["task"] for line in Path(p).read_text().splitlines() if line.strip()]  # noqa: E731
 evaluated = [t for p in ("data/planner/val.jsonl", "data/planner/test.jsonl", *map(str, Path("data").glob(
     "planner_*/requests.jsonl"))) for t in tasks(p)]
-seen = {norm(t) for t in banks + evaluated + tasks("data/planner/train.jsonl")}
+# The training split as the writer's requests found it (before they joined it), so the script reruns after adoption.
+before = [e.task for e in generate_planner(data, scope_only_files=("training_only_w3.yaml",))["train"]]
+seen = {norm(t) for t in banks + evaluated + before}
 
 
 def why_dropped(request: str, tool: str | None, needs: str | None) -> str | None:
