@@ -179,7 +179,7 @@ def test_preferences_are_stated_in_words_and_change_labels(default_data, default
     default_splits = preference_splits
     for split in SPLITS:
         stated = [e for e in default_splits[split] if e.preference is not None]
-        drawn = [e for e in default_splits[split] if not e.scope_only]  # the scope-only banks' never state one
+        drawn = [e for e in default_splits[split] if not e.scope_only]  # the banks' in-scope lines state none
         assert 0.2 < len(stated) / len(drawn) < 0.4
         assert {e.preference for e in stated} == set(PREFERENCES)
         for e in stated:  # a wording of that split's, attached in any style (case and punctuation may change)

@@ -6,9 +6,10 @@ training chooses it (``choose_lexical_weights`` on val + ``planner_dev``), and v
 
 ``python docs/results/planner_issue22/size_lexical_c/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~2 min a
 folder). Per folder and C: the chosen weight; per set, plan accuracy over all its requests (out-of-scope ones right
-when refused) and ``words_size``: the share of in-scope requests planned with the right tool whose size came from
-the words (no number or named input decided it) and whose text states one (``states_size``) that got the right
-size.
+when refused; a hand-written request that states no size counts wrong, so these figures are lower than the reports'
+and compare only across C) and ``words_size``: the share of in-scope requests planned with the right tool whose size
+came from the words (no number or named input decided it) and whose text states one (``states_size``) that got the
+right size.
 """
 
 from __future__ import annotations

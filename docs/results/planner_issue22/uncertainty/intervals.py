@@ -1,6 +1,7 @@
-"""How far the evaluation sets themselves can tell a target met from missed: for each target still missed at the
-shipped preset, the 3-seed mean and the 95% Wilson score interval of a proportion measured on that many requests
-(the test set's own sampling error; averaging seeds on one set does not shrink it). Nothing is chosen from it.
+"""How far the evaluation sets themselves can tell a target met from missed: for the four figures under their bars
+at session 20's end (issue 22's test plan accuracy, issue 23's out-of-scope test recall, hand2 tool accuracy and its
+"relative" category), the 3-seed mean and the 95% Wilson score interval of a proportion measured on that many
+requests (the test set's own sampling error; averaging seeds on one set does not shrink it). Nothing is chosen from it.
 
 ``python docs/results/planner_issue22/uncertainty/intervals.py SUMMARY.json OUT.json`` (SUMMARY: a
 ``planner_seeds.py`` summary of the shipped preset, e.g. ``docs/results/planner_issue22/steps/steps1200_summary.json``).

@@ -21,7 +21,7 @@ from tomas.data.planner.text import size_cues, split_phrasings
 from tomas.data.size_reader import read_quantities
 
 HERE = Path(__file__).parent
-norm = lambda s: " ".join(re.findall(r"[a-z0-9']+", s.lower()))  # noqa: E731
+norm = lambda s: " ".join(re.findall(r"[a-z0-9']+", s.lower()))
 
 data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
 tools = {t.name: t for t in data.tools}
@@ -32,7 +32,7 @@ cues = {name: {c.lower() for split in ("all", "train") for cs in (size_cues(t) i
                for c in cs} for name, t in tools.items()}
 banks = [r for r, _ in load_bank("out_of_scope.yaml")["requests"]]
 banks += [r for name in ("training_only.yaml", "training_only_w3.yaml") for r, _ in load_bank(name)["out_of_scope"]]
-tasks = lambda p: [json.loads(line)["task"] for line in Path(p).read_text().splitlines() if line.strip()]  # noqa: E731
+tasks = lambda p: [json.loads(line)["task"] for line in Path(p).read_text().splitlines() if line.strip()]
 evaluated = [t for p in ("data/planner/val.jsonl", "data/planner/test.jsonl", *map(str, Path("data").glob(
     "planner_*/requests.jsonl"))) for t in tasks(p)]
 # The training split as the writer's requests found it (before they joined it), so the script reruns after adoption.

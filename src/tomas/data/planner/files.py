@@ -43,10 +43,11 @@ class PlannerExample:
     """False: the task names its input without its size ("this photo"); ``input_size`` is then the one its
     label was drawn for, which the text does not say (training learns no size from it)."""
     scope_only: bool = False
-    """True: training learns from it only that a registered tool serves it (the scope head; with
+    """True: the planner's terms learn from it only that a registered tool serves it (the scope head; with
     ``model.preferences`` also that it states none), not its tool, size or configuration: in-scope text from a
     writer whose wording should teach the scope head what people's requests look like without moving the other
-    heads. Evaluation scores it as any other example."""
+    heads (the models fitted on every training line, such as the words' tool model, still read it). Evaluation
+    scores it as any other example."""
 
     @property
     def states_size(self) -> bool:

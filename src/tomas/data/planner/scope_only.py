@@ -75,10 +75,13 @@ def _out_of_scope(data: ToolData, requests: list[list[str]], seed: int) -> list[
 
 def _in_scope_as_written(data: ToolData, requests: list[list[str]], seed: int) -> list[PlannerExample]:
     """One example per in-scope request of a registered tool, as written: its text states no size, so the size its
-    label is drawn for is random (``size_in_text`` False); numbered per tool after the tool's templates."""
+    label is drawn for is random (``size_in_text`` False). Numbered per tool from 0 under their own prefix (phrasing
+    "<tool>/scope-w<nnn>", id ".../scope-as-written-<nnnn>"), apart from the tool's templates."""
     examples = []
     for tool in data.tools:
         own = [request for request, name in requests if name == tool.name]
+        if not own:
+            continue
         index, rng = ToolIndex(data, tool.name), random.Random(f"{seed}/train/{tool.name}/scope-only-as-written")
         sizes = [s for s in INPUT_SIZES if s in index.by_size]
         for j, request in enumerate(own):
@@ -92,19 +95,24 @@ def _in_scope_as_written(data: ToolData, requests: list[list[str]], seed: int) -
     return examples
 
 
+def _registered_share(data: ToolData, bank: dict) -> list[list[str]]:
+    """The first of ``bank``'s out-of-scope requests, as many as the registered tools' share of its in-scope entries."""
+    names = {t.name for t in data.tools}
+    every = sum(map(len, bank["templates"].values())) + len(bank["in_scope"])
+    registered = sum(len(bank["templates"].get(n, ())) for n in names) + sum(t in names for _, t in bank["in_scope"])
+    return bank["out_of_scope"][:round(len(bank["out_of_scope"]) * registered / max(every, 1))]
+
+
 def scope_only_examples(data: ToolData, files: tuple[str, ...], seed: int = 0) -> list[PlannerExample]:
     """The training examples of the scope-only banks ``files`` (``banks/``, the format of ``training_only.yaml``;
     their cues are not used): each template and in-scope request of a registered tool once, and of the out-of-scope
-    requests the share that the registered tools hold of the in-scope entries (all of them for the registry they
-    were written for, none for a registry without any of their tools: out-of-scope requests alone would teach the
-    head that nothing is in scope)."""
+    requests of each bank the share that the registered tools hold of that bank's in-scope entries (all of them for
+    the registry it was written for, none for a registry without any of its tools: out-of-scope requests alone would
+    teach the head that nothing is in scope)."""
     if not files:
         return []
     bank = training_only_bank(files)
     templates, as_written = bank["templates"], bank["in_scope"]
-    names = {t.name for t in data.tools}
-    every = sum(map(len, templates.values())) + len(as_written)
-    registered = sum(len(templates.get(n, ())) for n in names) + sum(tool in names for _, tool in as_written)
-    requests = bank["out_of_scope"][:round(len(bank["out_of_scope"]) * registered / max(every, 1))]
+    requests = [r for name in files for r in _registered_share(data, training_only_bank((name,)))]
     return (_in_scope(data, templates, seed) + _out_of_scope(data, requests, seed)
             + _in_scope_as_written(data, as_written, seed))
