@@ -9,13 +9,5 @@ python experiments/planner_seeds.py --output_dir "$OUT" --seeds 0 1 2 --size_mod
   --data.assets_dir "$ASSETS" --model.preference_max_false 0.005
 python "$HERE/without.py" "$OUT" "${OUT}_off"
 python experiments/planner_seeds.py --output_dir "${OUT}_off" --seeds 0 1 2 --size_modes numbers given
-for d in "$OUT" "${OUT}_off"; do
-  bash docs/results/planner_issue23/dev2.sh "$d"
-  for s in 0 1 2; do
-    for split in val test; do
-      [ -f "$d/seed_$s/pref$split/planner_eval_report.json" ] || tomas evaluate-planner --planner_dir "$d/seed_$s" \
-        --size_mode numbers --test_file "runs/prefdata/$split.jsonl" --output_dir "$d/seed_$s/pref$split"
-    done
-  done
-done
+bash "$HERE/score_sets.sh" "$OUT" "${OUT}_off"
 python "$HERE/summarize.py" "$OUT" "${OUT}_off" "$HERE"

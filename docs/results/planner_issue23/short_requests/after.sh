@@ -11,14 +11,6 @@ cp "$OUT/w5s/summary.json" "$HERE/w5s_summary.json"
 [ -d "$OUT/w5s_off" ] || python "$P/without.py" "$OUT/w5s" "$OUT/w5s_off"
 python experiments/planner_seeds.py --output_dir "$OUT/w5s_off" --seeds 0 1 2 --size_modes numbers given
 [ -f runs/prefdata/test.jsonl ] || tomas data generate-planner --output_dir runs/prefdata --preference_share 0.3
-for d in "$OUT/w5s" "$OUT/w5s_off"; do
-  [ -f "$d/seed_2/dev2/planner_handwritten_report.json" ] || bash docs/results/planner_issue23/dev2.sh "$d"
-  for s in 0 1 2; do
-    for split in val test; do
-      [ -f "$d/seed_$s/pref$split/planner_eval_report.json" ] || tomas evaluate-planner --planner_dir "$d/seed_$s" \
-        --size_mode numbers --test_file "runs/prefdata/$split.jsonl" --output_dir "$d/seed_$s/pref$split"
-    done
-  done
-done
+bash "$P/score_sets.sh" "$OUT/w5s" "$OUT/w5s_off"
 python "$P/summarize.py" "$OUT/w5s" "$OUT/w5s_off" "$HERE/preferences"
 python experiments/planner_baselines.py --output_dir "$HERE/baselines"
