@@ -12,4 +12,5 @@ python experiments/planner_seeds.py --output_dir "$OUT/w5s" --seeds 0 1 2 --size
 bash docs/results/planner_issue23/dev2.sh "$OUT/w5s"
 python docs/results/planner_issue23/scope_only/decide.py "$BASE" "$OUT/w5s" "$HERE/rules.json" w5s > "$HERE/decision.json"
 cp "$OUT/w5s/summary.json" "$HERE/w5s_summary.json"
+python "$HERE/thresholds.py" "$BASE" "$OUT/w5s" > "$HERE/thresholds.json"
 python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/w5s" > "$HERE/tests_read_afterwards.json"
