@@ -34,7 +34,7 @@ def test_a_scope_only_bank_may_hold_in_scope_requests_as_written(default_data, t
                                                    ("what breed is this?", "image_classification"),
                                                    ("make this shorter pls", "text_summarization")]
     inside = examples[1:]
-    assert all(e.scope_only and not e.size_in_text and not e.states_size for e in inside)
+    assert not any(e.scope_only or e.size_in_text or e.states_size for e in inside)  # the tool is learned, no size
     assert [e.phrasing for e in inside] == ["image_classification/scope-w000", "text_summarization/scope-w000"]
     path = tmp_path / "train.jsonl"
     path.write_text("".join(e.to_json() + "\n" for e in examples))

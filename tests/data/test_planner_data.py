@@ -179,7 +179,7 @@ def test_preferences_are_stated_in_words_and_change_labels(default_data, default
     default_splits = preference_splits
     for split in SPLITS:
         stated = [e for e in default_splits[split] if e.preference is not None]
-        drawn = [e for e in default_splits[split] if not e.scope_only]  # the banks' in-scope lines state none
+        drawn = [e for e in default_splits[split] if f"/{SCOPE_PHRASING}" not in e.phrasing]  # the banks' state none
         assert 0.2 < len(stated) / len(drawn) < 0.4
         assert {e.preference for e in stated} == set(PREFERENCES)
         for e in stated:  # a wording of that split's, attached in any style (case and punctuation may change)
@@ -513,7 +513,7 @@ def test_some_training_tasks_name_the_input_without_its_size(which, default_data
     requests as written say none either: ``test_planner_scope_only``)."""
     data, splits = (default_data, default_splits) if which == "default" else (other_data, other_splits)
     tools = {t.name: t for t in data.tools}
-    drawn = [e for e in splits["train"] if not e.scope_only]
+    drawn = [e for e in splits["train"] if f"/{SCOPE_PHRASING}" not in e.phrasing]
     unsized = [e for e in drawn if not e.size_in_text]
     inside = [e for e in drawn if e.tool is not None]
     assert 0.06 < len(unsized) / len(inside) < 0.18  # P_UNSIZED of the training tasks

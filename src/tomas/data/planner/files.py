@@ -25,8 +25,8 @@ class PlannerExample:
     ``PHRASE_BANK`` or generic templates, "<tool>/extra-<nnn>" for ``TRAINING_TEMPLATES`` (training only),
     "<tool>/registry-<n>" for ``REGISTRY_TEMPLATES``, "out_of_scope/<n>" for a request no tool serves
     (``out_of_scope.OUT_OF_SCOPE``, then ``TRAINING_OUT_OF_SCOPE`` numbered after it), "<tool>/scope-<nnn>",
-    "<tool>/scope-w<nnn>" (an in-scope request as written) and "out_of_scope/scope-<nnn>" for a scope-only bank's
-    (``scope_only``)."""
+    "<tool>/scope-w<nnn>" (an in-scope request as written, which is not scope-only) and "out_of_scope/scope-<nnn>"
+    for a scope-only bank's (``scope_only``)."""
 
     id: str
     task: str

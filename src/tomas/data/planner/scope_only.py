@@ -5,7 +5,9 @@ the third writer's moved the tool and size heads away from the validation sets (
 writer's training text"). Here each of its templates gives one in-scope example that only the scope term
 learns from, and each of its out-of-scope requests one out-of-scope example, after the training split's own. A bank
 may also hold in-scope requests as written (``in_scope``: [request, tool], no slot: short requests that name their
-input only as "this"), each one scope-only example whose text states no size, after all the others.
+input only as "this"), each one example after all the others whose text states no size: not scope-only, so the tool
+head learns from it too (the fifth writer's, session 21: adopted on validation over teaching the scope head alone),
+while the size term skips it (``size_in_text`` False).
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def _out_of_scope(data: ToolData, requests: list[list[str]], seed: int) -> list[
 
 def _in_scope_as_written(data: ToolData, requests: list[list[str]], seed: int) -> list[PlannerExample]:
     """One example per in-scope request of a registered tool, as written: its text states no size, so the size its
-    label is drawn for is random (``size_in_text`` False). Numbered per tool from 0 under their own prefix (phrasing
+    label is drawn for is random (``size_in_text`` False: no size is learned from it) and, unlike a template's, it is
+    not scope-only (every other term learns from it). Numbered per tool from 0 under their own prefix (phrasing
     "<tool>/scope-w<nnn>", id ".../scope-as-written-<nnnn>"), apart from the tool's templates."""
     examples = []
     for tool in data.tools:
@@ -91,7 +94,7 @@ def _in_scope_as_written(data: ToolData, requests: list[list[str]], seed: int) -
                 id=f"train/{tool.name}/{SCOPE_PHRASING}as-written-{j:04d}", task=request, tool=tool.name,
                 input_size=size, free_resources=free, latency_budget_ms=budget,
                 config_id=index.choose(size, free, budget), phrasing=f"{tool.name}/{SCOPE_PHRASING}w{j:03d}",
-                size_in_text=False, scope_only=True))
+                size_in_text=False))
     return examples
 
 

@@ -14,7 +14,8 @@ SCOPE_ONLY_FILES: tuple[str, ...] = ("training_only_w3.yaml", "training_only_w5.
 """The scope-only banks of the shipped data (``tomas.data.planner.scope_only``): only the scope head learns from
 their examples. The third writer's text taught every head in session 9 and lost plan accuracy on validation;
 taught to the scope head alone (session 10) it passed the rule fixed before scoring (docs/planner.md). The fifth
-writer's short requests (in scope as written, and out of scope) joined it by the same kind of rule in session 21."""
+writer's short requests (in scope as written, and out of scope) joined it by the same kind of rule in session 21; its
+in-scope requests teach every term but the size (a second rule, the same session)."""
 
 
 @cache
