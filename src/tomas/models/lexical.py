@@ -175,8 +175,10 @@ def choose_weight(tool_log_probs: torch.Tensor, prior: torch.Tensor, gold: Seque
 
 NO_PREFERENCE = "none"
 """The preference reader's class of pieces that state none."""
-PREFERENCE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
-"""The thresholds ``LexicalPreference.fit`` tries."""
+PREFERENCE_GRID = tuple(round(0.5 + 0.01 * k, 2) for k in range(50))
+"""The thresholds ``LexicalPreference.fit`` tries: 0.50, 0.51, ..., 0.99. A coarser grid (0.5, 0.6, ..., 0.99) spent
+less of the false-preference budget than the rule allows when the cap fell between two of its values, and a seed
+read fewer stated preferences (docs/planner.md, "The preference threshold from a finer grid")."""
 
 
 class LexicalPreference:
