@@ -18,8 +18,13 @@ import sys
 from tomas.data import load_tool_data
 from tomas.data.planner import load_handwritten, load_planner_examples
 from tomas.eval.planner import example_hints, predict_examples, scope_metrics
-from tomas.eval.scope import SCOPE_GRID, choose_scope, joint_scope_threshold, lexical_scope_margins
-from tomas.eval.scope import with_scope_threshold
+from tomas.eval.scope import (
+    SCOPE_GRID,
+    choose_scope,
+    joint_scope_threshold,
+    lexical_scope_margins,
+    with_scope_threshold,
+)
 from tomas.inference import load_planner
 from tomas.io import save_json
 
