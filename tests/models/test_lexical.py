@@ -163,6 +163,19 @@ def test_the_preference_threshold_is_the_smallest_that_keeps_plain_requests_plai
     assert f"{sum(stated) / len(stated):.1%} of {len(stated)} stated preferences read right" in reader.summary
 
 
+def test_the_preference_threshold_uses_the_whole_false_preference_budget_between_the_old_grid_values():
+    from tomas.models.lexical import PREFERENCE_GRID, smallest_threshold
+
+    # 635 plain requests, a 1% cap: at most 6 may read as stating one. 7 are >= 0.82 but only 6 >= 0.83, so the
+    # threshold is 0.83 (the eight-value grid before session 22 had to jump to 0.9).
+    plain = [0.10] * 628 + [0.82] + [0.83, 0.85, 0.88, 0.93, 0.97, 0.99]
+    assert smallest_threshold(plain, 0.01) == 0.83
+    assert smallest_threshold(plain, 0.0) is None  # 0.99 itself reads one plain request as stating one
+    assert smallest_threshold([0.1] * 99 + [0.57], 0.0) == 0.58  # ">=": a probability at the threshold counts
+    assert {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99} <= set(PREFERENCE_GRID)  # older planners' thresholds are on it
+    assert list(PREFERENCE_GRID) == sorted(PREFERENCE_GRID) and len(PREFERENCE_GRID) == 50
+
+
 def test_a_preference_is_read_from_whichever_piece_says_it(preference_reader, tmp_path):
     from tomas.artifacts.planner import PREFERENCE_LEXICAL_FILES
     from tomas.data.planner.preferences import attach, wordings

@@ -176,9 +176,17 @@ def choose_weight(tool_log_probs: torch.Tensor, prior: torch.Tensor, gold: Seque
 NO_PREFERENCE = "none"
 """The preference reader's class of pieces that state none."""
 PREFERENCE_GRID = tuple(round(0.5 + 0.01 * k, 2) for k in range(50))
-"""The thresholds ``LexicalPreference.fit`` tries: 0.50, 0.51, ..., 0.99. A coarser grid (0.5, 0.6, ..., 0.99) spent
-less of the false-preference budget than the rule allows when the cap fell between two of its values, and a seed
-read fewer stated preferences (docs/planner.md, "The preference threshold from a finer grid")."""
+"""The thresholds ``LexicalPreference.fit`` tries: 0.50, 0.51, ..., 0.99. The grid before session 22 (0.5, 0.6, 0.7,
+0.8, 0.9, 0.95, 0.98, 0.99; every value is still on this one) spent less of the false-preference budget than the rule
+allows when the cap fell between two of its values, and such a seed read fewer stated preferences (docs/planner.md,
+"The preference threshold from a finer grid")."""
+
+
+def smallest_threshold(plain: Sequence[float], max_false: float) -> float | None:
+    """The smallest ``PREFERENCE_GRID`` value at which at most ``max_false`` of the ``plain`` requests (the
+    probabilities of requests that state no preference) are read as stating one (``p >= threshold``); None when none
+    is."""
+    return next((above for above in PREFERENCE_GRID if sum(p >= above for p in plain) <= max_false * len(plain)), None)
 
 
 class LexicalPreference:
@@ -214,16 +222,15 @@ class LexicalPreference:
             return None
         names, probs = cls(lexical, 1.0).strongest([text for text, _, _ in val])
         plain = [p for p, (text, stated, written) in zip(probs, val) if stated is None and text == written]
-        for above in PREFERENCE_GRID:
-            false = sum(p >= above for p in plain)
-            if false <= max_false * len(plain):
-                reader = cls(lexical, above)
-                right = [n == s and p >= above for n, p, (_, s, _) in zip(names, probs, val) if s is not None]
-                reader.summary = (f"threshold {above:g}; on validation, {sum(right) / max(1, len(right)):.1%} of "
-                                  f"{len(right)} stated preferences read right, {false} of {len(plain)} requests "
-                                  "as written read as stating one")
-                return reader
-        return None
+        above = smallest_threshold(plain, max_false)
+        if above is None:
+            return None
+        reader = cls(lexical, above)
+        right = [n == s and p >= above for n, p, (_, s, _) in zip(names, probs, val) if s is not None]
+        reader.summary = (f"threshold {above:g}; on validation, {sum(right) / max(1, len(right)):.1%} of "
+                          f"{len(right)} stated preferences read right, {sum(p >= above for p in plain)} of "
+                          f"{len(plain)} requests as written read as stating one")
+        return reader
 
     def strongest(self, tasks: Sequence[str]) -> tuple[list[str], list[float]]:
         """Per request, the preference its most confident piece names, and that probability."""

@@ -5,7 +5,7 @@ delta x -log of the chosen tool's probability (``doubt``). Each weight pair and 
 chooses beta (``choose_scope``'s rule on val + ``planner_dev``, at most 1% of either's in-scope requests refused);
 ``planner_dev2`` is used for no choice. The added weight 0 is the shipped score (checked against ``choose_scope``).
 
-``python docs/results/planner_issue23/scope_signals/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~1 min each).
+``python docs/results/planner_issue23/scope_signals/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~30 s for three).
 """
 
 from __future__ import annotations
@@ -57,15 +57,16 @@ def decoded(folder: str) -> tuple[dict, list]:
 
 
 def scored(choices, margins, signal, beta: float, weight: float) -> list:
-    return [dataclasses.replace(c, scope_score=c.scope_score + beta * float(m) + weight * signal(c))
+    return [c if c.scope_score is None else
+            dataclasses.replace(c, scope_score=c.scope_score + beta * float(m) + weight * signal(c))
             for c, m in zip(choices, margins)]
 
 
-def choose(sets: dict, margins: list, signal) -> tuple[float, float, float]:
+def choose(sets: dict, margins: list, signal, grid: tuple[float, ...] = ADDED_GRID) -> tuple[float, float, float]:
     """(beta, added weight, threshold): the most out-of-scope requests of val + dev refused at the joint threshold;
     ties: the smaller added weight, then the smaller beta."""
     best = None
-    for weight in ADDED_GRID:
+    for weight in grid:
         for beta in SCOPE_GRID:
             mixed = [(sets[n][0], scored(sets[n][1], margins[i], signal, beta, weight)) for i, n in enumerate(SETS)]
             threshold = joint_scope_threshold(mixed[:2], MAX_REFUSED, 0.0)
@@ -78,7 +79,10 @@ def choose(sets: dict, margins: list, signal) -> tuple[float, float, float]:
 
 def folder_report(folder: str) -> dict:
     sets, margins = decoded(folder)
+    assert margins is not None, f"{folder}: no lexical model or nearest-neighbour memory"
     shipped = choose_scope([sets[n] for n in ("val", "dev")], margins[:2], MAX_REFUSED, 0.0)
+    beta, _, threshold = choose(sets, margins, SIGNALS["head"], grid=(0.0,))
+    assert beta == shipped[0] and abs(threshold - shipped[1]) < 1e-5, "weight 0 is not the shipped choice"
     out = {}
     for name, signal in SIGNALS.items():
         for only_shipped in (True, False):

@@ -1,7 +1,9 @@
 """Training data of the candidate (validation and test are the shipped files), from the repository root:
 ``python docs/results/planner_issue23/third_writer_all_heads/variant_data.py OUT_DIR``. The shipped training file with
 the third writer's in-scope template examples (phrasing ``<tool>/scope-<nnn>``) no longer scope-only and with
-``size_in_text`` false: every head but the size term learns from them; every other line as shipped."""
+``size_in_text`` false: every head but the size term learns from them; every other line as shipped. The flag also
+leaves them out of the words' size classifier (``model.size_lexical``, fitted on the requests whose text states a
+size), which the shipped file fits on them: their slot holds a training size cue."""
 import dataclasses
 import re
 import sys

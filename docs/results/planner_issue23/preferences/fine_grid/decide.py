@@ -1,6 +1,7 @@
 """rules.json's second condition added to the decision ``preferences/summarize.py FINE OFF DIR`` wrote (the shipped
-reader's rule): ``python decide.py DIR COARSE``, COARSE the same planners with the shipped reader, scored on the
-preference validation set (seed_{0,1,2}/prefval). Validation only."""
+reader's rule): ``python decide.py DIR COARSE``, COARSE the same planners with the eight-value grid's reader, scored
+on the preference validation set (seed_{0,1,2}/prefval). run.sh refits that reader; the recorded decision used the
+shipped planners' own readers, fitted in training by the same function. Validation only."""
 import json
 import statistics
 import sys
