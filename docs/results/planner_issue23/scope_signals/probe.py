@@ -5,19 +5,19 @@ delta x -log of the chosen tool's probability (``doubt``). Each weight pair and 
 chooses beta (``choose_scope``'s rule on val + ``planner_dev``, at most 1% of either's in-scope requests refused);
 ``planner_dev2`` is used for no choice. The added weight 0 is the shipped score (checked against ``choose_scope``).
 
-``python docs/results/planner_issue23/scope_signals/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~30 s for three).
+``python docs/results/planner_issue23/scope_signals/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~45 s for three).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import runpy
 import statistics
 import sys
+from pathlib import Path
 
-from tomas.data import load_tool_data
-from tomas.data.planner import load_handwritten, load_planner_examples
-from tomas.eval.planner import example_hints, predict_examples, scope_metrics
+from tomas.eval.planner import scope_metrics
 from tomas.eval.scope import (
     SCOPE_GRID,
     choose_scope,
@@ -25,11 +25,11 @@ from tomas.eval.scope import (
     lexical_scope_margins,
     with_scope_threshold,
 )
-from tomas.inference import load_planner
 from tomas.io import save_json
 
-SETS = {"val": "data/planner/val.jsonl", "dev": "data/planner_dev/requests.jsonl",
-        "dev2": "data/planner_dev2/requests.jsonl"}
+TOPK = runpy.run_path(str(Path(__file__).resolve().parents[1] / "scope_topk" / "probe.py"), run_name="scope_topk")
+"""The k-nearest probe's module: its ``decoded`` reads the same three validation sets the same way."""
+SETS = TOPK["SETS"]
 ADDED_GRID = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 MAX_REFUSED = 0.01  # training.planner.OUT_OF_SCOPE_REFUSED
 
@@ -44,15 +44,8 @@ SIGNALS = {"head": head_logit, "doubt": lambda c: -math.log(max(c.tool_prob, 1e-
 
 def decoded(folder: str) -> tuple[dict, list]:
     """Per set its requests and choices (the words' weight at 0), and the words' margins of each set."""
-    planner = load_planner(folder, "cpu")
-    data = load_tool_data(planner.cfg.data.tool_registry, planner.cfg.data.profiling_data)
-    planner.model.decoder.scope_lexical_weight = 0.0
-    sets = {}
-    for name, path in SETS.items():
-        examples = planner.read_examples(load_planner_examples(path, data) if name == "val"
-                                         else load_handwritten(path, data))
-        sets[name] = examples, predict_examples(planner.model, planner.tokenizer, examples, planner.device, 32,
-                                                hints=example_hints(examples, data.tools, planner.table, "numbers"))
+    planner, sets = TOPK["decoded"](folder)
+    sets = {name: (examples, choices) for name, (examples, choices, _) in sets.items()}
     return sets, lexical_scope_margins(planner.model.decoder, [e for e, _ in sets.values()])
 
 
