@@ -6,10 +6,4 @@
 set -euo pipefail
 OUT=${1:-runs/third_writer_all_heads}; BASE=${2:-runs/short_requests/w5t}; ASSETS=${3:-assets}
 HERE=docs/results/planner_issue23/third_writer_all_heads
-python "$HERE/variant_data.py" "$OUT/data_w3t"
-python experiments/planner_seeds.py --output_dir "$OUT/w3t" --seeds 0 1 2 --size_modes numbers -- \
-  --data.assets_dir "$ASSETS" --data.train_file "$OUT/data_w3t/train.jsonl"
-bash docs/results/planner_issue23/dev2.sh "$OUT/w3t"
-python docs/results/planner_issue23/third_writer/decide.py --rules "$HERE/rules.json" --max_refused 0.02 "$BASE" \
-  "$OUT/w3t" > "$HERE/decision.json"
-cp "$OUT/w3t/summary.json" "$HERE/w3t_summary.json"
+bash docs/results/planner_issue23/variant_run.sh "$HERE" w3t "$OUT" "$BASE" "$ASSETS"
