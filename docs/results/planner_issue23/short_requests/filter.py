@@ -1,15 +1,16 @@
-"""The fifth writer's raw file -> the package's banks/training_only_w5.yaml (shipped since session 21), dropped by
-script where an entry would blur what a split holds out. From the repository root: `python
+"""A writer's raw file -> a package bank (the fifth writer's: banks/training_only_w5.yaml, shipped since session 21),
+dropped by script where an entry would blur what a split holds out. From the repository root: `python
 docs/results/planner_issue23/short_requests/filter.py docs/results/planner_issue23/short_requests/writer_raw.yaml`
-(the writer's file as written; what it printed: filter_log.txt). Drops an in-scope request for an unregistered
+(the writer's file as written; what it printed: filter_log.txt); a later writer's with `--bank NAME --header FILE
+--before BANK...` (the scope-only banks of the training split it joins; the sixth writer's: sixth_writer/run.sh). Drops an in-scope request for an unregistered
 tool, one in which the size reader finds a size or that holds one of its tool's size cues (any split's), an
 out-of-scope request whose `needs` is a registered tool; and either kind when it names a validation or test
 language or question (a held-out slot value), is equal (case and punctuation aside) to a bank request or planner
 task, or is within 0.8 similarity (difflib) of a validation, test or hand-written request."""
+import argparse
 import difflib
 import json
 import re
-import sys
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,13 @@ from tomas.data.planner.text import size_cues, split_phrasings
 from tomas.data.size_reader import read_quantities
 
 HERE = Path(__file__).parent
+parser = argparse.ArgumentParser()
+parser.add_argument("raw", type=Path, help="the writer's file as written")
+parser.add_argument("--bank", default="training_only_w5.yaml", help="the package bank it writes")
+parser.add_argument("--header", type=Path, default=HERE / "header.txt", help="the bank's comment header")
+parser.add_argument("--before", nargs="+", default=["training_only_w3.yaml"],
+                    help="the scope-only banks of the training split the requests join")
+args = parser.parse_args()
 norm = lambda s: " ".join(re.findall(r"[a-z0-9']+", s.lower()))
 
 data = load_tool_data("data/tool_registry/tools.json", "data/profiling/profiling.csv")
@@ -31,12 +39,12 @@ cues = {name: {c.lower() for split in ("all", "train") for cs in (size_cues(t) i
                                                                  split_phrasings(t, "train").cues).values()
                for c in cs} for name, t in tools.items()}
 banks = [r for r, _ in load_bank("out_of_scope.yaml")["requests"]]
-banks += [r for name in ("training_only.yaml", "training_only_w3.yaml") for r, _ in load_bank(name)["out_of_scope"]]
+banks += [r for name in ("training_only.yaml", *args.before) for r, _ in load_bank(name)["out_of_scope"]]
 tasks = lambda p: [json.loads(line)["task"] for line in Path(p).read_text().splitlines() if line.strip()]
 evaluated = [t for p in ("data/planner/val.jsonl", "data/planner/test.jsonl", *map(str, Path("data").glob(
     "planner_*/requests.jsonl"))) for t in tasks(p)]
 # The training split as the writer's requests found it (before they joined it), so the script reruns after adoption.
-before = [e.task for e in generate_planner(data, scope_only_files=("training_only_w3.yaml",))["train"]]
+before = [e.task for e in generate_planner(data, scope_only_files=tuple(args.before))["train"]]
 seen = {norm(t) for t in banks + evaluated + before}
 
 
@@ -59,7 +67,7 @@ def why_dropped(request: str, tool: str | None, needs: str | None) -> str | None
                  and difflib.SequenceMatcher(None, low, e.lower()).ratio() >= 0.8), None)
 
 
-raw = yaml.safe_load(Path(sys.argv[1]).read_text())
+raw = yaml.safe_load(args.raw.read_text())
 entries = [(r, tool, None) for tool, rs in raw["templates"].items() for r in rs]
 entries += [(r, None, needs) for r, needs in raw["out_of_scope"]]
 kept = {"in_scope": [], "out_of_scope": []}
@@ -71,8 +79,8 @@ for request, tool, needs in entries:
         continue
     kept["in_scope" if tool else "out_of_scope"].append([request, tool or needs])
     seen.add(norm(request))  # a later copy of a kept request is dropped too
-header = (HERE / "header.txt").read_text() if (HERE / "header.txt").is_file() else ""
-Path("src/tomas/data/planner/banks/training_only_w5.yaml").write_text(header + yaml.safe_dump(
+header = args.header.read_text() if args.header.is_file() else ""
+Path("src/tomas/data/planner/banks", args.bank).write_text(header + yaml.safe_dump(
     {"templates": {}, **kept}, allow_unicode=True, width=200, sort_keys=False))
 print(f"{len(entries)} written, {len(kept['in_scope'])} in scope and {len(kept['out_of_scope'])} out of scope kept, "
       f"{len(dropped)} dropped", *(f"- {r!r}: {w}" for r, w in dropped), sep="\n")
