@@ -2,11 +2,12 @@
 dropped by script where an entry would blur what a split holds out. From the repository root: `python
 docs/results/planner_issue23/short_requests/filter.py docs/results/planner_issue23/short_requests/writer_raw.yaml`
 (the writer's file as written; what it printed: filter_log.txt); a later writer's with `--bank NAME --header FILE
---before BANK...` (the scope-only banks of the training split it joins; the sixth writer's: sixth_writer/run.sh). Drops an in-scope request for an unregistered
-tool, one in which the size reader finds a size or that holds one of its tool's size cues (any split's), an
-out-of-scope request whose `needs` is a registered tool; and either kind when it names a validation or test
-language or question (a held-out slot value), is equal (case and punctuation aside) to a bank request or planner
-task, or is within 0.8 similarity (difflib) of a validation, test or hand-written request."""
+--before BANK...` (the scope-only banks of the training split it joins; the sixth writer's: sixth_writer/run.sh).
+Drops an in-scope request for an unregistered tool, one in which the size reader finds a size or that holds one of
+its tool's size cues (any split's), an out-of-scope request whose `needs` is a registered tool; and either kind
+when it names a validation or test language or question (a held-out slot value), is equal (case and punctuation
+aside) to a bank request or planner task, or is within 0.8 similarity (difflib) of a validation, test or
+hand-written request."""
 import argparse
 import difflib
 import json

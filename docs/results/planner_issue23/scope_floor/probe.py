@@ -1,0 +1,71 @@
+"""Does the floor hold the refusal threshold up? An offline look on the validation sets only (no test set is read;
+``rules.json`` was written first): each planner's refusal score re-thresholded by the shipped joint rule
+(``choose_scope`` on val + ``planner_dev``: the words' weight and the lowest threshold refusing at most 1% of either's
+in-scope requests) with its floor at the score's own boundary (0, shipped: checked against the planner's own
+threshold) and without it; ``planner_dev2`` is used for no choice.
+
+``python docs/results/planner_issue23/scope_floor/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~45 s for three).
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import statistics
+import sys
+from pathlib import Path
+
+from tomas.eval.planner import scope_metrics
+from tomas.eval.scope import choose_scope, lexical_scope_margins, with_scope_prior, with_scope_threshold
+from tomas.io import save_json
+
+TOPK = runpy.run_path(str(Path(__file__).resolve().parents[1] / "scope_topk" / "probe.py"), run_name="scope_topk")
+"""The k-nearest probe's module: its ``decoded`` reads the same three validation sets the same way."""
+SETS = TOPK["SETS"]
+FLOORS = {"floor_0": 0.0, "no_floor": float("-inf")}
+MAX_REFUSED = 0.01  # training.planner.OUT_OF_SCOPE_REFUSED
+
+
+def folder_report(folder: str) -> dict:
+    planner, sets = TOPK["decoded"](folder)
+    sets = {name: (examples, choices) for name, (examples, choices, _) in sets.items()}
+    margins = lexical_scope_margins(planner.model.decoder, [e for e, _ in sets.values()])
+    shipped = json.loads((Path(folder) / "planner.json").read_text())
+    out = {}
+    for variant, floor in FLOORS.items():
+        weight, threshold, _, _ = choose_scope([sets["val"], sets["dev"]], margins[:2], MAX_REFUSED, floor)
+        if variant == "floor_0":  # the shipped rule gives the planner's own choice
+            assert abs(threshold - shipped["out_of_scope_above"]) < 1e-6, (threshold, shipped["out_of_scope_above"])
+            assert weight == shipped["scope_lexical_weight"]
+        row = {"weight": weight, "threshold": threshold}
+        for i, (name, (examples, choices)) in enumerate(sets.items()):
+            m = scope_metrics(examples, with_scope_threshold(with_scope_prior(choices, margins[i], weight), threshold))
+            row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
+                         "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
+        out[variant] = row
+        print(folder, variant, row, flush=True)
+    return out
+
+
+def decision(mean: dict) -> dict:
+    """rules.json's three conditions on the seed means."""
+    old, new = mean["floor_0"], mean["no_floor"]
+    checks = {"mean_of_three_higher": statistics.mean(new[n]["oos_recall"] for n in SETS)
+              > statistics.mean(old[n]["oos_recall"] for n in SETS),
+              "lower_on_none": all(new[n]["oos_recall"] >= old[n]["oos_recall"] for n in SETS),
+              "refused_at_most_1pct": all(new[n]["in_scope_refused"] <= 1.0 for n in SETS)}
+    return checks | {"adopted": all(checks.values())}
+
+
+def main(path: str, folders: list[str]) -> None:
+    seeds = {folder: folder_report(folder) for folder in folders}
+    mean = {v: {name: {key: round(statistics.mean(s[v][name][key] for s in seeds.values()), 2)
+                       for key in ("oos_recall", "in_scope_refused")} for name in SETS} for v in FLOORS}
+    report = {"what": __doc__.split("\n\n")[0], "rules": json.loads((Path(__file__).parent / "rules.json").read_text()),
+              "mean": mean, "decision": decision(mean), "seeds": seeds}
+    save_json(report, path)
+    print(json.dumps({"mean": mean, "decision": report["decision"]}, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
