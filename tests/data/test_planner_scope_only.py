@@ -11,7 +11,7 @@ from tomas.data.planner.banks import SCOPE_ONLY_FILES, training_only_bank
 from tomas.data.planner.scope_only import scope_only_examples
 from tomas.data.size_reader import read_quantities
 
-BANK = ("training_only_w3.yaml", "training_only_w5.yaml")
+BANK = ("training_only_w3.yaml", "training_only_w5.yaml", "training_only_w6.yaml")
 
 
 def test_scope_only_banks_add_their_entries_after_the_unchanged_split(default_data, tmp_path):

@@ -12,22 +12,23 @@ from tomas.models.decoder import Choice
 
 
 def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_refused: float,
-                    boundary: float = 0.5) -> float:
-    """The lowest scope score (``Choice.scope_score``), from the score's own ``boundary`` up (0.5 for the head's
-    probability), above which refusing leaves at most ``max_refused`` of the in-scope requests refused (chosen on
-    validation: refusing a request a tool serves costs more than planning one it does not)."""
+                    boundary: float = 0.5, floor: float | None = None) -> float:
+    """The lowest scope score (``Choice.scope_score``), from ``floor`` up (default: the score's own ``boundary``, 0.5
+    for the head's probability; ``Decoder.scope_floor``), above which refusing leaves at most ``max_refused`` of the
+    in-scope requests refused (chosen on validation: refusing a request a tool serves costs more than planning one it
+    does not). Without enough in-scope requests to tell, the ``boundary``."""
     inside = sorted((c.scope_score for e, c in zip(examples, choices)
                      if e.tool is not None and c.scope_score is not None), reverse=True)
     allowed = int(max_refused * len(inside))  # this many may stay above the threshold
-    return max(boundary, inside[allowed]) if len(inside) > allowed else boundary
+    return max(boundary if floor is None else floor, inside[allowed]) if len(inside) > allowed else boundary
 
 
 def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float,
-                          boundary: float = 0.5) -> float:
-    """The lowest threshold (from ``boundary``) at which no set of (examples, choices) refuses more than
-    ``max_refused`` of its in-scope requests: generated validation alone overstates how unlike a refusal real
-    requests look."""
-    return max((scope_threshold(examples, choices, max_refused, boundary) for examples, choices in sets
+                          boundary: float = 0.5, floor: float | None = None) -> float:
+    """The lowest threshold (from ``floor``, as ``scope_threshold``) at which no set of (examples, choices) refuses
+    more than ``max_refused`` of its in-scope requests: generated validation alone overstates how unlike a refusal
+    real requests look."""
+    return max((scope_threshold(examples, choices, max_refused, boundary, floor) for examples, choices in sets
                 if examples), default=boundary)
 
 
@@ -37,22 +38,24 @@ difference (about -0.5 to 0.5), the margin a log-probability difference (about -
 
 
 def choose_scope(sets: list[tuple[list[PlannerExample], list[Choice]]], margins: list[torch.Tensor] | None,
-                 max_refused: float, boundary: float) -> tuple[float, float, float, list[list[Choice]]]:
+                 max_refused: float, boundary: float,
+                 floor: float | None = None) -> tuple[float, float, float, list[list[Choice]]]:
     """(weight, threshold, the threshold at weight 0, each set's choices refused by the first two): the
     ``SCOPE_GRID`` weight of the lexical out-of-scope margin (``margins``: one [len(examples)] tensor per set; None:
-    weight 0) under which, at its own ``joint_scope_threshold``, the most out-of-scope requests of all sets are
-    refused (ties: the smaller weight). ``sets``' choices carry the memory's score alone (decoded at weight 0)."""
+    weight 0) under which, at its own ``joint_scope_threshold`` (from ``floor``), the most out-of-scope requests of
+    all sets are refused (ties: the smaller weight). ``sets``' choices carry the memory's score alone (decoded at
+    weight 0)."""
     best = None
     for weight in SCOPE_GRID if margins is not None else (0.0,):
         mixed = [(examples, with_scope_prior(choices, margins[k] if margins else None, weight))
                  for k, (examples, choices) in enumerate(sets)]
-        threshold = joint_scope_threshold(mixed, max_refused, boundary)
+        threshold = joint_scope_threshold(mixed, max_refused, boundary, floor)
         refused = [with_scope_threshold(choices, threshold) for _, choices in mixed]
         caught = sum(c.out_of_scope for (examples, _), choices in zip(mixed, refused)
                      for e, c in zip(examples, choices) if e.tool is None)
         if best is None or caught > best[0]:
             best = (caught, weight, threshold, refused)
-    return best[1], best[2], joint_scope_threshold(sets, max_refused, boundary), best[3]
+    return best[1], best[2], joint_scope_threshold(sets, max_refused, boundary, floor), best[3]
 
 
 def lexical_scope_margins(decoder, sets: list[list[PlannerExample]]) -> list[torch.Tensor] | None:

@@ -212,6 +212,12 @@ class HierarchicalDecoder(nn.Module):
         """The scope score's own decision boundary: 0.5 for the head's probability, 0 for nearest neighbours."""
         return BOUNDARY if self.scope_memory is not None else 0.5
 
+    @property
+    def scope_floor(self) -> float:
+        """The lowest refusal threshold validation may choose: none for nearest neighbours (validation's in-scope
+        requests alone bound it; chosen on validation in session 23), the boundary for the head's probability."""
+        return -math.inf if self.scope_memory is not None else self.scope_boundary
+
     def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits, scope_prior: torch.Tensor | None = None,
                      tool_ids: torch.Tensor | None = None) -> tuple[list, list, list, list]:
         """Per request (the head's probability, the score refusals are decided by, the words' part of it, the

@@ -14,8 +14,9 @@ from torch import nn
 from torch.nn import functional as F
 
 BOUNDARY = 0.0
-"""The score's own decision boundary (equally near both kinds); a trained planner's threshold is chosen on
-validation, never below it (``eval.scope.scope_threshold``)."""
+"""The score's own decision boundary (equally near both kinds): the threshold of a planner that chose none. A trained
+planner's is chosen on validation with no floor, below it too where validation's in-scope requests allow it
+(``Decoder.scope_floor``; session 23: docs/planner.md, "The refusal threshold without its floor")."""
 
 
 class NearestScope(nn.Module):

@@ -274,7 +274,8 @@ class PlannerTrainer:
         choices, dev_choices = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
         margins = lexical_scope_margins(decoder, [val, dev]) if self.cfg.model.scope_lexical else None
         weight, scope, alone, (choices, dev_choices) = choose_scope([(val, choices), (dev, dev_choices)], margins,
-                                                                    OUT_OF_SCOPE_REFUSED, decoder.scope_boundary)
+                                                                    OUT_OF_SCOPE_REFUSED, decoder.scope_boundary,
+                                                                    decoder.scope_floor)
         decoder.scope_lexical_weight, decoder.alone_above = weight, alone
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",

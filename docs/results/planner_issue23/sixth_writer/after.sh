@@ -1,19 +1,23 @@
 #!/bin/bash
-# Read after the decision (run.sh), once adopted: the planners with the input's facts given, with and without the
-# preference reader (the reader's own adoption rule, preferences/rules.json, applied again), the two baselines
-# trained on the adopted training file (the shipped data/planner/train.jsonl since this change) and the test sets
-# against the planners before (BASE). From the repository root, ~25 min: bash after.sh [OUT] [BASE]
+# After both decisions (run.sh: the sixth writer's requests; scope_floor/probe.py: no floor under the refusal
+# threshold), the shipped preset as shipped, from scratch: seeds 0-2 on the shipped data/planner/train.jsonl (= the
+# candidate's file) into OUT/shipped, with the input's facts given too and on planner_dev2; with and without the
+# preference reader (its own rule, preferences/rules.json, applied again); the two baselines trained on the same
+# file; the test sets against the planners before (BASE). From the repository root, ~50 min: bash after.sh [OUT] [BASE]
 set -euo pipefail
 OUT=${1:-runs/sixth_writer}; BASE=${2:-runs/pref_fine}
 HERE=docs/results/planner_issue23/sixth_writer; P=docs/results/planner_issue23/preferences
-cmp "$OUT/data_w6/train.jsonl" data/planner/train.jsonl  # the baselines read the shipped file: it must be this one
-python experiments/planner_seeds.py --output_dir "$OUT/w6" --seeds 0 1 2 --size_modes numbers given -- \
-  --data.assets_dir assets --data.train_file "$OUT/data_w6/train.jsonl"
-cp "$OUT/w6/summary.json" "$HERE/w6_summary.json"
-[ -d "$OUT/w6_off" ] || python "$P/without.py" "$OUT/w6" "$OUT/w6_off"
-python experiments/planner_seeds.py --output_dir "$OUT/w6_off" --seeds 0 1 2 --size_modes numbers given
+cmp "$OUT/data_w6/train.jsonl" data/planner/train.jsonl  # what was decided on is what ships
+python experiments/planner_seeds.py --output_dir "$OUT/shipped" --seeds 0 1 2 --size_modes numbers given -- \
+  --data.assets_dir assets
+cp "$OUT/shipped/summary.json" "$HERE/shipped_summary.json"
+[ -d "$OUT/shipped_off" ] || python "$P/without.py" "$OUT/shipped" "$OUT/shipped_off"
+python experiments/planner_seeds.py --output_dir "$OUT/shipped_off" --seeds 0 1 2 --size_modes numbers given
 [ -f runs/prefdata/test.jsonl ] || tomas data generate-planner --output_dir runs/prefdata --preference_share 0.3
-bash "$P/score_sets.sh" "$OUT/w6" "$OUT/w6_off"
-python "$P/summarize.py" "$OUT/w6" "$OUT/w6_off" "$HERE/preferences"
+bash "$P/score_sets.sh" "$OUT/shipped" "$OUT/shipped_off"
+python "$P/summarize.py" "$OUT/shipped" "$OUT/shipped_off" "$HERE/preferences"
+python docs/results/planner_issue23/short_requests/thresholds.py "$BASE" "$OUT/w6" "$OUT/shipped" \
+  > "$HERE/thresholds.json"
+python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/w6" "$OUT/shipped" \
+  > "$HERE/tests_read_afterwards.json"
 python experiments/planner_baselines.py --output_dir "$HERE/baselines"
-python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/w6" > "$HERE/tests_read_afterwards.json"

@@ -10,12 +10,13 @@ from tomas.io import read_yaml
 TRAINING_ONLY_FILES: tuple[str, ...] = ("training_only.yaml",)
 """The training-only banks of the shipped data, one per writer, in the order their entries are numbered
 ("<tool>/extra-<nnn>"): every head learns from their examples."""
-SCOPE_ONLY_FILES: tuple[str, ...] = ("training_only_w3.yaml", "training_only_w5.yaml")
+SCOPE_ONLY_FILES: tuple[str, ...] = ("training_only_w3.yaml", "training_only_w5.yaml", "training_only_w6.yaml")
 """The scope-only banks of the shipped data (``tomas.data.planner.scope_only``): only the scope head learns from
 their examples. The third writer's text taught every head in session 9 and lost plan accuracy on validation;
 taught to the scope head alone (session 10) it passed the rule fixed before scoring (docs/planner.md). The fifth
 writer's short requests (in scope as written, and out of scope) joined it by the same kind of rule in session 21; its
-in-scope requests teach every term but the size (a second rule, the same session)."""
+in-scope requests teach every term but the size (a second rule, the same session). A sixth writer's requests, in the
+same format, joined by a rule on out-of-scope recall in session 23."""
 
 
 @cache
