@@ -74,7 +74,7 @@ def test_a_refusal_by_nearest_neighbours_says_by_how_much(planner, capsys):
     plan = planner.describe({"task": "Book me a flight", "free_resources": FREE}, choice).to_dict()
     assert plan["tool"] is None and plan["out_of_scope_margin"] == 0.31 and plan["out_of_scope_confidence"] == 0.02
     print_plan(planner.describe({"task": "Book me a flight", "free_resources": FREE}, choice))
-    assert "nearest out-of-scope training request is +0.31 nearer (cosine) than its" in capsys.readouterr().out
+    assert "nearest out-of-scope training request is 0.31 nearer (cosine) than its" in capsys.readouterr().out
     head = planner.describe({"task": "x", "free_resources": FREE}, _choice(0.7, out_prob=0.93)).to_dict()
     assert "out_of_scope_margin" not in head  # refused by the head: no margin
     # Refused reading the words too (model.scope_lexical): the memory's margin and the words' part apart.
@@ -82,7 +82,7 @@ def test_a_refusal_by_nearest_neighbours_says_by_how_much(planner, capsys):
     plan = planner.describe({"task": "Book me a flight", "free_resources": FREE}, words)
     assert plan.out_of_scope_margin == -0.05 and plan.out_of_scope_words == 0.36
     print_plan(plan)
-    assert "-0.05 nearer (cosine) than its nearest in-scope one, its words +0.36" in capsys.readouterr().out
+    assert "0.05 farther (cosine) than its nearest in-scope one, its words +0.36" in capsys.readouterr().out
 
 
 def test_a_threshold_of_zero_is_kept(other_table):
@@ -94,7 +94,7 @@ def test_a_threshold_of_zero_is_kept(other_table):
     _, table = other_table
     decoder = HierarchicalDecoder(4, table, out_of_scope=True)
     decoder.set_scope_memory(NearestScope(torch.eye(4), torch.tensor([True, True, False, False])))
-    for saved, expected in ((0.0, 0.0), (None, 0.0), (0.2, 0.2)):
+    for saved, expected in ((0.0, 0.0), (None, 0.0), (0.2, 0.2), (-0.1, -0.1)):
         set_scope_threshold(decoder, PlannerMeta(config={}, llm_model="tiny", tool_names=table.tool_names,
                                                  num_configs=table.num_configs, out_of_scope_above=saved))
         assert decoder.out_of_scope_above == expected

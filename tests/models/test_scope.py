@@ -103,22 +103,27 @@ def test_the_threshold_starts_at_the_scores_own_boundary():
 
 
 def test_without_a_floor_the_threshold_falls_as_far_as_the_in_scope_requests_allow(tables):
-    """A planner's floor (``Decoder.scope_floor``): none with a memory, so the threshold may fall below the boundary to
-    the in-scope requests' own scores; the head's probability keeps 0.5; no in-scope request to tell: the boundary."""
+    """A planner's floor (``HierarchicalDecoder.scope_floor``): none with a memory and a hand-written validation set,
+    so the threshold may fall below the boundary to the in-scope requests' own scores; the head's probability keeps
+    0.5; no in-scope request to tell: the boundary."""
     from tomas.data.planner.files import PlannerExample
     from tomas.models.decoder import Choice
 
     dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
-    assert dec.scope_floor == 0.5
+    assert dec.scope_floor() == 0.5
     dec.set_scope_memory(memory())
-    assert dec.scope_floor == float("-inf") and dec.scope_boundary == BOUNDARY
+    assert dec.scope_floor() == float("-inf") and dec.scope_boundary == BOUNDARY
+    assert dec.scope_floor(hand_written=False) == BOUNDARY  # the generated split alone lets it fall too far
     inside = [PlannerExample(f"t{i}", "a", "tool", "small", {}, None, 0, "p") for i in range(100)]
     choices = [Choice(0, 0, 1.0, 1.0, None, "small", scope_score=-0.5 + i / 1000) for i in range(100)]
     assert joint_scope_threshold([(inside, choices)], 0.01, BOUNDARY) == BOUNDARY
-    lowest = joint_scope_threshold([(inside, choices)], 0.01, BOUNDARY, dec.scope_floor)
+    lowest = joint_scope_threshold([(inside, choices)], 0.01, BOUNDARY, dec.scope_floor())
     assert lowest == choices[-2].scope_score < BOUNDARY  # 1 of 100 may be refused: the highest one
     outside = [PlannerExample("o", "b", None, None, {}, None, None, "p")]
-    assert joint_scope_threshold([(outside, choices[:1])], 0.01, BOUNDARY, dec.scope_floor) == BOUNDARY
+    assert joint_scope_threshold([(outside, choices[:1])], 0.01, BOUNDARY, dec.scope_floor()) == BOUNDARY
+    # A set without in-scope requests tells nothing: it neither floors the others' threshold nor lowers it.
+    both = [(outside, choices[:1]), (inside, choices)]
+    assert joint_scope_threshold(both, 0.01, BOUNDARY, dec.scope_floor()) == lowest
 
 
 def test_the_lexical_margin_joins_the_memorys_score_at_its_weight(tables):

@@ -14,9 +14,9 @@ from tomas.models.decoder import Choice
 def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_refused: float,
                     boundary: float = 0.5, floor: float | None = None) -> float:
     """The lowest scope score (``Choice.scope_score``), from ``floor`` up (default: the score's own ``boundary``, 0.5
-    for the head's probability; ``Decoder.scope_floor``), above which refusing leaves at most ``max_refused`` of the
-    in-scope requests refused (chosen on validation: refusing a request a tool serves costs more than planning one it
-    does not). Without enough in-scope requests to tell, the ``boundary``."""
+    for the head's probability; ``HierarchicalDecoder.scope_floor``), above which refusing leaves at most
+    ``max_refused`` of the in-scope requests refused (chosen on validation: refusing a request a tool serves costs
+    more than planning one it does not). Without enough in-scope requests to tell, the ``boundary``."""
     inside = sorted((c.scope_score for e, c in zip(examples, choices)
                      if e.tool is not None and c.scope_score is not None), reverse=True)
     allowed = int(max_refused * len(inside))  # this many may stay above the threshold
@@ -26,10 +26,10 @@ def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_r
 def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float,
                           boundary: float = 0.5, floor: float | None = None) -> float:
     """The lowest threshold (from ``floor``, as ``scope_threshold``) at which no set of (examples, choices) refuses
-    more than ``max_refused`` of its in-scope requests: generated validation alone overstates how unlike a refusal
-    real requests look."""
+    more than ``max_refused`` of its in-scope requests (a set without any tells nothing): generated validation alone
+    overstates how unlike a refusal real requests look."""
     return max((scope_threshold(examples, choices, max_refused, boundary, floor) for examples, choices in sets
-                if examples), default=boundary)
+                if any(e.tool is not None for e in examples)), default=boundary)
 
 
 SCOPE_GRID = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2)

@@ -16,7 +16,8 @@ from torch.nn import functional as F
 BOUNDARY = 0.0
 """The score's own decision boundary (equally near both kinds): the threshold of a planner that chose none. A trained
 planner's is chosen on validation with no floor, below it too where validation's in-scope requests allow it
-(``Decoder.scope_floor``; session 23: docs/planner.md, "The refusal threshold without its floor")."""
+(``HierarchicalDecoder.scope_floor``; docs/planner.md, "The sixth writer's requests and no floor under the refusal
+threshold")."""
 
 
 class NearestScope(nn.Module):

@@ -44,8 +44,10 @@ def print_plan(p: Plan) -> None:
         print(f"Read as: {p.task_read_as}")
     if p.tool is None:
         c = p.closest_tool
-        why = (f"its nearest out-of-scope training request is {p.out_of_scope_margin:+.2f} nearer (cosine) than its "
-               f"nearest in-scope one" if p.out_of_scope_margin is not None
+        margin = p.out_of_scope_margin
+        side = "nearer" if margin is not None and margin >= 0 else "farther"
+        why = (f"its nearest out-of-scope training request is {abs(margin):.2f} {side} (cosine) than its nearest "
+               f"in-scope one" if margin is not None
                else f"confidence {p.out_of_scope_confidence:.0%}")
         if p.out_of_scope_words is not None:
             why += f", its words {p.out_of_scope_words:+.2f}"

@@ -275,7 +275,7 @@ class PlannerTrainer:
         margins = lexical_scope_margins(decoder, [val, dev]) if self.cfg.model.scope_lexical else None
         weight, scope, alone, (choices, dev_choices) = choose_scope([(val, choices), (dev, dev_choices)], margins,
                                                                     OUT_OF_SCOPE_REFUSED, decoder.scope_boundary,
-                                                                    decoder.scope_floor)
+                                                                    decoder.scope_floor(hand_written=bool(dev)))
         decoder.scope_lexical_weight, decoder.alone_above = weight, alone
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",

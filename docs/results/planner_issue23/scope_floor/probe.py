@@ -1,8 +1,9 @@
 """Does the floor hold the refusal threshold up? An offline look on the validation sets only (no test set is read;
 ``rules.json`` was written first): each planner's refusal score re-thresholded by the shipped joint rule
 (``choose_scope`` on val + ``planner_dev``: the words' weight and the lowest threshold refusing at most 1% of either's
-in-scope requests) with its floor at the score's own boundary (0, shipped: checked against the planner's own
-threshold) and without it; ``planner_dev2`` is used for no choice.
+in-scope requests) with its floor at the score's own boundary (0: checked against the planner's own threshold, so
+the planners must have been trained with the floor, before session 23's change) and without it; ``planner_dev2`` is
+used for no choice.
 
 ``python docs/results/planner_issue23/scope_floor/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~45 s for three).
 """
@@ -30,10 +31,11 @@ def folder_report(folder: str) -> dict:
     planner, sets = TOPK["decoded"](folder)
     sets = {name: (examples, choices) for name, (examples, choices, _) in sets.items()}
     margins = lexical_scope_margins(planner.model.decoder, [e for e, _ in sets.values()])
+    assert margins is not None, f"{folder}: no words' model (model.scope_lexical) to weigh"
     shipped = json.loads((Path(folder) / "planner.json").read_text())
     out = {}
     for variant, floor in FLOORS.items():
-        weight, threshold, _, _ = choose_scope([sets["val"], sets["dev"]], margins[:2], MAX_REFUSED, floor)
+        weight, threshold, _, _ = choose_scope([sets["val"], sets["dev"]], margins[:2], MAX_REFUSED, 0.0, floor)
         if variant == "floor_0":  # the shipped rule gives the planner's own choice
             assert abs(threshold - shipped["out_of_scope_above"]) < 1e-6, (threshold, shipped["out_of_scope_above"])
             assert weight == shipped["scope_lexical_weight"]

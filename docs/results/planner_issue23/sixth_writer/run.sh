@@ -3,6 +3,8 @@
 # sixth writer's bank from its raw file (filter.py, the fifth writer's filter), then the candidate trained and
 # decided by rules.json against the shipped planners (BASE: seeds 0-2 scored on planner_dev2, e.g. runs/pref_fine).
 # The decision reads validation only; planner_seeds.py writes the test reports too (w6_summary.json), read after it.
+# Recorded with the code of commit af17a8e, before the refusal threshold lost its floor (scope_floor/): the candidate
+# and BASE were trained with the floor at 0; at a later commit the candidate trains without it.
 set -euo pipefail
 OUT=${1:-runs/sixth_writer}; BASE=${2:-runs/pref_fine}; ASSETS=${3:-assets}
 HERE=docs/results/planner_issue23/sixth_writer

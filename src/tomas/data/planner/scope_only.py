@@ -6,8 +6,8 @@ writer's training text"). Here each of its templates gives one in-scope example 
 learns from, and each of its out-of-scope requests one out-of-scope example, after the training split's own. A bank
 may also hold in-scope requests as written (``in_scope``: [request, tool], no slot: short requests that name their
 input only as "this"), each one example after all the others whose text states no size: not scope-only, so the tool
-head learns from it too (the fifth writer's, session 21: adopted on validation over teaching the scope head alone),
-while the size term skips it (``size_in_text`` False).
+head learns from it too (the fifth writer's, session 21: adopted on validation over teaching the scope head alone;
+the sixth writer's, session 23), while the size term skips it (``size_in_text`` False).
 """
 
 from __future__ import annotations
