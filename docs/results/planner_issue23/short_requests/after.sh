@@ -8,9 +8,5 @@ OUT=${1:-runs/short_requests}; HERE=docs/results/planner_issue23/short_requests;
 python experiments/planner_seeds.py --output_dir "$OUT/w5s" --seeds 0 1 2 --size_modes numbers given -- \
   --data.assets_dir assets --data.train_file "$OUT/data_w5s/train.jsonl"
 cp "$OUT/w5s/summary.json" "$HERE/w5s_summary.json"
-[ -d "$OUT/w5s_off" ] || python "$P/without.py" "$OUT/w5s" "$OUT/w5s_off"
-python experiments/planner_seeds.py --output_dir "$OUT/w5s_off" --seeds 0 1 2 --size_modes numbers given
-[ -f runs/prefdata/test.jsonl ] || tomas data generate-planner --output_dir runs/prefdata --preference_share 0.3
-bash "$P/score_sets.sh" "$OUT/w5s" "$OUT/w5s_off"
-python "$P/summarize.py" "$OUT/w5s" "$OUT/w5s_off" "$HERE/preferences"
+bash "$P/with_and_without.sh" "$OUT/w5s" "$HERE/preferences"
 python experiments/planner_baselines.py --output_dir "$HERE/baselines"

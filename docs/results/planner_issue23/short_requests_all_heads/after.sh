@@ -10,8 +10,4 @@ python experiments/planner_seeds.py --output_dir "$OUT/w5t" --seeds 0 1 2 --size
   --data.assets_dir assets --data.train_file "$OUT/data_w5t/train.jsonl"
 cp "$OUT/w5t/summary.json" "$HERE/w5t_summary.json"
 python docs/results/planner_issue23/short_requests/thresholds.py "$OUT/w5s" "$OUT/w5t" > "$HERE/thresholds.json"
-[ -d "$OUT/w5t_off" ] || python "$P/without.py" "$OUT/w5t" "$OUT/w5t_off"
-python experiments/planner_seeds.py --output_dir "$OUT/w5t_off" --seeds 0 1 2 --size_modes numbers given
-[ -f runs/prefdata/test.jsonl ] || tomas data generate-planner --output_dir runs/prefdata --preference_share 0.3
-bash "$P/score_sets.sh" "$OUT/w5t" "$OUT/w5t_off"
-python "$P/summarize.py" "$OUT/w5t" "$OUT/w5t_off" "$HERE/preferences"
+bash "$P/with_and_without.sh" "$OUT/w5t" "$HERE/preferences"

@@ -11,11 +11,7 @@ cmp "$OUT/data_w6/train.jsonl" data/planner/train.jsonl  # what was decided on i
 python experiments/planner_seeds.py --output_dir "$OUT/shipped" --seeds 0 1 2 --size_modes numbers given -- \
   --data.assets_dir assets
 cp "$OUT/shipped/summary.json" "$HERE/shipped_summary.json"
-[ -d "$OUT/shipped_off" ] || python "$P/without.py" "$OUT/shipped" "$OUT/shipped_off"
-python experiments/planner_seeds.py --output_dir "$OUT/shipped_off" --seeds 0 1 2 --size_modes numbers given
-[ -f runs/prefdata/test.jsonl ] || tomas data generate-planner --output_dir runs/prefdata --preference_share 0.3
-bash "$P/score_sets.sh" "$OUT/shipped" "$OUT/shipped_off"
-python "$P/summarize.py" "$OUT/shipped" "$OUT/shipped_off" "$HERE/preferences"
+bash "$P/with_and_without.sh" "$OUT/shipped" "$HERE/preferences"
 python docs/results/planner_issue23/short_requests/thresholds.py "$BASE" "$OUT/w6" "$OUT/shipped" \
   > "$HERE/thresholds.json"
 python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/w6" "$OUT/shipped" \
