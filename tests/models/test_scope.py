@@ -103,8 +103,8 @@ def test_the_threshold_starts_at_the_scores_own_boundary():
 
 
 def test_without_a_floor_the_threshold_falls_as_far_as_the_in_scope_requests_allow(tables):
-    """A planner's floor (``HierarchicalDecoder.scope_floor``): none with a memory and a hand-written validation set,
-    so the threshold may fall below the boundary to the in-scope requests' own scores; the head's probability keeps
+    """A planner's floor (``HierarchicalDecoder.scope_floor``): none with a memory where validation bounds it, so the
+    threshold may fall below the boundary to the in-scope requests' own scores; the head's probability keeps
     0.5; no in-scope request to tell: the boundary."""
     from tomas.data.planner.files import PlannerExample
     from tomas.models.decoder import Choice
@@ -113,7 +113,7 @@ def test_without_a_floor_the_threshold_falls_as_far_as_the_in_scope_requests_all
     assert dec.scope_floor() == 0.5
     dec.set_scope_memory(memory())
     assert dec.scope_floor() == float("-inf") and dec.scope_boundary == BOUNDARY
-    assert dec.scope_floor(hand_written=False) == BOUNDARY  # the generated split alone lets it fall too far
+    assert dec.scope_floor(bounded=False) == BOUNDARY  # e.g. the generated split alone: it would fall too far
     inside = [PlannerExample(f"t{i}", "a", "tool", "small", {}, None, 0, "p") for i in range(100)]
     choices = [Choice(0, 0, 1.0, 1.0, None, "small", scope_score=-0.5 + i / 1000) for i in range(100)]
     assert joint_scope_threshold([(inside, choices)], 0.01, BOUNDARY) == BOUNDARY
@@ -185,3 +185,16 @@ def test_the_margins_weight_is_chosen_with_the_threshold():
     noisy[:5] = 50.0  # 5% of the in-scope requests read as out of scope
     weight, threshold, _, (refused,) = choose_scope([(examples, choices)], [noisy], 0.01, BOUNDARY)
     assert weight == 0.0 and sum(c.out_of_scope for c in refused[:100]) <= 1
+
+
+def test_validation_bounds_a_threshold_without_floor_only_with_enough_in_scope_requests_in_both_sets():
+    """No hand-written validation set, or under 100 in-scope requests in either set (the 1% budget allows no refusal):
+    the floor stays (``training.planner.scope_bounded``)."""
+    from tomas.data.planner.files import PlannerExample
+    from tomas.training.planner import scope_bounded
+
+    inside = [PlannerExample(f"t{i}", "a", "tool", "small", {}, None, 0, "p") for i in range(100)]
+    outside = [PlannerExample(f"o{i}", "b", None, None, {}, None, None, "p") for i in range(50)]
+    assert scope_bounded(inside + outside, inside)
+    assert not scope_bounded(inside, [])  # the generated split alone
+    assert not scope_bounded(inside, inside[:99] + outside)  # a refusal budget of 0.99 requests

@@ -212,11 +212,11 @@ class HierarchicalDecoder(nn.Module):
         """The scope score's own decision boundary: 0.5 for the head's probability, 0 for nearest neighbours."""
         return BOUNDARY if self.scope_memory is not None else 0.5
 
-    def scope_floor(self, hand_written: bool = True) -> float:
-        """The lowest refusal threshold validation may choose: for nearest neighbours none when a ``hand_written``
-        validation set bounds it beside the generated one (chosen on validation in session 23; the generated split
-        alone lets it fall too far, session 20), else the score's boundary; the boundary for the head's probability."""
-        return -math.inf if self.scope_memory is not None and hand_written else self.scope_boundary
+    def scope_floor(self, bounded: bool = True) -> float:
+        """The lowest refusal threshold validation may choose: for nearest neighbours none where validation
+        ``bounded`` it (chosen on validation in session 23: ``training.planner.scope_bounded``), else the score's
+        boundary; the boundary for the head's probability."""
+        return -math.inf if self.scope_memory is not None and bounded else self.scope_boundary
 
     def scope_scores(self, hidden: torch.Tensor, out: DecoderLogits, scope_prior: torch.Tensor | None = None,
                      tool_ids: torch.Tensor | None = None) -> tuple[list, list, list, list]:

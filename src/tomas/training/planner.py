@@ -63,6 +63,13 @@ LOG_EVERY = 10
 OUT_OF_SCOPE_REFUSED = 0.01
 """The most of the in-scope validation requests (generated, hand-written alike) a refusal threshold may refuse."""
 
+
+def scope_bounded(val: list[PlannerExample], dev: list[PlannerExample]) -> bool:
+    """Whether validation bounds a refusal threshold with no floor: a hand-written set beside the generated one (the
+    generated split alone let it fall too far, session 20), each with enough in-scope requests for the budget to
+    allow a refusal (with fewer, the threshold would rest on the one highest-scoring request)."""
+    return min(sum(e.tool is not None for e in s) for s in (val, dev)) * OUT_OF_SCOPE_REFUSED >= 1
+
 DEV_KEYS = ("tool_accuracy", "plan_accuracy", "in_scope_refused", "out_of_scope_recall")
 """What each evaluation reports of the hand-written validation requests (``dev_<key>`` in the metrics)."""
 
@@ -275,7 +282,7 @@ class PlannerTrainer:
         margins = lexical_scope_margins(decoder, [val, dev]) if self.cfg.model.scope_lexical else None
         weight, scope, alone, (choices, dev_choices) = choose_scope([(val, choices), (dev, dev_choices)], margins,
                                                                     OUT_OF_SCOPE_REFUSED, decoder.scope_boundary,
-                                                                    decoder.scope_floor(hand_written=bool(dev)))
+                                                                    decoder.scope_floor(scope_bounded(val, dev)))
         decoder.scope_lexical_weight, decoder.alone_above = weight, alone
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
