@@ -155,6 +155,16 @@ def test_the_lexical_margin_joins_the_memorys_score_at_its_weight(tables):
     known = dec.predict(hidden, scope_prior=margin, tools=torch.tensor([0, 0]))
     assert [c.out_of_scope for c in known] == [c.scope_score > 0.05 for c in known]
     assert [c.scope_score for c in known] == [c.scope_score for c in mixed]
+    # Thresholds below the boundary (no floor, chosen on validation) hold for the tools validation saw; an added
+    # tool's requests are refused from the boundary up, whatever the words' weight.
+    dec.out_of_scope_above, dec.alone_above = -1.0, -1.0
+    for weight in (0.1, 0.0):
+        dec.scope_lexical_weight = weight
+        unknown = dec.predict(hidden, scope_prior=margin, tools=torch.tensor([1, 1]))
+        assert [c.out_of_scope for c in unknown] == [c.scope_score > BOUNDARY for c in alone] == [False, True]
+        seen = dec.predict(hidden, scope_prior=margin, tools=torch.tensor([0, 0]))
+        assert [c.out_of_scope for c in seen] == [c.scope_score > -1.0 for c in seen]
+    assert seen[0].out_of_scope and seen[0].scope_score < BOUNDARY  # below the boundary, refused by the chosen -1
 
 
 def test_the_margins_weight_is_chosen_with_the_threshold():

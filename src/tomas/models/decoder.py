@@ -225,20 +225,22 @@ class HierarchicalDecoder(nn.Module):
         [batch] (the lexical out-of-scope margin) × ``scope_lexical_weight`` joins its score, except where the chosen
         tool (``tool_ids``) is one the lexical model was not fitted with (``tomas add-tool``): its margin weighs only
         the tools it knows and its out-of-scope class may hold that tool's requests, so such a request is refused as
-        the memory alone refuses, above ``alone_above``."""
+        the memory alone refuses, above ``alone_above`` and never below the boundary: validation, which lets a
+        threshold fall below it (``scope_floor``), never saw that tool's requests."""
         n, above = len(hidden), self.out_of_scope_above
         probs = out.scope.float().sigmoid().tolist() if out.scope is not None else [None] * n
         if self.scope_memory is None:
             return probs, probs, [None] * n, [above] * n
         score = self.scope_memory(hidden).double()  # float64, as ``eval.scope.with_scope_prior`` adds
-        if scope_prior is None or not self.scope_lexical_weight:
-            return probs, score.tolist(), [None] * n, [above] * n
-        words = (self.scope_lexical_weight * scope_prior.to(score.device).double()).tolist()
         known = [True] * n if tool_ids is None or self.lexical is None else [
             self.table.tool_names[int(t)] in self.lexical.classes for t in tool_ids]
-        alone = above if self.alone_above is None else self.alone_above
+        alone = max(above if self.alone_above is None else self.alone_above, self.scope_boundary)
+        thresholds = [above if k else alone for k in known]
+        if scope_prior is None or not self.scope_lexical_weight:
+            return probs, score.tolist(), [None] * n, thresholds
+        words = (self.scope_lexical_weight * scope_prior.to(score.device).double()).tolist()
         return (probs, [s + w if k else s for s, w, k in zip(score.tolist(), words, known)],
-                [w if k else None for w, k in zip(words, known)], [above if k else alone for k in known])
+                [w if k else None for w, k in zip(words, known)], thresholds)
 
     def build_feature_scorer(self, hidden_size: int) -> None:
         """Optional: the prompt's hidden state also chooses how to weigh each candidate's standing among the
