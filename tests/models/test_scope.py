@@ -199,12 +199,12 @@ def test_the_margins_weight_is_chosen_with_the_threshold():
 
 def test_validation_bounds_a_threshold_without_floor_only_with_enough_in_scope_requests_in_both_sets():
     """No hand-written validation set, or under 100 in-scope requests in either set (the 1% budget allows no refusal):
-    the floor stays (``training.planner.scope_bounded``)."""
+    the floor stays (``eval.scope.scope_bounded``)."""
     from tomas.data.planner.files import PlannerExample
-    from tomas.training.planner import scope_bounded
+    from tomas.eval.scope import scope_bounded
 
     inside = [PlannerExample(f"t{i}", "a", "tool", "small", {}, None, 0, "p") for i in range(100)]
     outside = [PlannerExample(f"o{i}", "b", None, None, {}, None, None, "p") for i in range(50)]
-    assert scope_bounded(inside + outside, inside)
-    assert not scope_bounded(inside, [])  # the generated split alone
-    assert not scope_bounded(inside, inside[:99] + outside)  # a refusal budget of 0.99 requests
+    assert scope_bounded([inside + outside, inside], 0.01)
+    assert not scope_bounded([inside, []], 0.01) and not scope_bounded([inside], 0.01)  # the generated split alone
+    assert not scope_bounded([inside, inside[:99] + outside], 0.01)  # a refusal budget of 0.99 requests

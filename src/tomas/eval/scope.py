@@ -32,6 +32,14 @@ def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]],
                 if any(e.tool is not None for e in examples)), default=boundary)
 
 
+def scope_bounded(sets: list[list[PlannerExample]], max_refused: float) -> bool:
+    """Whether validation ``sets`` bound a refusal threshold with no floor (``HierarchicalDecoder.scope_floor``): a
+    hand-written set beside the generated one (the generated split alone let it fall too far, session 20), each with
+    enough in-scope requests for the budget to allow a refusal (with fewer, the threshold would rest on the one
+    highest-scoring request)."""
+    return len(sets) > 1 and min(sum(e.tool is not None for e in s) for s in sets) * max_refused >= 1
+
+
 SCOPE_GRID = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2)
 """The weights of the lexical out-of-scope margin ``choose_scope`` tries: the nearest-neighbour score is a cosine
 difference (about -0.5 to 0.5), the margin a log-probability difference (about -15 to 5)."""

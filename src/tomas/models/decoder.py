@@ -214,7 +214,7 @@ class HierarchicalDecoder(nn.Module):
 
     def scope_floor(self, bounded: bool = True) -> float:
         """The lowest refusal threshold validation may choose: for nearest neighbours none where validation
-        ``bounded`` it (chosen on validation in session 23: ``training.planner.scope_bounded``), else the score's
+        ``bounded`` it (chosen on validation in session 23: ``eval.scope.scope_bounded``), else the score's
         boundary; the boundary for the head's probability."""
         return -math.inf if self.scope_memory is not None and bounded else self.scope_boundary
 

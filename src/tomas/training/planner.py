@@ -34,7 +34,7 @@ from tomas.eval.planner import (
     planner_metrics,
     predict_examples,
 )
-from tomas.eval.scope import choose_scope, lexical_scope_margins
+from tomas.eval.scope import choose_scope, lexical_scope_margins, scope_bounded
 from tomas.io import save_jsonl, save_torch
 from tomas.models.config_table import ConfigTable
 from tomas.models.llm import LoadedLLM, load_llm
@@ -62,13 +62,6 @@ LOG_EVERY = 10
 
 OUT_OF_SCOPE_REFUSED = 0.01
 """The most of the in-scope validation requests (generated, hand-written alike) a refusal threshold may refuse."""
-
-
-def scope_bounded(val: list[PlannerExample], dev: list[PlannerExample]) -> bool:
-    """Whether validation bounds a refusal threshold with no floor: a hand-written set beside the generated one (the
-    generated split alone let it fall too far, session 20), each with enough in-scope requests for the budget to
-    allow a refusal (with fewer, the threshold would rest on the one highest-scoring request)."""
-    return min(sum(e.tool is not None for e in s) for s in (val, dev)) * OUT_OF_SCOPE_REFUSED >= 1
 
 DEV_KEYS = ("tool_accuracy", "plan_accuracy", "in_scope_refused", "out_of_scope_recall")
 """What each evaluation reports of the hand-written validation requests (``dev_<key>`` in the metrics)."""
@@ -280,9 +273,9 @@ class PlannerTrainer:
         decoder.scope_lexical_weight = 0.0  # the memory's score alone; the margin's weight is chosen with the threshold
         choices, dev_choices = self.predict(val, "Validating"), self.predict(dev, "Validating (hand-written)")
         margins = lexical_scope_margins(decoder, [val, dev]) if self.cfg.model.scope_lexical else None
+        floor = decoder.scope_floor(scope_bounded([val, dev], OUT_OF_SCOPE_REFUSED))
         weight, scope, alone, (choices, dev_choices) = choose_scope([(val, choices), (dev, dev_choices)], margins,
-                                                                    OUT_OF_SCOPE_REFUSED, decoder.scope_boundary,
-                                                                    decoder.scope_floor(scope_bounded(val, dev)))
+                                                                    OUT_OF_SCOPE_REFUSED, decoder.scope_boundary, floor)
         decoder.scope_lexical_weight, decoder.alone_above = weight, alone
         m = planner_metrics(val, choices, setup.table)
         keep = ("tool_accuracy", "config_accuracy", "violations", "latency_regret_ms", "infeasible_accuracy",
