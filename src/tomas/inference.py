@@ -246,7 +246,7 @@ def load_planner(planner_dir: str, device: str = "auto", assets_dir: str | None 
         artifacts.load_legacy_weights(model, folder)
     else:
         artifacts.load_adapter(model.lm, folder)
-        artifacts.load_heads(model.decoder, folder)
+        artifacts.load_heads(model.decoder, folder, cfg.model.scope_text)
         # Inference only from here: LoRA folded into the frozen weights (W + BA) saves its extra
         # matmuls on every layer it adapts (~15% of a forward pass with the preset on this CPU).
         model.lm.merge_adapter()
@@ -266,7 +266,7 @@ def load_compiled_planner(folder: Path, meta: PlannerMeta, cfg: PlannerConfig, t
     reader, tokenizer_path, pad_id = saved
     decoder = build_decoder(cfg.model, reader_width(reader, pad_id), table,
                             artifacts.saved_live_rows(folder))
-    artifacts.load_heads(decoder, folder)
+    artifacts.load_heads(decoder, folder, cfg.model.scope_text)
     set_scope_threshold(decoder, meta)
     set_lexical(decoder, folder, meta)
     model = CompiledPlanner(reader, decoder).eval()

@@ -156,11 +156,13 @@ def read_meta(folder: str | Path) -> PlannerMeta:
 def with_old_defaults(meta: dict) -> dict:
     """``planner.json``'s object, where a planner written before a model setting existed gets the value it was
     trained with: the last token's state (``readout``), a row config head (``config_head``), no preferences (head or
-    reader), no out-of-scope answers, refusals by the scope head (``scope_rule``); and format 1 where it names none."""
+    reader), no out-of-scope answers, refusals by the scope head (``scope_rule``) over the whole prompt
+    (``scope_text``); and format 1 where it names none."""
     meta.setdefault("format_version", 1)
     model = meta["config"].setdefault("model", {})
     for key, value in (("readout", "last"), ("config_head", "rows"), ("preferences", False),
-                       ("preference_lexical", False), ("out_of_scope", False), ("scope_rule", "head")):
+                       ("preference_lexical", False), ("out_of_scope", False), ("scope_rule", "head"),
+                       ("scope_text", "prompt")):
         model.setdefault(key, value)
     return meta
 
@@ -257,14 +259,15 @@ def load_spelling(folder: str | Path, meta: PlannerMeta):
                         ) from None
 
 
-def load_heads(decoder, folder: str | Path) -> None:
-    """The folder's head weights into ``decoder``, names and shapes checked first."""
+def load_heads(decoder, folder: str | Path, scope_text: str = "prompt") -> None:
+    """The folder's head weights into ``decoder``, names and shapes checked first (``scope_text``: what a
+    nearest-neighbour memory there reads, ``model.scope_text``)."""
     path = Path(folder) / HEADS
     weights = load_safetensors(path)
     if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): sized by the file
         from tomas.models.scope import NearestScope
 
-        decoder.set_scope_memory(NearestScope.empty(*weights["scope_memory.bank"].shape))
+        decoder.set_scope_memory(NearestScope.empty(*weights["scope_memory.bank"].shape, scope_text))
     expected = {n: tuple(t.shape) for n, t in decoder.state_dict().items()}
     if set(weights) != set(expected):
         diff = sorted(set(expected) ^ set(weights))[:2]

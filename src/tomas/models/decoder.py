@@ -320,7 +320,7 @@ class HierarchicalDecoder(nn.Module):
                 latency_budget: torch.Tensor | None = None, tools: torch.Tensor | None = None,
                 size_allowed: torch.Tensor | None = None, tool_prior: torch.Tensor | None = None,
                 scope_prior: torch.Tensor | None = None, size_prior: torch.Tensor | None = None,
-                preferences: list[dict] | None = None) -> list[Choice]:
+                preferences: list[dict] | None = None, scope_hidden: torch.Tensor | None = None) -> list[Choice]:
         """Decode a batch of last hidden states into choices; masked ids are never returned.
 
         ``free_resources`` is [batch, 4] in ``RESOURCES`` order (None = no limit);
@@ -332,8 +332,8 @@ class HierarchicalDecoder(nn.Module):
         the lexical model's log-probabilities, added × ``lexical_weight`` to the tool head's; ``scope_prior`` [batch]:
         its out-of-scope margins (``scope_scores``); ``size_prior`` [batch, len(INPUT_SIZES)]: the size classifier's
         log-probabilities, added × ``size_lexical_weight`` to log P(size | tool); ``preferences``: per request, the
-        preference the words state (``LexicalPreference.read``; a preference head's reading wins). ``lexical_priors``
-        gives all four.
+        preference the words state (``LexicalPreference.read``; a preference head's reading wins; ``lexical_priors``
+        gives all four); ``scope_hidden``: what a scope memory reads, where not ``hidden`` (``NearestScope.reads``).
         """
         out = self.logits(hidden)
         tool_logp = out.tool.float().log_softmax(-1)
@@ -356,7 +356,7 @@ class HierarchicalDecoder(nn.Module):
                      # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
                      # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
                      scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out, preferences),
-                     *self.scope_scores(hidden, out, scope_prior, tool_ids))
+                     *self.scope_scores(hidden if scope_hidden is None else scope_hidden, out, scope_prior, tool_ids))
         return [self.choice(read, b, latency_budget) for b in range(hidden.shape[0])]
 
     def choice(self, r: _Read, b: int, latency_budget: torch.Tensor | None) -> Choice:

@@ -265,6 +265,8 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
     ``progress``: the label of a progress bar (None = no bar); ``size_hints``: per request, one
     ``SizeHint`` per tool (what its facts or numbers say of the input size; None = nothing)."""
     prompts = [render_prompt(*r) for r in requests]
+    memory = model.decoder.scope_memory
+    scope_texts = None if memory is None else memory.texts([r[0] for r in requests])
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths per batch: little padding
     out: list[Choice | None] = [None] * len(requests)
     with evaluating(model):
@@ -272,8 +274,11 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
             idx = order[start:start + batch_size]
             batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
             sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
+            scope_hidden = None if scope_texts is None else model.last_hidden(
+                **encode_prompts(tokenizer, [scope_texts[i] for i in idx], device))  # a second, shorter read
             choices = model.decoder.predict(model.last_hidden(**batch), free_tensor([requests[i][1] for i in idx]),
                                             budget_tensor([requests[i][2] for i in idx]), size_allowed=sizes,
+                                            scope_hidden=scope_hidden,
                                             **model.decoder.lexical_priors([requests[i][0] for i in idx]))
             for i, choice in zip(idx, choices):
                 out[i] = choice

@@ -9,6 +9,8 @@ on validation over the head's probability (docs/planner.md, "Out of scope by nea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -23,10 +25,13 @@ threshold")."""
 class NearestScope(nn.Module):
     """``forward(hidden [B, H]) -> [B]`` the nearest out-of-scope training request's cosine minus the nearest
     in-scope one's. ``bank`` [N, H]: the training requests' prompt vectors; ``inside`` [N]: which are in scope
-    (both kinds must be there). Stored as unit vectors in half precision (a few MB for thousands of requests)."""
+    (both kinds must be there); ``reads``: ``model.scope_text``. Stored as unit vectors in half precision (a few MB
+    for thousands of requests)."""
 
-    def __init__(self, bank: torch.Tensor, inside: torch.Tensor):
+    def __init__(self, bank: torch.Tensor, inside: torch.Tensor, reads: str = "prompt"):
         super().__init__()
+        self.reads = reads
+        """What its vectors (and so a request's) are the reader's vector of: ``model.scope_text``."""
         inside = inside.bool()
         if len(bank) != len(inside) or bool(inside.all()) or not bool(inside.any()):
             raise ValueError("NearestScope needs one flag per vector and both in-scope and out-of-scope vectors")
@@ -34,17 +39,27 @@ class NearestScope(nn.Module):
         self.register_buffer("inside", inside)
 
     @classmethod
-    def empty(cls, num: int, hidden_size: int) -> NearestScope:
+    def empty(cls, num: int, hidden_size: int, reads: str = "prompt") -> NearestScope:
         """A memory of that shape to load saved buffers into."""
-        return cls(torch.ones(num, hidden_size), torch.arange(num) > 0)
+        return cls(torch.ones(num, hidden_size), torch.arange(num) > 0, reads)
 
     def extended(self, bank: torch.Tensor, inside: torch.Tensor) -> NearestScope:
         """This memory plus more vectors (e.g. an added tool's requests, in scope)."""
         return NearestScope(torch.cat([self.bank.float(), bank.to(self.bank.device).float()]),
-                            torch.cat([self.inside, inside.to(self.inside.device).bool()]))
+                            torch.cat([self.inside, inside.to(self.inside.device).bool()]), self.reads)
+
+    def texts(self, tasks: Sequence[str]) -> list[str] | None:
+        """``scope_texts`` of what it reads."""
+        return scope_texts(self.reads, tasks)
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         sim = F.normalize(hidden.float(), dim=-1) @ self.bank.float().T
         nearest_in = sim.masked_fill(~self.inside, -2.0).max(-1).values
         nearest_out = sim.masked_fill(self.inside, -2.0).max(-1).values
         return nearest_out - nearest_in
+
+
+def scope_texts(reads: str, tasks: Sequence[str]) -> list[str] | None:
+    """What a memory that ``reads`` (``model.scope_text``) reads of requests with these ``tasks`` where it is not
+    their prompts, the vectors the decoder reads (None): the tasks' words alone."""
+    return [t.strip() for t in tasks] if reads == "task" else None

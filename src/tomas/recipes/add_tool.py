@@ -128,7 +128,9 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
     states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
     fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools)
-    remember_in_scope(decoder, states[:len(prompts)])
+    texts = decoder.scope_memory.texts(tasks) if decoder.scope_memory is not None else None
+    remember_in_scope(decoder, states[:len(prompts)] if texts is None else
+                      prompt_states(planner.model, planner.tokenizer, texts, planner.device))
     added = {"num_examples": len(prompts), "examples": source, "encoder_checkpoint": str(encoder_checkpoint)}
     meta = extended_meta(planner, table, tool, configs, tool_registry, profiling_data, added)
     out = output_dir or planner_dir

@@ -47,7 +47,7 @@ from tomas.models.planner import (
     render_prompt,
     token_states,
 )
-from tomas.models.scope import NearestScope
+from tomas.models.scope import NearestScope, scope_texts
 from tomas.plots import plot_planner_history
 from tomas.training.distributed import Objective, make_accelerator, run_device
 from tomas.training.lexical import fit_lexical_models
@@ -286,15 +286,17 @@ class PlannerTrainer:
             "confirm_below": confirmation_threshold(val, choices, setup.table, CONFIRM_TARGET)}
 
     def scope_memory(self) -> NearestScope | None:
-        """``model.scope_rule: nearest``: every training request's prompt vector under the current weights (None
-        otherwise, or when the training file lacks requests in or out of scope)."""
+        """``model.scope_rule: nearest``: every training request's vector (of what ``model.scope_text`` reads) under
+        the current weights (None otherwise, or when the training file lacks requests in or out of scope)."""
         setup = self.setup
         inside = torch.tensor([e.tool is not None for e in setup.train], dtype=torch.bool)
         if not (self.cfg.model.out_of_scope and self.cfg.model.scope_rule == "nearest") or inside.all() \
                 or not inside.any():
             return None
-        states = token_states(self.model, setup.train_ids, setup.llm.tokenizer.pad_token_id, setup.device, 64)
-        return NearestScope(states, inside)
+        reads, tokenizer = self.cfg.model.scope_text, setup.llm.tokenizer
+        texts = scope_texts(reads, [e.task for e in setup.train])
+        ids = setup.train_ids if texts is None else tokenizer(texts)["input_ids"]
+        return NearestScope(token_states(self.model, ids, tokenizer.pad_token_id, setup.device, 64), inside, reads)
 
     def predict(self, examples: list[PlannerExample], label: str) -> list:
         return predict_examples(self.model, self.setup.llm.tokenizer, examples, self.setup.device,
