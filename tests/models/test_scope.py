@@ -76,7 +76,7 @@ def test_the_memory_travels_with_the_heads_and_a_tool_added_later(tables, tmp_pa
     dec.set_scope_memory(memory())
     save_file({k: v.contiguous() for k, v in dec.state_dict().items()}, str(tmp_path / HEADS))
     loaded = HierarchicalDecoder(3, old, out_of_scope=True)
-    load_heads(loaded, tmp_path)
+    load_heads(loaded, tmp_path, "prompt")
     hidden = torch.randn(5, 3)
     assert torch.equal(loaded.scope_memory(hidden), dec.scope_memory(hidden))
     # A tool added later keeps the memory, and its requests join it in scope.
@@ -208,3 +208,30 @@ def test_validation_bounds_a_threshold_without_floor_only_with_enough_in_scope_r
     assert scope_bounded([inside + outside, inside], 0.01)
     assert not scope_bounded([inside, []], 0.01) and not scope_bounded([inside], 0.01)  # the generated split alone
     assert not scope_bounded([inside, inside[:99] + outside], 0.01)  # a refusal budget of 0.99 requests
+
+
+def test_a_memory_that_reads_the_words_keeps_reading_them_and_is_never_given_the_prompts(tables, tmp_path):
+    """``model.scope_text: task``: what the memory reads survives loading and a tool added later, and decoding scores
+    the words' vectors it is given, never the prompts' in their place."""
+    from safetensors.torch import save_file
+
+    from tomas.artifacts.planner import HEADS, load_heads
+    from tomas.models.scope import scope_texts
+
+    assert scope_texts("task", [" Caption it. "]) == ["Caption it."] and scope_texts("prompt", ["x"]) is None
+    dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
+    dec.set_scope_memory(NearestScope(memory().bank, memory().inside, "task"))
+    assert dec.scope_memory.extended(torch.ones(1, 3), torch.ones(1)).reads == "task"
+    save_file({k: v.contiguous() for k, v in dec.state_dict().items()}, str(tmp_path / HEADS))
+    loaded = HierarchicalDecoder(3, tables[0], out_of_scope=True)
+    load_heads(loaded, tmp_path, "task")
+    assert loaded.scope_memory.reads == "task"
+    assert extend_decoder(loaded, tables[1], torch.randn(tables[1].num_configs - tables[0].num_configs, 3)
+                          ).scope_memory.reads == "task"
+    prompts, words = torch.tensor([[5.0, 0.2, 0.0]]), torch.tensor([[0.3, 4.0, 0.0]])  # near in scope / a refusal
+    dec.out_of_scope_above = dec.scope_boundary
+    assert dec.predict(prompts, scope_hidden=words)[0].out_of_scope  # the words decide
+    with pytest.raises(ValueError, match="scope_hidden"):
+        dec.predict(prompts)
+    dec.scope_memory.reads = "prompt"
+    assert not dec.predict(prompts, scope_hidden=words)[0].out_of_scope  # a memory of prompts scores the prompts

@@ -639,6 +639,12 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
         decoder = way.model.decoder
         assert decoder.scope_memory is not None and decoder.scope_boundary == 0.0
         assert decoder.out_of_scope_above == way.meta.out_of_scope_above
+    from tomas.models.planner import predict_requests
+
+    triples = [(r["task"], r["free_resources"], r["latency_budget_ms"]) for r in requests]
+    scores = [[c.scope_score for c in predict_requests(way.model, way.tokenizer, triples, way.device)]
+              for way in (fast, full)]  # both read the words alone, compiled or not
+    assert scores[0] == pytest.approx(scores[1], abs=1e-3)
     for a, b in zip(fast.plan(requests), full.plan(requests)):
         assert (a.tool, a.config_id, a.input_size) == (b.tool, b.config_id, b.input_size)
         assert a.tool_confidence == pytest.approx(b.tool_confidence, abs=1e-3)

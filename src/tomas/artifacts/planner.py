@@ -155,9 +155,8 @@ def read_meta(folder: str | Path) -> PlannerMeta:
 
 def with_old_defaults(meta: dict) -> dict:
     """``planner.json``'s object, where a planner written before a model setting existed gets the value it was
-    trained with: the last token's state (``readout``), a row config head (``config_head``), no preferences (head or
-    reader), no out-of-scope answers, refusals by the scope head (``scope_rule``) over the whole prompt
-    (``scope_text``); and format 1 where it names none."""
+    trained with: the last token's state, a row config head, no preferences (head or reader), no out-of-scope answers,
+    refusals by the scope head over the whole prompt; and format 1 where it names none."""
     meta.setdefault("format_version", 1)
     model = meta["config"].setdefault("model", {})
     for key, value in (("readout", "last"), ("config_head", "rows"), ("preferences", False),
@@ -187,8 +186,7 @@ def save_lexical(folder: Path, lexical, files: tuple[str, str] = LEXICAL_FILES) 
 
 
 def load_lexical(folder: str | Path, files: tuple[str, str] = LEXICAL_FILES):
-    """The folder's ``LexicalTool`` (``files``: one of the ``*LEXICAL_FILES``); a missing or unreadable file is one
-    ``DataError`` line naming it."""
+    """The folder's ``LexicalTool`` (``files``: one of ``*LEXICAL_FILES``); missing or unreadable: one ``DataError``."""
     from tomas.models.lexical import LexicalTool
 
     folder = Path(folder)
@@ -259,9 +257,8 @@ def load_spelling(folder: str | Path, meta: PlannerMeta):
                         ) from None
 
 
-def load_heads(decoder, folder: str | Path, scope_text: str = "prompt") -> None:
-    """The folder's head weights into ``decoder``, names and shapes checked first (``scope_text``: what a
-    nearest-neighbour memory there reads, ``model.scope_text``)."""
+def load_heads(decoder, folder: str | Path, scope_text: str) -> None:
+    """The folder's head weights into ``decoder``, names and shapes checked first (``model.scope_text``)."""
     path = Path(folder) / HEADS
     weights = load_safetensors(path)
     if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): sized by the file

@@ -31,7 +31,7 @@ from tomas.data.profiling import INPUT_SIZES
 from tomas.errors import DataError
 from tomas.models.config_table import ConfigTable, num_features
 from tomas.models.lexical import LexicalPreference, LexicalTool
-from tomas.models.scope import BOUNDARY, NearestScope
+from tomas.models.scope import BOUNDARY, NearestScope, scope_vectors
 
 PREFERENCE_SCALE = 100.0
 """Extra multiplier on the per-preference weightings (zero-initialised, ``head_learning_rate``): the oracle's
@@ -203,8 +203,7 @@ class HierarchicalDecoder(nn.Module):
         self.register_buffer("size_of", table.size_of.clone(), persistent=False)
 
     def set_scope_memory(self, memory: NearestScope | None) -> None:
-        """Decide refusals by ``memory`` (None: by the scope head); ``out_of_scope_above`` is left to the caller
-        (``scope_boundary`` or a threshold chosen on validation)."""
+        """Decide refusals by ``memory`` (None: the scope head); ``out_of_scope_above`` is left to the caller."""
         self.scope_memory = memory.to(self.tool_head.weight.device) if memory is not None else None
 
     @property
@@ -333,7 +332,7 @@ class HierarchicalDecoder(nn.Module):
         its out-of-scope margins (``scope_scores``); ``size_prior`` [batch, len(INPUT_SIZES)]: the size classifier's
         log-probabilities, added × ``size_lexical_weight`` to log P(size | tool); ``preferences``: per request, the
         preference the words state (``LexicalPreference.read``; a preference head's reading wins; ``lexical_priors``
-        gives all four); ``scope_hidden``: what a scope memory reads, where not ``hidden`` (``NearestScope.reads``).
+        gives all four); ``scope_hidden``: what a scope memory scores where not ``hidden`` (``scope_vectors``).
         """
         out = self.logits(hidden)
         tool_logp = out.tool.float().log_softmax(-1)
@@ -356,7 +355,8 @@ class HierarchicalDecoder(nn.Module):
                      # Top-2 of the scores, not the probabilities: a confident choice can underflow every other
                      # allowed probability to 0, the same as the masked ones, and the runner-up must be allowed.
                      scores.topk(min(2, scores.shape[-1]), dim=-1), self.read_preferences(out, preferences),
-                     *self.scope_scores(hidden if scope_hidden is None else scope_hidden, out, scope_prior, tool_ids))
+                     *self.scope_scores(scope_vectors(self.scope_memory, hidden, scope_hidden), out, scope_prior,
+                                        tool_ids))
         return [self.choice(read, b, latency_budget) for b in range(hidden.shape[0])]
 
     def choice(self, r: _Read, b: int, latency_budget: torch.Tensor | None) -> Choice:

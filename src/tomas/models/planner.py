@@ -142,7 +142,7 @@ COMPILE_PROBES = ("Summarise this 40-page contract for the board; they meet on 1
 
 def compile_reader(model: PlannerModel, tokenizer, tolerance: float = 1e-4) -> torch.jit.ScriptModule | None:
     """``model``'s text reader traced to TorchScript on CPU, or None when the trace does not reproduce the
-    eager reader on ``COMPILE_PROBES`` batches (one prompt unpadded; all of them padded, in two orders)
+    eager reader on ``COMPILE_PROBES`` batches (one prompt unpadded; all of them padded, in two orders; the bare tasks)
     within ``tolerance`` (relative to the states' scale), or the tokenizer has no ``tokenizers`` backend.
 
     TorchScript, not ``torch.export``: loading an exported program imports torch's compiler stack (~2 s on
@@ -150,7 +150,8 @@ def compile_reader(model: PlannerModel, tokenizer, tolerance: float = 1e-4) -> t
     if getattr(tokenizer, "backend_tokenizer", None) is None:
         return None
     prompts = [render_prompt(t, dict.fromkeys(RESOURCES, 8), 900.0) for t in COMPILE_PROBES]
-    batches = [encode_prompts(tokenizer, b, torch.device("cpu")) for b in (prompts, prompts[1:2], prompts[::-1])]
+    batches = [encode_prompts(tokenizer, b, torch.device("cpu"))  # the words alone too: what a scope memory reads
+               for b in (prompts, prompts[1:2], prompts[::-1], list(COMPILE_PROBES))]
     reader = model.reader().eval()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")

@@ -2,7 +2,8 @@
 
 The scope head is one linear boundary over the prompt vector; requests no tool serves come in many
 unlike kinds (errands, other capabilities), each a small cluster of its own. ``NearestScope`` keeps the
-training requests' prompt vectors and scores a request by how much nearer (cosine) its nearest
+training requests' vectors (of their words alone, ``model.scope_text: task``, or of their whole prompts) and scores a
+request's vector of the same text by how much nearer (cosine) its nearest
 out-of-scope training request is than its nearest in-scope one: above 0 it is nearer a refusal. Chosen
 on validation over the head's probability (docs/planner.md, "Out of scope by nearest neighbours").
 """
@@ -24,7 +25,7 @@ threshold")."""
 
 class NearestScope(nn.Module):
     """``forward(hidden [B, H]) -> [B]`` the nearest out-of-scope training request's cosine minus the nearest
-    in-scope one's. ``bank`` [N, H]: the training requests' prompt vectors; ``inside`` [N]: which are in scope
+    in-scope one's. ``bank`` [N, H]: the training requests' vectors; ``inside`` [N]: which are in scope
     (both kinds must be there); ``reads``: ``model.scope_text``. Stored as unit vectors in half precision (a few MB
     for thousands of requests)."""
 
@@ -60,6 +61,17 @@ class NearestScope(nn.Module):
 
 
 def scope_texts(reads: str, tasks: Sequence[str]) -> list[str] | None:
-    """What a memory that ``reads`` (``model.scope_text``) reads of requests with these ``tasks`` where it is not
-    their prompts, the vectors the decoder reads (None): the tasks' words alone."""
+    """The texts a memory that ``reads`` (``model.scope_text``) reads where they are not the prompts: the tasks'
+    words alone (None: the prompts, whose vectors the decoder reads)."""
     return [t.strip() for t in tasks] if reads == "task" else None
+
+
+def scope_vectors(memory: NearestScope | None, hidden: torch.Tensor, scope_hidden: torch.Tensor | None) -> torch.Tensor:
+    """What ``memory`` scores: ``scope_hidden``, the requests' words' vectors, where it reads the task, else the
+    prompts' ``hidden``. A memory that reads the task given none is a caller's bug, not a silent fallback."""
+    if memory is None or memory.reads == "prompt":
+        return hidden
+    if scope_hidden is None:
+        raise ValueError("this planner's scope memory reads the request's words alone (model.scope_text: task): "
+                         "pass their vectors as scope_hidden, as models.planner.predict_requests does")
+    return scope_hidden

@@ -89,6 +89,7 @@ def rescored(planner, sets: dict, train: list, variant: str) -> dict:
 
 def folder_report(folder: str) -> dict:
     planner, sets = TOPK["decoded"](folder)
+    assert planner.model.decoder.scope_memory.reads == "prompt", f"{folder}: a planner from before session 24 is needed"
     train = training_requests(planner)
     margins = lexical_scope_margins(planner.model.decoder, [examples for examples, _, _ in sets.values()])
     assert margins is not None, f"{folder}: no words' model (model.scope_lexical) to weigh"

@@ -61,6 +61,8 @@ def decoded(folder: str) -> tuple:
 def folder_report(folder: str) -> dict:
     planner, sets = decoded(folder)
     decoder, out = planner.model.decoder, {}
+    # The states scored below are the whole prompts': the memory of a planner from before session 24.
+    assert decoder.scope_memory.reads == "prompt", f"{folder}: its memory does not read the whole prompt"
     margins = lexical_scope_margins(decoder, [examples for examples, _, _ in sets.values()])
     for kind, k in VARIANTS:
         scored = {name: [dataclasses.replace(c, scope_score=s) for c, s in
