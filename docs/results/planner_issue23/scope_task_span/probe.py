@@ -22,8 +22,7 @@ from pathlib import Path
 
 import torch
 
-from tomas.eval.planner import scope_metrics
-from tomas.eval.scope import choose_scope, lexical_scope_margins, with_scope_prior, with_scope_threshold
+from tomas.eval.scope import lexical_scope_margins
 from tomas.io import save_json
 from tomas.models.planner import PROMPT, render_prompt
 from tomas.models.scope import NearestScope
@@ -33,7 +32,6 @@ TASK_ONLY = runpy.run_path(str(HERE.parent / "scope_task_only" / "probe.py"), ru
 """The words-alone probe's module: its ``TOPK`` reads the three validation sets, ``training_requests`` the memory's."""
 TOPK, SETS = TASK_ONLY["TOPK"], TASK_ONLY["SETS"]
 VARIANTS = ("task", "span")
-MAX_REFUSED = 0.01  # training.planner.OUT_OF_SCOPE_REFUSED
 START = PROMPT.index("{task}")
 assert PROMPT[:START].count("{") == 0, "the task must be the prompt's first field"
 
@@ -67,18 +65,9 @@ def folder_report(folder: str) -> dict:
                        for n, (examples, choices, _) in sets.items()}}
     out = {}
     for variant in VARIANTS:
-        weight, threshold, _, _ = choose_scope([(sets[n][0], scored[variant][n]) for n in ("val", "dev")],
-                                               margins[:2], MAX_REFUSED, 0.0, float("-inf"))
+        out[variant] = row = TASK_ONLY["threshold_row"](sets, scored[variant], margins)
         if variant == "task":  # the shipped rule on the shipped score gives the planner's own choice
-            shipped = json.loads((Path(folder) / "planner.json").read_text())
-            assert abs(threshold - shipped["out_of_scope_above"]) < 1e-6, (threshold, shipped["out_of_scope_above"])
-        row = {"weight": weight, "threshold": threshold}
-        for i, name in enumerate(SETS):
-            m = scope_metrics(sets[name][0], with_scope_threshold(
-                with_scope_prior(scored[variant][name], margins[i], weight), threshold))
-            row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
-                         "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
-        out[variant] = row
+            TASK_ONLY["check_own_choice"](folder, row)
         print(folder, variant, row, flush=True)
     return out
 
