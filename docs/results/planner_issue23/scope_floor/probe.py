@@ -16,8 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from tomas.eval.planner import scope_metrics
-from tomas.eval.scope import choose_scope, lexical_scope_margins, with_scope_prior, with_scope_threshold
+from tomas.eval.scope import lexical_scope_margins
 from tomas.io import save_json
 
 TOPK = runpy.run_path(str(Path(__file__).resolve().parents[1] / "scope_topk" / "probe.py"), run_name="scope_topk")
@@ -35,16 +34,10 @@ def folder_report(folder: str) -> dict:
     shipped = json.loads((Path(folder) / "planner.json").read_text())
     out = {}
     for variant, floor in FLOORS.items():
-        weight, threshold, _, _ = choose_scope([sets["val"], sets["dev"]], margins[:2], MAX_REFUSED, 0.0, floor)
+        out[variant] = row = TOPK["threshold_row"](sets, {n: c for n, (_, c) in sets.items()}, margins, 0.0, floor)
         if variant == "floor_0":  # the shipped rule gives the planner's own choice
-            assert abs(threshold - shipped["out_of_scope_above"]) < 1e-6, (threshold, shipped["out_of_scope_above"])
-            assert weight == shipped["scope_lexical_weight"]
-        row = {"weight": weight, "threshold": threshold}
-        for i, (name, (examples, choices)) in enumerate(sets.items()):
-            m = scope_metrics(examples, with_scope_threshold(with_scope_prior(choices, margins[i], weight), threshold))
-            row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
-                         "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
-        out[variant] = row
+            assert abs(row["threshold"] - shipped["out_of_scope_above"]) < 1e-6, (row, shipped["out_of_scope_above"])
+            assert row["weight"] == shipped["scope_lexical_weight"]
         print(folder, variant, row, flush=True)
     return out
 

@@ -25,8 +25,7 @@ import torch
 
 from tomas.data import load_tool_data
 from tomas.data.planner import load_planner_examples
-from tomas.eval.planner import scope_metrics
-from tomas.eval.scope import choose_scope, lexical_scope_margins, with_scope_prior, with_scope_threshold
+from tomas.eval.scope import lexical_scope_margins
 from tomas.io import save_json
 from tomas.models.planner import prompt_states, render_prompt
 from tomas.models.scope import NearestScope
@@ -95,29 +94,17 @@ def folder_report(folder: str) -> dict:
     assert margins is not None, f"{folder}: no words' model (model.scope_lexical) to weigh"
     out = {}
     for variant in VARIANTS:
-        out[variant] = row = threshold_row(sets, rescored(planner, sets, train, variant), margins)
+        out[variant] = row = TOPK["threshold_row"](sets, rescored(planner, sets, train, variant), margins, 0.0,
+                                                   float("-inf"))
         if variant == "prompt":  # the shipped rule on the shipped score gives the planner's own choice
             check_own_choice(folder, row)
         print(folder, variant, row, flush=True)
     return out
 
 
-def threshold_row(sets: dict, scored: dict, margins: list) -> dict:
-    """The words' weight and the threshold chosen as training chooses them (val + ``planner_dev``, no floor) for
-    these ``scored`` choices, and each set's out-of-scope recall and in-scope refusals at them."""
-    weight, threshold, _, _ = choose_scope([(sets[n][0], scored[n]) for n in ("val", "dev")], margins[:2],
-                                           MAX_REFUSED, 0.0, float("-inf"))
-    row = {"weight": weight, "threshold": threshold}
-    for i, name in enumerate(SETS):
-        m = scope_metrics(sets[name][0], with_scope_threshold(with_scope_prior(scored[name], margins[i], weight),
-                                                              threshold))
-        row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
-                     "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
-    return row
-
-
 def check_own_choice(folder: str, row: dict) -> None:
-    """The planner's saved threshold and words' weight are what ``threshold_row`` chose from its own scores."""
+    """The planner's saved threshold and words' weight are what ``threshold_row`` chose from its own scores (no
+    floor)."""
     shipped = json.loads((Path(folder) / "planner.json").read_text())
     assert abs(row["threshold"] - shipped["out_of_scope_above"]) < 1e-6, (row, shipped["out_of_scope_above"])
     assert row["weight"] == shipped["scope_lexical_weight"], (row, shipped["scope_lexical_weight"])

@@ -65,7 +65,7 @@ def folder_report(folder: str) -> dict:
                        for n, (examples, choices, _) in sets.items()}}
     out = {}
     for variant in VARIANTS:
-        out[variant] = row = TASK_ONLY["threshold_row"](sets, scored[variant], margins)
+        out[variant] = row = TOPK["threshold_row"](sets, scored[variant], margins, 0.0, float("-inf"))
         if variant == "task":  # the shipped rule on the shipped score gives the planner's own choice
             TASK_ONLY["check_own_choice"](folder, row)
         print(folder, variant, row, flush=True)

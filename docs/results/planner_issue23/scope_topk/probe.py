@@ -58,6 +58,21 @@ def decoded(folder: str) -> tuple:
     return planner, sets
 
 
+def threshold_row(sets: dict, scored: dict, margins: list, boundary: float, floor: float | None = None) -> dict:
+    """The words' weight and the threshold chosen as training chooses them (``choose_scope`` on val + ``planner_dev``,
+    from ``floor``) for the ``scored`` choices of each set (``sets``: name -> (examples, ...)), and each set's
+    out-of-scope recall and in-scope refusals at them."""
+    weight, threshold, _, _ = choose_scope([(sets[n][0], scored[n]) for n in ("val", "dev")], margins[:2],
+                                           MAX_REFUSED, boundary, floor)
+    row = {"weight": weight, "threshold": threshold}
+    for i, name in enumerate(SETS):
+        m = scope_metrics(sets[name][0], with_scope_threshold(with_scope_prior(scored[name], margins[i], weight),
+                                                              threshold))
+        row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
+                     "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
+    return row
+
+
 def folder_report(folder: str) -> dict:
     planner, sets = decoded(folder)
     decoder, out = planner.model.decoder, {}
@@ -70,15 +85,7 @@ def folder_report(folder: str) -> dict:
                   for name, (examples, choices, states) in sets.items()}
         if (kind, k) == ("diff", 1):
             assert max(abs(a.scope_score - b.scope_score) for a, b in zip(scored["val"], sets["val"][1])) < 1e-5
-        weight, threshold, _, _ = choose_scope([(sets[n][0], scored[n]) for n in ("val", "dev")], margins[:2],
-                                               MAX_REFUSED, 0.0 if kind == "diff" else -1.0)
-        row = {"weight": weight, "threshold": threshold}
-        for i, name in enumerate(SETS):
-            m = scope_metrics(sets[name][0], with_scope_threshold(with_scope_prior(scored[name], margins[i], weight),
-                                                                  threshold))
-            row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
-                         "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
-        out[f"{kind}_{k}"] = row
+        out[f"{kind}_{k}"] = row = threshold_row(sets, scored, margins, 0.0 if kind == "diff" else -1.0)
         print(folder, kind, k, row, flush=True)
     return out
 
