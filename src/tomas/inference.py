@@ -304,7 +304,7 @@ def reader_width(reader, pad_id: int) -> int:
     """The width of a compiled reader's states (one pad token through it, unoptimised like every call of it:
     ``CompiledPlanner.last_hidden``)."""
     with torch.no_grad(), torch.jit.optimized_execution(False):
-        return int(reader(torch.tensor([[pad_id]]), torch.tensor([[1]])).shape[-1])
+        return int(reader(torch.tensor([[pad_id]]), torch.tensor([[1]]), torch.tensor([[1]]))[0].shape[-1])
 
 
 def write_compiled_reader(folder: Path, model: PlannerModel, tokenizer, meta: PlannerMeta) -> None:

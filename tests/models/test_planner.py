@@ -97,8 +97,10 @@ def test_token_states_keep_order_and_no_graph_in_training():
             super().__init__()
             self.embed, self.drop = nn.Embedding(10, 3), nn.Dropout(0.9)
 
-        def last_hidden(self, input_ids, attention_mask):
-            return mean_token_states(self.drop(self.embed(input_ids)), attention_mask)
+        def read(self, input_ids, attention_mask, span_mask=None):
+            states = self.drop(self.embed(input_ids))
+            span = attention_mask if span_mask is None else span_mask
+            return mean_token_states(states, attention_mask), mean_token_states(states, span)
 
     model = Reader().train()
     rows = [[1, 2, 3, 4], [5], [6, 7], [8, 9, 1]]
@@ -106,3 +108,32 @@ def test_token_states_keep_order_and_no_graph_in_training():
     assert not states.requires_grad and model.training  # training mode restored after
     expected = torch.stack([model.embed(torch.tensor(r)).mean(0) for r in rows])
     assert torch.allclose(states, expected, atol=1e-6)  # no dropout: eval mode inside
+    # With spans: the mean of the span's tokens alone, in the same order.
+    spans = [[0, 1, 1, 0], [1], [1, 0], [0, 0, 1]]
+    states = token_states(model, rows, 0, torch.device("cpu"), batch_size=2, spans=spans)
+    expected = torch.stack([model.embed(torch.tensor([t for t, s in zip(r, m) if s])).mean(0)
+                            for r, m in zip(rows, spans)])
+    assert torch.allclose(states, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["tiny", "minilm"])
+def test_task_masks_mark_the_requests_words_and_nothing_else(name, tmp_path):
+    """The span the scope memory reads (model.scope_text: span): the tokens of the request's words in its prompt,
+    by the tokenizer's character offsets, for a byte-level BPE (whose tokens carry the space before them) and a
+    WordPiece tokenizer (whose [CLS] has no characters); the same through the planner's transformers-free
+    tokenizer; every token where the words have none."""
+    from tomas.data.profiling import RESOURCES
+    from tomas.models.llm import load_tokenizer
+    from tomas.models.planner import FastTokenizer, render_prompt, task_masks
+
+    tok = load_tokenizer(name)
+    tasks = ["  Caption it, please. ", "Summarise a long contract for the board"]
+    prompts = [render_prompt(t, dict.fromkeys(RESOURCES, 8), 900.0) for t in tasks]
+    ids, masks = task_masks(tok, prompts, tasks)
+    for row, mask, task in zip(ids, masks, tasks):
+        assert len(row) == len(mask) and 0 < sum(mask) < len(mask)
+        assert tok.decode([i for i, m in zip(row, mask) if m]).strip().lower() == task.strip().lower()
+    tok.backend_tokenizer.save(str(tmp_path / "tokenizer.json"))
+    assert task_masks(FastTokenizer(str(tmp_path / "tokenizer.json"), 0), prompts, tasks) == (ids, masks)
+    _, (bare,) = task_masks(tok, [render_prompt("", dict.fromkeys(RESOURCES, 8), None)], [""])
+    assert all(bare)

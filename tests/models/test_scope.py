@@ -210,24 +210,23 @@ def test_validation_bounds_a_threshold_without_floor_only_with_enough_in_scope_r
     assert not scope_bounded([inside, inside[:99] + outside], 0.01)  # a refusal budget of 0.99 requests
 
 
-def test_a_memory_that_reads_the_words_keeps_reading_them_and_is_never_given_the_prompts(tables, tmp_path):
-    """``model.scope_text: task``: what the memory reads survives loading and a tool added later, and decoding scores
-    the words' vectors it is given, never the prompts' in their place."""
+@pytest.mark.parametrize("reads", ["span", "task"])
+def test_a_memory_that_reads_the_words_keeps_reading_them_and_is_never_given_the_prompts(tables, tmp_path, reads):
+    """``model.scope_text: span`` or ``task``: what the memory reads survives loading and a tool added later, and
+    decoding scores the words' vectors it is given, never the prompts' in their place."""
     from safetensors.torch import save_file
 
     from tomas.artifacts.planner import HEADS, load_heads
-    from tomas.models.scope import scope_texts
 
-    assert scope_texts("task", [" Caption it. "]) == ["Caption it."] and scope_texts("prompt", ["x"]) is None
     dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
-    dec.set_scope_memory(NearestScope(memory().bank, memory().inside, "task"))
-    assert dec.scope_memory.extended(torch.ones(1, 3), torch.ones(1)).reads == "task"
+    dec.set_scope_memory(NearestScope(memory().bank, memory().inside, reads))
+    assert dec.scope_memory.extended(torch.ones(1, 3), torch.ones(1)).reads == reads
     save_file({k: v.contiguous() for k, v in dec.state_dict().items()}, str(tmp_path / HEADS))
     loaded = HierarchicalDecoder(3, tables[0], out_of_scope=True)
-    load_heads(loaded, tmp_path, "task")
-    assert loaded.scope_memory.reads == "task"
+    load_heads(loaded, tmp_path, reads)
+    assert loaded.scope_memory.reads == reads
     assert extend_decoder(loaded, tables[1], torch.randn(tables[1].num_configs - tables[0].num_configs, 3)
-                          ).scope_memory.reads == "task"
+                          ).scope_memory.reads == reads
     prompts, words = torch.tensor([[5.0, 0.2, 0.0]]), torch.tensor([[0.3, 4.0, 0.0]])  # near in scope / a refusal
     dec.out_of_scope_above = dec.scope_boundary
     assert dec.predict(prompts, scope_hidden=words)[0].out_of_scope  # the words decide

@@ -16,17 +16,25 @@ from tomas.data.profiling import RESOURCES
 TOMAS = ["-m", "tomas.cli"]
 
 
-def check_the_memory_reads_the_words_alone(out, train: list[dict], bank: torch.Tensor) -> None:
-    """model.scope_text: task. The memory holds each training request's words' vector, and a request's refusal score
-    does not move with the free resources; read from the whole prompt (the vector the decoder reads), it does."""
+def check_the_memory_reads_the_words_in_the_one_pass(out, train: list[dict], bank: torch.Tensor) -> None:
+    """model.scope_text: span. The memory holds the mean of each training request's words' states in the pass over
+    its prompt. The tiny reader is causal, so that is the mean over the words' tokens of a pass over the prompt cut
+    after them ("Task: <words>", less "Task:"'s tokens), and a request's refusal score does not move with the free
+    resources; read from the whole prompt (the vector the decoder reads), it does."""
     from tomas.inference import load_planner
-    from tomas.models.planner import predict_requests, prompt_states
+    from tomas.models.planner import predict_requests
 
     planner = load_planner(str(out), "cpu")
     memory = planner.model.decoder.scope_memory
-    assert memory.reads == "task"
-    words = prompt_states(planner.model, planner.tokenizer, [r["task"].strip() for r in train[:16]], planner.device)
-    assert torch.allclose(torch.nn.functional.normalize(words, dim=-1), bank[:16].float(), atol=5e-3)
+    assert memory.reads == "span"
+    head = len(planner.tokenizer(["Task:"])["input_ids"][0])
+    for r, saved in zip(train[:8], bank):
+        ids = torch.tensor(planner.tokenizer([f"Task: {r['task'].strip()}"])["input_ids"])
+        words = torch.ones_like(ids)
+        words[:, :head] = 0
+        with torch.no_grad():
+            mean = planner.model.read(ids, torch.ones_like(ids), words)[1]
+        assert torch.allclose(torch.nn.functional.normalize(mean[0], dim=-1), saved.float(), atol=5e-3)
     frees = [{"cpu_cores": c, "memory_gb": m, "gpu_sm": s, "gpu_memory_gb": g} for c, m, s, g in ((1, 2, 0, 0),
                                                                                                  (64, 512, 132, 80))]
     requests = [("Summarise a 40-page contract", free, budget) for free, budget in zip(frees, (None, 250.0))]
@@ -64,7 +72,7 @@ def test_training_writes_checkpoint_metrics_and_plot(planner_run):
     train = [json.loads(line) for line in (planner_run.data / "train.jsonl").read_text().splitlines()]
     assert heads["scope_memory.bank"].shape[0] == len(train)
     assert heads["scope_memory.inside"].tolist() == [r["tool"] is not None for r in train]
-    check_the_memory_reads_the_words_alone(out, train, heads["scope_memory.bank"])
+    check_the_memory_reads_the_words_in_the_one_pass(out, train, heads["scope_memory.bank"])
     # model.spelling: the training file's word counts, to fix typing slips toward (tomas.data.spelling).
     from tomas.data.spelling import word_counts
 

@@ -365,12 +365,12 @@ def write_model_card(folder: str | Path, name: str | None = None) -> Path:
 
 
 def reader_fingerprint(folder: str | Path, meta: PlannerMeta) -> str:
-    """What a compiled reader was traced from: the LoRA weights, the base model, the readout and torch's
-    version (a compiled reader whose fingerprint differs is stale and never loaded)."""
+    """What a compiled reader was traced from: the LoRA weights, the base model, the readout, torch's version and
+    its outputs (``span``: the words' mean too; a compiled reader whose fingerprint differs is stale, never loaded)."""
     import hashlib
 
     h = hashlib.sha256((Path(folder) / ADAPTER_WEIGHTS).read_bytes())
-    h.update(json.dumps([meta.llm_model, meta.config["model"].get("readout"), torch.__version__]).encode())
+    h.update(json.dumps([meta.llm_model, meta.config["model"].get("readout"), torch.__version__, "span"]).encode())
     return h.hexdigest()
 
 

@@ -29,6 +29,9 @@ from tomas.models.llm import LoadedLLM
 PROMPT = ("Task: {task}\nFree: {cpu_cores} CPU cores, {memory_gb} GB memory, {gpu_sm} GPU SMs, "
           "{gpu_memory_gb} GB GPU memory\nLatency budget: {budget}\nPlan:")
 """Short on purpose: every prompt token costs a forward and backward pass through the LLM."""
+TASK_START = PROMPT.index("{task}")
+"""Where the request's words begin in a prompt: its first field (``task_masks``)."""
+assert "{" not in PROMPT[:TASK_START], "the task must be the prompt's first field"
 
 
 def render_prompt(task: str, free: dict[str, float], latency_budget_ms: float | None) -> str:
@@ -73,12 +76,18 @@ class PlannerModel(nn.Module):
 
     def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """[batch, hidden] float32: the prompt's vector per ``model.readout`` from the last layer."""
+        return self.read(input_ids, attention_mask)[0]
+
+    def read(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+             span_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``last_hidden`` and, from the same pass, the mean of the ``span_mask`` tokens' states (the request's
+        words in its prompt: ``task_masks``; None = all of them)."""
         # The transformer body only: the LM head's [tokens, vocab] logits are never needed here.
-        return self.reader()(input_ids, attention_mask)
+        return self.reader()(input_ids, attention_mask, attention_mask if span_mask is None else span_mask)
 
     def reader(self) -> nn.Module:
-        """The text reader alone as a module, ``(input_ids, attention_mask) -> [batch, hidden]``: what
-        ``compile_reader`` traces."""
+        """The text reader alone as a module, ``(input_ids, attention_mask, span_mask) -> ([batch, hidden],
+        [batch, hidden])``: what ``compile_reader`` traces."""
         return _Reader(self.lm.get_base_model().get_decoder(), self.readout)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
@@ -96,9 +105,10 @@ class _Reader(nn.Module):
         super().__init__()
         self.body, self.readout = body, readout
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.readout(self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
-                            attention_mask)
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                span_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        states = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.readout(states, attention_mask), mean_token_states(states, span_mask)
 
 
 class CompiledPlanner(nn.Module):
@@ -110,10 +120,14 @@ class CompiledPlanner(nn.Module):
         self.reader, self.decoder = reader, decoder
 
     def last_hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.read(input_ids, attention_mask)[0]
+
+    def read(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+             span_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         # The profiling executor's first calls specialise the graph: ~10x slower than plain execution for the
         # one or two batches a short-lived process runs.
         with torch.jit.optimized_execution(False):
-            return self.reader(input_ids, attention_mask)
+            return self.reader(input_ids, attention_mask, attention_mask if span_mask is None else span_mask)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
         return self.decoder.logits(self.last_hidden(input_ids, attention_mask))
@@ -131,8 +145,10 @@ class FastTokenizer:
         self.backend.no_truncation()
         self.pad_token_id = pad_token_id
 
-    def __call__(self, texts: Sequence[str]) -> dict[str, list[list[int]]]:
-        return {"input_ids": [e.ids for e in self.backend.encode_batch(list(texts))]}
+    def __call__(self, texts: Sequence[str], return_offsets_mapping: bool = False) -> dict[str, list[list]]:
+        encoded = self.backend.encode_batch(list(texts))
+        out = {"input_ids": [e.ids for e in encoded]}
+        return out | {"offset_mapping": [e.offsets for e in encoded]} if return_offsets_mapping else out
 
 
 COMPILE_PROBES = ("Summarise this 40-page contract for the board; they meet on 12 March and want it by Friday, "
@@ -143,25 +159,29 @@ COMPILE_PROBES = ("Summarise this 40-page contract for the board; they meet on 1
 def compile_reader(model: PlannerModel, tokenizer, tolerance: float = 1e-4) -> torch.jit.ScriptModule | None:
     """``model``'s text reader traced to TorchScript on CPU, or None when the trace does not reproduce the
     eager reader on ``COMPILE_PROBES`` batches (one prompt unpadded; all of them padded, in two orders; the bare tasks)
-    within ``tolerance`` (relative to the states' scale), or the tokenizer has no ``tokenizers`` backend.
+    within ``tolerance`` (relative to the states' scale; both outputs of ``PlannerModel.read``), or the tokenizer has
+    no ``tokenizers`` backend.
 
     TorchScript, not ``torch.export``: loading an exported program imports torch's compiler stack (~2 s on
     this CPU), a TorchScript file loads in ~0.1 s; ``torch.jit.trace``'s deprecation notice is silenced."""
     if getattr(tokenizer, "backend_tokenizer", None) is None:
         return None
-    prompts = [render_prompt(t, dict.fromkeys(RESOURCES, 8), 900.0) for t in COMPILE_PROBES]
-    batches = [encode_prompts(tokenizer, b, torch.device("cpu"))  # the words alone too: what a scope memory reads
-               for b in (prompts, prompts[1:2], prompts[::-1], list(COMPILE_PROBES))]
+    tasks = list(COMPILE_PROBES)
+    prompts = [render_prompt(t, dict.fromkeys(RESOURCES, 8), 900.0) for t in tasks]
+    cpu = torch.device("cpu")
+    batches = [encode_prompts(tokenizer, p, cpu, t) for p, t in ((prompts, tasks), (prompts[1:2], tasks[1:2]),
+                                                                (prompts[::-1], tasks[::-1]))]
+    words = encode_prompts(tokenizer, tasks, cpu)  # the words alone too: what a memory of model.scope_text task reads
+    batches.append(words | {"span_mask": words["attention_mask"]})
     reader = model.reader().eval()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        traced = torch.jit.trace(reader, (batches[0]["input_ids"], batches[0]["attention_mask"]), check_trace=False,
-                                 strict=False)
-        for b in batches:
-            want = reader(b["input_ids"], b["attention_mask"])
-            got = traced(b["input_ids"], b["attention_mask"])
-            if got.shape != want.shape or (got - want).abs().max() > tolerance * want.abs().max().clamp_min(1.0):
-                return None
+        inputs = [(b["input_ids"], b["attention_mask"], b["span_mask"]) for b in batches]
+        traced = torch.jit.trace(reader, inputs[0], check_trace=False, strict=False)
+        for x in inputs:
+            for want, got in zip(reader(*x), traced(*x)):
+                if got.shape != want.shape or (got - want).abs().max() > tolerance * want.abs().max().clamp_min(1):
+                    return None
     return traced
 
 
@@ -265,22 +285,23 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
 
     ``progress``: the label of a progress bar (None = no bar); ``size_hints``: per request, one
     ``SizeHint`` per tool (what its facts or numbers say of the input size; None = nothing)."""
-    prompts = [render_prompt(*r) for r in requests]
-    memory = model.decoder.scope_memory
-    scope_texts = None if memory is None else memory.texts([r[0] for r in requests])
+    prompts, tasks = [render_prompt(*r) for r in requests], [r[0] for r in requests]
+    reads = None if model.decoder.scope_memory is None else model.decoder.scope_memory.reads
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths per batch: little padding
     out: list[Choice | None] = [None] * len(requests)
     with evaluating(model):
         for start in tqdm(range(0, len(order), batch_size), desc=progress, disable=not progress, leave=False):
             idx = order[start:start + batch_size]
-            batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
+            batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device,
+                                   [tasks[i] for i in idx] if reads == "span" else None)
+            hidden, span = model.read(**batch)
             sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
-            scope_hidden = None if scope_texts is None else model.last_hidden(
-                **encode_prompts(tokenizer, [scope_texts[i] for i in idx], device))  # a second, shorter read
-            choices = model.decoder.predict(model.last_hidden(**batch), free_tensor([requests[i][1] for i in idx]),
+            scope_hidden = span if reads == "span" else model.last_hidden(**encode_prompts(  # a second, shorter
+                tokenizer, [tasks[i].strip() for i in idx], device)) if reads == "task" else None  # read (session 24)
+            choices = model.decoder.predict(hidden, free_tensor([requests[i][1] for i in idx]),
                                             budget_tensor([requests[i][2] for i in idx]), size_allowed=sizes,
                                             scope_hidden=scope_hidden,
-                                            **model.decoder.lexical_priors([requests[i][0] for i in idx]))
+                                            **model.decoder.lexical_priors([tasks[i] for i in idx]))
             for i, choice in zip(idx, choices):
                 out[i] = choice
     return out
@@ -293,28 +314,70 @@ def prompt_states(model: PlannerModel, tokenizer, prompts: Sequence[str], device
     return token_states(model, tokenizer(list(prompts))["input_ids"], tokenizer.pad_token_id, device, batch_size)
 
 
+def scope_states(model: PlannerModel, tokenizer, reads: str, tasks: Sequence[str], prompts: Sequence[str],
+                 device: torch.device, batch_size: int = 32) -> torch.Tensor:
+    """[len(tasks), hidden] what a scope memory that ``reads`` (``model.scope_text``) holds of requests: the mean of
+    their words' states in the pass over their ``prompts`` (``span``), a pass over their words alone (``task``), or
+    the prompts' vectors (``prompt``)."""
+    if reads == "task":
+        return prompt_states(model, tokenizer, [t.strip() for t in tasks], device, batch_size)
+    if reads == "prompt":
+        return prompt_states(model, tokenizer, prompts, device, batch_size)
+    ids, spans = task_masks(tokenizer, prompts, tasks)
+    return token_states(model, ids, tokenizer.pad_token_id, device, batch_size, spans)
+
+
 @torch.no_grad()  # also called from training, where a kept graph per batch would hold every activation
 def token_states(model: PlannerModel, rows: Sequence[list[int]], pad_id: int, device: torch.device,
-                 batch_size: int = 32) -> torch.Tensor:
-    """``prompt_states`` of prompts already tokenised, batched by length (little padding)."""
+                 batch_size: int = 32, spans: Sequence[list[int]] | None = None) -> torch.Tensor:
+    """``prompt_states`` of prompts already tokenised, batched by length (little padding); with ``spans`` (per token,
+    1 in the span: ``task_masks``), the mean of the span's states from the same pass instead."""
     order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
     out = [torch.zeros(0)] * len(rows)
     with evaluating(model):
         for i in range(0, len(order), batch_size):
             idx = order[i:i + batch_size]
-            for j, state in zip(idx, model.last_hidden(**pad_prompts([rows[j] for j in idx], pad_id, device)).cpu()):
+            span_rows = None if spans is None else [spans[j] for j in idx]
+            batch = pad_prompts([rows[j] for j in idx], pad_id, device, span_rows)
+            for j, state in zip(idx, model.read(**batch)[0 if spans is None else 1].cpu()):
                 out[j] = state
     return torch.stack(out) if rows else torch.zeros(0)
 
 
-def pad_prompts(rows: list[list[int]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
-    """Tokenised prompts as one right-padded batch (the readout sees only the real tokens)."""
+def task_masks(tokenizer, prompts: Sequence[str], tasks: Sequence[str]) -> tuple[list[list[int]], list[list[int]]]:
+    """``prompts`` tokenised, and per token 1 where its characters overlap the request's words (``tasks``, the
+    prompts' first field, found by the tokenizer's character offsets); every token where none does."""
+    try:
+        encoded = tokenizer(list(prompts), return_offsets_mapping=True)
+    except NotImplementedError:  # transformers' slow (Python) tokenizers keep no offsets
+        raise ValueError("model.scope_text: span needs a fast tokenizer (character offsets); "
+                         "use model.scope_text: task") from None
+    masks = []
+    for offsets, task in zip(encoded["offset_mapping"], tasks):
+        end = TASK_START + len(task.strip())
+        mask = [int(a < end and b > TASK_START) for a, b in offsets]
+        masks.append(mask if any(mask) else [1] * len(mask))
+    return encoded["input_ids"], masks
+
+
+def pad_prompts(rows: list[list[int]], pad_id: int, device: torch.device,
+                spans: list[list[int]] | None = None) -> dict[str, torch.Tensor]:
+    """Tokenised prompts as one right-padded batch (the readout sees only the real tokens), with ``spans`` (per
+    token, 1 in the span) as ``span_mask`` where given."""
     width = max(map(len, rows))
     ids = torch.tensor([r + [pad_id] * (width - len(r)) for r in rows], device=device)
     mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=device)
-    return {"input_ids": ids, "attention_mask": mask}
+    batch = {"input_ids": ids, "attention_mask": mask}
+    if spans is not None:
+        batch["span_mask"] = torch.tensor([s + [0] * (width - len(s)) for s in spans], device=device)
+    return batch
 
 
-def encode_prompts(tokenizer, prompts: Sequence[str], device: torch.device) -> dict[str, torch.Tensor]:
-    """Prompts -> ``pad_prompts`` batch: training, planning and the probe pad the same way."""
-    return pad_prompts(tokenizer(list(prompts))["input_ids"], tokenizer.pad_token_id, device)
+def encode_prompts(tokenizer, prompts: Sequence[str], device: torch.device,
+                   tasks: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+    """Prompts -> ``pad_prompts`` batch: training, planning and the probe pad the same way; with their ``tasks``, the
+    request's words' tokens as ``span_mask`` (``task_masks``)."""
+    if tasks is None:
+        return pad_prompts(tokenizer(list(prompts))["input_ids"], tokenizer.pad_token_id, device)
+    ids, spans = task_masks(tokenizer, prompts, tasks)
+    return pad_prompts(ids, tokenizer.pad_token_id, device, spans)

@@ -2,15 +2,13 @@
 
 The scope head is one linear boundary over the prompt vector; requests no tool serves come in many
 unlike kinds (errands, other capabilities), each a small cluster of its own. ``NearestScope`` keeps the
-training requests' vectors (of their words alone, ``model.scope_text: task``, or of their whole prompts) and scores a
+training requests' vectors (of their words, ``model.scope_text``, or of their whole prompts) and scores a
 request's vector of the same text by how much nearer (cosine) its nearest
 out-of-scope training request is than its nearest in-scope one: above 0 it is nearer a refusal. Chosen
 on validation over the head's probability (docs/planner.md, "Out of scope by nearest neighbours").
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -49,10 +47,6 @@ class NearestScope(nn.Module):
         return NearestScope(torch.cat([self.bank.float(), bank.to(self.bank.device).float()]),
                             torch.cat([self.inside, inside.to(self.inside.device).bool()]), self.reads)
 
-    def texts(self, tasks: Sequence[str]) -> list[str] | None:
-        """``scope_texts`` of what it reads."""
-        return scope_texts(self.reads, tasks)
-
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         sim = F.normalize(hidden.float(), dim=-1) @ self.bank.float().T
         nearest_in = sim.masked_fill(~self.inside, -2.0).max(-1).values
@@ -60,18 +54,12 @@ class NearestScope(nn.Module):
         return nearest_out - nearest_in
 
 
-def scope_texts(reads: str, tasks: Sequence[str]) -> list[str] | None:
-    """The texts a memory that ``reads`` (``model.scope_text``) reads where they are not the prompts: the tasks'
-    words alone (None: the prompts, whose vectors the decoder reads)."""
-    return [t.strip() for t in tasks] if reads == "task" else None
-
-
 def scope_vectors(memory: NearestScope | None, hidden: torch.Tensor, scope_hidden: torch.Tensor | None) -> torch.Tensor:
-    """What ``memory`` scores: ``scope_hidden``, the requests' words' vectors, where it reads the task, else the
-    prompts' ``hidden``. A memory that reads the task given none is a caller's bug, not a silent fallback."""
+    """What ``memory`` scores: ``scope_hidden``, the requests' words' vectors, where it reads them (``span`` or
+    ``task``), else the prompts' ``hidden``. Such a memory given none is a caller's bug, not a silent fallback."""
     if memory is None or memory.reads == "prompt":
         return hidden
     if scope_hidden is None:
-        raise ValueError("this planner's scope memory reads the request's words alone (model.scope_text: task): "
+        raise ValueError(f"this planner's scope memory reads the request's words (model.scope_text: {memory.reads}): "
                          "pass their vectors as scope_hidden, as models.planner.predict_requests does")
     return scope_hidden

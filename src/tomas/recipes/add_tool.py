@@ -34,7 +34,7 @@ from tomas.inference import BadLine, LoadedPlanner, load_planner, read_requests
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import LiveConfigHead, rescale_rows
 from tomas.models.llm import load_llm
-from tomas.models.planner import prompt_states, render_prompt
+from tomas.models.planner import prompt_states, render_prompt, scope_states
 from tomas.training.new_tool import (
     MAX_EXAMPLES,
     encoder_rows,
@@ -128,9 +128,9 @@ def add_tool(name: str, planner_dir: str, tool_registry: str, profiling_data: st
     log(f"Fitting its tool-head row on {len(prompts)} requests ({source}) against {len(replay)} of the other tools...")
     states = prompt_states(planner.model, planner.tokenizer, prompts + replay, planner.device)
     fit_tool_row(decoder.cpu(), states[:len(prompts)], states[len(prompts):], replay_tools)
-    texts = decoder.scope_memory.texts(tasks) if decoder.scope_memory is not None else None
-    remember_in_scope(decoder, states[:len(prompts)] if texts is None else
-                      prompt_states(planner.model, planner.tokenizer, texts, planner.device))
+    reads = decoder.scope_memory.reads if decoder.scope_memory is not None else "prompt"
+    remember_in_scope(decoder, states[:len(prompts)] if reads == "prompt" else
+                      scope_states(planner.model, planner.tokenizer, reads, tasks, prompts, planner.device))
     added = {"num_examples": len(prompts), "examples": source, "encoder_checkpoint": str(encoder_checkpoint)}
     meta = extended_meta(planner, table, tool, configs, tool_registry, profiling_data, added)
     out = output_dir or planner_dir

@@ -45,9 +45,9 @@ from tomas.models.planner import (
     free_tensor,
     pad_prompts,
     render_prompt,
-    token_states,
+    scope_states,
 )
-from tomas.models.scope import NearestScope, scope_texts
+from tomas.models.scope import NearestScope
 from tomas.plots import plot_planner_history
 from tomas.training.distributed import Objective, make_accelerator, run_device
 from tomas.training.lexical import fit_lexical_models
@@ -293,10 +293,10 @@ class PlannerTrainer:
         if not (self.cfg.model.out_of_scope and self.cfg.model.scope_rule == "nearest") or inside.all() \
                 or not inside.any():
             return None
-        reads, tokenizer = self.cfg.model.scope_text, setup.llm.tokenizer
-        texts = scope_texts(reads, [e.task for e in setup.train])
-        ids = setup.train_ids if texts is None else tokenizer(texts)["input_ids"]
-        return NearestScope(token_states(self.model, ids, tokenizer.pad_token_id, setup.device, 64), inside, reads)
+        reads = self.cfg.model.scope_text
+        states = scope_states(self.model, setup.llm.tokenizer, reads, [e.task for e in setup.train],
+                              [prompt_of(e) for e in setup.train], setup.device, 64)
+        return NearestScope(states, inside, reads)
 
     def predict(self, examples: list[PlannerExample], label: str) -> list:
         return predict_examples(self.model, self.setup.llm.tokenizer, examples, self.setup.device,

@@ -39,22 +39,27 @@ def no_drop(candidate: dict, shipped: dict, key: str) -> bool:
         candidate[n][key]["std"], shipped[n][key]["std"]) for n in SETS)
 
 
-args, options = sys.argv[1:], {"--rules": str(Path(__file__).parent / "rules.json"), "--max_refused": None,
-                               "--metric": "plan_accuracy"}
-while args[:1] and args[0] in options:  # the flags in any order, before the folders
-    options[args[0]], args = args[1], args[2:]
-rules, metric = Path(options["--rules"]), options["--metric"]
-max_refused = None if options["--max_refused"] is None else float(options["--max_refused"])
-shipped = summary(Path(args[0]), metric)
-report = {"rules": json.loads(rules.read_text()), "shipped": shipped}
-for run in args[1:]:
-    c = summary(Path(run), metric)
-    mean = "mean_plan_of_three" if metric == "plan_accuracy" else f"mean_{metric}_of_three"
-    higher = c[mean] > shipped[mean]
-    checks = {"mean_of_three_higher": higher, "no_set_lower_beyond_std": no_drop(c, shipped, "plan_accuracy")}
-    if metric != "plan_accuracy":
-        checks[f"no_set_lower_beyond_std_{metric}"] = no_drop(c, shipped, metric)
-    if max_refused is not None:
-        checks["refused_at_most"] = all(c[n]["in_scope_refused"]["mean"] <= max_refused for n in SETS)
-    report[Path(run).name] = c | checks | {"adopted": all(checks.values())}
-print(json.dumps(report, indent=1))
+def main() -> None:
+    args, options = sys.argv[1:], {"--rules": str(Path(__file__).parent / "rules.json"), "--max_refused": None,
+                                   "--metric": "plan_accuracy"}
+    while args[:1] and args[0] in options:  # the flags in any order, before the folders
+        options[args[0]], args = args[1], args[2:]
+    rules, metric = Path(options["--rules"]), options["--metric"]
+    max_refused = None if options["--max_refused"] is None else float(options["--max_refused"])
+    shipped = summary(Path(args[0]), metric)
+    report = {"rules": json.loads(rules.read_text()), "shipped": shipped}
+    for run in args[1:]:
+        c = summary(Path(run), metric)
+        mean = "mean_plan_of_three" if metric == "plan_accuracy" else f"mean_{metric}_of_three"
+        higher = c[mean] > shipped[mean]
+        checks = {"mean_of_three_higher": higher, "no_set_lower_beyond_std": no_drop(c, shipped, "plan_accuracy")}
+        if metric != "plan_accuracy":
+            checks[f"no_set_lower_beyond_std_{metric}"] = no_drop(c, shipped, metric)
+        if max_refused is not None:
+            checks["refused_at_most"] = all(c[n]["in_scope_refused"]["mean"] <= max_refused for n in SETS)
+        report[Path(run).name] = c | checks | {"adopted": all(checks.values())}
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":  # importable: scope_task_span/check.py reads validation()
+    main()
