@@ -25,7 +25,7 @@ reader = torch.jit.load(sys.argv[2] + "/reader.torchscript.pt", map_location="cp
 ids = torch.tensor([[101, 2054, 1997, 2003, 102]]); mask = torch.ones_like(ids)
 t = time.perf_counter()
 with torch.no_grad(), torch.jit.optimized_execution(sys.argv[1] == "on"):
-    reader(ids[:, :1], mask[:, :1]); reader(ids, mask)
+    reader(ids[:, :1], mask[:, :1], mask[:, :1]); reader(ids, mask, mask)  # the words' span: all of it
 print(time.perf_counter() - t)"""
 EXIT = """import os, sys, torch
 sys.stdout.flush()

@@ -1,5 +1,9 @@
 """Plan accuracy means tool, input size and configuration all right, "nothing fits" included."""
 
+import dataclasses
+
+import pytest
+
 from tomas.data.planner import PlannerExample
 from tomas.eval.planner import (
     by_size_source,
@@ -99,9 +103,31 @@ def test_the_joint_scope_threshold_holds_on_every_set(other_table):
     hand = [_example(i, "speech_to_text", "small", None) for i in range(50)]
     hand_choices = [_scoped(0, 0.9, out_prob=p) for p in [0.97, 0.95, 0.8] + [0.01] * 47]
     assert joint_scope_threshold([(val, val_choices)], 0.01) == 0.5  # 1 of 100 may be refused: the 0.6 one
-    assert joint_scope_threshold([(val, val_choices), (hand, hand_choices)], 0.02) == 0.95  # 1 of 50 may stay
+    # 1 of 50 may be refused: above the 0.95 one, halfway to the refused 0.97
+    assert joint_scope_threshold([(val, val_choices), (hand, hand_choices)], 0.02) == pytest.approx(0.96)
     assert joint_scope_threshold([(val, val_choices), ([], [])], 0.01) == scope_threshold(val, val_choices, 0.01)
     assert joint_scope_threshold([], 0.01) == 0.5
+
+
+def test_the_threshold_sits_halfway_between_the_last_request_kept_and_the_first_refused():
+    """A request scored at the chosen threshold must not flip with a loaded planner's slightly different arithmetic
+    (session 25: a merged LoRA moved one of planner_dev's in-scope requests a hair above it). Halfway up to the next
+    score of any set's requests, in scope or not, the same validation requests are refused; a threshold that a
+    floor or the boundary set, not a request, stays where it is."""
+    from tomas.eval.scope import halfway_up
+
+    inside = [_example(i, "speech_to_text", "small", None) for i in range(100)]
+    outside = [_example(100 + i, None, None, None) for i in range(2)]
+    choices = [Choice(0, 0, 1.0, 1.0, None, "small", scope_score=s) for s in [0.2, 0.1] + [-0.5] * 98]
+    refusals = [Choice(0, 0, 1.0, 1.0, None, "small", scope_score=s) for s in (0.15, 0.9)]
+    sets = [(inside, choices), (outside, refusals)]
+    threshold = joint_scope_threshold(sets, 0.01, 0.0, float("-inf"))
+    assert threshold == pytest.approx(0.125)  # 1 of 100 may be refused (0.2): above 0.1, halfway to the refusal's 0.15
+    kept = [c.out_of_scope for _, cs in sets for c in with_scope_threshold(cs, threshold)]
+    assert kept == [c.out_of_scope for _, cs in sets for c in with_scope_threshold(cs, 0.1)]
+    nudged = dataclasses.replace(choices[1], scope_score=0.1 + 1e-6)
+    assert not with_scope_threshold([nudged], threshold)[0].out_of_scope
+    assert halfway_up(0.5, [0.1, 0.9]) == 0.5 and halfway_up(0.9, [0.1, 0.9]) == 0.9  # a floor; nothing above
 
 
 def test_preferences_read_are_scored_among_those_stated_and_those_not():

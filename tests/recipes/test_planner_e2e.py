@@ -20,9 +20,10 @@ def check_the_memory_reads_the_words_in_the_one_pass(out, train: list[dict], ban
     """model.scope_text: span. The memory holds the mean of each training request's words' states in the pass over
     its prompt. The tiny reader is causal, so that is the mean over the words' tokens of a pass over the prompt cut
     after them ("Task: <words>", less "Task:"'s tokens), and a request's refusal score does not move with the free
-    resources; read from the whole prompt (the vector the decoder reads), it does."""
+    resources; read from the whole prompt (the vector the decoder reads), it does. (MiniLM reads both ways: there
+    the words' states see the resources too.) A memory of session 24 (``task``) scores a pass over the words alone."""
     from tomas.inference import load_planner
-    from tomas.models.planner import predict_requests
+    from tomas.models.planner import predict_requests, prompt_states
 
     planner = load_planner(str(out), "cpu")
     memory = planner.model.decoder.scope_memory
@@ -45,6 +46,10 @@ def check_the_memory_reads_the_words_in_the_one_pass(out, train: list[dict], ban
     assert scores()[0] == pytest.approx(scores()[1], abs=1e-6)
     memory.reads = "prompt"
     assert abs(scores()[0] - scores()[1]) > 1e-4
+    # A planner of session 24 (model.scope_text: task) scores a second pass over the words alone.
+    memory.reads = "task"
+    words = prompt_states(planner.model, planner.tokenizer, ["Summarise a 40-page contract"], planner.device)
+    assert scores() == pytest.approx([float(memory(words)[0])] * 2, abs=1e-5)
 
 
 def test_training_writes_checkpoint_metrics_and_plot(planner_run):
@@ -651,7 +656,7 @@ def test_the_compiled_reader_plans_as_the_full_one_without_transformers(planner_
 
     triples = [(r["task"], r["free_resources"], r["latency_budget_ms"]) for r in requests]
     scores = [[c.scope_score for c in predict_requests(way.model, way.tokenizer, triples, way.device)]
-              for way in (fast, full)]  # both read the words alone, compiled or not
+              for way in (fast, full)]  # both read the words' span of the one pass, compiled or not
     assert scores[0] == pytest.approx(scores[1], abs=1e-3)
     for a, b in zip(fast.plan(requests), full.plan(requests)):
         assert (a.tool, a.config_id, a.input_size) == (b.tool, b.config_id, b.input_size)

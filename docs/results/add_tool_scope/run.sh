@@ -8,7 +8,7 @@
 set -euo pipefail
 PLANNER=${1:-runs/spelling/seed_0}; OUT=${2:-runs/add_tool_scope}; HERE=docs/results/add_tool_scope
 RESULTS=${3:-$HERE}  # where the two reports go (session 14: planner_issue23/lexical/add_tool/)
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$RESULTS"
 python - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]

@@ -27,9 +27,20 @@ def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]],
                           boundary: float = 0.5, floor: float | None = None) -> float:
     """The lowest threshold (from ``floor``, as ``scope_threshold``) at which no set of (examples, choices) refuses
     more than ``max_refused`` of its in-scope requests (a set without any tells nothing): generated validation alone
-    overstates how unlike a refusal real requests look."""
-    return max((scope_threshold(examples, choices, max_refused, boundary, floor) for examples, choices in sets
-                if any(e.tool is not None for e in examples)), default=boundary)
+    overstates how unlike a refusal real requests look. Where a request's score sets it, it is placed halfway up to
+    the next score of the sets' requests (``halfway_up``)."""
+    chosen = max((scope_threshold(examples, choices, max_refused, boundary, floor) for examples, choices in sets
+                  if any(e.tool is not None for e in examples)), default=boundary)
+    return halfway_up(chosen, [c.scope_score for _, choices in sets for c in choices if c.scope_score is not None])
+
+
+def halfway_up(threshold: float, scores: list[float]) -> float:
+    """``threshold`` moved halfway to the lowest of ``scores`` above it where it is one of them (not a floor or a
+    boundary): the same requests are refused, and the one scored at it is not refused by a loaded planner's slightly
+    different arithmetic (LoRA merged into the weights, another batch's padding). At the score itself, the loaded
+    planners of session 25 refused one more of `planner_dev`'s in-scope requests on a seed than training had chosen."""
+    above = [s for s in scores if s > threshold]
+    return (threshold + min(above)) / 2 if threshold in scores and above else threshold
 
 
 def scope_bounded(sets: list[list[PlannerExample]], max_refused: float) -> bool:

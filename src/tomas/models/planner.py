@@ -81,9 +81,9 @@ class PlannerModel(nn.Module):
     def read(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
              span_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """``last_hidden`` and, from the same pass, the mean of the ``span_mask`` tokens' states (the request's
-        words in its prompt: ``task_masks``; None = all of them)."""
+        words in its prompt: ``task_masks``; None: the first vector again)."""
         # The transformer body only: the LM head's [tokens, vocab] logits are never needed here.
-        return self.reader()(input_ids, attention_mask, attention_mask if span_mask is None else span_mask)
+        return self.reader()(input_ids, attention_mask, span_mask)
 
     def reader(self) -> nn.Module:
         """The text reader alone as a module, ``(input_ids, attention_mask, span_mask) -> ([batch, hidden],
@@ -99,16 +99,18 @@ class PlannerModel(nn.Module):
 
 
 class _Reader(nn.Module):
-    """``PlannerModel.last_hidden`` as a module of the transformer body alone (no LM head, no decoder)."""
+    """``PlannerModel.read`` as a module of the transformer body and the readout alone (no LM head, no decoder)."""
 
     def __init__(self, body: nn.Module, readout):
         super().__init__()
         self.body, self.readout = body, readout
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                span_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                span_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         states = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        return self.readout(states, attention_mask), mean_token_states(states, span_mask)
+        hidden = self.readout(states, attention_mask)
+        # No span (training's every step): the readout twice, not a second mean over [batch, tokens, hidden].
+        return hidden, hidden if span_mask is None else mean_token_states(states, span_mask)
 
 
 class CompiledPlanner(nn.Module):
@@ -346,7 +348,9 @@ def token_states(model: PlannerModel, rows: Sequence[list[int]], pad_id: int, de
 
 def task_masks(tokenizer, prompts: Sequence[str], tasks: Sequence[str]) -> tuple[list[list[int]], list[list[int]]]:
     """``prompts`` tokenised, and per token 1 where its characters overlap the request's words (``tasks``, the
-    prompts' first field, found by the tokenizer's character offsets); every token where none does."""
+    prompts' first field, found by the tokenizer's character offsets); every token where none does (a blank task:
+    the whole prompt). Overlap, not containment: a byte-level BPE's first word carries the space before it
+    (" Caption" starts one character early); for MiniLM's WordPiece both select the same tokens (the span probe's)."""
     try:
         encoded = tokenizer(list(prompts), return_offsets_mapping=True)
     except NotImplementedError:  # transformers' slow (Python) tokenizers keep no offsets

@@ -1,7 +1,7 @@
 """After the decision, from scratch: ``rules.json``'s rule on the from-scratch planners' own validation figures (the
 span built into training and planning, ``model.scope_text: span``) against the second pass's (session 24's
-from-scratch planners), and whether they reproduce the probe's ``span`` figures (``probe.json``) to the digit.
-Validation sets only. From the repository root:
+from-scratch planners), and whether they reproduce the probe's ``span`` figures (``probe.json``;
+within 0.05 points: the probe averaged rounded seeds). Validation sets only. From the repository root:
 ``python docs/results/planner_issue23/scope_task_span/check.py BASE_DIR SPAN_DIR > validation.json``."""
 import json
 import runpy
@@ -27,7 +27,12 @@ def main(base: str, span: str) -> None:
     probe = json.loads((HERE / "probe.json").read_text())["mean_std"]
     print(json.dumps({"rules": json.loads((HERE / "rules.json").read_text()), "mean_std": stats,
                       "decision": PROBE["decision"](stats),
-                      "as_the_probe": {v: stats[v] == probe[v] for v in stats}}, indent=1))
+                      "as_the_probe": {v: same(stats[v], probe[v]) for v in stats}}, indent=1))
+
+
+def same(ours: dict, probe: dict) -> bool:
+    return all(abs(a - b) <= 0.05 for name in ours for key in ours[name] for a, b in zip(ours[name][key],
+                                                                                        probe[name][key]))
 
 
 if __name__ == "__main__":
