@@ -4,7 +4,7 @@
 # shipped seed 0 (runs/sixth_writer/shipped/seed_0: the memory reads the whole prompt, no extra pass), session 24's
 # (runs/s24/task_only/seed_0: a second pass over the words) and session 25's (runs/s25/span/seed_0). Cold start
 # alternated twice (5 fresh processes each), then the key-on load test of each, one after the other. From the
-# repository root with the project's venv active (~25 min).
+# repository root with the project's venv active (~12 min).
 set -euo pipefail
 HERE=docs/results/serving
 for i in 1 2; do
