@@ -128,6 +128,7 @@ def test_the_threshold_sits_halfway_between_the_last_request_kept_and_the_first_
     nudged = dataclasses.replace(choices[1], scope_score=0.1 + 1e-6)
     assert not with_scope_threshold([nudged], threshold)[0].out_of_scope
     assert halfway_up(0.5, [0.1, 0.9]) == 0.5 and halfway_up(0.9, [0.1, 0.9]) == 0.9  # a floor; nothing above
+    assert joint_scope_threshold(sets, 0.01, 0.0, float("-inf"), halfway=False) == 0.1  # the rule before session 25
 
 
 def test_preferences_read_are_scored_among_those_stated_and_those_not():

@@ -24,23 +24,29 @@ def scope_threshold(examples: list[PlannerExample], choices: list[Choice], max_r
 
 
 def joint_scope_threshold(sets: list[tuple[list[PlannerExample], list[Choice]]], max_refused: float,
-                          boundary: float = 0.5, floor: float | None = None) -> float:
+                          boundary: float = 0.5, floor: float | None = None, halfway: bool = True) -> float:
     """The lowest threshold (from ``floor``, as ``scope_threshold``) at which no set of (examples, choices) refuses
     more than ``max_refused`` of its in-scope requests (a set without any tells nothing): generated validation alone
     overstates how unlike a refusal real requests look. Where a request's score sets it, it is placed halfway up to
-    the next score of the sets' requests (``halfway_up``)."""
+    the next score of the sets' requests (``halfway_up``; ``halfway=False``: at the score, the rule before session 25,
+    which the older probes under docs/results reproduce their figures with)."""
     chosen = max((scope_threshold(examples, choices, max_refused, boundary, floor) for examples, choices in sets
                   if any(e.tool is not None for e in examples)), default=boundary)
-    return halfway_up(chosen, [c.scope_score for _, choices in sets for c in choices if c.scope_score is not None])
+    scores = [c.scope_score for _, choices in sets for c in choices if c.scope_score is not None]
+    return halfway_up(chosen, scores) if halfway else chosen
 
 
 def halfway_up(threshold: float, scores: list[float]) -> float:
-    """``threshold`` moved halfway to the lowest of ``scores`` above it where it is one of them (not a floor or a
-    boundary): the same requests are refused, and the one scored at it is not refused by a loaded planner's slightly
-    different arithmetic (LoRA merged into the weights, another batch's padding). At the score itself, the loaded
+    """``threshold`` moved halfway to the lowest of ``scores`` above it where it is one of them (a request's score,
+    not a floor or a boundary, unless one equals a score): the same requests of ``scores`` are refused (other sets'
+    may differ), and the one scored at it is not refused by a loaded planner's slightly different arithmetic (LoRA
+    merged into the weights, another batch's padding). At the score itself, the loaded
     planners of session 25 refused one more of `planner_dev`'s in-scope requests on a seed than training had chosen."""
     above = [s for s in scores if s > threshold]
-    return (threshold + min(above)) / 2 if threshold in scores and above else threshold
+    if threshold not in scores or not above:
+        return threshold
+    middle = (threshold + min(above)) / 2
+    return middle if threshold < middle < min(above) else threshold  # adjacent doubles: no room between them
 
 
 def scope_bounded(sets: list[list[PlannerExample]], max_refused: float) -> bool:
@@ -57,24 +63,24 @@ difference (about -0.5 to 0.5), the margin a log-probability difference (about -
 
 
 def choose_scope(sets: list[tuple[list[PlannerExample], list[Choice]]], margins: list[torch.Tensor] | None,
-                 max_refused: float, boundary: float,
-                 floor: float | None = None) -> tuple[float, float, float, list[list[Choice]]]:
+                 max_refused: float, boundary: float, floor: float | None = None,
+                 halfway: bool = True) -> tuple[float, float, float, list[list[Choice]]]:
     """(weight, threshold, the threshold at weight 0, each set's choices refused by the first two): the
     ``SCOPE_GRID`` weight of the lexical out-of-scope margin (``margins``: one [len(examples)] tensor per set; None:
     weight 0) under which, at its own ``joint_scope_threshold`` (from ``floor``), the most out-of-scope requests of
     all sets are refused (ties: the smaller weight). ``sets``' choices carry the memory's score alone (decoded at
-    weight 0)."""
+    weight 0); ``halfway``: as ``joint_scope_threshold``."""
     best = None
     for weight in SCOPE_GRID if margins is not None else (0.0,):
         mixed = [(examples, with_scope_prior(choices, margins[k] if margins else None, weight))
                  for k, (examples, choices) in enumerate(sets)]
-        threshold = joint_scope_threshold(mixed, max_refused, boundary, floor)
+        threshold = joint_scope_threshold(mixed, max_refused, boundary, floor, halfway)
         refused = [with_scope_threshold(choices, threshold) for _, choices in mixed]
         caught = sum(c.out_of_scope for (examples, _), choices in zip(mixed, refused)
                      for e, c in zip(examples, choices) if e.tool is None)
         if best is None or caught > best[0]:
             best = (caught, weight, threshold, refused)
-    return best[1], best[2], joint_scope_threshold(sets, max_refused, boundary, floor), best[3]
+    return best[1], best[2], joint_scope_threshold(sets, max_refused, boundary, floor, halfway), best[3]
 
 
 def lexical_scope_margins(decoder, sets: list[list[PlannerExample]]) -> list[torch.Tensor] | None:

@@ -128,8 +128,9 @@ class CompiledPlanner(nn.Module):
              span_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         # The profiling executor's first calls specialise the graph: ~10x slower than plain execution for the
         # one or two batches a short-lived process runs.
-        with torch.jit.optimized_execution(False):
-            return self.reader(input_ids, attention_mask, attention_mask if span_mask is None else span_mask)
+        with torch.jit.optimized_execution(False):  # the graph takes three tensors; no span: the first vector again
+            hidden, span = self.reader(input_ids, attention_mask, attention_mask if span_mask is None else span_mask)
+        return hidden, hidden if span_mask is None else span
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> DecoderLogits:
         return self.decoder.logits(self.last_hidden(input_ids, attention_mask))

@@ -62,7 +62,7 @@ def choose(sets: dict, margins: list, signal, grid: tuple[float, ...] = ADDED_GR
     for weight in grid:
         for beta in SCOPE_GRID:
             mixed = [(sets[n][0], scored(sets[n][1], margins[i], signal, beta, weight)) for i, n in enumerate(SETS)]
-            threshold = joint_scope_threshold(mixed[:2], MAX_REFUSED, 0.0)
+            threshold = joint_scope_threshold(mixed[:2], MAX_REFUSED, 0.0, halfway=False)  # the rule of its time
             caught = sum(c.scope_score > threshold for examples, choices in mixed[:2]
                          for e, c in zip(examples, choices) if e.tool is None)
             if best is None or caught > best[0]:
@@ -73,7 +73,7 @@ def choose(sets: dict, margins: list, signal, grid: tuple[float, ...] = ADDED_GR
 def folder_report(folder: str) -> dict:
     sets, margins = decoded(folder)
     assert margins is not None, f"{folder}: no lexical model or nearest-neighbour memory"
-    shipped = choose_scope([sets[n] for n in ("val", "dev")], margins[:2], MAX_REFUSED, 0.0)
+    shipped = choose_scope([sets[n] for n in ("val", "dev")], margins[:2], MAX_REFUSED, 0.0, halfway=False)
     beta, _, threshold = choose(sets, margins, SIGNALS["head"], grid=(0.0,))
     assert beta == shipped[0] and abs(threshold - shipped[1]) < 1e-5, "weight 0 is not the shipped choice"
     out = {}

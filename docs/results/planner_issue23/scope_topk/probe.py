@@ -63,7 +63,7 @@ def threshold_row(sets: dict, scored: dict, margins: list, boundary: float, floo
     from ``floor``) for the ``scored`` choices of each set (``sets``: name -> (examples, ...)), and each set's
     out-of-scope recall and in-scope refusals at them."""
     weight, threshold, _, _ = choose_scope([(sets[n][0], scored[n]) for n in ("val", "dev")], margins[:2],
-                                           MAX_REFUSED, boundary, floor)
+                                           MAX_REFUSED, boundary, floor, halfway=False)  # the rule of their time
     row = {"weight": weight, "threshold": threshold}
     for i, name in enumerate(SETS):
         m = scope_metrics(sets[name][0], with_scope_threshold(with_scope_prior(scored[name], margins[i], weight),
