@@ -40,8 +40,8 @@ def halfway_up(threshold: float, scores: list[float]) -> float:
     """``threshold`` moved halfway to the lowest of ``scores`` above it where it is one of them (a request's score,
     not a floor or a boundary, unless one equals a score): the same requests of ``scores`` are refused (other sets'
     may differ), and the one scored at it is not refused by a loaded planner's slightly different arithmetic (LoRA
-    merged into the weights, another batch's padding). At the score itself, the loaded
-    planners of session 25 refused one more of `planner_dev`'s in-scope requests on a seed than training had chosen."""
+    merged into the weights, another batch's padding). At the score itself, the loaded planners of session 25 refused
+    one more of `planner_dev`'s in-scope requests on a seed than training had chosen."""
     above = [s for s in scores if s > threshold]
     if threshold not in scores or not above:
         return threshold

@@ -299,8 +299,9 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
                                    [tasks[i] for i in idx] if reads == "span" else None)
             hidden, span = model.read(**batch)
             sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
-            scope_hidden = span if reads == "span" else model.last_hidden(**encode_prompts(  # a second, shorter
-                tokenizer, [tasks[i].strip() for i in idx], device)) if reads == "task" else None  # read (session 24)
+            scope_hidden = span if reads == "span" else None
+            if reads == "task":  # session 24's planners: a second, shorter read of the words alone
+                scope_hidden = model.last_hidden(**encode_prompts(tokenizer, [tasks[i].strip() for i in idx], device))
             choices = model.decoder.predict(hidden, free_tensor([requests[i][1] for i in idx]),
                                             budget_tensor([requests[i][2] for i in idx]), size_allowed=sizes,
                                             scope_hidden=scope_hidden,
