@@ -35,4 +35,4 @@ def test_an_older_planner_gets_the_settings_it_was_trained_with():
     del old["config"]["model"]["readout"], old["config"]["model"]["scope_text"]
     meta = PlannerMeta.from_json(with_old_defaults(old))
     assert meta.format_version == 1 and meta.planner_config().model.readout == "last"
-    assert meta.planner_config().model.scope_text == "prompt" and PlannerConfig().model.scope_text == "span"
+    assert meta.planner_config().model.scope_text == "prompt" and PlannerConfig().model.scope_text == "span_prompt"

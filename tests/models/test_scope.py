@@ -235,3 +235,24 @@ def test_a_memory_that_reads_the_words_keeps_reading_them_and_is_never_given_the
         dec.predict(prompts)
     dec.scope_memory.reads = "prompt"
     assert not dec.predict(prompts, scope_hidden=words)[0].out_of_scope  # a memory of prompts scores the prompts
+
+
+def test_a_memory_of_two_views_averages_each_views_own_nearest_margin(tables):
+    """``model.scope_text: span_prompt``: each request's words' vector and its prompt's, side by side; the score is
+    the mean of each view's margin, each view's nearest found on its own (not the nearest of the joined vectors), and
+    decoding joins the words' vectors to the prompts' in that order."""
+    words, prompts = memory(), NearestScope(memory().bank.flip(0), memory().inside)  # the views disagree
+    both = NearestScope(torch.cat([memory().bank, memory().bank.flip(0)], -1) * 3.0, memory().inside, "span_prompt")
+    assert both.views == 2 and torch.allclose(both.bank[:, :3].float(), words.bank.float())  # each view unit length
+    requests = torch.tensor([[5.0, 0.2, 0.0], [0.3, 4.0, 0.0], [1.0, 1.0, 0.0]])
+    asked = torch.cat([requests, requests.flip(0)], -1)
+    assert torch.allclose(both(asked), (words(requests) + prompts(requests.flip(0))) / 2, atol=1e-6)
+    assert both.extended(torch.ones(1, 6), torch.ones(1)).views == 2
+    with pytest.raises(ValueError, match="side by side"):
+        NearestScope(torch.ones(4, 3), memory().inside, "span_prompt")
+    dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
+    dec.set_scope_memory(both)
+    dec.out_of_scope_above = dec.scope_boundary
+    near_words = torch.tensor([[0.3, 4.0, 0.0]])  # a refusal in the words' view, in scope in the prompts' (flipped)
+    score = dec.predict(torch.tensor([[5.0, 0.2, 0.0]]), scope_hidden=near_words)[0].scope_score
+    assert score == pytest.approx(float(both(torch.tensor([[0.3, 4.0, 0.0, 5.0, 0.2, 0.0]]))[0]), abs=1e-6)

@@ -56,22 +56,24 @@ def test_the_folder_holds_the_new_tool_after_the_old_ids(planner_run, extended):
     added = len(after["scope_memory.inside"]) - len(before["scope_memory.inside"])
     assert added == meta["added_tools"][0]["num_examples"] and after["scope_memory.inside"][-added:].all()
     assert torch.allclose(after["scope_memory.bank"][:-added].float(), before["scope_memory.bank"].float(), atol=1e-3)
-    # ... as what the memory reads (model.scope_text: span): each example's words' states in the pass over its
-    # prompt, through the same reader; not the prompt's vector.
+    # ... as what the memory reads (model.scope_text: span_prompt): each example's words' states in the pass over its
+    # prompt, beside that prompt's vector, through the same reader; each half a unit vector of its own.
     from tomas.inference import load_planner
     from tomas.models.planner import prompt_states, scope_states
     from tomas.recipes.add_tool import example_prompts
 
     planner = load_planner(str(out), "cpu")
-    assert planner.model.decoder.scope_memory.reads == "span" == meta["config"]["model"]["scope_text"]
+    assert planner.model.decoder.scope_memory.reads == "span_prompt" == meta["config"]["model"]["scope_text"]
     data = load_tool_data(*extended[1:3])
     tasks, prompts, _ = example_prompts(None, data.tools[data.tool_id(NEW["name"])],
                                         [c for c in data.configs if c.tool == NEW["name"]], planner.cfg.training.seed)
-    saved = after["scope_memory.bank"][-added:].float()
+    saved_words, saved_prompts = after["scope_memory.bank"][-added:].float().chunk(2, -1)
     words = scope_states(planner.model, planner.tokenizer, "span", tasks, prompts, planner.device)
-    assert torch.allclose(torch.nn.functional.normalize(words, dim=-1), saved, atol=5e-3)
     whole = prompt_states(planner.model, planner.tokenizer, prompts, planner.device)
-    assert not torch.allclose(torch.nn.functional.normalize(whole, dim=-1), saved, atol=5e-3)
+    unit = torch.nn.functional.normalize
+    assert torch.allclose(unit(words, dim=-1), saved_words, atol=5e-3)
+    assert torch.allclose(unit(whole, dim=-1), saved_prompts, atol=5e-3)
+    assert not torch.allclose(unit(whole, dim=-1), saved_words, atol=5e-3)
 
 
 def test_plans_pick_the_new_tool_for_its_requests_and_keep_the_old_ones(planner_run, extended, cli):

@@ -17,25 +17,32 @@ TOMAS = ["-m", "tomas.cli"]
 
 
 def check_the_memory_reads_the_words_in_the_one_pass(out, train: list[dict], bank: torch.Tensor) -> None:
-    """model.scope_text: span. The memory holds the mean of each training request's words' states in the pass over
-    its prompt. The tiny reader is causal, so that is the mean over the words' tokens of a pass over the prompt cut
-    after them ("Task: <words>", less "Task:"'s tokens), and a request's refusal score does not move with the free
-    resources; read from the whole prompt (the vector the decoder reads), it does. (MiniLM reads both ways: there
-    the words' states see the resources too.) A memory of session 24 (``task``) scores a pass over the words alone."""
+    """model.scope_text: span_prompt. The memory holds, side by side, the mean of each training request's words'
+    states in the pass over its prompt and that prompt's vector (the decoder's). The tiny reader is causal, so the
+    first is the mean over the words' tokens of a pass over the prompt cut after them ("Task: <words>", less
+    "Task:"'s tokens), and its margin does not move with the free resources; the prompt's does, and the score is the
+    mean of the two. (MiniLM reads both ways: there the words' states see the resources too.) A memory of session
+    24 (``task``) scores a pass over the words alone."""
     from tomas.inference import load_planner
-    from tomas.models.planner import predict_requests, prompt_states
+    from tomas.models.planner import predict_requests, prompt_states, render_prompt
+    from tomas.models.scope import NearestScope
 
     planner = load_planner(str(out), "cpu")
-    memory = planner.model.decoder.scope_memory
-    assert memory.reads == "span"
+    decoder, unit = planner.model.decoder, torch.nn.functional.normalize
+    memory = decoder.scope_memory
+    assert memory.reads == "span_prompt" and bank.shape[1] == 2 * decoder.tool_head.in_features
+    words_bank, prompts_bank = bank.float().chunk(2, -1)
     head = len(planner.tokenizer(["Task:"])["input_ids"][0])
-    for r, saved in zip(train[:8], bank):
+    for r, saved in zip(train[:8], words_bank):
         ids = torch.tensor(planner.tokenizer([f"Task: {r['task'].strip()}"])["input_ids"])
         words = torch.ones_like(ids)
         words[:, :head] = 0
         with torch.no_grad():
             mean = planner.model.read(ids, torch.ones_like(ids), words)[1]
-        assert torch.allclose(torch.nn.functional.normalize(mean[0], dim=-1), saved.float(), atol=5e-3)
+        assert torch.allclose(unit(mean[0], dim=-1), saved, atol=5e-3)
+    prompts = [render_prompt(r["task"], r["free_resources"], r["latency_budget_ms"]) for r in train[:8]]
+    assert torch.allclose(unit(prompt_states(planner.model, planner.tokenizer, prompts, planner.device), dim=-1),
+                          prompts_bank[:8], atol=5e-3)
     frees = [{"cpu_cores": c, "memory_gb": m, "gpu_sm": s, "gpu_memory_gb": g} for c, m, s, g in ((1, 2, 0, 0),
                                                                                                  (64, 512, 132, 80))]
     requests = [("Summarise a 40-page contract", free, budget) for free, budget in zip(frees, (None, 250.0))]
@@ -43,13 +50,19 @@ def check_the_memory_reads_the_words_in_the_one_pass(out, train: list[dict], ban
     def scores() -> list[float]:
         return [c.scope_score for c in predict_requests(planner.model, planner.tokenizer, requests, planner.device)]
 
-    assert scores()[0] == pytest.approx(scores()[1], abs=1e-6)
-    memory.reads = "prompt"
-    assert abs(scores()[0] - scores()[1]) > 1e-4
+    decoder.scope_lexical_weight = 0.0  # the memory's score alone (the words' margin would add to every view)
+    both = scores()
+    views = {}
+    for reads, half in (("span", words_bank), ("prompt", prompts_bank)):
+        decoder.set_scope_memory(NearestScope(half, memory.inside, reads))
+        views[reads] = scores()
+    assert views["span"][0] == pytest.approx(views["span"][1], abs=1e-6)  # the words' margin ignores the resources
+    assert abs(views["prompt"][0] - views["prompt"][1]) > 1e-4
+    assert both == pytest.approx([(a + b) / 2 for a, b in zip(views["span"], views["prompt"])], abs=1e-5)
     # A planner of session 24 (model.scope_text: task) scores a second pass over the words alone.
-    memory.reads = "task"
+    decoder.set_scope_memory(NearestScope(words_bank, memory.inside, "task"))
     words = prompt_states(planner.model, planner.tokenizer, ["Summarise a 40-page contract"], planner.device)
-    assert scores() == pytest.approx([float(memory(words)[0])] * 2, abs=1e-5)
+    assert scores() == pytest.approx([float(decoder.scope_memory(words)[0])] * 2, abs=1e-5)
 
 
 def test_training_writes_checkpoint_metrics_and_plot(planner_run):

@@ -89,13 +89,15 @@ class PlannerModelConfig(LLMChoice):
     vectors are saved with the heads, and every evaluation in training reads the training file once more to
     refresh them; chosen on validation for the MiniLM reader: docs/planner.md, "Out of scope by nearest
     neighbours"), or ``head``, the scope head's probability (the SmolLM2 preset's: not measured there)."""
-    scope_text: Literal["span", "task", "prompt"] = "span"
+    scope_text: Literal["span_prompt", "span", "task", "prompt"] = "span_prompt"
     """What the nearest-neighbour memory (``scope_rule: nearest``) reads of a request: ``span``, the mean of its
-    words' states in the one pass the decoder reads; ``task``, a second pass over its words alone; or ``prompt``,
+    words' states in the one pass the decoder reads; ``span_prompt``, that and the whole prompt's vector from the
+    same pass, two memories whose margins are averaged; ``task``, a second pass over its words alone; or ``prompt``,
     the whole prompt's vector the decoder reads. Whether a tool serves a request does not depend on the free
-    resources or the latency budget, yet in a mean-pooled prompt they weigh as much as a short request's words.
-    Chosen on validation (docs/planner.md, "Refusals read from the request's words alone", and "... in the one
-    pass"); a planner saved before the option reads the prompt."""
+    resources or the latency budget, yet in a mean-pooled prompt they weigh as much as a short request's words; the
+    prompt's vector, the one the tool head is trained on, is a second view that kept more of people's in-scope
+    requests. Chosen on validation (docs/planner.md, "Refusals read from the request's words alone", "... in the one
+    pass" and "A second view in the refusal score"); a planner saved before the option reads the prompt."""
     feature_scale: float = 10.0
     """Multiplier on the feature scorer's weights: deciding by rank needs weights of several units, which a
     zero-initialised head at head_learning_rate reaches in tens of steps instead of thousands (docs/planner.md)."""

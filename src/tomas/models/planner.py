@@ -25,6 +25,7 @@ from tomas.data.templates import format_number
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
+from tomas.models.scope import READS_SPAN
 
 PROMPT = ("Task: {task}\nFree: {cpu_cores} CPU cores, {memory_gb} GB memory, {gpu_sm} GPU SMs, "
           "{gpu_memory_gb} GB GPU memory\nLatency budget: {budget}\nPlan:")
@@ -296,10 +297,10 @@ def predict_requests(model: PlannerModel, tokenizer, requests: Sequence[tuple[st
         for start in tqdm(range(0, len(order), batch_size), desc=progress, disable=not progress, leave=False):
             idx = order[start:start + batch_size]
             batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device,
-                                   [tasks[i] for i in idx] if reads == "span" else None)
+                                   [tasks[i] for i in idx] if reads in READS_SPAN else None)
             hidden, span = model.read(**batch)
             sizes = None if size_hints is None else size_allowed_tensor([size_hints[i] for i in idx])
-            scope_hidden = span if reads == "span" else None
+            scope_hidden = span if reads in READS_SPAN else None
             if reads == "task":  # session 24's planners: a second, shorter read of the words alone
                 scope_hidden = model.last_hidden(**encode_prompts(tokenizer, [tasks[i].strip() for i in idx], device))
             choices = model.decoder.predict(hidden, free_tensor([requests[i][1] for i in idx]),
@@ -320,22 +321,24 @@ def prompt_states(model: PlannerModel, tokenizer, prompts: Sequence[str], device
 
 def scope_states(model: PlannerModel, tokenizer, reads: str, tasks: Sequence[str], prompts: Sequence[str],
                  device: torch.device, batch_size: int = 32) -> torch.Tensor:
-    """[len(tasks), hidden] what a scope memory that ``reads`` (``model.scope_text``) holds of requests: the mean of
-    their words' states in the pass over their ``prompts`` (``span``), a pass over their words alone (``task``), or
-    the prompts' vectors (``prompt``)."""
+    """[len(tasks), hidden × views] what a scope memory that ``reads`` (``model.scope_text``) holds of requests: the
+    mean of their words' states in the pass over their ``prompts`` (``span``; beside the prompts' vectors from the same
+    pass, ``span_prompt``), a pass over their words alone (``task``), or the prompts' vectors (``prompt``)."""
     if reads == "task":
         return prompt_states(model, tokenizer, [t.strip() for t in tasks], device, batch_size)
     if reads == "prompt":
         return prompt_states(model, tokenizer, prompts, device, batch_size)
     ids, spans = task_masks(tokenizer, prompts, tasks)
-    return token_states(model, ids, tokenizer.pad_token_id, device, batch_size, spans)
+    return token_states(model, ids, tokenizer.pad_token_id, device, batch_size, spans, reads == "span_prompt")
 
 
 @torch.no_grad()  # also called from training, where a kept graph per batch would hold every activation
 def token_states(model: PlannerModel, rows: Sequence[list[int]], pad_id: int, device: torch.device,
-                 batch_size: int = 32, spans: Sequence[list[int]] | None = None) -> torch.Tensor:
+                 batch_size: int = 32, spans: Sequence[list[int]] | None = None,
+                 with_prompt: bool = False) -> torch.Tensor:
     """``prompt_states`` of prompts already tokenised, batched by length (little padding); with ``spans`` (per token,
-    1 in the span: ``task_masks``), the mean of the span's states from the same pass instead."""
+    1 in the span: ``task_masks``), the mean of the span's states from the same pass instead (``with_prompt``: beside
+    the prompt's vector, [span ‖ prompt])."""
     order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
     out = [torch.zeros(0)] * len(rows)
     with evaluating(model):
@@ -343,7 +346,9 @@ def token_states(model: PlannerModel, rows: Sequence[list[int]], pad_id: int, de
             idx = order[i:i + batch_size]
             span_rows = None if spans is None else [spans[j] for j in idx]
             batch = pad_prompts([rows[j] for j in idx], pad_id, device, span_rows)
-            for j, state in zip(idx, model.read(**batch)[0 if spans is None else 1].cpu()):
+            hidden, span = model.read(**batch)
+            states = hidden if spans is None else torch.cat([span, hidden], -1) if with_prompt else span
+            for j, state in zip(idx, states.cpu()):
                 out[j] = state
     return torch.stack(out) if rows else torch.zeros(0)
 
@@ -356,7 +361,7 @@ def task_masks(tokenizer, prompts: Sequence[str], tasks: Sequence[str]) -> tuple
     try:
         encoded = tokenizer(list(prompts), return_offsets_mapping=True)
     except NotImplementedError:  # transformers' slow (Python) tokenizers keep no offsets
-        raise ValueError("model.scope_text: span needs a fast tokenizer (character offsets); "
+        raise ValueError("model.scope_text: span or span_prompt needs a fast tokenizer (character offsets); "
                          "use model.scope_text: task") from None
     masks = []
     for offsets, task in zip(encoded["offset_mapping"], tasks):

@@ -20,21 +20,30 @@ planner's is chosen on validation with no floor, below it too where validation's
 (``HierarchicalDecoder.scope_floor``; docs/planner.md, "The sixth writer's requests and no floor under the refusal
 threshold")."""
 
+VIEWS = {"span_prompt": 2}
+"""How many vectors of each request a memory that reads this (``model.scope_text``) holds side by side (others: 1):
+``span_prompt``, its words' mean and its prompt's vector, both from the decoder's one pass."""
+READS_SPAN = ("span", "span_prompt")
+"""The memories that read the words' span of the decoder's pass (the reader is given the words' tokens)."""
+
 
 class NearestScope(nn.Module):
-    """``forward(hidden [B, H]) -> [B]`` the nearest out-of-scope training request's cosine minus the nearest
-    in-scope one's. ``bank`` [N, H]: the training requests' vectors; ``inside`` [N]: which are in scope
-    (both kinds must be there); ``reads``: ``model.scope_text``. Stored as unit vectors in half precision (a few MB
-    for thousands of requests)."""
+    """``forward(hidden [B, V*H]) -> [B]`` the nearest out-of-scope training request's cosine minus the nearest
+    in-scope one's, the mean over the V views (``VIEWS``: each view's nearest found on its own). ``bank`` [N, V*H]:
+    the training requests' vectors; ``inside`` [N]: which are in scope (both kinds must be there); ``reads``:
+    ``model.scope_text``. Stored as unit vectors (each view) in half precision (a few MB for thousands of requests)."""
 
     def __init__(self, bank: torch.Tensor, inside: torch.Tensor, reads: str = "prompt"):
         super().__init__()
         self.reads = reads
         """What its vectors (and so a request's) are the reader's vector of: ``model.scope_text``."""
+        self.views = VIEWS.get(reads, 1)
         inside = inside.bool()
         if len(bank) != len(inside) or bool(inside.all()) or not bool(inside.any()):
             raise ValueError("NearestScope needs one flag per vector and both in-scope and out-of-scope vectors")
-        self.register_buffer("bank", F.normalize(bank.float(), dim=-1).half())
+        if bank.shape[-1] % self.views:
+            raise ValueError(f"a memory that reads {reads} holds {self.views} vectors a request, side by side")
+        self.register_buffer("bank", torch.cat([F.normalize(v, dim=-1) for v in self.split(bank)], -1).half())
         self.register_buffer("inside", inside)
 
     @classmethod
@@ -47,19 +56,27 @@ class NearestScope(nn.Module):
         return NearestScope(torch.cat([self.bank.float(), bank.to(self.bank.device).float()]),
                             torch.cat([self.inside, inside.to(self.inside.device).bool()]), self.reads)
 
+    def split(self, vectors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """[..., V*H] -> V tensors [..., H] (float)."""
+        return vectors.float().chunk(self.views, -1)
+
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        sim = F.normalize(hidden.float(), dim=-1) @ self.bank.float().T
-        nearest_in = sim.masked_fill(~self.inside, -2.0).max(-1).values
-        nearest_out = sim.masked_fill(self.inside, -2.0).max(-1).values
-        return nearest_out - nearest_in
+        margins = []
+        for request, bank in zip(self.split(hidden), self.split(self.bank)):
+            sim = F.normalize(request, dim=-1) @ bank.T
+            nearest_in = sim.masked_fill(~self.inside, -2.0).max(-1).values
+            nearest_out = sim.masked_fill(self.inside, -2.0).max(-1).values
+            margins.append(nearest_out - nearest_in)
+        return margins[0] if len(margins) == 1 else torch.stack(margins).mean(0)
 
 
 def scope_vectors(memory: NearestScope | None, hidden: torch.Tensor, scope_hidden: torch.Tensor | None) -> torch.Tensor:
     """What ``memory`` scores: ``scope_hidden``, the requests' words' vectors, where it reads them (``span`` or
-    ``task``), else the prompts' ``hidden``. Such a memory given none is a caller's bug, not a silent fallback."""
+    ``task``), beside the prompts' ``hidden`` (``span_prompt``), else ``hidden``. Such a memory given none is a
+    caller's bug, not a silent fallback."""
     if memory is None or memory.reads == "prompt":
         return hidden
     if scope_hidden is None:
         raise ValueError(f"this planner's scope memory reads the request's words (model.scope_text: {memory.reads}): "
                          "pass their vectors as scope_hidden, as models.planner.predict_requests does")
-    return scope_hidden
+    return torch.cat([scope_hidden, hidden], -1) if memory.reads == "span_prompt" else scope_hidden

@@ -1,0 +1,116 @@
+"""Would a second view of the request in the refusal score, or a tighter budget, keep people's in-scope requests from
+being refused? An offline look on the validation sets only (no test set is read; ``rules.json`` was written first):
+session 25's planners (``model.scope_text: span``) scored by their own memory (``span``), by the mean of that margin
+and a second memory's over the training prompts' decoder vectors (``span_prompt``: the one pass gives both vectors)
+or over the training requests' words read alone (``span_task``: session 24's second pass), and by their own score at
+half the refusal budget (``budget_half``). For each, the words' weight and the threshold are chosen as training
+chooses them (``choose_scope`` on val + ``planner_dev``, the threshold halfway up); ``planner_dev2`` is used for no
+choice.
+
+``python docs/results/planner_issue23/scope_ensemble/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~3 min a
+folder).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import runpy
+import statistics
+import sys
+from pathlib import Path
+
+from tomas.eval.planner import scope_metrics
+from tomas.eval.scope import choose_scope, lexical_scope_margins, with_scope_prior, with_scope_threshold
+from tomas.io import save_json
+from tomas.models.planner import render_prompt, scope_states
+from tomas.models.scope import NearestScope
+
+HERE = Path(__file__).resolve().parent
+TOPK = runpy.run_path(str(HERE.parent / "scope_topk" / "probe.py"), run_name="scope_topk")
+TASK_ONLY = runpy.run_path(str(HERE.parent / "scope_task_only" / "probe.py"), run_name="scope_task_only")
+SETS = TOPK["SETS"]
+VARIANTS = {"span": 0.01, "span_prompt": 0.01, "span_task": 0.01, "budget_half": 0.005}
+"""Each variant's refusal budget (training.planner.OUT_OF_SCOPE_REFUSED is 0.01)."""
+
+
+def prompts_of(examples) -> list[str]:
+    return [render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in examples]
+
+
+def second_view(planner, train, sets: dict, reads: str) -> dict[str, list[float]]:
+    """Each set's margins from a memory of the training requests that ``reads`` their prompts or their words."""
+    def states(examples):
+        return scope_states(planner.model, planner.tokenizer, reads, [e.task for e in examples],
+                            prompts_of(examples), planner.device)
+
+    memory = NearestScope(states(train), planner.model.decoder.scope_memory.inside.cpu(), reads)
+    return {name: memory(states(examples)).double().tolist() for name, (examples, _, _) in sets.items()}
+
+
+def threshold_row(sets: dict, scored: dict, margins: list, budget: float) -> dict:
+    """The words' weight and threshold as training chooses them (val + ``planner_dev``, no floor, halfway up) for the
+    ``scored`` choices, and each set's out-of-scope recall and in-scope refusals at them."""
+    weight, threshold, _, _ = choose_scope([(sets[n][0], scored[n]) for n in ("val", "dev")], margins[:2], budget,
+                                           0.0, float("-inf"))
+    row = {"weight": weight, "threshold": threshold}
+    for i, name in enumerate(SETS):
+        m = scope_metrics(sets[name][0], with_scope_threshold(with_scope_prior(scored[name], margins[i], weight),
+                                                              threshold))
+        row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
+                     "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
+    return row
+
+
+def folder_report(folder: str) -> dict:
+    planner, sets = TOPK["decoded"](folder)
+    assert planner.model.decoder.scope_memory.reads == "span", f"{folder}: a planner of session 25 is needed"
+    train = TASK_ONLY["training_requests"](planner)
+    margins = lexical_scope_margins(planner.model.decoder, [examples for examples, _, _ in sets.values()])
+    views = {"prompt": second_view(planner, train, sets, "prompt"), "task": second_view(planner, train, sets, "task")}
+    out = {}
+    for variant, budget in VARIANTS.items():
+        other = views.get(variant.removeprefix("span_"))
+        scored = {name: choices if other is None else
+                  [dataclasses.replace(c, scope_score=(c.scope_score + s) / 2) for c, s in zip(choices, other[name])]
+                  for name, (_, choices, _) in sets.items()}
+        out[variant] = row = threshold_row(sets, scored, margins, budget)
+        if variant == "span":  # the shipped rule on the shipped score gives the planner's own choice
+            TASK_ONLY["check_own_choice"](folder, row)
+        print(folder, variant, row, flush=True)
+    return out
+
+
+def decision(stats: dict) -> dict:
+    """rules.json's conditions for each candidate against ``span``, and the choice among those that pass."""
+    def mean3(v):
+        return statistics.mean(stats[v][n]["oos_recall"][0] for n in SETS)
+
+    old, checks = stats["span"], {}
+    for v in (v for v in stats if v != "span"):
+        new = stats[v]
+        checks[v] = {"dev2_refused_0_3_lower": new["dev2"]["in_scope_refused"][0]
+                     <= old["dev2"]["in_scope_refused"][0] - 0.3,
+                     "mean_of_three_at_least_minus_0_5": mean3(v) >= mean3("span") - 0.5,
+                     "lower_on_none_beyond_std": all(new[n]["oos_recall"][0] >= old[n]["oos_recall"][0] - max(
+                         new[n]["oos_recall"][1], old[n]["oos_recall"][1]) for n in SETS),
+                     "refused_at_most_1pct": all(new[n]["in_scope_refused"][0] <= 1.0 for n in SETS)}
+    passing = [v for v in checks if all(checks[v].values())]
+    ranked = sorted(passing, key=lambda v: (v == "span_task", -mean3(v), stats[v]["dev2"]["in_scope_refused"][0]))
+    return {"mean_of_three": {v: round(mean3(v), 2) for v in stats}, "checks": checks,
+            "adopted": ranked[0] if ranked else None}
+
+
+def main(path: str, folders: list[str]) -> None:
+    seeds = {folder: folder_report(folder) for folder in folders}
+    stats = {v: {name: {key: [round(f(s[v][name][key] for s in seeds.values()), 2) for f in (statistics.mean,
+                                                                                               statistics.stdev)]
+                        for key in ("oos_recall", "in_scope_refused")} for name in SETS} for v in VARIANTS}
+    report = {"what": __doc__.split("\n\n")[0], "rules": json.loads((HERE / "rules.json").read_text()),
+              "mean_std": stats, "decision": decision(stats), "seeds": seeds}
+    save_json(report, path)
+    print(json.dumps({"mean_std": stats, "decision": report["decision"]}, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
