@@ -5,7 +5,7 @@
 # without the preference reader (its own rule, preferences/rules.json, applied again); rules.json's rule again on
 # their own validation figures and the check that they equal the probe's (check.py); the test sets against the
 # planners before (BASE, session 25's from-scratch run: the span alone). Then the add-tool measurement on seed 0.
-# From the repository root, ~50 min: bash after.sh [OUT] [BASE]
+# From the repository root, ~45 min: bash after.sh [OUT] [BASE]
 set -euo pipefail
 OUT=${1:-runs/s26}; BASE=${2:-runs/s25b/span}
 HERE=docs/results/planner_issue23/scope_ensemble; P=docs/results/planner_issue23/preferences

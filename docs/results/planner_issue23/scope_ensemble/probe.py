@@ -7,7 +7,7 @@ half the refusal budget (``budget_half``). For each, the words' weight and the t
 chooses them (``choose_scope`` on val + ``planner_dev``, the threshold halfway up); ``planner_dev2`` is used for no
 choice.
 
-``python docs/results/planner_issue23/scope_ensemble/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~3 min a
+``python docs/results/planner_issue23/scope_ensemble/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~1 min a
 folder).
 """
 
