@@ -74,8 +74,9 @@ class Plan:
     """For a request no tool serves: the scope head's probability that none does."""
     out_of_scope_margin: float | None = None
     """Refused by nearest neighbours (``model.scope_rule: nearest``): how much nearer (cosine) its nearest
-    out-of-scope training request is than its nearest in-scope one (refused when it plus ``out_of_scope_words`` is
-    above the planner's threshold)."""
+    out-of-scope training request is than its nearest in-scope one (``model.scope_text: span_prompt``: the mean of
+    that for its words' vector and for its prompt's; refused when it plus ``out_of_scope_words`` is above the
+    planner's threshold)."""
     out_of_scope_words: float | None = None
     """Refused reading the words too (``model.scope_lexical``): the words' part of the refusal score, the weight
     chosen on validation × how much likelier the lexical model finds "out of scope" than any tool (log ratio). None

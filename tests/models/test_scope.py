@@ -237,7 +237,7 @@ def test_a_memory_that_reads_the_words_keeps_reading_them_and_is_never_given_the
     assert not dec.predict(prompts, scope_hidden=words)[0].out_of_scope  # a memory of prompts scores the prompts
 
 
-def test_a_memory_of_two_views_averages_each_views_own_nearest_margin(tables):
+def test_a_memory_of_two_views_averages_each_views_own_nearest_margin(tables, tmp_path):
     """``model.scope_text: span_prompt``: each request's words' vector and its prompt's, side by side; the score is
     the mean of each view's margin, each view's nearest found on its own (not the nearest of the joined vectors), and
     decoding joins the words' vectors to the prompts' in that order."""
@@ -253,6 +253,20 @@ def test_a_memory_of_two_views_averages_each_views_own_nearest_margin(tables):
     dec = HierarchicalDecoder(3, tables[0], out_of_scope=True)
     dec.set_scope_memory(both)
     dec.out_of_scope_above = dec.scope_boundary
-    near_words = torch.tensor([[0.3, 4.0, 0.0]])  # a refusal in the words' view, in scope in the prompts' (flipped)
-    score = dec.predict(torch.tensor([[5.0, 0.2, 0.0]]), scope_hidden=near_words)[0].scope_score
-    assert score == pytest.approx(float(both(torch.tensor([[0.3, 4.0, 0.0, 5.0, 0.2, 0.0]]))[0]), abs=1e-6)
+    # Words near the words' view's refusals, a prompt near the prompts' (flipped) view's refusals: a refusal in both
+    # views; each scored in the other's view, in scope in both.
+    near_words, prompt = torch.tensor([[0.3, 4.0, 0.0]]), torch.tensor([[5.0, 0.2, 0.0]])
+    score = dec.predict(prompt, scope_hidden=near_words)[0].scope_score
+    assert score == pytest.approx(float(both(torch.cat([near_words, prompt], -1))[0]), abs=1e-6)
+    assert score > 0.5 and float(both(torch.cat([prompt, near_words], -1))[0]) < -0.5
+    # Saved and loaded, and with a tool added later, it keeps both views.
+    from safetensors.torch import save_file
+
+    from tomas.artifacts.planner import HEADS, load_heads
+
+    save_file({k: v.contiguous() for k, v in dec.state_dict().items()}, str(tmp_path / HEADS))
+    loaded = HierarchicalDecoder(3, tables[0], out_of_scope=True)
+    load_heads(loaded, tmp_path, "span_prompt")
+    assert loaded.scope_memory.views == 2 and torch.equal(loaded.scope_memory.bank, both.bank)
+    added = extend_decoder(loaded, tables[1], torch.randn(tables[1].num_configs - tables[0].num_configs, 3))
+    assert added.scope_memory.views == 2 and added.scope_memory.reads == "span_prompt"

@@ -84,10 +84,10 @@ class PlannerModelConfig(LLMChoice):
     ``tool: null`` with the reason. Trained on the training file's tool-null examples (``tomas data
     generate-planner --out_of_scope_share``)."""
     scope_rule: Literal["head", "nearest"] = "nearest"
-    """What decides a refusal: ``nearest``, how much nearer the request's prompt vector is to its nearest
-    out-of-scope training request than to its nearest in-scope one (``models.scope``; the training requests'
-    vectors are saved with the heads, and every evaluation in training reads the training file once more to
-    refresh them; chosen on validation for the MiniLM reader: docs/planner.md, "Out of scope by nearest
+    """What decides a refusal: ``nearest``, how much nearer the request's vector (of what ``scope_text`` reads) is
+    to its nearest out-of-scope training request than to its nearest in-scope one (``models.scope``; the training
+    requests' vectors are saved with the heads, and every evaluation in training reads the training file once more
+    to refresh them; chosen on validation for the MiniLM reader: docs/planner.md, "Out of scope by nearest
     neighbours"), or ``head``, the scope head's probability (the SmolLM2 preset's: not measured there)."""
     scope_text: Literal["span_prompt", "span", "task", "prompt"] = "span_prompt"
     """What the nearest-neighbour memory (``scope_rule: nearest``) reads of a request: ``span``, the mean of its

@@ -347,7 +347,9 @@ def token_states(model: PlannerModel, rows: Sequence[list[int]], pad_id: int, de
             span_rows = None if spans is None else [spans[j] for j in idx]
             batch = pad_prompts([rows[j] for j in idx], pad_id, device, span_rows)
             hidden, span = model.read(**batch)
-            states = hidden if spans is None else torch.cat([span, hidden], -1) if with_prompt else span
+            states = hidden
+            if spans is not None:
+                states = torch.cat([span, hidden], -1) if with_prompt else span
             for j, state in zip(idx, states.cpu()):
                 out[j] = state
     return torch.stack(out) if rows else torch.zeros(0)

@@ -2,10 +2,10 @@
 
 The scope head is one linear boundary over the prompt vector; requests no tool serves come in many
 unlike kinds (errands, other capabilities), each a small cluster of its own. ``NearestScope`` keeps the
-training requests' vectors (of their words, ``model.scope_text``, or of their whole prompts) and scores a
-request's vector of the same text by how much nearer (cosine) its nearest
-out-of-scope training request is than its nearest in-scope one: above 0 it is nearer a refusal. Chosen
-on validation over the head's probability (docs/planner.md, "Out of scope by nearest neighbours").
+training requests' vectors (of their words, of their whole prompts, or both side by side: ``model.scope_text``) and
+scores a request's vectors of the same text by how much nearer (cosine) its nearest out-of-scope training request
+is than its nearest in-scope one, averaged over the views: above 0 it is nearer a refusal. Chosen on validation
+over the head's probability (docs/planner.md, "Out of scope by nearest neighbours").
 """
 
 from __future__ import annotations
@@ -47,12 +47,13 @@ class NearestScope(nn.Module):
         self.register_buffer("inside", inside)
 
     @classmethod
-    def empty(cls, num: int, hidden_size: int, reads: str = "prompt") -> NearestScope:
-        """A memory of that shape to load saved buffers into."""
-        return cls(torch.ones(num, hidden_size), torch.arange(num) > 0, reads)
+    def empty(cls, num: int, width: int, reads: str = "prompt") -> NearestScope:
+        """A memory of that shape (``width``: the views' widths together) to load saved buffers into."""
+        return cls(torch.ones(num, width), torch.arange(num) > 0, reads)
 
     def extended(self, bank: torch.Tensor, inside: torch.Tensor) -> NearestScope:
-        """This memory plus more vectors (e.g. an added tool's requests, in scope)."""
+        """This memory plus more vectors (e.g. an added tool's requests, in scope), [M, V*H] in its views' order
+        (``models.planner.scope_states``)."""
         return NearestScope(torch.cat([self.bank.float(), bank.to(self.bank.device).float()]),
                             torch.cat([self.inside, inside.to(self.inside.device).bool()]), self.reads)
 

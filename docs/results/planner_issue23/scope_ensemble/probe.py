@@ -1,11 +1,11 @@
 """Would a second view of the request in the refusal score, or a tighter budget, keep people's in-scope requests from
 being refused? An offline look on the validation sets only (no test set is read; ``rules.json`` was written first):
 session 25's planners (``model.scope_text: span``) scored by their own memory (``span``), by the mean of that margin
-and a second memory's over the training prompts' decoder vectors (``span_prompt``: the one pass gives both vectors)
+and a second memory's over the training prompts' decoder vectors (``span_prompt``; built, the one pass gives both)
 or over the training requests' words read alone (``span_task``: session 24's second pass), and by their own score at
 half the refusal budget (``budget_half``). For each, the words' weight and the threshold are chosen as training
-chooses them (``choose_scope`` on val + ``planner_dev``, the threshold halfway up); ``planner_dev2`` is used for no
-choice.
+chooses them (``choose_scope`` on val + ``planner_dev``, no floor, the threshold halfway up); ``planner_dev2`` is used
+for no choice.
 
 ``python docs/results/planner_issue23/scope_ensemble/probe.py OUT.json PLANNER_DIR [PLANNER_DIR ...]`` (~1 min a
 folder).
