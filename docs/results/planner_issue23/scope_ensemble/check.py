@@ -5,21 +5,15 @@ points: the probe averaged rounded seeds). Validation sets only. From the reposi
 ``python docs/results/planner_issue23/scope_ensemble/check.py BASE_DIR NEW_DIR > validation.json``."""
 import json
 import runpy
-import statistics
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DECIDE = runpy.run_path(str(HERE.parent / "third_writer" / "decide.py"), run_name="decide")
+SPAN_CHECK = runpy.run_path(str(HERE.parent / "scope_task_span" / "check.py"), run_name="span_check")
 PROBE = runpy.run_path(str(HERE / "probe.py"), run_name="probe")
-KEYS = {"oos_recall": "out_of_scope_recall", "in_scope_refused": "in_scope_refused"}
-
-
-def mean_std(run: Path) -> dict:
-    """Per validation set, out-of-scope recall and in-scope refusals over seeds 0-2 in percent, as probe.json has."""
-    seeds = [DECIDE["validation"](run / f"seed_{s}") for s in range(3)]
-    return {name: {key: [round(f(100 * s[name][src] for s in seeds), 2) for f in (statistics.mean, statistics.stdev)]
-                   for key, src in KEYS.items()} for name in DECIDE["SETS"]}
+mean_std, same = SPAN_CHECK["mean_std"], SPAN_CHECK["same"]
+"""Per validation set, out-of-scope recall and in-scope refusals over seeds 0-2 (as probe.json has); whether two such
+tables agree within 0.05 points: session 25's check."""
 
 
 def main(base: str, new: str) -> None:
@@ -28,11 +22,6 @@ def main(base: str, new: str) -> None:
     print(json.dumps({"rules": json.loads((HERE / "rules.json").read_text()), "mean_std": stats,
                       "decision": PROBE["decision"](stats),
                       "as_the_probe": {v: same(stats[v], probe[v]) for v in stats}}, indent=1))
-
-
-def same(ours: dict, probe: dict) -> bool:
-    return all(abs(a - b) <= 0.05 for name in ours for key in ours[name] for a, b in zip(ours[name][key],
-                                                                                        probe[name][key]))
 
 
 if __name__ == "__main__":

@@ -20,8 +20,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from tomas.eval.planner import scope_metrics
-from tomas.eval.scope import choose_scope, lexical_scope_margins, with_scope_prior, with_scope_threshold
+from tomas.eval.scope import lexical_scope_margins
 from tomas.io import save_json
 from tomas.models.planner import render_prompt, scope_states
 from tomas.models.scope import NearestScope
@@ -48,20 +47,6 @@ def second_view(planner, train, sets: dict, reads: str) -> dict[str, list[float]
     return {name: memory(states(examples)).double().tolist() for name, (examples, _, _) in sets.items()}
 
 
-def threshold_row(sets: dict, scored: dict, margins: list, budget: float) -> dict:
-    """The words' weight and threshold as training chooses them (val + ``planner_dev``, no floor, halfway up) for the
-    ``scored`` choices, and each set's out-of-scope recall and in-scope refusals at them."""
-    weight, threshold, _, _ = choose_scope([(sets[n][0], scored[n]) for n in ("val", "dev")], margins[:2], budget,
-                                           0.0, float("-inf"))
-    row = {"weight": weight, "threshold": threshold}
-    for i, name in enumerate(SETS):
-        m = scope_metrics(sets[name][0], with_scope_threshold(with_scope_prior(scored[name], margins[i], weight),
-                                                              threshold))
-        row[name] = {"oos_recall": round(100 * m["out_of_scope_recall"], 1), "num_oos": m["num_out_of_scope"],
-                     "in_scope_refused": round(100 * m["in_scope_refused"], 2)}
-    return row
-
-
 def folder_report(folder: str) -> dict:
     planner, sets = TOPK["decoded"](folder)
     assert planner.model.decoder.scope_memory.reads == "span", f"{folder}: a planner of session 25 is needed"
@@ -74,7 +59,7 @@ def folder_report(folder: str) -> dict:
         scored = {name: choices if other is None else
                   [dataclasses.replace(c, scope_score=(c.scope_score + s) / 2) for c, s in zip(choices, other[name])]
                   for name, (_, choices, _) in sets.items()}
-        out[variant] = row = threshold_row(sets, scored, margins, budget)
+        out[variant] = row = TOPK["threshold_row"](sets, scored, margins, 0.0, float("-inf"), budget, halfway=True)
         if variant == "span":  # the shipped rule on the shipped score gives the planner's own choice
             TASK_ONLY["check_own_choice"](folder, row)
         print(folder, variant, row, flush=True)

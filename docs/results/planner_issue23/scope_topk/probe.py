@@ -58,12 +58,14 @@ def decoded(folder: str) -> tuple:
     return planner, sets
 
 
-def threshold_row(sets: dict, scored: dict, margins: list, boundary: float, floor: float | None = None) -> dict:
+def threshold_row(sets: dict, scored: dict, margins: list, boundary: float, floor: float | None = None,
+                  budget: float = MAX_REFUSED, halfway: bool = False) -> dict:
     """The words' weight and the threshold chosen as training chooses them (``choose_scope`` on val + ``planner_dev``,
-    from ``floor``) for the ``scored`` choices of each set (``sets``: name -> (examples, ...)), and each set's
+    from ``floor``, at most ``budget`` of either's in-scope requests refused; ``halfway``: False, the rule of this
+    probe's time) for the ``scored`` choices of each set (``sets``: name -> (examples, ...)), and each set's
     out-of-scope recall and in-scope refusals at them."""
     weight, threshold, _, _ = choose_scope([(sets[n][0], scored[n]) for n in ("val", "dev")], margins[:2],
-                                           MAX_REFUSED, boundary, floor, halfway=False)  # the rule of their time
+                                           budget, boundary, floor, halfway)
     row = {"weight": weight, "threshold": threshold}
     for i, name in enumerate(SETS):
         m = scope_metrics(sets[name][0], with_scope_threshold(with_scope_prior(scored[name], margins[i], weight),
