@@ -37,7 +37,6 @@ class NearestScope(nn.Module):
         super().__init__()
         self.reads = reads
         """What its vectors (and so a request's) are the reader's vector of: ``model.scope_text``."""
-        self.views = VIEWS.get(reads, 1)
         inside = inside.bool()
         if len(bank) != len(inside) or bool(inside.all()) or not bool(inside.any()):
             raise ValueError("NearestScope needs one flag per vector and both in-scope and out-of-scope vectors")
@@ -45,6 +44,11 @@ class NearestScope(nn.Module):
             raise ValueError(f"a memory that reads {reads} holds {self.views} vectors a request, side by side")
         self.register_buffer("bank", torch.cat([F.normalize(v, dim=-1) for v in self.split(bank)], -1).half())
         self.register_buffer("inside", inside)
+
+    @property
+    def views(self) -> int:
+        """How many vectors of each request it holds side by side (``VIEWS``)."""
+        return VIEWS.get(self.reads, 1)
 
     @classmethod
     def empty(cls, num: int, width: int, reads: str = "prompt") -> NearestScope:
