@@ -7,7 +7,8 @@ Drops an in-scope request for an unregistered tool, one in which the size reader
 its tool's size cues (any split's), an out-of-scope request whose `needs` is a registered tool; and either kind
 when it names a validation or test language or question (a held-out slot value), is equal (case and punctuation
 aside) to a bank request or planner task, or is within 0.8 similarity (difflib) of a validation, test or
-hand-written request."""
+hand-written request; with --everyday_only, an out-of-scope request that names the tool it needs (a near miss; session
+27's second candidate, seventh_writer/run_everyday.sh)."""
 import argparse
 import difflib
 import json
@@ -29,6 +30,8 @@ parser.add_argument("--bank", default="training_only_w5.yaml", help="the package
 parser.add_argument("--header", type=Path, default=HERE / "header.txt", help="the bank's comment header")
 parser.add_argument("--before", nargs="+", default=["training_only_w3.yaml"],
                     help="the scope-only banks of the training split the requests join")
+parser.add_argument("--everyday_only", action="store_true",
+                    help="out of scope, keep only what no ML tool would serve (needs ''), not the near misses")
 args = parser.parse_args()
 norm = lambda s: " ".join(re.findall(r"[a-z0-9']+", s.lower()))
 
@@ -59,6 +62,8 @@ def why_dropped(request: str, tool: str | None, needs: str | None) -> str | None
         return "holds a size cue"
     if needs in tools:
         return "needs a registered tool"
+    if needs and args.everyday_only:
+        return "a near miss (--everyday_only)"
     if any(re.search(rf"\b{re.escape(v)}\b", low) for v in held):
         return "names a held-out value"
     if norm(request) in seen:
