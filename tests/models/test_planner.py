@@ -73,6 +73,38 @@ def test_an_encoder_reader_scores_phase0_rows_of_another_width(other_table):
     assert lora and all(p.grad is not None for p in lora) and model.decoder.config_head.map.weight.grad is not None
 
 
+@pytest.mark.parametrize("scope_text", ["span_prompt", "span", "task"])
+def test_a_reader_without_character_offsets_is_refused_when_built_where_the_words_are_read(other_table, scope_text):
+    """A slow (Python) tokenizer keeps no character offsets, which the words' span needs: one clear error when the
+    planner is built, not minutes into training at its first evaluation; a memory of the words read alone
+    (``task``) needs none."""
+    import dataclasses
+
+    from tomas.config import PlannerModelConfig
+    from tomas.errors import TomasError
+    from tomas.models.llm import load_llm
+    from tomas.models.planner import build_planner
+
+    class SlowTokenizer:
+        def __init__(self, tok):
+            self.tok = tok
+
+        def __call__(self, texts, return_offsets_mapping=False, **kw):
+            if return_offsets_mapping:
+                raise NotImplementedError("return_offset_mapping is not available when using Python tokenizers")
+            return self.tok(texts, **kw)
+
+    _, table = other_table
+    llm = load_llm("minilm", "cpu")
+    slow = dataclasses.replace(llm, tokenizer=SlowTokenizer(llm.tokenizer))
+    cfg = PlannerModelConfig(scope_text=scope_text)
+    if scope_text == "task":
+        assert build_planner(cfg, slow, table, torch.randn(table.num_configs, 576)).decoder is not None
+    else:
+        with pytest.raises(TomasError, match="span or span_prompt needs a fast tokenizer"):
+            build_planner(cfg, slow, table, torch.randn(table.num_configs, 576))
+
+
 def test_evaluating_restores_training_and_leaves_an_eval_model_alone():
     model = nn.Sequential(nn.Dropout(0.5), nn.Linear(2, 2))
     with pytest.raises(RuntimeError), evaluating(model):

@@ -22,6 +22,7 @@ from tomas.config import PlannerModelConfig
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.size_reader import SizeHint
 from tomas.data.templates import format_number
+from tomas.errors import TomasError
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
@@ -255,6 +256,8 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
         # peft reads transformers' deprecated `is_gradient_checkpointing` alias: noise nobody here can act on.
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
         lm = get_peft_model(llm.model, lora)
+    if cfg.scope_rule == "nearest" and cfg.scope_text in READS_SPAN:  # refused here, not at the first evaluation
+        task_masks(llm.tokenizer, [" "], [""])
     rows = initial_rows(cfg, config_rows, table, llm.hidden_size)
     decoder = build_decoder(cfg, llm.hidden_size, table, rows)
     device = next(llm.model.parameters()).device
@@ -363,8 +366,8 @@ def task_masks(tokenizer, prompts: Sequence[str], tasks: Sequence[str]) -> tuple
     try:
         encoded = tokenizer(list(prompts), return_offsets_mapping=True)
     except NotImplementedError:  # transformers' slow (Python) tokenizers keep no offsets
-        raise ValueError("model.scope_text: span or span_prompt needs a fast tokenizer (character offsets); "
-                         "use model.scope_text: task") from None
+        raise TomasError(f"model.scope_text: {' or '.join(READS_SPAN)} needs a fast tokenizer (character offsets), "
+                         "which this reader has not; use model.scope_text: task") from None
     masks = []
     for offsets, task in zip(encoded["offset_mapping"], tasks):
         end = TASK_START + len(task.strip())
