@@ -261,7 +261,7 @@ def load_heads(decoder, folder: str | Path, scope_text: str) -> None:
     path = Path(folder) / HEADS
     weights = load_safetensors(path)
     if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): the file's requests,
-        from tomas.models.scope import NearestScope  # each view as wide as the reader (a width the file lacks: below)
+        from tomas.models.scope import NearestScope  # each view as wide as the reader (another width: refused below)
 
         num, hidden = len(weights["scope_memory.bank"]), decoder.tool_head.in_features
         decoder.set_scope_memory(NearestScope.empty(num, hidden, scope_text))
