@@ -73,6 +73,36 @@ def test_an_encoder_reader_scores_phase0_rows_of_another_width(other_table):
     assert lora and all(p.grad is not None for p in lora) and model.decoder.config_head.map.weight.grad is not None
 
 
+@pytest.mark.parametrize("scope_text", ["span_prompt", "span", "task"])
+def test_a_reader_without_character_offsets_is_refused_when_built_where_the_words_are_read(other_table, tmp_path,
+                                                                                         scope_text):
+    """A slow (Python) tokenizer keeps no character offsets, which the words' span needs: one clear error when the
+    planner is built, not minutes into training at its first evaluation; a memory of the words read alone
+    (``task``) needs none. The slow tokenizer is transformers' own, over MiniLM's vocabulary (the same ids)."""
+    import dataclasses
+
+    from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
+
+    from tomas.config import PlannerModelConfig
+    from tomas.errors import TomasError
+    from tomas.models.llm import load_llm
+    from tomas.models.planner import build_planner
+
+    _, table = other_table
+    llm = load_llm("minilm", "cpu")
+    vocab = sorted(llm.tokenizer.get_vocab(), key=llm.tokenizer.get_vocab().get)
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    slow = BertTokenizerLegacy(vocab_file=str(tmp_path / "vocab.txt"))
+    assert not slow.is_fast and slow(["Caption it"])["input_ids"] == llm.tokenizer(["Caption it"])["input_ids"]
+    slow_llm = dataclasses.replace(llm, tokenizer=slow)
+    cfg = PlannerModelConfig(scope_text=scope_text)
+    if scope_text == "task":
+        assert build_planner(cfg, slow_llm, table, torch.randn(table.num_configs, 576)).decoder is not None
+    else:
+        with pytest.raises(TomasError, match="span or span_prompt needs a fast tokenizer"):
+            build_planner(cfg, slow_llm, table, torch.randn(table.num_configs, 576))
+
+
 def test_evaluating_restores_training_and_leaves_an_eval_model_alone():
     model = nn.Sequential(nn.Dropout(0.5), nn.Linear(2, 2))
     with pytest.raises(RuntimeError), evaluating(model):

@@ -323,7 +323,11 @@ def test_a_task_over_the_length_limit_is_refused_by_name():
         parse_request({"task": "x" * (MAX_TASK_CHARS + 1), "free_resources": free}, "line 1")
 
 
-def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tmp_path):
+@pytest.mark.parametrize("suffix, reshaped", [
+    ("feature_head.weight", lambda t: torch.zeros(t.shape[0] + 2, t.shape[1])),  # an older scorer's 5 features
+    ("scope_memory.bank", lambda t: t[:, : t.shape[1] // 2].clone()),  # one view where planner.json says two
+])
+def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tmp_path, suffix, reshaped):
     import shutil
 
     from safetensors.torch import load_file, save_file
@@ -331,8 +335,8 @@ def test_plan_refuses_a_checkpoint_of_another_decoder_shape(planner_run, cli, tm
     folder = tmp_path / "other_shape"
     shutil.copytree(planner_run.out, folder)
     weights = load_file(str(folder / "heads.safetensors"))
-    name = next(n for n in weights if n.endswith("feature_head.weight"))
-    weights[name] = torch.zeros(weights[name].shape[0] + 2, weights[name].shape[1])  # an older scorer's 5 features
+    name = next(n for n in weights if n.endswith(suffix))
+    weights[name] = reshaped(weights[name])
     save_file(weights, str(folder / "heads.safetensors"))
     r = cli(["script/inference.py", "Read this page", "--cpu-cores", "4", "--memory-gb", "4", "--gpu-sm", "0",
              "--gpu-memory-gb", "0", "--planner_dir", str(folder), "--device", "cpu"])

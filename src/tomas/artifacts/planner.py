@@ -86,11 +86,10 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
 
 def save_with_added_tool(folder: str | Path, source: str | Path, decoder, table, meta: PlannerMeta,
                          spelling: dict | None = None) -> None:
-    """The planner of ``source`` with a tool added (``tomas add-tool``) as the folder ``folder``. A new folder is
-    written beside it under a temporary name and renamed into place (whole or not at all; an existing one is replaced
-    only then); ``folder`` = ``source`` is rewritten file by file, each atomically, ``planner.json`` last. The same
-    LoRA and lexical models, the extended heads and table, ``meta``, the model card, ``spelling`` (None: the
-    source's)."""
+    """``source``'s planner with a tool added (``tomas add-tool``), as ``folder``: a new folder is written beside it
+    under a temporary name and renamed into place (whole or not at all; an existing one replaced only then); ``folder``
+    = ``source`` is rewritten file by file, each atomically, ``planner.json`` last. The same LoRA and lexical models,
+    the extended heads and table, ``meta``, the model card, ``spelling`` (None: the source's)."""
     import shutil
 
     folder, source = Path(folder), Path(source)
@@ -261,10 +260,11 @@ def load_heads(decoder, folder: str | Path, scope_text: str) -> None:
     """The folder's head weights into ``decoder``, names and shapes checked first (``model.scope_text``)."""
     path = Path(folder) / HEADS
     weights = load_safetensors(path)
-    if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): sized by the file
-        from tomas.models.scope import NearestScope
+    if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): the file's requests,
+        from tomas.models.scope import NearestScope  # each view as wide as the reader (another width: refused below)
 
-        decoder.set_scope_memory(NearestScope.empty(*weights["scope_memory.bank"].shape, scope_text))
+        num, hidden = len(weights["scope_memory.bank"]), decoder.tool_head.in_features
+        decoder.set_scope_memory(NearestScope.empty(num, hidden, scope_text))
     expected = {n: tuple(t.shape) for n, t in decoder.state_dict().items()}
     if set(weights) != set(expected):
         diff = sorted(set(expected) ^ set(weights))[:2]

@@ -22,6 +22,7 @@ from tomas.config import PlannerModelConfig
 from tomas.data.profiling import INPUT_SIZES, RESOURCES
 from tomas.data.size_reader import SizeHint
 from tomas.data.templates import format_number
+from tomas.errors import TomasError
 from tomas.models.config_table import ConfigTable
 from tomas.models.decoder import Choice, DecoderLogits, HierarchicalDecoder
 from tomas.models.llm import LoadedLLM
@@ -244,6 +245,8 @@ def build_planner(cfg: PlannerModelConfig, llm: LoadedLLM, table: ConfigTable,
     ``cfg.config_head_init``; ``random`` ignores them)."""
     from peft import LoraConfig, get_peft_model
 
+    if cfg.out_of_scope and cfg.scope_rule == "nearest" and cfg.scope_text in READS_SPAN:
+        task_masks(llm.tokenizer, [" "], [""])  # a reader without character offsets: refused now, not in training
     layers = llm.model.config.num_hidden_layers
     top = min(cfg.lora.top_layers, layers) if cfg.lora.top_layers > 0 else 0
     lora = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
@@ -360,11 +363,11 @@ def task_masks(tokenizer, prompts: Sequence[str], tasks: Sequence[str]) -> tuple
     prompts' first field, found by the tokenizer's character offsets); every token where none does (a blank task:
     the whole prompt). Overlap, not containment: a byte-level BPE's first word carries the space before it
     (" Caption" starts one character early); for MiniLM's WordPiece both select the same tokens (the span probe's)."""
-    try:
-        encoded = tokenizer(list(prompts), return_offsets_mapping=True)
-    except NotImplementedError:  # transformers' slow (Python) tokenizers keep no offsets
-        raise ValueError("model.scope_text: span or span_prompt needs a fast tokenizer (character offsets); "
-                         "use model.scope_text: task") from None
+    fast = getattr(tokenizer, "is_fast", True)  # transformers' slow (Python) tokenizers keep no character offsets
+    encoded = tokenizer(list(prompts), return_offsets_mapping=True) if fast else {}
+    if "offset_mapping" not in encoded:
+        raise TomasError(f"model.scope_text: {' or '.join(READS_SPAN)} needs a fast tokenizer (character offsets), "
+                         "which this reader lacks; use model.scope_text task or prompt, or model.scope_rule head")
     masks = []
     for offsets, task in zip(encoded["offset_mapping"], tasks):
         end = TASK_START + len(task.strip())

@@ -51,9 +51,10 @@ class NearestScope(nn.Module):
         return VIEWS.get(self.reads, 1)
 
     @classmethod
-    def empty(cls, num: int, width: int, reads: str = "prompt") -> NearestScope:
-        """A memory of that shape (``width``: the views' widths together) to load saved buffers into."""
-        return cls(torch.ones(num, width), torch.arange(num) > 0, reads)
+    def empty(cls, num: int, hidden: int, reads: str = "prompt") -> NearestScope:
+        """A memory of ``num`` requests to load saved buffers into, each view as wide as the reader (``hidden``): a
+        saved bank of another width is then refused by its shape where it is loaded."""
+        return cls(torch.ones(num, VIEWS.get(reads, 1) * hidden), torch.arange(num) > 0, reads)
 
     def extended(self, bank: torch.Tensor, inside: torch.Tensor) -> NearestScope:
         """This memory plus more vectors (e.g. an added tool's requests, in scope), [M, V*H] in its views' order

@@ -70,7 +70,8 @@ def extend_decoder(dec: HierarchicalDecoder, table: ConfigTable, new_rows: torch
                               feature_scale=dec.feature_scale, live_rows=live, preferences=dec.preferences,
                               out_of_scope=dec.scope_head is not None, config_pick=dec.config_pick)
     if dec.scope_memory is not None:  # the same refusals; add_tool adds the new tool's requests to it
-        out.set_scope_memory(NearestScope.empty(*dec.scope_memory.bank.shape, dec.scope_memory.reads))
+        memory = dec.scope_memory
+        out.set_scope_memory(NearestScope.empty(len(memory.bank), dec.tool_head.in_features, memory.reads))
     out.out_of_scope_above = dec.out_of_scope_above
     out.lexical, out.lexical_weight = dec.lexical, dec.lexical_weight  # it scores the new tool (models.lexical)
     out.scope_lexical_weight, out.alone_above = dec.scope_lexical_weight, dec.alone_above
