@@ -5,6 +5,8 @@
 # preset from scratch on the shipped file with them (seeds 0-2, with the input's facts given too, and on
 # planner_dev2), decided by rules.json against BASE (validation only) into decision_everyday.json; planner_seeds.py
 # writes the test reports too (w78e_summary.json), read after the decision. bash run_everyday.sh [OUT] [BASE] [ASSETS]
+# Neither candidate was adopted: the two banks the filter writes into the package folder
+# (src/tomas/data/planner/banks/training_only_w{7,8}.yaml) are not shipped; remove them after a rerun.
 set -euo pipefail
 OUT=${1:-runs/s27}; BASE=${2:-runs/s26/span_prompt}; ASSETS=${3:-assets}
 HERE=docs/results/planner_issue23/seventh_writer; W=docs/results/planner_issue23/short_requests/filter.py
@@ -21,3 +23,6 @@ python docs/results/planner_issue23/third_writer/decide.py --rules "$HERE/rules.
   --metric out_of_scope_recall --no_rise in_scope_refused "$BASE" "$OUT/w78e" > "$HERE/decision_everyday.json"
 cp "$OUT/w78e/summary.json" "$HERE/w78e_summary.json"
 [ -f "$OUT/w78e/summary.png" ] && cp "$OUT/w78e/summary.png" "$HERE/w78e_summary.png"
+# Read after the decision (never chosen on): the test sets against BASE.
+python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/w78e" > "$HERE/tests_read_afterwards_w78e.json"
+python docs/results/planner_issue23/short_requests/thresholds.py "$BASE" "$OUT/w78e" > "$HERE/thresholds_w78e.json"
