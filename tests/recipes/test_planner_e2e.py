@@ -607,12 +607,15 @@ def test_the_live_head_saves_its_rows_and_an_older_planner_loads_as_a_row_head(p
 
 def test_a_sentence_encoder_reader_trains_saves_and_plans(planner_run, cli, tmp_path):
     """The MiniLM reader (hidden 384) over Phase 0's rows of another width (the tiny LLM's 64), through the real
-    CLI: train, a folder that plans after a reload, and a request no tool serves answered tool null or a tool."""
+    CLI: train (with the contrastive term), a folder that plans after a reload, and a request no tool serves answered
+    tool null or a tool."""
     out = tmp_path / "minilm"
     r = cli(["script/train.py", "--config", str(planner_run.config), "--model.llm_model", "minilm",
              "--model.lora.target_modules", "[all-linear]", "--training.max_steps", "4", "--training.eval_every_steps",
-             "4", "--output_dir", str(out)])
+             "4", "--model.scope_contrast", "0.1", "--output_dir", str(out)])
     assert r.returncode == 0, r.stderr[-2000:]
+    steps = [json.loads(line) for line in (out / "planner_metrics.jsonl").read_text().splitlines()]
+    assert all(r["contrast_loss"] > 0 for r in steps if "loss" in r)  # model.scope_contrast: the term is trained
     meta = json.loads((out / "planner.json").read_text())
     assert meta["llm_model"] == "minilm" and -2 <= meta["out_of_scope_above"] <= 2  # scope_rule: nearest
     assert json.loads((out / "adapter_config.json").read_text())["target_modules"]  # peft format, named modules

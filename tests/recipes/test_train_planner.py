@@ -13,7 +13,7 @@ from tomas.errors import DataError
 from tomas.eval.planner import planner_metrics
 from tomas.models.decoder import Choice, HierarchicalDecoder
 from tomas.training.planner import targets
-from tomas.training.planner_loss import loss_counts, planner_loss
+from tomas.training.planner_loss import CONTRAST_TEMPERATURE, contrast_loss, loss_counts, planner_loss
 from tomas.training.schedule import bucketed_batches
 
 FIXTURE = "tests/fixtures/other"
@@ -118,6 +118,45 @@ def test_scope_only_examples_train_the_scope_head_only(world):
                             targets([dataclasses.replace(e, scope_only=False) for e in inside], data,
                                     torch.device("cpu")), weight=1.0)
     assert parts["tool_loss"] > 0 and parts["config_loss"] > 0
+
+
+def test_the_contrast_term_is_supcon_over_tools_and_refusals():
+    """model.scope_contrast: each anchor's mean over its positives (same tool; out of scope with out of scope) of
+    -log softmax over every other example of the batch, cosines / 0.1; scope-only examples take no part, and an
+    example alone of its kind is a negative only."""
+    torch.manual_seed(0)
+    hidden = torch.randn(7, 5)
+    gold = {"tool": torch.tensor([0, 0, 2, -1, -1, 1, 0]), "scope_only": torch.tensor([0, 0, 0, 0, 0, 0, 1]).bool()}
+
+    def by_hand(rows: list[int]) -> float:
+        z = torch.nn.functional.normalize(hidden[rows], dim=-1)
+        sim, labels, total = z @ z.T / CONTRAST_TEMPERATURE, gold["tool"][rows], 0.0
+        for i in range(len(rows)):
+            others = [j for j in range(len(rows)) if j != i]
+            positives = [j for j in others if labels[j] == labels[i]]
+            norm = torch.logsumexp(sim[i, others], 0)
+            total += sum(float(norm - sim[i, j]) for j in positives) / max(len(positives), 1)
+        return total
+
+    # Tool 2 and tool 1 have no positive (negatives only); the scope-only example (row 6) is left out.
+    assert contrast_loss(hidden, gold) == pytest.approx(by_hand([0, 1, 2, 3, 4, 5]), rel=1e-5)
+    # The term pulls each kind together: refusals on one side, the tool on the other, cost less than mixed.
+    split = torch.tensor([[1.0, 0], [1, 0.1], [0, 1], [-1, 0], [-1, 0.1], [0, -1], [1, 0]])
+    mixed = split[[0, 3, 2, 1, 4, 5, 6]]
+    assert contrast_loss(split, gold) < contrast_loss(mixed, gold)
+
+
+def test_planner_loss_adds_the_contrast_term_at_its_weight(world):
+    data, table, examples = world
+    torch.manual_seed(0)
+    dec = HierarchicalDecoder(8, table, out_of_scope=True)
+    hidden = torch.randn(len(examples), 8)
+    gold = targets(examples, data, torch.device("cpu"))
+    base, parts = planner_loss(dec.logits(hidden), dec, gold, 1.0)
+    assert "contrast_loss" not in parts
+    loss, parts = planner_loss(dec.logits(hidden), dec, gold, 1.0, None, hidden, 0.5)
+    assert parts["contrast_loss"] == pytest.approx(float(contrast_loss(hidden, gold)) / len(examples), rel=1e-5)
+    assert loss.item() == pytest.approx(base.item() + 0.5 * parts["contrast_loss"], rel=1e-5)
 
 
 def test_a_batch_split_over_processes_gets_one_process_gradients(world):

@@ -252,10 +252,11 @@ class PlannerTrainer:
         return dict(zip(parts, mean.tolist()))
 
     def batch_loss(self, model: PlannerModel, batch: dict, gold: dict) -> tuple[torch.Tensor, dict]:
-        counts = loss_counts(gold)  # each term's examples in the global batch, per process (``planner_loss``)
-        if self.acc.num_processes > 1:
-            counts = self.acc.reduce(counts, "sum") / self.acc.num_processes
-        return planner_loss(model(**batch), model.decoder, gold, self.cfg.model.config_loss_weight, counts)
+        # Each term's examples in the global batch, per process (``planner_loss``); one process: its own.
+        counts = self.acc.reduce(loss_counts(gold), "sum") / self.acc.num_processes
+        hidden = model.last_hidden(**batch)
+        return planner_loss(model.decoder.logits(hidden), model.decoder, gold, self.cfg.model.config_loss_weight,
+                            counts, hidden, self.cfg.model.scope_contrast)
 
     @cached_property
     def spelling(self) -> SpellingFix | None:

@@ -22,13 +22,36 @@ def loss_counts(gold: dict) -> torch.Tensor:
                         torch.tensor(len(tool), device=tool.device)]).double()
 
 
+CONTRAST_TEMPERATURE = 0.1
+"""The contrastive term's temperature (SupCon's, Khosla et al. 2020): cosines scaled by 10."""
+
+
+def contrast_loss(hidden: torch.Tensor, gold: dict) -> torch.Tensor:
+    """Summed over the batch's anchors: supervised contrastive loss on the unit ``hidden`` vectors. An example's
+    positives are the batch's other examples of its tool (out of scope: the other out-of-scope ones), its negatives
+    every other; scope-only examples take no part, and an example with no positive in the batch is no anchor."""
+    labels = gold["tool"].masked_fill(gold["tool"] < 0, -1)
+    part = ~gold["scope_only"] | (labels < 0)
+    z = F.normalize(hidden.float()[part], dim=-1)
+    labels = labels[part]
+    own = torch.eye(len(z), dtype=torch.bool, device=z.device)
+    logits = (z @ z.T / CONTRAST_TEMPERATURE).masked_fill(own, float("-inf"))
+    log_prob = (logits - logits.logsumexp(-1, keepdim=True)).masked_fill(own, 0.0)
+    positive = (labels[:, None] == labels[None, :]) & ~own
+    anchors = positive.any(-1)
+    per_anchor = -(log_prob * positive).sum(-1)[anchors] / positive.sum(-1)[anchors]
+    return per_anchor.sum()
+
+
 def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weight: float,
-                 counts: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
+                 counts: torch.Tensor | None = None, hidden: torch.Tensor | None = None,
+                 contrast: float = 0.0) -> tuple[torch.Tensor, dict]:
     """CE(tool) + weight·(CE(config | gold tool, gold size, fits) + CE(size | gold tool)) over the in-scope
     examples but scope-only ones (the size term over those whose text says the size) [+ BCE(out of scope) over all]
-    [+ CE(preference)]. Each term is a sum over its examples divided by ``counts`` (``loss_counts`` of this
-    batch by default; under data parallelism, of the global batch over the number of processes, so that a
-    process holding fewer in-scope examples weighs them as one process would, not as a mean of its own)."""
+    [+ CE(preference)] [+ ``contrast``·``contrast_loss`` of the prompt vectors ``hidden``]. Each term is a sum over
+    its examples divided by ``counts`` (``loss_counts`` of this batch by default; under data parallelism, of the
+    global batch over the number of processes, so that a process holding fewer in-scope examples weighs them as one
+    process would, not as a mean of its own; the contrastive term's pairs are each process's own batch's)."""
     n = (loss_counts(gold) if counts is None else counts).clamp_min(1).tolist()
     in_scope, tool = gold["tool"] >= 0, labelled(gold)
     zero = out.tool.new_zeros((), dtype=torch.float32)
@@ -54,4 +77,8 @@ def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weigh
         preference_loss = F.cross_entropy(out.preference.float(), gold["preference"], reduction="sum") / n[3]
         loss = loss + preference_loss
         parts["preference_loss"] = preference_loss.item()
+    if contrast:
+        contrast_term = contrast_loss(hidden, gold) / n[3]
+        loss = loss + contrast * contrast_term
+        parts["contrast_loss"] = contrast_term.item()
     return loss, parts

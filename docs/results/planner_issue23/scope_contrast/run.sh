@@ -1,0 +1,19 @@
+#!/bin/bash
+# Reproduces docs/results/planner_issue23/scope_contrast/ from the repository root (~50 min on 2 CPU cores): the
+# shipped preset from scratch with the contrastive term (model.scope_contrast 0.1) on the shipped training file
+# (seeds 0-2, with the input's facts given too, and on planner_dev2), decided by rules.json against BASE (session
+# 26's from-scratch planners, validation only), then the test sets, read after the decision.
+# bash run.sh [OUT] [BASE] [ASSETS]
+set -euo pipefail
+OUT=${1:-runs/s28}; BASE=${2:-runs/s26/span_prompt}; ASSETS=${3:-assets}
+HERE=docs/results/planner_issue23/scope_contrast; NAME=contrast
+python experiments/planner_seeds.py --output_dir "$OUT/$NAME" --seeds 0 1 2 --size_modes numbers given -- \
+  --data.assets_dir "$ASSETS" --model.scope_contrast 0.1
+bash docs/results/planner_issue23/dev2.sh "$OUT/$NAME"
+python docs/results/planner_issue23/third_writer/decide.py --rules "$HERE/rules.json" --max_refused 0.02 \
+  --metric out_of_scope_recall --no_rise in_scope_refused "$BASE" "$OUT/$NAME" > "$HERE/decision.json"
+cp "$OUT/$NAME/summary.json" "$HERE/${NAME}_summary.json"
+[ -f "$OUT/$NAME/summary.png" ] && cp "$OUT/$NAME/summary.png" "$HERE/${NAME}_summary.png"
+# Read after the decision (never chosen on): the test sets against BASE.
+python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/$NAME" > "$HERE/tests_read_afterwards.json"
+python docs/results/planner_issue23/short_requests/thresholds.py "$BASE" "$OUT/$NAME" > "$HERE/thresholds.json"
