@@ -61,8 +61,7 @@ def save_planner_folder(folder: str | Path, model, meta: PlannerMeta, table_dir:
                         spelling: dict | None = None) -> None:
     """Write ``model`` (a ``PlannerModel``) and ``meta`` as a planner folder, each file atomically; with
     ``spelling`` (``data.spelling.SpellingFix.to_json()`` of the training file) also ``SPELLING``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder := Path(folder)).mkdir(parents=True, exist_ok=True)
     if spelling is not None:
         save_json(spelling, folder / SPELLING)
     preference = model.decoder.preference_lexical
@@ -225,8 +224,7 @@ def load_adapter(lm, folder: str | Path) -> None:
                         f"(e.g. {', '.join(example)}); retrain it")
 
 
-LIVE_ROWS = "config_head.rows"
-"""The live config head's rows in ``HEADS``."""
+LIVE_ROWS = "config_head.rows"  # the live config head's rows in HEADS
 
 
 def saved_live_rows(folder: str | Path) -> torch.Tensor | None:
@@ -260,11 +258,13 @@ def load_heads(decoder, folder: str | Path, scope_text: str) -> None:
     """The folder's head weights into ``decoder``, names and shapes checked first (``model.scope_text``)."""
     path = Path(folder) / HEADS
     weights = load_safetensors(path)
-    if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): the file's requests,
-        from tomas.models.scope import NearestScope  # each view as wide as the reader (another width: refused below)
-
-        num, hidden = len(weights["scope_memory.bank"]), decoder.tool_head.in_features
-        decoder.set_scope_memory(NearestScope.empty(num, hidden, scope_text))
+    if "scope_memory.bank" in weights:  # refusals by nearest neighbours (model.scope_rule): the file's requests
+        from tomas.models.scope import NearestScope
+        try:  # each view as wide as the reader (another width: refused below); a damaged memory: one line
+            decoder.set_scope_memory(NearestScope.saved(weights["scope_memory.bank"], weights.get(
+                "scope_memory.inside"), decoder.tool_head.in_features, scope_text))
+        except ValueError as e:
+            raise DataError(f"{path}: {e}; retrain it") from None
     expected = {n: tuple(t.shape) for n, t in decoder.state_dict().items()}
     if set(weights) != set(expected):
         diff = sorted(set(expected) ^ set(weights))[:2]

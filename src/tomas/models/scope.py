@@ -39,7 +39,8 @@ class NearestScope(nn.Module):
         """What its vectors (and so a request's) are the reader's vector of: ``model.scope_text``."""
         inside = inside.bool()
         if len(bank) != len(inside) or bool(inside.all()) or not bool(inside.any()):
-            raise ValueError("NearestScope needs one flag per vector and both in-scope and out-of-scope vectors")
+            raise ValueError(f"scope_memory.inside has {len(inside)} flags ({int(inside.sum())} in scope) for "
+                             f"{len(bank)} requests: a memory needs one a request, and requests in and out of scope")
         if bank.shape[-1] % self.views:
             raise ValueError(f"a memory that reads {reads} holds {self.views} vectors a request, side by side")
         self.register_buffer("bank", torch.cat([F.normalize(v, dim=-1) for v in self.split(bank)], -1).half())
@@ -55,6 +56,16 @@ class NearestScope(nn.Module):
         """A memory of ``num`` requests to load saved buffers into, each view as wide as the reader (``hidden``): a
         saved bank of another width is then refused by its shape where it is loaded."""
         return cls(torch.ones(num, VIEWS.get(reads, 1) * hidden), torch.arange(num) > 0, reads)
+
+    @classmethod
+    def saved(cls, bank: torch.Tensor, inside: torch.Tensor | None, hidden: int, reads: str) -> NearestScope:
+        """``empty`` for a saved planner's ``bank`` and ``inside`` (loaded into it after), refusing a damaged pair
+        (ValueError naming the tensor): a wrong width is refused by the shape where they are loaded."""
+        if bank.dim() != 2 or inside is None or inside.shape != bank.shape[:1]:
+            flags = "no scope_memory.inside" if inside is None else f"scope_memory.inside {tuple(inside.shape)}"
+            raise ValueError(f"scope_memory.bank has shape {tuple(bank.shape)} and {flags}: a memory holds a row and "
+                             "a flag a training request")
+        return cls(torch.ones(len(bank), VIEWS.get(reads, 1) * hidden), inside, reads)
 
     def extended(self, bank: torch.Tensor, inside: torch.Tensor) -> NearestScope:
         """This memory plus more vectors (e.g. an added tool's requests, in scope), [M, V*H] in its views' order
