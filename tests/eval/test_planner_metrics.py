@@ -6,6 +6,7 @@ import pytest
 
 from tomas.data.planner import PlannerExample
 from tomas.eval.planner import (
+    CONFIRM_SLACK,
     by_size_source,
     confirmation_threshold,
     coverage_curve,
@@ -75,9 +76,16 @@ def test_confirmation_threshold_is_the_lowest_that_meets_the_target(other_table)
     examples = [_example(i, "speech_to_text", "small", None) for i in range(5)]
     # Probabilities 0.99, 0.95 right; 0.9 wrong; 0.8, 0.6 right.
     choices = [_scoped(0, 0.99), _scoped(0, 0.95), _scoped(1, 0.9), _scoped(0, 0.8), _scoped(0, 0.6)]
-    assert confirmation_threshold(examples, choices, table, target=1.0) == 0.95
-    assert confirmation_threshold(examples, choices, table, target=0.8) == 0.6  # 4 of 5 right
+    # Placed CONFIRM_SLACK under the probability it is set at, so that a loaded planner's slightly different
+    # arithmetic still answers that request; halfway to the next lower one where that is nearer.
+    assert confirmation_threshold(examples, choices, table, target=1.0) == pytest.approx(0.95 - CONFIRM_SLACK)
+    assert confirmation_threshold(examples, choices, table, target=0.8) == pytest.approx(0.6 - CONFIRM_SLACK)
     assert confirmation_threshold(examples, [_scoped(1, 0.9)] * 5, table) == 1.0  # never right: always ask
+    close = [_scoped(0, 0.99), _scoped(0, 0.95), _scoped(1, 0.94995)]
+    assert confirmation_threshold(examples[:3], close, table, target=1.0) == pytest.approx((0.95 + 0.94995) / 2)
+    loaded = [dataclasses.replace(c, tool_prob=c.tool_prob - 1e-6) for c in choices]  # the merged LoRA's arithmetic
+    threshold = confirmation_threshold(examples, choices, table, target=1.0)
+    assert [c.tool_prob >= threshold for c in loaded] == [c.tool_prob >= 0.95 for c in choices]
     rows = {r["threshold"]: r for r in coverage_curve(examples, choices, table, (0.0, 0.95))}
     assert rows[0.0] == {"threshold": 0.0, "coverage": 1.0, "answered_tool_accuracy": 0.8}
     assert rows[0.95]["coverage"] == 0.4 and rows[0.95]["answered_tool_accuracy"] == 1.0
