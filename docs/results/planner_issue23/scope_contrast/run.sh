@@ -10,10 +10,4 @@ HERE=docs/results/planner_issue23/scope_contrast; NAME=contrast
 python experiments/planner_seeds.py --output_dir "$OUT/$NAME" --seeds 0 1 2 --size_modes numbers given -- \
   --data.assets_dir "$ASSETS" --model.scope_contrast 0.1
 bash docs/results/planner_issue23/dev2.sh "$OUT/$NAME"
-python docs/results/planner_issue23/third_writer/decide.py --rules "$HERE/rules.json" --max_refused 0.02 \
-  --metric out_of_scope_recall --no_rise in_scope_refused "$BASE" "$OUT/$NAME" > "$HERE/decision.json"
-cp "$OUT/$NAME/summary.json" "$HERE/${NAME}_summary.json"
-[ -f "$OUT/$NAME/summary.png" ] && cp "$OUT/$NAME/summary.png" "$HERE/${NAME}_summary.png"
-# Read after the decision (never chosen on): the test sets against BASE.
-python docs/results/planner_issue23/near_miss/read_afterwards.py "$BASE" "$OUT/$NAME" > "$HERE/tests_read_afterwards.json"
-python docs/results/planner_issue23/short_requests/thresholds.py "$BASE" "$OUT/$NAME" > "$HERE/thresholds.json"
+bash docs/results/planner_issue23/decide_then_read.sh "$HERE" "$NAME" "$OUT" "$BASE" decision.json

@@ -37,14 +37,17 @@ def prompts_of(examples) -> list[str]:
     return [render_prompt(e.task, e.free_resources, e.latency_budget_ms) for e in examples]
 
 
-def second_view(planner, train, sets: dict, reads: str) -> dict[str, list[float]]:
-    """Each set's margins from a memory of the training requests that ``reads`` their prompts or their words."""
-    def states(examples):
-        return scope_states(planner.model, planner.tokenizer, reads, [e.task for e in examples],
-                            prompts_of(examples), planner.device)
-
+def view_margins(planner, train, sets: dict, states, reads: str) -> dict[str, list[float]]:
+    """Each set's margins from a memory of the training requests' ``states`` (examples -> vectors, what ``reads``)."""
     memory = NearestScope(states(train), planner.model.decoder.scope_memory.inside.cpu(), reads)
     return {name: memory(states(examples)).double().tolist() for name, (examples, _, _) in sets.items()}
+
+
+def second_view(planner, train, sets: dict, reads: str) -> dict[str, list[float]]:
+    """Each set's margins from a memory of the training requests that ``reads`` their prompts or their words."""
+    return view_margins(planner, train, sets, lambda examples: scope_states(
+        planner.model, planner.tokenizer, reads, [e.task for e in examples], prompts_of(examples), planner.device),
+        reads)
 
 
 def folder_report(folder: str) -> dict:
@@ -66,35 +69,50 @@ def folder_report(folder: str) -> dict:
     return out
 
 
+def mean_of_three(stats: dict, variant: str) -> float:
+    """The variant's mean over seeds of the three validation sets' out-of-scope recall, equal weight."""
+    return statistics.mean(stats[variant][n]["oos_recall"][0] for n in SETS)
+
+
+def common_checks(stats: dict, base: str, variant: str) -> dict[str, bool]:
+    """The conditions every refusal-score rule since session 26 shares: no set's recall lower than ``base``'s beyond
+    the larger seed std, and at most 1% of each set's in-scope requests refused."""
+    old, new = stats[base], stats[variant]
+    return {"lower_on_none_beyond_std": all(new[n]["oos_recall"][0] >= old[n]["oos_recall"][0] - max(
+                new[n]["oos_recall"][1], old[n]["oos_recall"][1]) for n in SETS),
+            "refused_at_most_1pct": all(new[n]["in_scope_refused"][0] <= 1.0 for n in SETS)}
+
+
 def decision(stats: dict) -> dict:
     """rules.json's conditions for each candidate against ``span``, and the choice among those that pass."""
-    def mean3(v):
-        return statistics.mean(stats[v][n]["oos_recall"][0] for n in SETS)
-
     old, checks = stats["span"], {}
     for v in (v for v in stats if v != "span"):
-        new = stats[v]
-        checks[v] = {"dev2_refused_0_3_lower": new["dev2"]["in_scope_refused"][0]
+        checks[v] = {"dev2_refused_0_3_lower": stats[v]["dev2"]["in_scope_refused"][0]
                      <= old["dev2"]["in_scope_refused"][0] - 0.3,
-                     "mean_of_three_at_least_minus_0_5": mean3(v) >= mean3("span") - 0.5,
-                     "lower_on_none_beyond_std": all(new[n]["oos_recall"][0] >= old[n]["oos_recall"][0] - max(
-                         new[n]["oos_recall"][1], old[n]["oos_recall"][1]) for n in SETS),
-                     "refused_at_most_1pct": all(new[n]["in_scope_refused"][0] <= 1.0 for n in SETS)}
+                     "mean_of_three_at_least_minus_0_5": mean_of_three(stats, v) >= mean_of_three(stats, "span") - 0.5,
+                     **common_checks(stats, "span", v)}
     passing = [v for v in checks if all(checks[v].values())]
-    ranked = sorted(passing, key=lambda v: (v == "span_task", -mean3(v), stats[v]["dev2"]["in_scope_refused"][0]))
-    return {"mean_of_three": {v: round(mean3(v), 2) for v in stats}, "checks": checks,
+    ranked = sorted(passing, key=lambda v: (v == "span_task", -mean_of_three(stats, v),
+                                            stats[v]["dev2"]["in_scope_refused"][0]))
+    return {"mean_of_three": {v: round(mean_of_three(stats, v), 2) for v in stats}, "checks": checks,
             "adopted": ranked[0] if ranked else None}
 
 
-def main(path: str, folders: list[str]) -> None:
-    seeds = {folder: folder_report(folder) for folder in folders}
+def summarize(path: str, seeds: dict, variants, decide, rules: Path, what: str) -> None:
+    """Each variant's mean and std over ``seeds`` (folder -> ``folder_report``) on each set, ``decide``'s verdict on
+    them by ``rules``, and the seeds' rows, written to ``path``."""
     stats = {v: {name: {key: [round(f(s[v][name][key] for s in seeds.values()), 2) for f in (statistics.mean,
                                                                                                statistics.stdev)]
-                        for key in ("oos_recall", "in_scope_refused")} for name in SETS} for v in VARIANTS}
-    report = {"what": __doc__.split("\n\n")[0], "rules": json.loads((HERE / "rules.json").read_text()),
-              "mean_std": stats, "decision": decision(stats), "seeds": seeds}
+                        for key in ("oos_recall", "in_scope_refused")} for name in SETS} for v in variants}
+    report = {"what": what, "rules": json.loads(rules.read_text()), "mean_std": stats, "decision": decide(stats),
+              "seeds": seeds}
     save_json(report, path)
     print(json.dumps({"mean_std": stats, "decision": report["decision"]}, indent=1))
+
+
+def main(path: str, folders: list[str]) -> None:
+    summarize(path, {folder: folder_report(folder) for folder in folders}, VARIANTS, decision, HERE / "rules.json",
+              __doc__.split("\n\n")[0])
 
 
 if __name__ == "__main__":

@@ -11,30 +11,26 @@ chosen as training chooses them (``choose_scope`` on val + ``planner_dev``, no f
 from __future__ import annotations
 
 import dataclasses
-import json
 import runpy
-import statistics
 import sys
 from pathlib import Path
 
 from tomas.eval.scope import lexical_scope_margins
-from tomas.io import save_json
-from tomas.models.scope import NearestScope
 
 HERE = Path(__file__).resolve().parent
 TOPK = runpy.run_path(str(HERE.parent / "scope_topk" / "probe.py"), run_name="scope_topk")
 TASK_ONLY = runpy.run_path(str(HERE.parent / "scope_task_only" / "probe.py"), run_name="scope_task_only")
+ENSEMBLE = runpy.run_path(str(HERE.parent / "scope_ensemble" / "probe.py"), run_name="scope_ensemble")
+"""Session 26's probe: the rules' shared conditions and the report it writes."""
+MEAN3 = ENSEMBLE["mean_of_three"]
 SETS = TOPK["SETS"]
 VARIANTS = ("span_prompt", "frozen", "span_prompt_frozen")
 
 
 def frozen_margins(planner, train, sets: dict) -> dict[str, list[float]]:
     """Each set's margins from a memory of the training requests' words read by the frozen encoder."""
-    def states(examples):
-        return TASK_ONLY["states_of"](planner, TASK_ONLY["texts_of"](examples, "task_base"), "task_base")
-
-    memory = NearestScope(states(train), planner.model.decoder.scope_memory.inside.cpu(), "task")
-    return {name: memory(states(examples)).double().tolist() for name, (examples, _, _) in sets.items()}
+    return ENSEMBLE["view_margins"](planner, train, sets, lambda examples: TASK_ONLY["states_of"](
+        planner, TASK_ONLY["texts_of"](examples, "task_base"), "task_base"), "task")
 
 
 def folder_report(folder: str) -> dict:
@@ -58,33 +54,21 @@ def folder_report(folder: str) -> dict:
 
 def decision(stats: dict) -> dict:
     """rules.json's conditions for each candidate against ``span_prompt``, and the choice among those that pass."""
-    def mean3(v):
-        return statistics.mean(stats[v][n]["oos_recall"][0] for n in SETS)
-
     old, checks = stats["span_prompt"], {}
     for v in VARIANTS[1:]:
-        new = stats[v]
-        checks[v] = {"mean_of_three_higher": mean3(v) > mean3("span_prompt"),
-                     "dev2_refused_not_higher": new["dev2"]["in_scope_refused"][0]
+        checks[v] = {"mean_of_three_higher": MEAN3(stats, v) > MEAN3(stats, "span_prompt"),
+                     "dev2_refused_not_higher": stats[v]["dev2"]["in_scope_refused"][0]
                      <= old["dev2"]["in_scope_refused"][0],
-                     "lower_on_none_beyond_std": all(new[n]["oos_recall"][0] >= old[n]["oos_recall"][0] - max(
-                         new[n]["oos_recall"][1], old[n]["oos_recall"][1]) for n in SETS),
-                     "refused_at_most_1pct": all(new[n]["in_scope_refused"][0] <= 1.0 for n in SETS)}
+                     **ENSEMBLE["common_checks"](stats, "span_prompt", v)}
     passing = sorted((v for v in checks if all(checks[v].values())),
-                     key=lambda v: (-mean3(v), stats[v]["dev2"]["in_scope_refused"][0]))
-    return {"mean_of_three": {v: round(mean3(v), 2) for v in stats}, "checks": checks,
+                     key=lambda v: (-MEAN3(stats, v), stats[v]["dev2"]["in_scope_refused"][0]))
+    return {"mean_of_three": {v: round(MEAN3(stats, v), 2) for v in stats}, "checks": checks,
             "adopted": passing[0] if passing else None}
 
 
 def main(path: str, folders: list[str]) -> None:
-    seeds = {folder: folder_report(folder) for folder in folders}
-    stats = {v: {name: {key: [round(f(s[v][name][key] for s in seeds.values()), 2) for f in (statistics.mean,
-                                                                                               statistics.stdev)]
-                        for key in ("oos_recall", "in_scope_refused")} for name in SETS} for v in VARIANTS}
-    report = {"what": __doc__.split("\n\n")[0], "rules": json.loads((HERE / "rules.json").read_text()),
-              "mean_std": stats, "decision": decision(stats), "seeds": seeds}
-    save_json(report, path)
-    print(json.dumps({"mean_std": stats, "decision": report["decision"]}, indent=1))
+    ENSEMBLE["summarize"](path, {folder: folder_report(folder) for folder in folders}, VARIANTS, decision,
+                          HERE / "rules.json", __doc__.split("\n\n")[0])
 
 
 if __name__ == "__main__":
