@@ -125,12 +125,14 @@ def test_the_contrast_term_is_supcon_over_tools_and_refusals():
     -log softmax over every other example of the batch, cosines / 0.1; scope-only examples take no part, and an
     example alone of its kind is a negative only."""
     torch.manual_seed(0)
-    hidden = torch.randn(7, 5)
-    gold = {"tool": torch.tensor([0, 0, 2, -1, -1, 1, 0]), "scope_only": torch.tensor([0, 0, 0, 0, 0, 0, 1]).bool()}
+    hidden = torch.randn(8, 5)
+    gold = {"tool": torch.tensor([0, 0, 2, -1, -1, 1, 0, 0]),
+            "scope_only": torch.tensor([0, 0, 0, 0, 0, 0, 1, 0]).bool()}
+    assert CONTRAST_TEMPERATURE == 0.1
 
     def by_hand(rows: list[int]) -> float:
         z = torch.nn.functional.normalize(hidden[rows], dim=-1)
-        sim, labels, total = z @ z.T / CONTRAST_TEMPERATURE, gold["tool"][rows], 0.0
+        sim, labels, total = z @ z.T / 0.1, gold["tool"][rows], 0.0
         for i in range(len(rows)):
             others = [j for j in range(len(rows)) if j != i]
             positives = [j for j in others if labels[j] == labels[i]]
@@ -138,11 +140,12 @@ def test_the_contrast_term_is_supcon_over_tools_and_refusals():
             total += sum(float(norm - sim[i, j]) for j in positives) / max(len(positives), 1)
         return total
 
-    # Tool 2 and tool 1 have no positive (negatives only); the scope-only example (row 6) is left out.
-    assert contrast_loss(hidden, gold) == pytest.approx(by_hand([0, 1, 2, 3, 4, 5]), rel=1e-5)
+    # Tool 0's anchors have two positives (a mean over them), tool 2 and tool 1 none (negatives only); the
+    # scope-only example (row 6) is left out.
+    assert contrast_loss(hidden, gold) == pytest.approx(by_hand([0, 1, 2, 3, 4, 5, 7]), rel=1e-5)
     # The term pulls each kind together: refusals on one side, the tool on the other, cost less than mixed.
-    split = torch.tensor([[1.0, 0], [1, 0.1], [0, 1], [-1, 0], [-1, 0.1], [0, -1], [1, 0]])
-    mixed = split[[0, 3, 2, 1, 4, 5, 6]]
+    split = torch.tensor([[1.0, 0], [1, 0.1], [0, 1], [-1, 0], [-1, 0.1], [0, -1], [1, 0], [1, -0.1]])
+    mixed = split[[0, 3, 2, 1, 4, 5, 6, 7]]
     assert contrast_loss(split, gold) < contrast_loss(mixed, gold)
 
 

@@ -108,8 +108,9 @@ class PlannerModelConfig(LLMChoice):
     """λ in loss = CE(tool) + λ·(CE(config) + CE(input size))."""
     scope_contrast: float = 0.0
     """Training only: weight of a supervised contrastive term (``training.planner_loss.contrast_loss``) over each
-    batch's prompt vectors, the space the nearest-neighbour refusals search: an example's positives are the batch's
-    other examples of its tool, an out-of-scope one's the other out-of-scope ones (0: off)."""
+    batch's prompt vectors (the refusal memory's prompt view): an example's positives are the batch's other examples
+    of its tool, an out-of-scope one's the other out-of-scope ones (0: off; measured at 0.1 and not adopted:
+    docs/planner.md, "A contrastive term and a frozen-encoder view")."""
     head_learning_rate: float = 2.0e-3
     """Learning rate of the two heads (LoRA uses training.learning_rate)."""
     config_pick: Literal["rule", "head"] = "rule"

@@ -188,7 +188,8 @@ CONFIRM_SLACK = 1e-4
 """How far below the lowest tool probability it answers ``confirmation_threshold`` is placed (halfway to the next
 lower one where that is nearer): a loaded planner's arithmetic (LoRA merged into the weights) moves a probability by
 about 1e-6, and at the probability itself one of val's requests that training answered asked for confirmation once
-loaded (session 26's seed 1; docs/planner.md, "Out of scope and unsure")."""
+loaded (session 26's seed 1; docs/planner.md, "Out of scope and unsure"). Where the next lower probability is within
+about 2e-6, halfway leaves less room than that drift: the two are then too close for any placement to keep both."""
 
 
 def confirmation_threshold(examples: list[PlannerExample], choices: list[Choice], table: ConfigTable,

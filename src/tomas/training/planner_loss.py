@@ -1,5 +1,6 @@
 """The planner's training objective: its terms, and what each averages over, so that a global batch split over
-several processes gives the gradients one process would (data parallelism averages the processes' gradients).
+several processes gives the gradients one process would (data parallelism averages the processes' gradients); the
+contrastive term (``model.scope_contrast``, off by default) is the exception: its pairs are each process's own batch's.
 """
 
 from __future__ import annotations
@@ -29,10 +30,16 @@ CONTRAST_TEMPERATURE = 0.1
 def contrast_loss(hidden: torch.Tensor, gold: dict) -> torch.Tensor:
     """Summed over the batch's anchors: supervised contrastive loss on the unit ``hidden`` vectors. An example's
     positives are the batch's other examples of its tool (out of scope: the other out-of-scope ones), its negatives
-    every other; scope-only examples take no part, and an example with no positive in the batch is no anchor."""
+    every other; scope-only examples take no part, and an example with no positive in the batch is no anchor. In
+    float32 under any autocast: cosines over 0.1 in bf16 would lose the differences the term learns from."""
+    with torch.autocast(hidden.device.type, enabled=False):
+        return _contrast_loss(hidden.float(), gold)
+
+
+def _contrast_loss(hidden: torch.Tensor, gold: dict) -> torch.Tensor:
     labels = gold["tool"].masked_fill(gold["tool"] < 0, -1)
     part = ~gold["scope_only"] | (labels < 0)
-    z = F.normalize(hidden.float()[part], dim=-1)
+    z = F.normalize(hidden[part], dim=-1)
     labels = labels[part]
     own = torch.eye(len(z), dtype=torch.bool, device=z.device)
     logits = (z @ z.T / CONTRAST_TEMPERATURE).masked_fill(own, float("-inf"))
@@ -77,7 +84,9 @@ def planner_loss(out: DecoderLogits, dec: HierarchicalDecoder, gold: dict, weigh
         preference_loss = F.cross_entropy(out.preference.float(), gold["preference"], reduction="sum") / n[3]
         loss = loss + preference_loss
         parts["preference_loss"] = preference_loss.item()
-    if contrast:
+    if contrast:  # summed over its anchors, divided by every example of the batch, as the scope term is
+        if hidden is None:
+            raise ValueError("planner_loss: the contrastive term (contrast > 0) needs the prompt vectors (hidden)")
         contrast_term = contrast_loss(hidden, gold) / n[3]
         loss = loss + contrast * contrast_term
         parts["contrast_loss"] = contrast_term.item()

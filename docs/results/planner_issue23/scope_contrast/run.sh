@@ -1,5 +1,5 @@
 #!/bin/bash
-# Reproduces docs/results/planner_issue23/scope_contrast/ from the repository root (~50 min on 2 CPU cores): the
+# Reproduces docs/results/planner_issue23/scope_contrast/ from the repository root (~45 min on 2 CPU cores): the
 # shipped preset from scratch with the contrastive term (model.scope_contrast 0.1) on the shipped training file
 # (seeds 0-2, with the input's facts given too, and on planner_dev2), decided by rules.json against BASE (session
 # 26's from-scratch planners, validation only), then the test sets, read after the decision.
@@ -11,3 +11,4 @@ python experiments/planner_seeds.py --output_dir "$OUT/$NAME" --seeds 0 1 2 --si
   --data.assets_dir "$ASSETS" --model.scope_contrast 0.1
 bash docs/results/planner_issue23/dev2.sh "$OUT/$NAME"
 bash docs/results/planner_issue23/decide_then_read.sh "$HERE" "$NAME" "$OUT" "$BASE" decision.json
+python "$HERE/steps.py" "$OUT/$NAME" "$BASE" > "$HERE/steps.json"
