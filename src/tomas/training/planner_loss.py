@@ -37,7 +37,7 @@ def contrast_loss(hidden: torch.Tensor, gold: dict) -> torch.Tensor:
 
 
 def _contrast_loss(hidden: torch.Tensor, gold: dict) -> torch.Tensor:
-    labels = gold["tool"].masked_fill(gold["tool"] < 0, -1)
+    labels = gold["tool"]  # -1 for every out-of-scope example (``targets``): one class
     part = ~gold["scope_only"] | (labels < 0)
     z = F.normalize(hidden[part], dim=-1)
     labels = labels[part]
